@@ -1,0 +1,244 @@
+package invoicing
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/facturo/facturo/events"
+)
+
+func init() {
+	events.Register(
+		events.TypeInfo{Name: events.ClientCreated, Description: "A client was created."},
+		events.TypeInfo{Name: events.ClientUpdated, Description: "A client was updated; data holds the whole client after the change."},
+		events.TypeInfo{Name: events.ClientDeleted, Description: "A client was deleted."},
+	)
+}
+
+// DefaultCountry is the address country when none is given.
+const DefaultCountry = "MEX"
+
+// Address is a postal address. Country is ISO 3166 alpha-3 or alpha-2.
+type Address struct {
+	Street       string `json:"street"`
+	Exterior     string `json:"exterior"`
+	Interior     string `json:"interior"`
+	Neighborhood string `json:"neighborhood"`
+	City         string `json:"city"`
+	Municipality string `json:"municipality"`
+	State        string `json:"state"`
+	Country      string `json:"country"`
+	Zip          string `json:"zip"`
+}
+
+// ClientInput is the body of POST /v1/clients, and the data of client.created
+// once normalized.
+type ClientInput struct {
+	LegalName string            `json:"legal_name"`
+	TaxID     string            `json:"tax_id"`
+	TaxSystem string            `json:"tax_system,omitempty"`
+	Email     string            `json:"email,omitempty"`
+	Phone     string            `json:"phone,omitempty"`
+	Address   Address           `json:"address"`
+	Metadata  map[string]string `json:"metadata"`
+}
+
+// ClientPatch is the body of PATCH /v1/clients/{id}; nil means unchanged. An
+// address or metadata object replaces the whole stored one. The data of
+// client.updated is the whole normalized ClientInput after the change, so a
+// consumer never needs the earlier events to know the client.
+type ClientPatch struct {
+	LegalName *string           `json:"legal_name,omitempty"`
+	TaxID     *string           `json:"tax_id,omitempty"`
+	TaxSystem *string           `json:"tax_system,omitempty"`
+	Email     *string           `json:"email,omitempty"`
+	Phone     *string           `json:"phone,omitempty"`
+	Address   *Address          `json:"address,omitempty"`
+	Metadata  map[string]string `json:"metadata,omitempty"`
+}
+
+// Client is the state of one client stream.
+type Client struct {
+	Meta
+	ClientInput
+	Deleted bool
+}
+
+// ClientView is the public JSON of a client.
+type ClientView struct {
+	ID        string            `json:"id"`
+	Object    string            `json:"object"`
+	Livemode  bool              `json:"livemode"`
+	CreatedAt *time.Time        `json:"created_at"`
+	UpdatedAt *time.Time        `json:"updated_at"`
+	LegalName string            `json:"legal_name"`
+	TaxID     string            `json:"tax_id"`
+	TaxSystem string            `json:"tax_system"`
+	Email     string            `json:"email"`
+	Phone     string            `json:"phone"`
+	Address   Address           `json:"address"`
+	Metadata  map[string]string `json:"metadata"`
+	Deleted   bool              `json:"deleted,omitempty"`
+}
+
+var (
+	// Mexican RFCs are 12 or 13 characters; foreign tax ids vary, so the
+	// shape check is loose on purpose.
+	taxIDPattern     = regexp.MustCompile(`^[A-Z0-9&Ñ]{10,20}$`)
+	taxSystemPattern = regexp.MustCompile(`^[0-9]{3}$`)
+	countryPattern   = regexp.MustCompile(`^[A-Z]{2,3}$`)
+	zipPattern       = regexp.MustCompile(`^[A-Z0-9 -]{3,10}$`)
+	mexZipPattern    = regexp.MustCompile(`^[0-9]{5}$`)
+)
+
+// NewClient decides the creation of a client.
+func NewClient(in ClientInput) ([]events.Draft, error) {
+	in, err := normalizeClient(in)
+	if err != nil {
+		return nil, err
+	}
+	in.Metadata = copyMetadata(in.Metadata)
+	return one(events.ClientCreated, in), nil
+}
+
+func normalizeClient(in ClientInput) (ClientInput, error) {
+	var err error
+	if in.LegalName, err = requiredText("legal_name", in.LegalName, 300); err != nil {
+		return in, err
+	}
+	if in.TaxID, err = normalizeTaxID(in.TaxID); err != nil {
+		return in, err
+	}
+	if in.Address, err = normalizeAddress("address", in.Address); err != nil {
+		return in, err
+	}
+	in.TaxSystem, in.Email, in.Phone = strings.TrimSpace(in.TaxSystem), strings.TrimSpace(in.Email), strings.TrimSpace(in.Phone)
+	return in, firstErr(
+		optional(in.TaxSystem, func() error {
+			return matches(taxSystemPattern, "tax_system", in.TaxSystem, "a SAT tax system code (3 digits)")
+		}),
+		optional(in.Email, func() error { return validateEmail("email", in.Email) }),
+		maxLen("phone", in.Phone, 30),
+		validateMetadata("metadata", in.Metadata),
+	)
+}
+
+// optional runs check only when s is set.
+func optional(s string, check func() error) error {
+	if s == "" {
+		return nil
+	}
+	return check()
+}
+
+func normalizeTaxID(s string) (string, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if s == "" {
+		return "", missing("tax_id")
+	}
+	return s, matches(taxIDPattern, "tax_id", s, "a valid tax id (10 to 20 letters, digits, & or Ñ)")
+}
+
+func normalizeAddress(param string, a Address) (Address, error) {
+	for _, f := range []*string{&a.Street, &a.Exterior, &a.Interior, &a.Neighborhood, &a.City, &a.Municipality, &a.State} {
+		*f = strings.TrimSpace(*f)
+	}
+	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
+	a.Zip = strings.ToUpper(strings.TrimSpace(a.Zip))
+	if a.Country == "" {
+		a.Country = DefaultCountry
+	}
+	if err := matches(countryPattern, param+".country", a.Country, "an ISO 3166 alpha-2 or alpha-3 country code"); err != nil {
+		return a, err
+	}
+	if a.Zip == "" {
+		return a, nil
+	}
+	if a.Country == "MEX" || a.Country == "MX" {
+		return a, matches(mexZipPattern, param+".zip", a.Zip, "a Mexican postal code (5 digits)")
+	}
+	return a, matches(zipPattern, param+".zip", a.Zip, "a postal code")
+}
+
+// Update decides a change to the client. A patch that changes nothing
+// decides no events, so repeating a PATCH is harmless.
+func (c *Client) Update(p ClientPatch) ([]events.Draft, error) {
+	if !c.Exists() {
+		return nil, notFound("client", c.ID)
+	}
+	next := c.ClientInput
+	next.applyPatch(p)
+	next, err := normalizeClient(next)
+	if err != nil {
+		return nil, err
+	}
+	next.Metadata = copyMetadata(next.Metadata)
+	if sameJSON(c.ClientInput, next) {
+		return nil, nil
+	}
+	return one(events.ClientUpdated, next), nil
+}
+
+func (in *ClientInput) applyPatch(p ClientPatch) {
+	setIf(&in.LegalName, p.LegalName)
+	setIf(&in.TaxID, p.TaxID)
+	setIf(&in.TaxSystem, p.TaxSystem)
+	setIf(&in.Email, p.Email)
+	setIf(&in.Phone, p.Phone)
+	setIf(&in.Address, p.Address)
+	if p.Metadata != nil {
+		in.Metadata = copyMetadata(p.Metadata)
+	}
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// Delete decides the deletion of the client. Invoices keep their snapshot of
+// the client, so deleting never changes an existing invoice.
+func (c *Client) Delete() ([]events.Draft, error) {
+	if !c.Exists() {
+		return nil, notFound("client", c.ID)
+	}
+	return one(events.ClientDeleted, Empty{}), nil
+}
+
+// Exists reports whether the stream has events and the client is not deleted.
+func (c *Client) Exists() bool { return c.Version > 0 && !c.Deleted }
+
+// Apply folds one event into the client.
+func (c *Client) Apply(e events.Event) error {
+	switch e.Type {
+	case events.ClientCreated, events.ClientUpdated:
+		var in ClientInput
+		if err := decodeInto("client", e, &in); err != nil {
+			return err
+		}
+		c.ClientInput = in
+	case events.ClientDeleted:
+		c.Deleted = true
+	default:
+		return unknownEvent("client", e)
+	}
+	c.stamp(e)
+	return nil
+}
+
+// FoldClient folds a client stream. An empty history gives a client whose
+// Exists is false.
+func FoldClient(history []events.Event) (*Client, error) { return fold[Client](history) }
+
+// View is the public JSON of the client.
+func (c *Client) View() ClientView {
+	return ClientView{
+		ID: c.ID, Object: "client", Livemode: c.Livemode,
+		CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt),
+		LegalName: c.LegalName, TaxID: c.TaxID, TaxSystem: c.TaxSystem,
+		Email: c.Email, Phone: c.Phone, Address: c.Address,
+		Metadata: copyMetadata(c.Metadata), Deleted: c.Deleted,
+	}
+}
