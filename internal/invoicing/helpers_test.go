@@ -1,8 +1,8 @@
 package invoicing
 
 import (
-	"errors"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
