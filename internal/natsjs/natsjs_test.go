@@ -1,0 +1,142 @@
+package natsjs
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/facturo/facturo/events"
+)
+
+func setup(t *testing.T) (*Embedded, *nats.Conn, jetstream.Stream) {
+	t.Helper()
+	e, err := StartEmbedded(EmbeddedOptions{StoreDir: t.TempDir(), Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Shutdown)
+	nc, err := Connect(e.URL(), "natsjs-test", t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := EnsureStream(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Idempotent: every process calls it at start-up.
+	if s, err = EnsureStream(ctx, js, 0); err != nil {
+		t.Fatal(err)
+	}
+	return e, nc, s
+}
+
+func msgs(t *testing.T, s jetstream.Stream) uint64 {
+	t.Helper()
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+func TestEnsureStreamConfig(t *testing.T) {
+	t.Parallel()
+	_, _, s := setup(t)
+	cfg := s.CachedInfo().Config
+	if cfg.Name != events.StreamName || len(cfg.Subjects) != 1 || cfg.Subjects[0] != "events.>" {
+		t.Errorf("name/subjects = %q %q", cfg.Name, cfg.Subjects)
+	}
+	if cfg.Storage != jetstream.FileStorage || cfg.Retention != jetstream.LimitsPolicy ||
+		cfg.MaxAge != 0 || cfg.Duplicates != 2*time.Minute || cfg.Replicas != 1 {
+		t.Errorf("config = %+v", cfg)
+	}
+}
+
+func TestPublishDeduplicatesByMsgID(t *testing.T) {
+	t.Parallel()
+	_, nc, s := setup(t)
+	js, _ := jetstream.New(nc)
+	ctx := context.Background()
+	subj := "events.test.org_1.invoice.created"
+	for i, wantDup := range []bool{false, true} {
+		ack, err := js.Publish(ctx, subj, []byte(`{}`), jetstream.WithMsgID("evt_1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ack.Duplicate != wantDup {
+			t.Errorf("publish %d: Duplicate = %v, want %v", i, ack.Duplicate, wantDup)
+		}
+	}
+	if got, want := msgs(t, s), uint64(1); got != want {
+		t.Errorf("messages = %d, want %d", got, want)
+	}
+}
+
+func TestRestartKeepsMessages(t *testing.T) {
+	t.Parallel()
+	e, nc, _ := setup(t)
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, id := range []string{"evt_1", "evt_2"} {
+		if _, err := js.Publish(ctx, "events.live.org_1.invoice.sent", []byte(id), jetstream.WithMsgID(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	url := e.URL()
+	if err := e.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if e.URL() != url {
+		t.Errorf("URL after Restart = %s, want %s", e.URL(), url)
+	}
+	// The client reconnects by itself.
+	for !nc.IsConnected() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("client did not reconnect")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	s, err := js.Stream(ctx, events.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := msgs(t, s), uint64(2); got != want {
+		t.Errorf("messages after Restart = %d, want %d", got, want)
+	}
+	// The dedupe window survives the restart too.
+	ack, err := js.Publish(ctx, "events.live.org_1.invoice.sent", []byte("evt_2"), jetstream.WithMsgID("evt_2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ack.Duplicate {
+		t.Error("re-publish of evt_2 after Restart was not detected as a duplicate")
+	}
+}
+
+func TestReconnectDelay(t *testing.T) {
+	for _, tc := range []struct {
+		attempts int
+		lo, hi   time.Duration
+	}{
+		{1, reconnectMin / 2, reconnectMin},
+		{3, 2 * reconnectMin, 4 * reconnectMin},
+		{1000, reconnectMax / 2, reconnectMax},
+	} {
+		for range 50 {
+			if got := reconnectDelay(tc.attempts); got < tc.lo || got > tc.hi {
+				t.Errorf("reconnectDelay(%d) = %v, want in [%v, %v]", tc.attempts, got, tc.lo, tc.hi)
+			}
+		}
+	}
+}
