@@ -1,0 +1,119 @@
+package keys
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/facturo/facturo"
+)
+
+func TestParseScopes(t *testing.T) {
+	tests := []struct {
+		in      []string
+		want    []string
+		badName string // the scope the error must name
+	}{
+		{in: nil, want: []string{}},
+		{in: []string{"*"}, want: []string{"*"}},
+		{in: []string{"invoices:read", "clients:write", "invoices:read"}, want: []string{"clients:write", "invoices:read"}},
+		{in: []string{"invoices:send", "invoices:void", "keys:delete"}, want: []string{"invoices:send", "invoices:void", "keys:delete"}},
+		{in: []string{"invoices:read", "invoices:fly", "nope"}, badName: "invoices:fly"},
+		{in: []string{"clients:send"}, badName: "clients:send"}, // send exists only for invoices
+		{in: []string{"Invoices:read"}, badName: "Invoices:read"},
+		{in: []string{" invoices:read"}, badName: " invoices:read"},
+		{in: []string{"invoices"}, badName: "invoices"},
+		{in: []string{"invoices:*"}, badName: "invoices:*"},
+		{in: []string{""}, badName: ""},
+	}
+	for _, tt := range tests {
+		got, err := ParseScopes(tt.in)
+		if tt.want == nil {
+			var e *facturo.Error
+			if !errors.As(err, &e) || e.Code != facturo.CodeInvalidScope {
+				t.Errorf("ParseScopes(%q) err = %v, want %s", tt.in, err, facturo.CodeInvalidScope)
+				continue
+			}
+			if e.Param != "scopes" || !strings.Contains(e.Message, "'"+tt.badName+"'") {
+				t.Errorf("ParseScopes(%q) = %+v, want param scopes naming %q", tt.in, e, tt.badName)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseScopes(%q): %v", tt.in, err)
+			continue
+		}
+		if !slices.Equal(got.Strings(), tt.want) {
+			t.Errorf("ParseScopes(%q) = %q, want %q", tt.in, got.Strings(), tt.want)
+		}
+	}
+}
+
+func TestScopesAllows(t *testing.T) {
+	tests := []struct {
+		granted  []string
+		required string
+		want     bool
+	}{
+		{[]string{"*"}, "invoices:void", true},
+		{[]string{"*"}, "", false},
+		{[]string{"invoices:read"}, "invoices:read", true},
+		{[]string{"invoices:write"}, "invoices:read", false}, // write does not imply read
+		{[]string{"invoices:write"}, "invoices:send", false}, // actions are separate
+		{[]string{"invoices:read"}, "clients:read", false},
+		{nil, "invoices:read", false},
+	}
+	for _, tt := range tests {
+		s, err := ParseScopes(tt.granted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Allows(tt.required); got != tt.want {
+			t.Errorf("%q.Allows(%q) = %v, want %v", tt.granted, tt.required, got, tt.want)
+		}
+	}
+	if (Scopes{}).Allows("invoices:read") {
+		t.Error("zero Scopes allows something")
+	}
+}
+
+func TestScopeForMethod(t *testing.T) {
+	tests := []struct{ resource, method, want string }{
+		{"invoices", "GET", "invoices:read"},
+		{"invoices", "HEAD", "invoices:read"},
+		{"clients", "POST", "clients:write"},
+		{"clients", "PUT", "clients:write"},
+		{"clients", "PATCH", "clients:write"},
+		{"webhooks", "DELETE", "webhooks:delete"},
+		{"invoices", "OPTIONS", ""},
+		{"invoices", "get", ""},
+		{"unicorns", "GET", ""},
+	}
+	for _, tt := range tests {
+		if got := ScopeForMethod(tt.resource, tt.method); got != tt.want {
+			t.Errorf("ScopeForMethod(%q, %q) = %q, want %q", tt.resource, tt.method, got, tt.want)
+		}
+	}
+}
+
+func TestCatalogue(t *testing.T) {
+	cat := Catalogue()
+	seen := make(map[string]bool)
+	for _, s := range cat {
+		if seen[s.Scope] {
+			t.Errorf("%q listed twice", s.Scope)
+		}
+		seen[s.Scope] = true
+		if s.Description == "" {
+			t.Errorf("%q has no description", s.Scope)
+		}
+		if _, err := ParseScopes([]string{s.Scope}); err != nil {
+			t.Errorf("catalogue scope %q does not parse: %v", s.Scope, err)
+		}
+	}
+	// 10 resources × 3 actions, invoices:send, invoices:void, and *.
+	if len(cat) != 10*3+2+1 {
+		t.Errorf("catalogue has %d scopes", len(cat))
+	}
+}
