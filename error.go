@@ -7,6 +7,7 @@ package facturo
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Public error codes. Each appears in the API error envelope as `code`; the
@@ -46,6 +47,8 @@ type Error struct {
 	Message string
 	Param   string
 	Err     error
+	// RetryAfter, if set, tells the caller when to try again (429, 503).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -1,0 +1,159 @@
+package accounts
+
+import (
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+)
+
+// Organization is a business issuing invoices. It has a live and a test
+// environment, each with its own keys and data.
+type Organization struct {
+	ID          string
+	OwnerID     string
+	Name        string
+	LegalName   string
+	TaxID       string
+	APIDisabled bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int
+}
+
+// Exists reports whether the stream had any event.
+func (o *Organization) Exists() bool { return o.Version > 0 }
+
+// OrganizationInput creates an organization.
+type OrganizationInput struct {
+	Name      string `json:"name"`
+	LegalName string `json:"legal_name"`
+	TaxID     string `json:"tax_id"`
+}
+
+// OrganizationPatch changes an organization; nil fields stay as they are.
+type OrganizationPatch struct {
+	Name      *string `json:"name"`
+	LegalName *string `json:"legal_name"`
+	TaxID     *string `json:"tax_id"`
+}
+
+// OrganizationData is the data of organization.created and .updated: the
+// whole profile after the change.
+type OrganizationData struct {
+	OwnerID   string `json:"owner_id"`
+	Name      string `json:"name"`
+	LegalName string `json:"legal_name"`
+	TaxID     string `json:"tax_id"`
+}
+
+// NewOrganization decides organization.created for owner.
+func NewOrganization(ownerID string, in OrganizationInput) ([]events.Draft, error) {
+	d, err := organizationData(ownerID, in.Name, in.LegalName, in.TaxID)
+	if err != nil {
+		return nil, err
+	}
+	return []events.Draft{{Type: events.OrganizationCreated, Data: d}}, nil
+}
+
+// Update decides organization.updated, or nothing if nothing changes.
+func (o *Organization) Update(p OrganizationPatch) ([]events.Draft, error) {
+	name, legal, tax := o.Name, o.LegalName, o.TaxID
+	if p.Name != nil {
+		name = *p.Name
+	}
+	if p.LegalName != nil {
+		legal = *p.LegalName
+	}
+	if p.TaxID != nil {
+		tax = *p.TaxID
+	}
+	d, err := organizationData(o.OwnerID, name, legal, tax)
+	if err != nil {
+		return nil, err
+	}
+	if d.Name == o.Name && d.LegalName == o.LegalName && d.TaxID == o.TaxID {
+		return nil, nil
+	}
+	return []events.Draft{{Type: events.OrganizationUpdated, Data: d}}, nil
+}
+
+// SetAPIDisabled decides the operator's switch of API access.
+func (o *Organization) SetAPIDisabled(disabled bool) []events.Draft {
+	if disabled == o.APIDisabled {
+		return nil
+	}
+	t := events.OrganizationEnabled
+	if disabled {
+		t = events.OrganizationDisabled
+	}
+	return []events.Draft{{Type: t, Data: struct{}{}}}
+}
+
+func organizationData(owner, name, legal, tax string) (OrganizationData, error) {
+	var d OrganizationData
+	var err error
+	d.OwnerID = owner
+	if d.Name, err = requiredText("name", name, 200); err != nil {
+		return d, err
+	}
+	if d.LegalName, err = optionalText("legal_name", legal, 300); err != nil {
+		return d, err
+	}
+	if d.TaxID, err = optionalText("tax_id", tax, 20); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// FoldOrganization folds an organization stream.
+func FoldOrganization(history []events.Event) (*Organization, error) {
+	o := &Organization{}
+	for _, e := range history {
+		switch e.Type {
+		case events.OrganizationCreated, events.OrganizationUpdated:
+			var d OrganizationData
+			if err := e.Decode(&d); err != nil {
+				return nil, err
+			}
+			o.OwnerID, o.Name, o.LegalName, o.TaxID = d.OwnerID, d.Name, d.LegalName, d.TaxID
+			if e.Type == events.OrganizationCreated {
+				o.ID, o.CreatedAt = e.StreamID, e.CreatedAt
+			}
+		case events.OrganizationDisabled:
+			o.APIDisabled = true
+		case events.OrganizationEnabled:
+			o.APIDisabled = false
+		}
+		o.UpdatedAt = e.CreatedAt
+		o.Version = e.StreamVersion
+	}
+	return o, nil
+}
+
+// OwnedBy returns the organization if user owns it, else not found: another
+// user's organization is indistinguishable from a missing one.
+func (o *Organization) OwnedBy(userID, requestedID string) error {
+	if !o.Exists() || o.OwnerID != userID {
+		return facturo.NotFound("organization", requestedID)
+	}
+	return nil
+}
+
+// OrganizationView is the public JSON of an organization.
+type OrganizationView struct {
+	ID          string    `json:"id"`
+	Object      string    `json:"object"`
+	Name        string    `json:"name"`
+	LegalName   string    `json:"legal_name"`
+	TaxID       string    `json:"tax_id"`
+	APIDisabled bool      `json:"api_disabled"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// View returns the public representation.
+func (o *Organization) View() OrganizationView {
+	return OrganizationView{ID: o.ID, Object: "organization", Name: o.Name, LegalName: o.LegalName,
+		TaxID: o.TaxID, APIDisabled: o.APIDisabled, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}

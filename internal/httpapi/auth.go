@@ -1,0 +1,288 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/keys"
+	"github.com/facturo/facturo/internal/postgres"
+)
+
+// Principal is the authenticated caller.
+type Principal struct {
+	Auth      Auth
+	KeyID     string
+	KeyPrefix string
+	UserID    string
+	Tenant    facturo.Tenant // organization keys only
+	Scopes    keys.Scopes
+	Allowlist keys.Allowlist
+	// ValidUntil bounds a cached entry: the key's expiry, or the end of the
+	// grace period when the token is a rotated-out secret.
+	ValidUntil *time.Time
+}
+
+type principalKey struct{}
+
+func withPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// principal returns the caller of an authenticated route.
+func principal(ctx context.Context) Principal {
+	p, _ := ctx.Value(principalKey{}).(Principal)
+	return p
+}
+
+// tenant returns the organization and mode of an organization key's request.
+func tenant(r *http.Request) facturo.Tenant { return principal(r.Context()).Tenant }
+
+// KeyStore is what authentication reads.
+type KeyStore interface {
+	KeysByPrefix(ctx context.Context, prefix string) ([]postgres.KeyRecord, error)
+}
+
+// UsageRecorder hears about every authenticated request and every failure
+// (last_used_at batching, activity, audit log). Nil fields are skipped.
+type UsageRecorder interface {
+	Used(ctx context.Context, p Principal, ip netip.Addr, method, path string, status int, at time.Time)
+	Failed(ctx context.Context, ip netip.Addr, prefix, code string, at time.Time)
+}
+
+// Authenticator turns request headers into a Principal.
+type Authenticator struct {
+	Keys         KeyStore
+	Cache        *keys.Cache[Principal]
+	Verifier     *keys.Verifier
+	Throttle     *keys.Throttle
+	AdminKey     string
+	Usage        UsageRecorder
+	Metrics      *Metrics
+	Now          func() time.Time
+	TrustProxies bool
+}
+
+// NewAuthenticator returns an authenticator with default cache, bcrypt
+// bound and throttle.
+func NewAuthenticator(store KeyStore, adminKey string) *Authenticator {
+	return &Authenticator{
+		Keys: store, AdminKey: adminKey, Now: time.Now,
+		Cache:    keys.NewCache[Principal](0, 0),
+		Verifier: keys.NewVerifier(0),
+		Throttle: keys.NewThrottle(keys.ThrottlePolicy{}),
+	}
+}
+
+// credential finds the key in the headers, in order of precedence. A key in
+// the query string is refused: URLs end up in logs and browser histories.
+func credential(r *http.Request) (string, error) {
+	q := r.URL.Query()
+	for _, name := range []string{"api_key", "apikey", "key", "token", "access_token"} {
+		if q.Has(name) {
+			return "", facturo.ParamError(facturo.CodeKeyInQuery, name,
+				"API keys are not accepted in the query string; send them in the Authorization header.")
+		}
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return "", facturo.Errorf(facturo.CodeInvalidAPIKey, "Use \"Authorization: Bearer <key>\".")
+		}
+		return strings.TrimSpace(tok), nil
+	}
+	for _, name := range []string{"X-API-Key", "X-Auth-Token", "Token"} {
+		if v := r.Header.Get(name); v != "" {
+			return strings.TrimSpace(v), nil
+		}
+	}
+	return "", facturo.Errorf(facturo.CodeMissingAPIKey,
+		"No API key provided. Send it as \"Authorization: Bearer <key>\" (or X-API-Key).")
+}
+
+var errInvalidKey = facturo.Errorf(facturo.CodeInvalidAPIKey, "Invalid API key provided.")
+
+// Authenticate checks the request's key against what the route needs.
+func (a *Authenticator) Authenticate(r *http.Request, need Auth) (Principal, error) {
+	raw, err := credential(r)
+	if err != nil {
+		return Principal{}, err
+	}
+	if need == AuthOperator {
+		if a.AdminKey != "" && subtle.ConstantTimeCompare([]byte(raw), []byte(a.AdminKey)) == 1 {
+			return Principal{Auth: AuthOperator, Scopes: mustScopes(keys.ScopeAll)}, nil
+		}
+		return Principal{}, errInvalidKey
+	}
+	tok, err := keys.Parse(raw)
+	if err != nil {
+		return Principal{}, errInvalidKey
+	}
+	p, err := a.verify(r, tok)
+	if err != nil {
+		return Principal{}, err
+	}
+	if p.Auth != need {
+		return Principal{}, facturo.Errorf(facturo.CodeInvalidAPIKey, "%s", wrongKeyKind(need))
+	}
+	if !p.Allowlist.Allows(clientIP(r, a.TrustProxies)) {
+		return Principal{}, facturo.Errorf(facturo.CodeIPNotAllowed, "This key may not be used from your IP address.")
+	}
+	return p, nil
+}
+
+func wrongKeyKind(need Auth) string {
+	if need == AuthUser {
+		return "This endpoint needs a user secret key (fact_user_...)."
+	}
+	return "This endpoint needs an organization key (fact_live_... or fact_test_...)."
+}
+
+// verify finds and checks the key behind tok: from the cache in
+// microseconds, or from the database and bcrypt, throttled per IP and prefix.
+func (a *Authenticator) verify(r *http.Request, tok keys.Token) (Principal, error) {
+	now := a.Now()
+	if p, ok := a.Cache.Get(tok); ok {
+		if p.ValidUntil == nil || now.Before(*p.ValidUntil) {
+			return p, nil
+		}
+	}
+	ip := keys.ClientKey(clientIP(r, a.TrustProxies))
+	if wait, blocked := a.Throttle.Check(ip, tok.Prefix(), now); blocked {
+		e := facturo.Errorf(facturo.CodeTooManyAuthFailures,
+			"Too many failed authentication attempts; retry in %d seconds.", retrySeconds(wait))
+		e.RetryAfter = wait
+		return Principal{}, e
+	}
+	epoch := a.Cache.Epoch()
+	records, err := a.Keys.KeysByPrefix(r.Context(), tok.Prefix())
+	if err != nil {
+		return Principal{}, err
+	}
+	for _, k := range records {
+		ok, err := a.Verifier.Compare(r.Context(), k.Hash, tok)
+		if err != nil {
+			return Principal{}, err
+		}
+		if !ok {
+			continue
+		}
+		if err := usable(k, now); err != nil {
+			return Principal{}, err
+		}
+		p, err := principalOf(k, tok)
+		if err != nil {
+			return Principal{}, err
+		}
+		a.Throttle.Succeed(ip, tok.Prefix(), now)
+		a.Cache.Put(epoch, tok, k.ID, p)
+		return p, nil
+	}
+	a.Throttle.Fail(ip, tok.Prefix(), now)
+	return Principal{}, errInvalidKey
+}
+
+// usable checks a key whose secret verified: only then may the answer say
+// more than "invalid".
+func usable(k postgres.KeyRecord, now time.Time) error {
+	switch {
+	case k.RevokedAt != nil:
+		return facturo.Errorf(facturo.CodeAPIKeyRevoked, "This API key was revoked.")
+	case !k.Enabled:
+		return facturo.Errorf(facturo.CodeAPIKeyRevoked, "This API key is disabled.")
+	case k.ExpiresAt != nil && !now.Before(*k.ExpiresAt):
+		return facturo.Errorf(facturo.CodeAPIKeyRevoked, "This API key expired.")
+	case k.Previous && (k.PreviousExpiresAt == nil || !now.Before(*k.PreviousExpiresAt)):
+		return facturo.Errorf(facturo.CodeAPIKeyRevoked, "This API key was rotated and its grace period is over.")
+	case k.OrgAPIDisabled:
+		return facturo.Errorf(facturo.CodeAPIDisabled, "API access is disabled for this organization.")
+	}
+	return nil
+}
+
+func principalOf(k postgres.KeyRecord, tok keys.Token) (Principal, error) {
+	scopes, err := keys.ParseScopes(k.Scopes)
+	if err != nil {
+		return Principal{}, err
+	}
+	allow, err := keys.ParseAllowlist(k.IPAllowlist)
+	if err != nil {
+		return Principal{}, err
+	}
+	p := Principal{KeyID: k.ID, KeyPrefix: tok.Prefix(), Scopes: scopes, Allowlist: allow, ValidUntil: k.ExpiresAt}
+	if k.Previous && (p.ValidUntil == nil || k.PreviousExpiresAt.Before(*p.ValidUntil)) {
+		p.ValidUntil = k.PreviousExpiresAt
+	}
+	switch k.Kind {
+	case accounts.KindUser:
+		p.Auth, p.UserID = AuthUser, k.UserID
+	default:
+		p.Auth, p.Tenant = AuthOrg, facturo.Tenant{OrgID: k.OrgID, Livemode: k.Livemode}
+	}
+	return p, nil
+}
+
+func mustScopes(s ...string) keys.Scopes {
+	sc, _ := keys.ParseScopes(s)
+	return sc
+}
+
+// retrySeconds rounds a wait up to whole seconds, as Retry-After needs.
+func retrySeconds(d time.Duration) int {
+	return int((d + time.Second - 1) / time.Second)
+}
+
+// clientIP is the peer address, or with trusted proxies the first hop of
+// X-Forwarded-For.
+func clientIP(r *http.Request, trustProxies bool) netip.Addr {
+	if trustProxies {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
+				return a.Unmap()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, _ := netip.ParseAddr(host)
+	return a.Unmap()
+}
+
+// auditFailure reports a failed authentication to the usage recorder.
+func (a *Authenticator) auditFailure(r *http.Request, err error) {
+	code := facturo.ErrorCode(err)
+	if a.Metrics != nil {
+		a.Metrics.AuthFailures.WithLabelValues(code).Inc()
+	}
+	if a.Usage == nil || code == facturo.CodeMissingAPIKey {
+		return
+	}
+	prefix := ""
+	if raw, cerr := credential(r); cerr == nil {
+		if tok, perr := keys.Parse(raw); perr == nil {
+			prefix = tok.Prefix()
+		}
+	}
+	a.Usage.Failed(r.Context(), clientIP(r, a.TrustProxies), prefix, code, a.Now())
+}
+
+// recordUse reports an authenticated request once it is answered.
+func (a *Authenticator) recordUse(r *http.Request, p Principal, w http.ResponseWriter) {
+	if a.Usage == nil || p.KeyID == "" {
+		return
+	}
+	status := http.StatusOK
+	if rec, ok := w.(*statusRecorder); ok && rec.status != 0 {
+		status = rec.status
+	}
+	a.Usage.Used(r.Context(), p, clientIP(r, a.TrustProxies), r.Method, r.URL.Path, status, a.Now())
+}

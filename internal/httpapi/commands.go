@@ -1,0 +1,29 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/facturo/facturo/events"
+)
+
+// meta is the metadata every event appended for r carries.
+func meta(r *http.Request) events.Metadata {
+	p := principal(r.Context())
+	src := "api"
+	if p.Auth == AuthOperator {
+		src = "operator"
+	}
+	return events.Metadata{RequestID: RequestID(r.Context()), KeyID: p.KeyID, UserID: p.UserID, Source: src}
+}
+
+// orgStream names a stream of the request's tenant.
+func orgStream(r *http.Request, streamID string) events.Stream {
+	t := tenant(r)
+	return events.Stream{ID: streamID, OrgID: t.OrgID, Livemode: t.Livemode}
+}
+
+// accountStream names a stream outside the test/live split: users,
+// organizations and user keys are recorded as live.
+func accountStream(streamID, orgID string) events.Stream {
+	return events.Stream{ID: streamID, OrgID: orgID, Livemode: true}
+}

@@ -1,0 +1,102 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/keys"
+	"github.com/gorilla/mux"
+)
+
+func (s *Server) registerHealthRoutes(r *mux.Router) {
+	s.Handle(r, Route{Method: "GET", Path: "/healthz", Auth: AuthNone}, s.healthz)
+	s.Handle(r, Route{Method: "GET", Path: "/readyz", Auth: AuthNone}, s.readyz)
+}
+
+// healthz answers while the process is alive.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyz answers 200 only when PostgreSQL and NATS are reachable and the
+// migrations are applied.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if s.Ready != nil {
+		if err := s.Ready(r.Context()); err != nil {
+			s.log.WarnContext(r.Context(), "not ready", "err", err)
+			return &facturo.Error{Code: facturo.CodeServiceUnavailable, Message: "Not ready: " + err.Error(),
+				RetryAfter: 5 * time.Second, Err: err}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+func (s *Server) registerRootRoutes(r *mux.Router) {
+	s.Handle(r, Route{Method: "GET", Path: "/v1/", Auth: AuthOrg, Scope: "account:read"}, s.root)
+	s.Handle(r, Route{Method: "GET", Path: "/v1/event_types", Auth: AuthOrg, Scope: "events:read"}, s.eventTypes)
+}
+
+type resourceAccess struct {
+	Resource string   `json:"resource"`
+	Actions  []string `json:"actions"`
+	Routes   []string `json:"routes"`
+}
+
+// root lists the resources and actions the calling key may use.
+func (s *Server) root(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	byScope := map[string]*resourceAccess{}
+	var order []string
+	for _, rt := range s.routes {
+		if rt.Auth != AuthOrg || !p.Scopes.Allows(rt.Scope) {
+			continue
+		}
+		res, action := splitScope(rt.Scope)
+		a, ok := byScope[res]
+		if !ok {
+			a = &resourceAccess{Resource: res}
+			byScope[res] = a
+			order = append(order, res)
+		}
+		if !contains(a.Actions, action) {
+			a.Actions = append(a.Actions, action)
+		}
+		a.Routes = append(a.Routes, rt.Method+" "+rt.Path)
+	}
+	out := make([]resourceAccess, 0, len(order))
+	for _, res := range order {
+		out = append(out, *byScope[res])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"object": "api_root", "livemode": p.Tenant.Livemode, "key": p.KeyPrefix,
+		"scopes": p.Scopes.Strings(), "resources": out, "scope_catalogue": keys.Catalogue(),
+	})
+	return nil
+}
+
+func (s *Server) eventTypes(w http.ResponseWriter, r *http.Request) error {
+	types := events.Types()
+	return writeList(w, r, types, false)
+}
+
+func splitScope(scope string) (string, string) {
+	for i := range scope {
+		if scope[i] == ':' {
+			return scope[:i], scope[i+1:]
+		}
+	}
+	return scope, ""
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

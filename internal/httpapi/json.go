@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/facturo/facturo"
+)
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = 1 << 20
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+// decode reads a JSON object body into v strictly: unknown fields, wrong
+// types, trailing data and oversize bodies are errors naming the field.
+// An empty body decodes as {} so that POSTs without parameters work.
+func decode(r *http.Request, v any) error {
+	body, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return facturo.Errorf(facturo.CodeBodyTooLarge, "The request body is larger than %d bytes.", MaxBodyBytes)
+	}
+	if err != nil {
+		return facturo.Errorf(facturo.CodeInvalidRequest, "The request body could not be read.")
+	}
+	return decodeBytes(body, v)
+}
+
+func decodeBytes(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return facturo.Errorf(facturo.CodeInvalidRequest, "The request body must hold a single JSON object.")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var appErr *facturo.Error
+	switch {
+	case errors.As(err, &appErr):
+		return appErr
+	case errors.As(err, &syntax):
+		return facturo.Errorf(facturo.CodeInvalidRequest, "The request body is not valid JSON (at byte %d).", syntax.Offset)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return facturo.Errorf(facturo.CodeInvalidRequest, "The request body must be a JSON object.")
+		}
+		return facturo.ParamError(facturo.CodeParameterInvalid, typ.Field,
+			"%s must be of type %s, not %s.", typ.Field, jsonType(typ.Type.Kind().String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return facturo.ParamError(facturo.CodeParameterInvalid, field, "Unknown parameter: %s.", field)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return facturo.Errorf(facturo.CodeInvalidRequest, "The request body is truncated JSON.")
+	}
+	var e *facturo.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return facturo.Errorf(facturo.CodeInvalidRequest, "The request body is invalid: %s.", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "int", "int64", "int32", "uint", "uint64", "float64":
+		return "number"
+	case "slice", "array":
+		return "array"
+	case "map", "struct", "ptr":
+		return "object"
+	case "bool":
+		return "boolean"
+	}
+	return kind
+}
+
+// required returns a parameter_missing error if s is empty.
+func required(param, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return facturo.ParamError(facturo.CodeParameterMissing, param, "%s is required.", param)
+	}
+	return nil
+}

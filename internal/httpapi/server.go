@@ -1,0 +1,141 @@
+// Package httpapi is Facturo's REST API over HTTP: routing, authentication,
+// the error envelope, idempotency and the handlers. Handlers decode and
+// validate the request, run one command or query, and encode the answer.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/gorilla/mux"
+)
+
+// Auth is who may call a route.
+type Auth int
+
+const (
+	AuthNone     Auth = iota // public: health, OpenAPI
+	AuthOperator             // the operator key from configuration
+	AuthUser                 // a user secret key (fact_user_)
+	AuthOrg                  // an organization key (fact_live_ / fact_test_) with Route.Scope
+)
+
+// Route describes one endpoint. Every route declares who may call it and,
+// for organization keys, the scope it needs; tests walk Routes() to prove it.
+type Route struct {
+	Method string
+	Path   string
+	Auth   Auth
+	Scope  string
+}
+
+// handlerFunc is a handler that returns its error to one adapter.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Deps are the services the API uses.
+type Deps struct {
+	Log          *slog.Logger
+	Store        *postgres.EventStore
+	Accounts     *postgres.AccountStore
+	Documents    *postgres.DocumentStore
+	Idempotency  *postgres.IdempotencyStore
+	Auth         *Authenticator
+	Ready        func(ctx context.Context) error // nil error when dependencies are up
+	Now          func() time.Time
+	Metrics      *Metrics
+	ExtraRoutes  []func(s *Server, r *mux.Router) // resource packages added by later work
+	TrustProxies bool                             // take the client IP from X-Forwarded-For
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Deps
+	log     *slog.Logger
+	metrics *Metrics
+	routes  []Route
+	router  *mux.Router
+}
+
+// New builds the API and its router.
+func New(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics(nil)
+	}
+	s := &Server{Deps: d, log: d.Log, metrics: d.Metrics}
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, facturo.Errorf(facturo.CodeRouteNotFound, "Unrecognized request URL (%s %s).", r.Method, r.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, facturo.Errorf(facturo.CodeMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
+	})
+	s.registerHealthRoutes(r)
+	s.registerRootRoutes(r)
+	s.registerUserRoutes(r)
+	s.registerOrganizationRoutes(r)
+	s.registerKeyRoutes(r)
+	s.registerClientRoutes(r)
+	s.registerProductRoutes(r)
+	s.registerEventRoutes(r)
+	for _, reg := range d.ExtraRoutes {
+		reg(s, r)
+	}
+	s.router = r
+	return s
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.outer(s.router) }
+
+// Routes lists every registered route.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// Handle registers a route: authentication, scope, idempotency for POST,
+// then fn. Exported so resource packages can add their routes.
+func (s *Server) Handle(r *mux.Router, rt Route, fn handlerFunc) {
+	s.routes = append(s.routes, rt)
+	r.Handle(rt.Path, s.wrap(rt, fn)).Methods(rt.Method)
+}
+
+func (s *Server) wrap(rt Route, fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setRouteLabel(r.Context(), rt.Path)
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		}
+		err := s.serve(w, r, rt, fn)
+		if err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, fn handlerFunc) error {
+	if rt.Auth != AuthNone {
+		p, err := s.Auth.Authenticate(r, rt.Auth)
+		if err != nil {
+			s.Auth.auditFailure(r, err)
+			return err
+		}
+		if rt.Auth == AuthOrg && !p.Scopes.Allows(rt.Scope) {
+			return facturo.Errorf(facturo.CodeInsufficientScope,
+				"This key lacks the scope %q that %s %s needs.", rt.Scope, rt.Method, rt.Path)
+		}
+		r = r.WithContext(withPrincipal(r.Context(), p))
+		defer s.Auth.recordUse(r, p, w)
+	}
+	if r.Method == http.MethodPost && rt.Auth != AuthNone {
+		return s.idempotent(w, r, fn)
+	}
+	return fn(w, r)
+}

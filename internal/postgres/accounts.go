@@ -1,0 +1,216 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/accounts"
+	"github.com/jackc/pgx/v5"
+)
+
+// AccountsProjection maintains users, organizations and api_keys. It runs
+// inline (in the appending transaction) so that a user, organization or key
+// is usable the moment its creation is acknowledged.
+type AccountsProjection struct{}
+
+// Name implements projections.Projection.
+func (AccountsProjection) Name() string { return "accounts" }
+
+// Reset implements projections.Projection.
+func (AccountsProjection) Reset(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `TRUNCATE api_keys, organizations, users`)
+	return err
+}
+
+// Apply implements projections.Projection.
+func (AccountsProjection) Apply(ctx context.Context, tx pgx.Tx, e events.Event) error {
+	switch e.Type {
+	case events.UserCreated:
+		var d accounts.UserCreated
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO NOTHING`, e.StreamID, d.Email, d.Name, e.CreatedAt)
+		if isUniqueViolation(err, "users_email_key") {
+			return facturo.ParamError(facturo.CodeAlreadyExists, "email", "A user with this email already exists.")
+		}
+		return err
+	case events.OrganizationCreated, events.OrganizationUpdated, events.OrganizationDisabled, events.OrganizationEnabled:
+		return applyOrganization(ctx, tx, e)
+	case events.KeyCreated, events.KeyUpdated, events.KeyRotated, events.KeyRevoked:
+		return applyKey(ctx, tx, e)
+	}
+	return nil
+}
+
+func applyOrganization(ctx context.Context, tx pgx.Tx, e events.Event) error {
+	history, err := loadUpTo(ctx, tx, e)
+	if err != nil {
+		return err
+	}
+	o, err := accounts.FoldOrganization(history)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO organizations (id, owner_id, name, api_disabled, data, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, api_disabled = EXCLUDED.api_disabled,
+			data = EXCLUDED.data, updated_at = EXCLUDED.updated_at`,
+		o.ID, o.OwnerID, o.Name, o.APIDisabled, o.View(), o.CreatedAt, o.UpdatedAt)
+	return err
+}
+
+func applyKey(ctx context.Context, tx pgx.Tx, e events.Event) error {
+	history, err := loadUpTo(ctx, tx, e)
+	if err != nil {
+		return err
+	}
+	k, err := accounts.FoldAPIKey(history)
+	if err != nil {
+		return err
+	}
+	var prevPrefix *string
+	if k.PreviousPrefix != "" {
+		prevPrefix = &k.PreviousPrefix
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO api_keys (id, kind, user_id, org_id, livemode, name, prefix, hash,
+			previous_prefix, previous_hash, previous_expires_at, scopes, ip_allowlist, enabled,
+			expires_at, revoked_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, prefix = EXCLUDED.prefix, hash = EXCLUDED.hash,
+			previous_prefix = EXCLUDED.previous_prefix, previous_hash = EXCLUDED.previous_hash,
+			previous_expires_at = EXCLUDED.previous_expires_at, scopes = EXCLUDED.scopes,
+			ip_allowlist = EXCLUDED.ip_allowlist, enabled = EXCLUDED.enabled,
+			expires_at = EXCLUDED.expires_at, revoked_at = EXCLUDED.revoked_at, updated_at = EXCLUDED.updated_at`,
+		k.ID, k.Kind, k.UserID, k.OrgID, k.Livemode, k.Name, k.Prefix, k.Hash, prevPrefix, k.PreviousHash,
+		k.PreviousExpiresAt, k.Scopes, k.IPAllowlist, k.Enabled, k.ExpiresAt, k.RevokedAt, k.CreatedAt, k.UpdatedAt)
+	return err
+}
+
+// loadUpTo reads e's stream up to and including e: the state right after it,
+// whether applied inline or during a rebuild.
+func loadUpTo(ctx context.Context, q Querier, e events.Event) ([]events.Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`, e.StreamID, e.StreamVersion)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", e.StreamID, err)
+	}
+	defer rows.Close()
+	var out []events.Event
+	for rows.Next() {
+		ev, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		if err := events.Upcast(&ev); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// AccountStore answers the queries on the accounts read models.
+type AccountStore struct{ db *DB }
+
+// NewAccountStore returns a store on db.
+func NewAccountStore(db *DB) *AccountStore { return &AccountStore{db: db} }
+
+// KeyRecord is what authentication needs of a key.
+type KeyRecord struct {
+	ID                string
+	Kind              string
+	UserID            string
+	OrgID             string
+	Livemode          bool
+	Hash              []byte // the hash matching the looked-up prefix
+	Previous          bool   // Hash is the previous secret's, valid until PreviousExpiresAt
+	PreviousExpiresAt *time.Time
+	Scopes            []string
+	IPAllowlist       []string
+	Enabled           bool
+	ExpiresAt         *time.Time
+	RevokedAt         *time.Time
+	OrgAPIDisabled    bool
+}
+
+// KeysByPrefix returns the keys whose current or previous secret has the
+// given display prefix (normally one).
+func (s *AccountStore) KeysByPrefix(ctx context.Context, prefix string) ([]KeyRecord, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT k.id, k.kind, k.user_id, k.org_id, k.livemode,
+			CASE WHEN k.prefix = $1 THEN k.hash ELSE k.previous_hash END,
+			k.prefix <> $1, k.previous_expires_at, k.scopes, k.ip_allowlist, k.enabled, k.expires_at,
+			k.revoked_at, COALESCE(o.api_disabled, false)
+		FROM api_keys k LEFT JOIN organizations o ON o.id = k.org_id
+		WHERE k.prefix = $1 OR k.previous_prefix = $1`, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("keys by prefix: %w", err)
+	}
+	defer rows.Close()
+	var out []KeyRecord
+	for rows.Next() {
+		var k KeyRecord
+		if err := rows.Scan(&k.ID, &k.Kind, &k.UserID, &k.OrgID, &k.Livemode, &k.Hash, &k.Previous,
+			&k.PreviousExpiresAt, &k.Scopes, &k.IPAllowlist, &k.Enabled, &k.ExpiresAt, &k.RevokedAt,
+			&k.OrgAPIDisabled); err != nil {
+			return nil, fmt.Errorf("scan key: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// ListOrganizations lists a user's organizations, newest first.
+func (s *AccountStore) ListOrganizations(ctx context.Context, userID string, p Page) ([]accounts.OrganizationView, bool, error) {
+	return listJSON[accounts.OrganizationView](ctx, s.db, p,
+		`SELECT data FROM organizations WHERE owner_id = $1`, userID)
+}
+
+// ListKeys lists an organization's keys (both modes), newest first. The
+// caller has checked the organization belongs to the user.
+func (s *AccountStore) ListKeys(ctx context.Context, orgID string, p Page) ([]accounts.KeyView, bool, error) {
+	page, more, err := listRows(ctx, s.db, p, `SELECT id, livemode, name, prefix, scopes, ip_allowlist, enabled,
+			created_at, last_used_at, expires_at, revoked_at FROM api_keys WHERE org_id = $1 AND kind = 'org'`,
+		[]any{orgID}, func(row pgx.Rows) (accounts.KeyView, error) {
+			v := accounts.KeyView{Object: "api_key"}
+			err := row.Scan(&v.ID, &v.Livemode, &v.Name, &v.Prefix, &v.Scopes, &v.IPAllowlist, &v.Enabled,
+				&v.CreatedAt, &v.LastUsedAt, &v.ExpiresAt, &v.RevokedAt)
+			return v, err
+		})
+	return page, more, err
+}
+
+// KeyLastUsed returns when a key was last used, if ever.
+func (s *AccountStore) KeyLastUsed(ctx context.Context, keyID string) (*time.Time, error) {
+	var t *time.Time
+	err := s.db.Pool.QueryRow(ctx, `SELECT last_used_at FROM api_keys WHERE id = $1`, keyID).Scan(&t)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return t, err
+}
+
+// TouchKeys records last use of keys in one statement (batched by the
+// caller, so that authentication never writes on every request).
+func (s *AccountStore) TouchKeys(ctx context.Context, used map[string]time.Time) error {
+	if len(used) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(used))
+	times := make([]time.Time, 0, len(used))
+	for id, t := range used {
+		ids = append(ids, id)
+		times = append(times, t)
+	}
+	_, err := s.db.Pool.Exec(ctx, `UPDATE api_keys k SET last_used_at = GREATEST(k.last_used_at, u.t)
+		FROM unnest($1::text[], $2::timestamptz[]) AS u(id, t) WHERE k.id = u.id`, ids, times)
+	if err != nil {
+		return fmt.Errorf("touch keys: %w", err)
+	}
+	return nil
+}

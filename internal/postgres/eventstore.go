@@ -1,0 +1,251 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/id"
+	"github.com/jackc/pgx/v5"
+)
+
+// InlineProjection is a read model written in the same transaction as the
+// events that change it. Apply must ignore event types it does not handle.
+type InlineProjection interface {
+	Name() string
+	Apply(ctx context.Context, tx pgx.Tx, e events.Event) error
+}
+
+// EventStore appends and loads events. It is the only writer of the events
+// table.
+type EventStore struct {
+	db     *DB
+	inline []InlineProjection
+	upcast func(*events.Event) error
+}
+
+// NewEventStore returns a store that applies the inline projections to every
+// appended event and upcasts every loaded event to its current schema.
+func NewEventStore(db *DB, upcast func(*events.Event) error, inline ...InlineProjection) *EventStore {
+	if upcast == nil {
+		upcast = func(*events.Event) error { return nil }
+	}
+	return &EventStore{db: db, inline: inline, upcast: upcast}
+}
+
+// DB returns the pool the store writes through.
+func (s *EventStore) DB() *DB { return s.db }
+
+// Tx is one command's transaction: it loads streams and appends events, and
+// remembers what it appended.
+type Tx struct {
+	pgx.Tx
+	store    *EventStore
+	meta     events.Metadata
+	appended []events.Event
+}
+
+// Run runs fn in one transaction. Everything fn appends commits together or
+// not at all; the appended events are returned after the commit.
+func (s *EventStore) Run(ctx context.Context, meta events.Metadata, fn func(tx *Tx) error) ([]events.Event, error) {
+	var appended []events.Event
+	err := s.db.Transact(ctx, func(ptx pgx.Tx) error {
+		tx := &Tx{Tx: ptx, store: s, meta: meta}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if err := markIdempotencyCommitted(ctx, ptx); err != nil {
+			return err
+		}
+		appended = tx.appended
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return appended, nil
+}
+
+// Decide chooses the events a command appends to a stream, given its history.
+type Decide func(ctx context.Context, tx *Tx, history []events.Event) ([]events.Draft, error)
+
+// Execute is the common case of Run: fold one stream, decide, append with the
+// expected version. It returns the whole stream after the append.
+func (s *EventStore) Execute(ctx context.Context, st events.Stream, meta events.Metadata, decide Decide) ([]events.Event, error) {
+	var all []events.Event
+	_, err := s.Run(ctx, meta, func(tx *Tx) error {
+		history, err := tx.Load(ctx, st)
+		if err != nil {
+			return err
+		}
+		drafts, err := decide(ctx, tx, history)
+		if err != nil {
+			return err
+		}
+		added, err := tx.Append(ctx, st, len(history), drafts...)
+		if err != nil {
+			return err
+		}
+		all = append(history, added...)
+		return nil
+	})
+	return all, err
+}
+
+// Load returns the events of one stream in version order. A stream of
+// another tenant reads as empty, so that callers answer 404.
+func (tx *Tx) Load(ctx context.Context, st events.Stream) ([]events.Event, error) {
+	return tx.store.load(ctx, tx, st, time.Time{})
+}
+
+// Load reads a stream outside any command (single-resource reads).
+func (s *EventStore) Load(ctx context.Context, st events.Stream) ([]events.Event, error) {
+	return s.load(ctx, s.db.Pool, st, time.Time{})
+}
+
+// LoadAsOf reads the events of a stream created at or before t.
+func (s *EventStore) LoadAsOf(ctx context.Context, st events.Stream, t time.Time) ([]events.Event, error) {
+	return s.load(ctx, s.db.Pool, st, t)
+}
+
+const eventColumns = `position, tx_id::text, id, org_id, livemode, stream_id, stream_version,
+	type, schema_version, data, metadata, created_at`
+
+func (s *EventStore) load(ctx context.Context, q Querier, st events.Stream, asOf time.Time) ([]events.Event, error) {
+	sql := `SELECT ` + eventColumns + ` FROM events
+		WHERE stream_id = $1 AND org_id = $2 AND livemode = $3`
+	args := []any{st.ID, st.OrgID, st.Livemode}
+	if !asOf.IsZero() {
+		sql += ` AND created_at <= $4`
+		args = append(args, asOf)
+	}
+	rows, err := q.Query(ctx, sql+` ORDER BY stream_version`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load stream %s: %w", st.ID, err)
+	}
+	return s.collect(rows)
+}
+
+// collect scans event rows and upcasts each to its current schema.
+func (s *EventStore) collect(rows pgx.Rows) ([]events.Event, error) {
+	defer rows.Close()
+	var out []events.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.upcast(&e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return out, nil
+}
+
+func scanEvent(row pgx.Row) (events.Event, error) {
+	var e events.Event
+	var tx string
+	var meta []byte
+	err := row.Scan(&e.Position, &tx, &e.ID, &e.OrgID, &e.Livemode, &e.StreamID, &e.StreamVersion,
+		&e.Type, &e.SchemaVersion, &e.Data, &meta, &e.CreatedAt)
+	if err != nil {
+		return e, fmt.Errorf("scan event: %w", err)
+	}
+	if e.TxID, err = strconv.ParseUint(tx, 10, 64); err != nil {
+		return e, fmt.Errorf("event %s tx id %q: %w", e.ID, tx, err)
+	}
+	if err := json.Unmarshal(meta, &e.Metadata); err != nil {
+		return e, fmt.Errorf("event %s metadata: %w", e.ID, err)
+	}
+	e.CreatedAt = e.CreatedAt.UTC()
+	return e, nil
+}
+
+// Append adds drafts to a stream whose current version the caller read as
+// expected. If another writer appended first, the unique (stream_id,
+// stream_version) constraint refuses the insert and the command fails with
+// version_conflict: never a lost update.
+func (tx *Tx) Append(ctx context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error) {
+	meta, err := json.Marshal(tx.meta)
+	if err != nil {
+		return nil, fmt.Errorf("encode metadata: %w", err)
+	}
+	out := make([]events.Event, 0, len(drafts))
+	for i, d := range drafts {
+		data, err := json.Marshal(d.Data)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", d.Type, err)
+		}
+		e := events.Event{
+			ID: id.New(id.Event), OrgID: st.OrgID, Livemode: st.Livemode, StreamID: st.ID,
+			StreamVersion: expected + i + 1, Type: d.Type, SchemaVersion: events.CurrentSchema(d.Type),
+			Data: data, Metadata: tx.meta,
+		}
+		var txid string
+		err = tx.QueryRow(ctx, `INSERT INTO events
+			(id, org_id, livemode, stream_id, stream_version, type, schema_version, data, metadata)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			RETURNING position, tx_id::text, created_at`,
+			e.ID, e.OrgID, e.Livemode, e.StreamID, e.StreamVersion, e.Type, e.SchemaVersion, data, meta,
+		).Scan(&e.Position, &txid, &e.CreatedAt)
+		if isUniqueViolation(err, "events_stream_version_key") {
+			return nil, &facturo.Error{Code: facturo.CodeVersionConflict,
+				Message: "The resource was changed by a concurrent request; fetch it and try again.", Err: err}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("append %s to %s: %w", d.Type, st.ID, err)
+		}
+		if e.TxID, err = strconv.ParseUint(txid, 10, 64); err != nil {
+			return nil, fmt.Errorf("tx id %q: %w", txid, err)
+		}
+		e.CreatedAt = e.CreatedAt.UTC()
+		for _, p := range tx.store.inline {
+			if err := p.Apply(ctx, tx.Tx, e); err != nil {
+				return nil, fmt.Errorf("inline projection %s on %s: %w", p.Name(), e.ID, err)
+			}
+		}
+		out = append(out, e)
+	}
+	tx.appended = append(tx.appended, out...)
+	return out, nil
+}
+
+// EventByID returns one event of a tenant.
+func (s *EventStore) EventByID(ctx context.Context, t facturo.Tenant, eventID string) (events.Event, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE id = $1 AND org_id = $2 AND livemode = $3`, eventID, t.OrgID, t.Livemode)
+	if err != nil {
+		return events.Event{}, fmt.Errorf("event %s: %w", eventID, err)
+	}
+	evs, err := s.collect(rows)
+	if err != nil {
+		return events.Event{}, err
+	}
+	if len(evs) == 0 {
+		return events.Event{}, facturo.NotFound("event", eventID)
+	}
+	return evs[0], nil
+}
+
+// ReadAfter returns up to limit events after cursor in relay order, only
+// below the snapshot horizon: rows of transactions that might still commit
+// are never passed over. Used by the relay and by rebuilds.
+func (s *EventStore) ReadAfter(ctx context.Context, q Querier, after events.Cursor, limit int) ([]events.Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE (tx_id, position) > ($1::text::xid8, $2)
+		  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+		ORDER BY tx_id, position
+		LIMIT $3`, strconv.FormatUint(after.TxID, 10), after.Position, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events after %v: %w", after, err)
+	}
+	return s.collect(rows)
+}

@@ -1,0 +1,237 @@
+// Package relay moves events from the PostgreSQL event store to the NATS
+// JetStream stream EVENTS, in relay order (tx_id, position), never skipping
+// an event.
+//
+// Why (tx_id, position) and the snapshot horizon: positions come from a
+// sequence, which hands out numbers at insert time, not at commit. A
+// transaction holding position 10 can commit after one holding position 11;
+// a reader that has moved past 11 would never see 10. The relay therefore
+// only reads events of transactions older than the oldest transaction still
+// running (pg_snapshot_xmin), where nothing can appear any more, and orders
+// them by transaction id then position.
+//
+// Only one relay publishes at a time (a session advisory lock); others wait
+// as standbys. Each event is published with Nats-Msg-Id = event id, so a
+// relay that dies after publishing but before saving its cursor republishes
+// a batch that JetStream deduplicates; consumers skip anything at or before
+// their own cursor in any case.
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// lockKey is the advisory lock held by the active relay.
+const lockKey = 0x6661637475726f01 // "facturo" + 1
+
+// Publisher is the slice of JetStream the relay uses.
+type Publisher interface {
+	PublishMsgAsync(msg *nats.Msg, opts ...jetstream.PublishOpt) (jetstream.PubAckFuture, error)
+}
+
+// Relay publishes stored events to JetStream.
+type Relay struct {
+	Store     *postgres.EventStore
+	JS        Publisher
+	Log       *slog.Logger
+	Name      string        // cursor row; "main" unless several relays feed different streams
+	BatchSize int           // events per read, default 500
+	Poll      time.Duration // fallback when no notification arrives, default 1s
+	// OnPublished, if set, is called after each batch is acknowledged and
+	// the cursor saved (metrics, tests).
+	OnPublished func(batch []events.Event)
+}
+
+func (r *Relay) defaults() {
+	if r.Name == "" {
+		r.Name = "main"
+	}
+	if r.BatchSize <= 0 {
+		r.BatchSize = 500
+	}
+	if r.Poll <= 0 {
+		r.Poll = time.Second
+	}
+	if r.Log == nil {
+		r.Log = slog.Default()
+	}
+}
+
+// Run relays until ctx ends. It survives lost connections by starting over:
+// wait for the lock, then drain.
+func (r *Relay) Run(ctx context.Context) error {
+	r.defaults()
+	for {
+		err := r.lead(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.Log.Warn("relay interrupted, retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(r.Poll):
+		}
+	}
+}
+
+// lead holds a dedicated connection with the advisory lock and LISTEN, and
+// drains the outbox whenever woken.
+func (r *Relay) lead(ctx context.Context) error {
+	pool := r.Store.DB().Pool
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire: %w", err)
+	}
+	defer conn.Release()
+	// A connection that held the lock must not go back to the pool holding
+	// it (or LISTENing): close it instead.
+	defer conn.Conn().Close(context.WithoutCancel(ctx))
+
+	if err := waitForLock(ctx, conn, r.Poll); err != nil {
+		return err
+	}
+	r.Log.Info("relay active")
+	if _, err := conn.Exec(ctx, "LISTEN facturo_events"); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	for {
+		if err := r.Drain(ctx); err != nil {
+			return err
+		}
+		wctx, cancel := context.WithTimeout(ctx, r.Poll)
+		_, err := conn.Conn().WaitForNotification(wctx)
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("wait for notification: %w", err)
+		}
+	}
+}
+
+func waitForLock(ctx context.Context, conn *pgxpool.Conn, poll time.Duration) error {
+	for {
+		var ok bool
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", int64(lockKey)).Scan(&ok); err != nil {
+			return fmt.Errorf("try relay lock: %w", err)
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
+
+// Drain publishes every event past the cursor that is below the horizon.
+// Callers must hold the relay lock (Run does).
+func (r *Relay) Drain(ctx context.Context) error {
+	r.defaults()
+	cur, err := r.cursor(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		batch, err := r.Store.ReadAfter(ctx, r.Store.DB().Pool, cur, r.BatchSize)
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		seq, err := r.publish(ctx, batch)
+		if err != nil {
+			return err
+		}
+		cur = batch[len(batch)-1].Cursor()
+		if err := r.saveCursor(ctx, cur, seq); err != nil {
+			return err
+		}
+		if r.OnPublished != nil {
+			r.OnPublished(batch)
+		}
+		if len(batch) < r.BatchSize {
+			return nil
+		}
+	}
+}
+
+// publish sends a batch asynchronously and waits for every PubAck. It
+// returns the stream sequence of the last event.
+func (r *Relay) publish(ctx context.Context, batch []events.Event) (uint64, error) {
+	futures := make([]jetstream.PubAckFuture, len(batch))
+	for i, e := range batch {
+		msg, err := Message(e)
+		if err != nil {
+			return 0, err
+		}
+		if futures[i], err = r.JS.PublishMsgAsync(msg, jetstream.WithMsgID(e.ID)); err != nil {
+			return 0, fmt.Errorf("publish %s: %w", e.ID, err)
+		}
+	}
+	var last uint64
+	for i, f := range futures {
+		select {
+		case ack := <-f.Ok():
+			last = ack.Sequence
+		case err := <-f.Err():
+			return 0, fmt.Errorf("publish %s: %w", batch[i].ID, err)
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return last, nil
+}
+
+// Message encodes an event for JetStream. Replay tooling republishes with it
+// too, so every copy of an event looks the same.
+func Message(e events.Event) (*nats.Msg, error) {
+	msg := nats.NewMsg(events.Subject(e))
+	body, err := encode(e)
+	if err != nil {
+		return nil, err
+	}
+	msg.Data = body
+	msg.Header.Set(events.HeaderPosition, strconv.FormatInt(e.Position, 10))
+	msg.Header.Set(events.HeaderTxID, strconv.FormatUint(e.TxID, 10))
+	return msg, nil
+}
+
+func (r *Relay) cursor(ctx context.Context) (events.Cursor, error) {
+	var c events.Cursor
+	var tx string
+	err := r.Store.DB().Pool.QueryRow(ctx, `INSERT INTO relay_cursor (name) VALUES ($1)
+		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+		RETURNING tx_id::text, position`, r.Name).Scan(&tx, &c.Position)
+	if err != nil {
+		return c, fmt.Errorf("read relay cursor: %w", err)
+	}
+	c.TxID, err = strconv.ParseUint(tx, 10, 64)
+	return c, err
+}
+
+func (r *Relay) saveCursor(ctx context.Context, c events.Cursor, seq uint64) error {
+	_, err := r.Store.DB().Pool.Exec(ctx, `UPDATE relay_cursor
+		SET tx_id = $2::text::xid8, position = $3, stream_seq = GREATEST(stream_seq, $4), updated_at = now()
+		WHERE name = $1`, r.Name, strconv.FormatUint(c.TxID, 10), c.Position, int64(seq))
+	if err != nil {
+		return fmt.Errorf("save relay cursor: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,29 @@
+// Package projections builds read models from the event stream.
+//
+// A projection applies events to its tables; the Runner feeds it from
+// JetStream and stores the projection's checkpoint in the same transaction as
+// the read-model change. The checkpoint is the relay cursor (tx_id,
+// position) of the last applied event: the relay publishes in strictly
+// increasing cursor order, so anything at or before the checkpoint has been
+// applied already and is skipped. That makes redelivery, republishing and a
+// crash between commit and ack harmless.
+package projections
+
+import (
+	"context"
+
+	"github.com/facturo/facturo/events"
+	"github.com/jackc/pgx/v5"
+)
+
+// Projection is a read model maintained from events.
+type Projection interface {
+	// Name identifies the projection's checkpoint; it never changes.
+	Name() string
+	// Apply changes the read model for one event, inside tx. It must ignore
+	// event types it does not handle, and must not cause side effects outside
+	// the database (a rebuild re-applies every event).
+	Apply(ctx context.Context, tx pgx.Tx, e events.Event) error
+	// Reset empties the read model before a rebuild from position zero.
+	Reset(ctx context.Context, tx pgx.Tx) error
+}

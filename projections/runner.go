@@ -1,0 +1,259 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/relay"
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Runner keeps one projection up to date. Any number of runners of the same
+// projection may run in different processes: one holds the projection's
+// advisory lock and works, the others wait to take over.
+type Runner struct {
+	Projection Projection
+	DB         *postgres.DB
+	Stream     jetstream.Stream
+	Log        *slog.Logger
+	BatchSize  int           // events per transaction, default 256
+	Retry      time.Duration // pause after an error, default 1s
+	// OnApplied, if set, is called after each committed batch with the new
+	// checkpoint (metrics, tests).
+	OnApplied func(c Checkpoint)
+}
+
+// Checkpoint is where a projection has got to.
+type Checkpoint struct {
+	Name      string
+	Cursor    events.Cursor
+	StreamSeq uint64
+	UpdatedAt time.Time
+}
+
+// Run applies events until ctx ends, starting over after any error.
+func (r *Runner) Run(ctx context.Context) error {
+	if r.BatchSize <= 0 {
+		r.BatchSize = 256
+	}
+	if r.Retry <= 0 {
+		r.Retry = time.Second
+	}
+	if r.Log == nil {
+		r.Log = slog.Default()
+	}
+	log := r.Log.With("projection", r.Projection.Name())
+	for {
+		err := r.lead(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		log.Warn("projection interrupted, retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(r.Retry):
+		}
+	}
+}
+
+func (r *Runner) lead(ctx context.Context) error {
+	conn, err := r.DB.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire: %w", err)
+	}
+	defer conn.Release()
+	defer conn.Conn().Close(context.WithoutCancel(ctx)) // never return a locked session to the pool
+	for {
+		var ok bool
+		err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended('projection:' || $1, 0))`,
+			r.Projection.Name()).Scan(&ok)
+		if err != nil {
+			return fmt.Errorf("try projection lock: %w", err)
+		}
+		if ok {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(r.Retry):
+		}
+	}
+	cp, err := ReadCheckpoint(ctx, r.DB, r.Projection.Name())
+	if err != nil {
+		return err
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.SubjectPrefix + ".>"}}
+	if cp.StreamSeq > 0 {
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = cp.StreamSeq + 1
+	}
+	cons, err := r.Stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("ordered consumer: %w", err)
+	}
+	for {
+		msgs, err := r.next(ctx, cons)
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		if cp, err = r.applyBatch(ctx, msgs, cp.StreamSeq); err != nil {
+			return err
+		}
+		if r.OnApplied != nil {
+			r.OnApplied(cp)
+		}
+	}
+}
+
+// next waits for at least one message, then takes whatever else is already
+// there, up to the batch size: low latency when idle, large transactions
+// when catching up.
+func (r *Runner) next(ctx context.Context, cons jetstream.Consumer) ([]jetstream.Msg, error) {
+	first, err := cons.Next(jetstream.FetchMaxWait(time.Second))
+	if errors.Is(err, jetstream.ErrNoMessages) || errors.Is(err, nats.ErrTimeout) {
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("next: %w", err)
+	}
+	msgs := []jetstream.Msg{first}
+	if r.BatchSize > 1 {
+		more, err := cons.FetchNoWait(r.BatchSize - 1)
+		if err != nil {
+			return nil, fmt.Errorf("fetch: %w", err)
+		}
+		for m := range more.Messages() {
+			msgs = append(msgs, m)
+		}
+		if err := more.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
+			return nil, fmt.Errorf("fetch: %w", err)
+		}
+	}
+	return msgs, nil
+}
+
+// errCheckpointMoved means someone else (a reset, a rebuild) changed the
+// checkpoint under this runner: it must restart from the stored position.
+var errCheckpointMoved = errors.New("checkpoint moved by another process")
+
+func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq uint64) (Checkpoint, error) {
+	var cp Checkpoint
+	err := r.DB.Transact(ctx, func(tx pgx.Tx) error {
+		var err error
+		if cp, err = lockCheckpoint(ctx, tx, r.Projection.Name()); err != nil {
+			return err
+		}
+		if cp.StreamSeq != seenSeq {
+			return errCheckpointMoved
+		}
+		for _, m := range msgs {
+			meta, err := m.Metadata()
+			if err != nil {
+				return fmt.Errorf("message metadata: %w", err)
+			}
+			e, err := relay.Decode(m)
+			if err != nil {
+				return err
+			}
+			if e.Cursor().After(cp.Cursor) {
+				if err := r.Projection.Apply(ctx, tx, e); err != nil {
+					return fmt.Errorf("apply %s %s: %w", e.Type, e.ID, err)
+				}
+				cp.Cursor = e.Cursor()
+			}
+			cp.StreamSeq = meta.Sequence.Stream
+		}
+		return saveCheckpoint(ctx, tx, cp)
+	})
+	return cp, err
+}
+
+// ReadCheckpoint returns a projection's checkpoint (zero if it never ran).
+func ReadCheckpoint(ctx context.Context, db *postgres.DB, name string) (Checkpoint, error) {
+	var cp Checkpoint
+	err := db.Transact(ctx, func(tx pgx.Tx) error {
+		var err error
+		cp, err = lockCheckpoint(ctx, tx, name)
+		return err
+	})
+	return cp, err
+}
+
+// ListCheckpoints returns every projection's checkpoint.
+func ListCheckpoints(ctx context.Context, db *postgres.DB) ([]Checkpoint, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT name, tx_id::text, position, stream_seq, updated_at
+		FROM projection_checkpoints ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []Checkpoint
+	for rows.Next() {
+		cp, err := scanCheckpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cp)
+	}
+	return out, rows.Err()
+}
+
+func lockCheckpoint(ctx context.Context, tx pgx.Tx, name string) (Checkpoint, error) {
+	if _, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name) VALUES ($1)
+		ON CONFLICT (name) DO NOTHING`, name); err != nil {
+		return Checkpoint{}, fmt.Errorf("init checkpoint %s: %w", name, err)
+	}
+	return scanCheckpoint(tx.QueryRow(ctx, `SELECT name, tx_id::text, position, stream_seq, updated_at
+		FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, name))
+}
+
+func scanCheckpoint(row pgx.Row) (Checkpoint, error) {
+	var cp Checkpoint
+	var tx string
+	var seq int64
+	if err := row.Scan(&cp.Name, &tx, &cp.Cursor.Position, &seq, &cp.UpdatedAt); err != nil {
+		return cp, fmt.Errorf("read checkpoint: %w", err)
+	}
+	var err error
+	cp.Cursor.TxID, err = strconv.ParseUint(tx, 10, 64)
+	cp.StreamSeq = uint64(seq)
+	return cp, err
+}
+
+func saveCheckpoint(ctx context.Context, tx pgx.Tx, cp Checkpoint) error {
+	_, err := tx.Exec(ctx, `UPDATE projection_checkpoints
+		SET tx_id = $2::text::xid8, position = $3, stream_seq = $4, updated_at = now()
+		WHERE name = $1`, cp.Name, strconv.FormatUint(cp.Cursor.TxID, 10), cp.Cursor.Position, int64(cp.StreamSeq))
+	if err != nil {
+		return fmt.Errorf("save checkpoint %s: %w", cp.Name, err)
+	}
+	return nil
+}
+
+// Reset empties a projection and rewinds its checkpoint to zero, in one
+// transaction; its runner then rebuilds it from the first event. Running
+// runners notice on their next batch (the checkpoint row lock orders them).
+func Reset(ctx context.Context, db *postgres.DB, p Projection) error {
+	return db.Transact(ctx, func(tx pgx.Tx) error {
+		if _, err := lockCheckpoint(ctx, tx, p.Name()); err != nil {
+			return err
+		}
+		if err := p.Reset(ctx, tx); err != nil {
+			return fmt.Errorf("reset %s: %w", p.Name(), err)
+		}
+		return saveCheckpoint(ctx, tx, Checkpoint{Name: p.Name()})
+	})
+}
