@@ -80,4 +80,3 @@ func (s *Server) loadOrganization(ctx context.Context, orgID string) (*accounts.
 	}
 	return o, nil
 }
-
