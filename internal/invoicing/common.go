@@ -105,3 +105,8 @@ func sameJSON(a, b any) bool {
 	y, errB := json.Marshal(b)
 	return errA == nil && errB == nil && bytes.Equal(x, y)
 }
+
+// missingBecause is a parameter_missing error with a specific message.
+func missingBecause(param, msg string) *facturo.Error {
+	return facturo.ParamError(facturo.CodeParameterMissing, param, "%s", msg)
+}

@@ -136,3 +136,10 @@ func TestPriceLineRefusesPriceBelowQuota(t *testing.T) {
 		t.Fatal("a price below its per-unit tax was accepted")
 	}
 }
+
+func TestTaxIncludedCentDifference(t *testing.T) {
+	l := lineCase{"10.00", true, "7", "", []Tax{iva("0.16")}}.line(t)
+	if got := ComputeTotals([]Line{l}).view().Total; got != "69.99" {
+		t.Errorf("total = %s, want 69.99 (as ROUNDING.md says)", got)
+	}
+}

@@ -1,0 +1,252 @@
+package invoicing
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/facturo/facturo/events"
+	"github.com/shopspring/decimal"
+)
+
+// Invoice event types. Every one is appended to the invoice's own stream;
+// a correction also appends to the credit note's new stream.
+const (
+	InvoiceCreated         = "invoice.created"          // a draft (or a credit note, issued at once)
+	InvoiceUpdated         = "invoice.updated"          // a draft changed; data holds the whole content
+	InvoiceDeleted         = "invoice.deleted"          // a draft was deleted
+	InvoiceIssued          = "invoice.issued"           // draft → valid, with series and folio number
+	InvoicePaymentRecorded = "invoice.payment_recorded" // a payment, partial or final
+	InvoicePaid            = "invoice.paid"             // valid → paid: payments reached the total
+	InvoiceCanceled        = "invoice.canceled"         // valid/paid → canceled, with the SAT motive
+	InvoiceCorrected       = "invoice.corrected"        // a credit note was issued against the invoice
+	InvoiceSent            = "invoice.sent"             // live mode: the invoice is to be emailed
+	InvoiceSendSkipped     = "invoice.send_skipped"     // test mode: no email leaves
+)
+
+func init() {
+	events.Register(
+		events.TypeInfo{Name: InvoiceCreated, Description: "An invoice draft was created (or a credit note, issued right after)."},
+		events.TypeInfo{Name: InvoiceUpdated, Description: "An invoice draft was changed; data holds the whole content after the change."},
+		events.TypeInfo{Name: InvoiceDeleted, Description: "An invoice draft was deleted."},
+		events.TypeInfo{Name: InvoiceIssued, Description: "An invoice was issued: it has a series and folio number and is valid."},
+		events.TypeInfo{Name: InvoicePaymentRecorded, Description: "A payment of an invoice was recorded."},
+		events.TypeInfo{Name: InvoicePaid, Description: "An invoice was paid in full."},
+		events.TypeInfo{Name: InvoiceCanceled, Description: "An invoice was canceled."},
+		events.TypeInfo{Name: InvoiceCorrected, Description: "A credit note was issued against an invoice."},
+		events.TypeInfo{Name: InvoiceSent, Description: "An invoice was sent by email."},
+		events.TypeInfo{Name: InvoiceSendSkipped, Description: "Sending an invoice was skipped because it is in test mode."},
+	)
+}
+
+// Invoice statuses: draft → valid (issued) → paid; valid or paid → canceled.
+// A draft can be edited and deleted; nothing else can.
+const (
+	StatusDraft    = "draft"
+	StatusValid    = "valid"
+	StatusPaid     = "paid"
+	StatusCanceled = "canceled"
+)
+
+// Invoice types (CFDI TipoDeComprobante).
+const (
+	TypeIncome = "I" // ingreso: an invoice
+	TypeEgress = "E" // egreso: a credit note
+)
+
+// Defaults of an invoice request.
+const (
+	DefaultCurrency      = "MXN"
+	PaymentMethodPUE     = "PUE" // paid in one go, at issue
+	PaymentMethodPPD     = "PPD" // paid later or in parts
+	PaymentFormUndefined = "99"  // "por definir", the only form PPD allows
+	DefaultUse           = "G03" // gastos en general
+)
+
+// InvoiceInput is the body of POST /v1/invoices.
+//
+// payment_method defaults to PUE. payment_form is required with PUE (the SAT
+// wants the real form then) and defaults to, and must be, "99" with PPD.
+// series defaults to DefaultSeries. A global invoice (see GlobalInvoiceInput)
+// has Global set and no client.
+type InvoiceInput struct {
+	Client        string            `json:"client,omitempty"`
+	Series        string            `json:"series,omitempty"`
+	Currency      string            `json:"currency,omitempty"`
+	Exchange      *decimal.Decimal  `json:"exchange,omitempty"`
+	Items         []ItemInput       `json:"items"`
+	PaymentForm   string            `json:"payment_form,omitempty"`
+	PaymentMethod string            `json:"payment_method,omitempty"`
+	Use           string            `json:"use,omitempty"`
+	Notes         string            `json:"notes,omitempty"`
+	Metadata      map[string]string `json:"metadata,omitempty"`
+	Global        *GlobalInfo       `json:"global,omitempty"`
+}
+
+// InvoicePatch is the body of PATCH /v1/invoices/{id}; nil means unchanged.
+// Items, when given, replace all lines and are priced from the products as
+// they are now.
+type InvoicePatch struct {
+	Client        *string           `json:"client,omitempty"`
+	Series        *string           `json:"series,omitempty"`
+	Currency      *string           `json:"currency,omitempty"`
+	Exchange      *decimal.Decimal  `json:"exchange,omitempty"`
+	Items         *[]ItemInput      `json:"items,omitempty"`
+	PaymentForm   *string           `json:"payment_form,omitempty"`
+	PaymentMethod *string           `json:"payment_method,omitempty"`
+	Use           *string           `json:"use,omitempty"`
+	Notes         *string           `json:"notes,omitempty"`
+	Metadata      map[string]string `json:"metadata,omitempty"`
+}
+
+// ClientSnapshot is the copy of the client an invoice keeps.
+type ClientSnapshot struct {
+	ID        string  `json:"id,omitempty"`
+	LegalName string  `json:"legal_name"`
+	TaxID     string  `json:"tax_id"`
+	TaxSystem string  `json:"tax_system"`
+	Email     string  `json:"email"`
+	Address   Address `json:"address"`
+}
+
+// Relation links a credit note to the invoice it corrects.
+type Relation struct {
+	Invoice      string `json:"invoice"`
+	Relationship string `json:"relationship"` // SAT c_TipoRelacion; "01": nota de crédito
+	Reason       string `json:"reason"`
+}
+
+// InvoiceContent is what an invoice says: the data of invoice.created and
+// invoice.updated. Lines and totals are computed when the event is decided
+// and stored, so that the amounts of a document never change afterwards.
+type InvoiceContent struct {
+	Type          string            `json:"type"`
+	Client        ClientSnapshot    `json:"client"`
+	Series        string            `json:"series"`
+	Currency      string            `json:"currency"`
+	Exchange      decimal.Decimal   `json:"exchange"`
+	Items         []Line            `json:"items"`
+	Totals        Totals            `json:"totals"`
+	PaymentForm   string            `json:"payment_form"`
+	PaymentMethod string            `json:"payment_method"`
+	Use           string            `json:"use"`
+	Notes         string            `json:"notes"`
+	Metadata      map[string]string `json:"metadata"`
+	Global        *GlobalInfo       `json:"global,omitempty"`
+	Related       *Relation         `json:"related,omitempty"`
+	DuplicateOf   string            `json:"duplicate_of,omitempty"`
+}
+
+var (
+	currencyPattern    = regexp.MustCompile(`^[A-Z]{3}$`)
+	paymentFormPattern = regexp.MustCompile(`^[0-9]{2}$`)
+	usePattern         = regexp.MustCompile(`^[A-Z]{1,2}[0-9]{2}$`)
+)
+
+// NewInvoice decides a new draft invoice. client is the stored client that
+// in.Client names (nil for a global invoice); products holds the stored
+// products the items name (see ProductIDs). Their data is copied into the
+// invoice, so later edits of the client or products never change it.
+func NewInvoice(in InvoiceInput, client *Client, products map[string]*Product) ([]events.Draft, error) {
+	c, err := newContent(in, client, products)
+	if err != nil {
+		return nil, err
+	}
+	return one(InvoiceCreated, c), nil
+}
+
+func newContent(in InvoiceInput, client *Client, products map[string]*Product) (InvoiceContent, error) {
+	c := InvoiceContent{
+		Type: TypeIncome, Series: in.Series, Currency: in.Currency, PaymentForm: in.PaymentForm,
+		PaymentMethod: in.PaymentMethod, Use: in.Use, Notes: in.Notes, Metadata: copyMetadata(in.Metadata),
+		Exchange: one1,
+	}
+	if in.Exchange != nil {
+		c.Exchange = *in.Exchange
+	}
+	if err := c.setClient(in.Client, client, in.Global); err != nil {
+		return c, err
+	}
+	lines, err := resolveLines(in.Items, products)
+	if err != nil {
+		return c, err
+	}
+	c.Items, c.Totals = lines, ComputeTotals(lines)
+	return c, c.normalize()
+}
+
+// setClient snapshots the client, or the general public for a global invoice.
+func (c *InvoiceContent) setClient(id string, client *Client, global *GlobalInfo) error {
+	if global != nil {
+		if id != "" {
+			return invalid("client", "a global invoice is made out to the general public; leave client out.")
+		}
+		g, err := global.normalize()
+		c.Global, c.Client = &g, PublicClient()
+		if c.Use == "" {
+			c.Use = "S01"
+		}
+		return err
+	}
+	if id == "" {
+		return missing("client")
+	}
+	if client == nil || !client.Exists() || client.ID != id {
+		e := notFound("client", id)
+		e.Param = "client"
+		return e
+	}
+	c.Client = client.snapshot()
+	return nil
+}
+
+func (c *Client) snapshot() ClientSnapshot {
+	return ClientSnapshot{ID: c.ID, LegalName: c.LegalName, TaxID: c.TaxID, TaxSystem: c.TaxSystem, Email: c.Email, Address: c.Address}
+}
+
+// normalize applies defaults to the terms and validates them.
+func (c *InvoiceContent) normalize() error {
+	c.Series = orDefault(strings.ToUpper(strings.TrimSpace(c.Series)), DefaultSeries)
+	c.Currency = orDefault(strings.ToUpper(strings.TrimSpace(c.Currency)), DefaultCurrency)
+	c.PaymentMethod = orDefault(strings.ToUpper(strings.TrimSpace(c.PaymentMethod)), PaymentMethodPUE)
+	c.Use = orDefault(strings.ToUpper(strings.TrimSpace(c.Use)), DefaultUse)
+	c.Notes = strings.TrimSpace(c.Notes)
+	return firstErr(
+		validateSeriesCode("series", c.Series),
+		matches(currencyPattern, "currency", c.Currency, "an ISO 4217 currency code"),
+		c.validateExchange(),
+		c.validatePayment(),
+		matches(usePattern, "use", c.Use, "a SAT CFDI use code (e.g. G03)"),
+		maxLen("notes", c.Notes, 1000),
+		validateMetadata("metadata", c.Metadata),
+	)
+}
+
+func (c *InvoiceContent) validateExchange() error {
+	if c.Exchange.Sign() <= 0 || !hasMaxPlaces(c.Exchange, pricePlaces) || c.Exchange.GreaterThan(maxPrice) {
+		return invalid("exchange", "exchange must be a rate greater than 0 with at most 6 decimals.")
+	}
+	if c.Currency == DefaultCurrency && !c.Exchange.Equal(one1) {
+		return invalid("exchange", "the exchange rate of an invoice in MXN is 1.")
+	}
+	return nil
+}
+
+func (c *InvoiceContent) validatePayment() error {
+	switch c.PaymentMethod {
+	case PaymentMethodPUE:
+		if c.PaymentForm == "" {
+			return missing("payment_form")
+		}
+		if c.PaymentForm == PaymentFormUndefined {
+			return invalid("payment_form", "payment_form \"99\" (to be defined) goes with payment_method PPD; with PUE give the real form, e.g. \"03\".")
+		}
+	case PaymentMethodPPD:
+		c.PaymentForm = orDefault(c.PaymentForm, PaymentFormUndefined)
+		if c.PaymentForm != PaymentFormUndefined {
+			return invalid("payment_form", "with payment_method PPD the payment_form is \"99\" (to be defined).")
+		}
+	default:
+		return invalid("payment_method", "payment_method is PUE or PPD.")
+	}
+	return matches(paymentFormPattern, "payment_form", c.PaymentForm, "a SAT payment form code (\"01\" to \"99\")")
+}

@@ -1,0 +1,195 @@
+package invoicing
+
+import (
+	"strings"
+	"time"
+
+	"github.com/facturo/facturo/events"
+)
+
+// Receipt event types.
+const (
+	ReceiptCreated  = "receipt.created"
+	ReceiptInvoiced = "receipt.invoiced"
+	ReceiptCanceled = "receipt.canceled"
+)
+
+func init() {
+	events.Register(
+		events.TypeInfo{Name: ReceiptCreated, Description: "A sales receipt was created (open)."},
+		events.TypeInfo{Name: ReceiptInvoiced, Description: "A receipt was invoiced, to its customer or in a global invoice; data names the invoice and the mode."},
+		events.TypeInfo{Name: ReceiptCanceled, Description: "An open receipt was canceled."},
+	)
+}
+
+// Receipt statuses: open → invoiced_to_customer | invoiced_globally | canceled.
+const (
+	ReceiptOpen               = "open"
+	ReceiptInvoicedToCustomer = "invoiced_to_customer"
+	ReceiptInvoicedGlobally   = "invoiced_globally"
+	ReceiptCanceledStatus     = "canceled"
+	invoicedModeCustomer      = "customer"
+	invoicedModeGlobal        = "global"
+)
+
+// ReceiptInput is the body of POST /v1/receipts: a sale with no client yet.
+type ReceiptInput struct {
+	Currency    string            `json:"currency,omitempty"`
+	Items       []ItemInput       `json:"items"`
+	PaymentForm string            `json:"payment_form"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
+}
+
+// ReceiptContent is the data of receipt.created, with its lines priced.
+type ReceiptContent struct {
+	Currency    string            `json:"currency"`
+	Items       []Line            `json:"items"`
+	Totals      Totals            `json:"totals"`
+	PaymentForm string            `json:"payment_form"`
+	Metadata    map[string]string `json:"metadata"`
+}
+
+// InvoicedData is the data of receipt.invoiced.
+type InvoicedData struct {
+	Invoice string `json:"invoice"`
+	Mode    string `json:"mode"` // "customer" or "global"
+}
+
+// Receipt is the state of one receipt stream.
+type Receipt struct {
+	Meta
+	ReceiptContent
+	Status  string
+	Invoice string // the invoice that includes it, once invoiced
+}
+
+// ReceiptView is the public JSON of a receipt.
+type ReceiptView struct {
+	ID          string            `json:"id"`
+	Object      string            `json:"object"`
+	Livemode    bool              `json:"livemode"`
+	CreatedAt   *time.Time        `json:"created_at"`
+	UpdatedAt   *time.Time        `json:"updated_at"`
+	Status      string            `json:"status"`
+	Currency    string            `json:"currency"`
+	Items       []LineView        `json:"items"`
+	PaymentForm string            `json:"payment_form"`
+	Invoice     *string           `json:"invoice"`
+	Metadata    map[string]string `json:"metadata"`
+	TotalsView
+}
+
+// NewReceipt decides a new open receipt; products holds the stored products
+// the items name (see ProductIDs).
+func NewReceipt(in ReceiptInput, products map[string]*Product) ([]events.Draft, error) {
+	c := ReceiptContent{
+		Currency:    orDefault(strings.ToUpper(strings.TrimSpace(in.Currency)), DefaultCurrency),
+		PaymentForm: strings.TrimSpace(in.PaymentForm),
+		Metadata:    copyMetadata(in.Metadata),
+	}
+	lines, err := resolveLines(in.Items, products)
+	if err != nil {
+		return nil, err
+	}
+	c.Items, c.Totals = lines, ComputeTotals(lines)
+	if c.PaymentForm == "" {
+		return nil, missing("payment_form")
+	}
+	if err := firstErr(
+		matches(currencyPattern, "currency", c.Currency, "an ISO 4217 currency code"),
+		matches(paymentFormPattern, "payment_form", c.PaymentForm, "a SAT payment form code (\"01\" to \"98\")"),
+		validateMetadata("metadata", c.Metadata),
+	); err != nil {
+		return nil, err
+	}
+	if c.PaymentForm == PaymentFormUndefined {
+		return nil, invalid("payment_form", "a receipt records a payment made; \"99\" (to be defined) is not one.")
+	}
+	return one(ReceiptCreated, c), nil
+}
+
+// InvoiceToCustomer decides that the receipt was invoiced to its customer
+// in the given invoice (which the caller created from the receipt's lines).
+func (r *Receipt) InvoiceToCustomer(invoiceID string) ([]events.Draft, error) {
+	return r.invoiced(invoiceID, invoicedModeCustomer)
+}
+
+// InvoiceGlobally decides that the receipt went into a global invoice.
+func (r *Receipt) InvoiceGlobally(invoiceID string) ([]events.Draft, error) {
+	return r.invoiced(invoiceID, invoicedModeGlobal)
+}
+
+func (r *Receipt) invoiced(invoiceID, mode string) ([]events.Draft, error) {
+	if err := r.mustBeOpen("invoiced"); err != nil {
+		return nil, err
+	}
+	if invoiceID == "" {
+		return nil, missing("invoice")
+	}
+	return one(ReceiptInvoiced, InvoicedData{Invoice: invoiceID, Mode: mode}), nil
+}
+
+// Cancel decides the cancellation of an open receipt.
+func (r *Receipt) Cancel() ([]events.Draft, error) {
+	if err := r.mustBeOpen("canceled"); err != nil {
+		return nil, err
+	}
+	return one(ReceiptCanceled, Empty{}), nil
+}
+
+func (r *Receipt) mustBeOpen(action string) error {
+	if !r.Exists() {
+		return notFound("receipt", r.ID)
+	}
+	if r.Status != ReceiptOpen {
+		return invalidState("The receipt is %s; only an open receipt can be %s.", r.Status, action)
+	}
+	return nil
+}
+
+// Exists reports whether the receipt was created.
+func (r *Receipt) Exists() bool { return r.Version > 0 }
+
+// Apply folds one event into the receipt.
+func (r *Receipt) Apply(e events.Event) error {
+	switch e.Type {
+	case ReceiptCreated:
+		var c ReceiptContent
+		if err := decodeInto("receipt", e, &c); err != nil {
+			return err
+		}
+		r.ReceiptContent, r.Status = c, ReceiptOpen
+	case ReceiptInvoiced:
+		var d InvoicedData
+		if err := decodeInto("receipt", e, &d); err != nil {
+			return err
+		}
+		r.Invoice, r.Status = d.Invoice, ReceiptInvoicedToCustomer
+		if d.Mode == invoicedModeGlobal {
+			r.Status = ReceiptInvoicedGlobally
+		}
+	case ReceiptCanceled:
+		r.Status = ReceiptCanceledStatus
+	default:
+		return unknownEvent("receipt", e)
+	}
+	r.stamp(e)
+	return nil
+}
+
+// FoldReceipt folds a receipt stream.
+func FoldReceipt(history []events.Event) (*Receipt, error) { return fold[Receipt](history) }
+
+// View is the public JSON of the receipt.
+func (r *Receipt) View() ReceiptView {
+	v := ReceiptView{
+		ID: r.ID, Object: "receipt", Livemode: r.Livemode,
+		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+		Status: r.Status, Currency: r.Currency, Items: lineViews(r.Items),
+		PaymentForm: r.PaymentForm, Metadata: copyMetadata(r.Metadata), TotalsView: r.Totals.view(),
+	}
+	if r.Invoice != "" {
+		v.Invoice = &r.Invoice
+	}
+	return v
+}
