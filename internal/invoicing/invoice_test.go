@@ -192,8 +192,11 @@ func TestForbiddenTransitions(t *testing.T) {
 		"delete": func(inv *Invoice) (int, error) { d, err := inv.Delete(); return len(d), err },
 		"issue":  func(inv *Invoice) (int, error) { d, err := inv.Issue(nil, 1, now); return len(d), err },
 		"pay":    func(inv *Invoice) (int, error) { d, err := inv.Pay(PaymentInput{}, now); return len(d), err },
-		"cancel": func(inv *Invoice) (int, error) { d, err := inv.Cancel(CancelInput{Reason: "02"}, now); return len(d), err },
-		"send":   func(inv *Invoice) (int, error) { d, err := inv.Send(SendInput{}, now); return len(d), err },
+		"cancel": func(inv *Invoice) (int, error) {
+			d, err := inv.Cancel(CancelInput{Reason: "02"}, now)
+			return len(d), err
+		},
+		"send": func(inv *Invoice) (int, error) { d, err := inv.Send(SendInput{}, now); return len(d), err },
 		"correct": func(inv *Invoice) (int, error) {
 			c, err := inv.Correct(CorrectionInput{Reason: "r"}, "inv_2", nil, 1, now)
 			return len(c.CreditNote) + len(c.Original), err
