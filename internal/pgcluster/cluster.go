@@ -110,6 +110,23 @@ func (c *Cluster) Port() int {
 	return c.port
 }
 
+// Running reports whether the server process is up (it may still refuse
+// connections while it shuts down or recovers).
+func (c *Cluster) Running() bool {
+	c.mu.Lock()
+	srv := c.srv
+	c.mu.Unlock()
+	if srv == nil {
+		return false
+	}
+	select {
+	case <-srv.done:
+		return false
+	default:
+		return true
+	}
+}
+
 // DataDir is the absolute path of the cluster's data directory.
 func (c *Cluster) DataDir() string { return c.opts.DataDir }
 
