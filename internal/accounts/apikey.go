@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"slices"
 	"time"
 
 	"github.com/facturo/facturo"
@@ -14,8 +15,11 @@ const (
 	KindOrg  = "org"  // fact_live_ / fact_test_: works on one organization's data in one mode
 )
 
-// DefaultGracePeriod is how long a rotated secret keeps working.
-const DefaultGracePeriod = 24 * time.Hour
+// Rotation grace periods: how long a rotated-out secret keeps working.
+const (
+	DefaultGracePeriod = 24 * time.Hour
+	MaxGracePeriod     = 7 * 24 * time.Hour
+)
 
 // APIKey is a key's state. Hash and PreviousHash are bcrypt hashes; the
 // secret itself is never stored.
@@ -169,7 +173,9 @@ func (k *APIKey) Update(p KeyPatch, now time.Time) ([]events.Draft, error) {
 	if err := k.mustBeActive(); err != nil {
 		return nil, err
 	}
-	name, scopes, allow, expires := k.Name, k.Scopes, k.IPAllowlist, k.ExpiresAt
+	// An unchanged expiry is not validated again: a key past its expiry can
+	// still be renamed, disabled or given a new expiry.
+	name, scopes, allow, expires := k.Name, k.Scopes, k.IPAllowlist, (*time.Time)(nil)
 	if p.Name != nil {
 		name = *p.Name
 	}
@@ -186,27 +192,68 @@ func (k *APIKey) Update(p KeyPatch, now time.Time) ([]events.Draft, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.ExpiresAt == nil {
+		s.ExpiresAt = k.ExpiresAt
+	}
 	s.Enabled = k.Enabled
 	if p.Enabled != nil {
 		s.Enabled = *p.Enabled
 	}
+	if s.equal(k) {
+		return nil, nil
+	}
 	return []events.Draft{{Type: events.KeyUpdated, Data: s}}, nil
+}
+
+func (s KeyUpdated) equal(k *APIKey) bool {
+	return s.Name == k.Name && s.Enabled == k.Enabled && slices.Equal(s.Scopes, k.Scopes) &&
+		slices.Equal(s.IPAllowlist, k.IPAllowlist) && timeEqual(s.ExpiresAt, k.ExpiresAt)
+}
+
+func timeEqual(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 // Rotate decides key.rotated: tok becomes the secret, the current one keeps
 // working for grace.
 func (k *APIKey) Rotate(tok keys.Token, hash []byte, grace time.Duration, now time.Time) ([]events.Draft, error) {
-	if err := k.mustBeActive(); err != nil {
+	if err := k.CanRotate(grace); err != nil {
 		return nil, err
 	}
-	if grace < 0 || grace > 7*24*time.Hour {
-		return nil, facturo.ParamError(facturo.CodeParameterInvalid, "grace_period_seconds",
-			"grace_period_seconds must be between 0 and 604800 (7 days).")
+	if tok.Kind() != k.SecretKind() {
+		return nil, facturo.Errorf(facturo.CodeInternal, "rotation of %s with a %s secret", k.ID, tok.Kind())
 	}
 	return []events.Draft{{Type: events.KeyRotated, Data: KeyRotated{
 		Prefix: tok.Prefix(), Hash: hash, PreviousPrefix: k.Prefix,
 		PreviousExpiresAt: now.Add(grace).UTC(),
 	}}}, nil
+}
+
+// CanRotate reports whether Rotate would accept grace, so that callers can
+// refuse a rotation before paying for a new bcrypt hash.
+func (k *APIKey) CanRotate(grace time.Duration) error {
+	if err := k.mustBeActive(); err != nil {
+		return err
+	}
+	if grace < 0 || grace > MaxGracePeriod {
+		return facturo.ParamError(facturo.CodeParameterInvalid, "grace_period_seconds",
+			"grace_period_seconds must be between 0 and 604800 (7 days).")
+	}
+	return nil
+}
+
+// SecretKind is the token kind of the key's secrets.
+func (k *APIKey) SecretKind() keys.Kind {
+	switch {
+	case k.Kind == KindUser:
+		return keys.KindUser
+	case k.Livemode:
+		return keys.KindLive
+	}
+	return keys.KindTest
 }
 
 // Revoke decides key.revoked. Revoking is final.

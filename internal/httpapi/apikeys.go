@@ -18,6 +18,8 @@ func (s *Server) registerKeyRoutes(r *mux.Router) {
 	s.Handle(r, Route{Method: "POST", Path: base, Auth: AuthUser}, s.createKey)
 	s.Handle(r, Route{Method: "GET", Path: base, Auth: AuthUser}, s.listKeys)
 	s.Handle(r, Route{Method: "GET", Path: base + "/{id}", Auth: AuthUser}, s.getKey)
+	s.registerKeyManagementRoutes(r)
+	s.registerActivityRoutes(r)
 }
 
 func notFoundOrg(orgID string) error { return facturo.NotFound("organization", orgID) }

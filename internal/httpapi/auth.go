@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net"
 	"net/http"
 	"net/netip"
@@ -275,8 +276,9 @@ func (a *Authenticator) auditFailure(r *http.Request, err error) {
 	a.Usage.Failed(r.Context(), clientIP(r, a.TrustProxies), prefix, code, a.Now())
 }
 
-// recordUse reports an authenticated request once it is answered.
-func (a *Authenticator) recordUse(r *http.Request, p Principal, w http.ResponseWriter) {
+// recordUse reports an authenticated request once it is handled. err is the
+// handler's error, answered after this runs: its status is the one to record.
+func (a *Authenticator) recordUse(r *http.Request, p Principal, w http.ResponseWriter, err error) {
 	if a.Usage == nil || p.KeyID == "" {
 		return
 	}
@@ -284,5 +286,20 @@ func (a *Authenticator) recordUse(r *http.Request, p Principal, w http.ResponseW
 	if rec, ok := w.(*statusRecorder); ok && rec.status != 0 {
 		status = rec.status
 	}
+	if err != nil {
+		status = errorStatus(err)
+	}
 	a.Usage.Used(r.Context(), p, clientIP(r, a.TrustProxies), r.Method, r.URL.Path, status, a.Now())
+}
+
+// errorStatus is the HTTP status writeError answers err with.
+func errorStatus(err error) int {
+	var appErr *facturo.Error
+	if !errors.As(err, &appErr) {
+		return http.StatusInternalServerError
+	}
+	if m, ok := errorTable[appErr.Code]; ok {
+		return m.status
+	}
+	return http.StatusInternalServerError
 }

@@ -43,6 +43,7 @@ type Deps struct {
 	Accounts     *postgres.AccountStore
 	Documents    *postgres.DocumentStore
 	Idempotency  *postgres.IdempotencyStore
+	Activity     *postgres.ActivityStore // key activity and audit log
 	Auth         *Authenticator
 	Ready        func(ctx context.Context) error // nil error when dependencies are up
 	Now          func() time.Time
@@ -120,7 +121,7 @@ func (s *Server) wrap(rt Route, fn handlerFunc) http.Handler {
 	})
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, fn handlerFunc) error {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, fn handlerFunc) (err error) {
 	if rt.Auth != AuthNone {
 		p, err := s.Auth.Authenticate(r, rt.Auth)
 		if err != nil {
@@ -132,7 +133,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, fn hand
 				"This key lacks the scope %q that %s %s needs.", rt.Scope, rt.Method, rt.Path)
 		}
 		r = r.WithContext(withPrincipal(r.Context(), p))
-		defer s.Auth.recordUse(r, p, w)
+		defer func() { s.Auth.recordUse(r, p, w, err) }()
 	}
 	if r.Method == http.MethodPost && rt.Auth != AuthNone {
 		return s.idempotent(w, r, fn)

@@ -1,0 +1,183 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/facturo/facturo/internal/postgres"
+)
+
+// UsageBatcher is the UsageRecorder of an API process. Authentication never
+// writes to the database: last use per key, recent requests per key and
+// authentication failures are gathered in memory and written every
+// Interval, and once more when Run ends.
+//
+// Memory is bounded: at most KeepPerKey pending requests per key (older
+// ones are superseded anyway, the table keeps only that many) and at most
+// MaxPending pending requests and failures in all; beyond that entries are
+// dropped and counted, never blocking a request.
+type UsageBatcher struct {
+	Keys     LastUsedWriter
+	Activity ActivityWriter
+	Log      *slog.Logger
+	Interval time.Duration // default 2s
+	// KeepPerKey is how many recent requests key_activity keeps per key
+	// (default 100).
+	KeepPerKey int
+	MaxPending int           // default 10,000
+	Retention  time.Duration // audit log age limit, default 90 days
+
+	mu       sync.Mutex
+	lastUsed map[string]time.Time
+	uses     map[string][]postgres.KeyUse
+	nUses    int
+	fails    []postgres.AuthFailure
+	dropped  int
+}
+
+// LastUsedWriter stores last_used_at for many keys at once.
+type LastUsedWriter interface {
+	TouchKeys(ctx context.Context, used map[string]time.Time) error
+}
+
+// ActivityWriter stores batches of key activity and authentication
+// failures, and trims the audit log.
+type ActivityWriter interface {
+	RecordUses(ctx context.Context, uses []postgres.KeyUse, keep int) error
+	RecordFailures(ctx context.Context, fails []postgres.AuthFailure) error
+	TrimAudit(ctx context.Context, before time.Time) error
+}
+
+func (b *UsageBatcher) defaults() {
+	if b.Interval <= 0 {
+		b.Interval = 2 * time.Second
+	}
+	if b.KeepPerKey <= 0 {
+		b.KeepPerKey = 100
+	}
+	if b.MaxPending <= 0 {
+		b.MaxPending = 10_000
+	}
+	if b.Retention <= 0 {
+		b.Retention = 90 * 24 * time.Hour
+	}
+	if b.Log == nil {
+		b.Log = slog.Default()
+	}
+}
+
+// Used implements UsageRecorder.
+func (b *UsageBatcher) Used(_ context.Context, p Principal, ip netip.Addr, method, path string, status int, at time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.defaults()
+	if b.lastUsed == nil {
+		b.lastUsed, b.uses = map[string]time.Time{}, map[string][]postgres.KeyUse{}
+	}
+	if at.After(b.lastUsed[p.KeyID]) {
+		b.lastUsed[p.KeyID] = at
+	}
+	u := postgres.KeyUse{KeyID: p.KeyID, At: at, IP: addrString(ip), Method: method, Path: path, Status: status}
+	list := b.uses[p.KeyID]
+	switch {
+	case len(list) >= b.KeepPerKey:
+		b.uses[p.KeyID] = append(list[1:], u) // the oldest would be trimmed anyway
+	case b.nUses+len(b.fails) >= b.MaxPending:
+		b.dropped++
+	default:
+		b.uses[p.KeyID] = append(list, u)
+		b.nUses++
+	}
+}
+
+// Failed implements UsageRecorder.
+func (b *UsageBatcher) Failed(ctx context.Context, ip netip.Addr, prefix, code string, at time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.defaults()
+	if b.nUses+len(b.fails) >= b.MaxPending {
+		b.dropped++
+		return
+	}
+	b.fails = append(b.fails, postgres.AuthFailure{At: at, IP: addrString(ip), Prefix: prefix, Code: code,
+		RequestID: RequestID(ctx)})
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// Run flushes every Interval until ctx ends, then flushes what is left.
+func (b *UsageBatcher) Run(ctx context.Context) error {
+	b.mu.Lock()
+	b.defaults()
+	b.mu.Unlock()
+	tick := time.NewTicker(b.Interval)
+	defer tick.Stop()
+	trimmed := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			return b.Flush(fctx)
+		case now := <-tick.C:
+			if err := b.Flush(ctx); err != nil {
+				b.Log.WarnContext(ctx, "usage flush failed", "err", err)
+			}
+			if now.Sub(trimmed) > time.Hour {
+				if err := b.Activity.TrimAudit(ctx, now.Add(-b.Retention)); err != nil {
+					b.Log.WarnContext(ctx, "audit trim failed", "err", err)
+				} else {
+					trimmed = now
+				}
+			}
+		}
+	}
+}
+
+// Flush writes everything gathered so far. Last-use times that could not
+// be written are kept for the next flush; activity and failures are not
+// (they are a bounded window, not a ledger).
+func (b *UsageBatcher) Flush(ctx context.Context) error {
+	b.mu.Lock()
+	lastUsed, uses, fails, dropped := b.lastUsed, b.uses, b.fails, b.dropped
+	b.lastUsed, b.uses, b.nUses, b.fails, b.dropped = nil, nil, 0, nil, 0
+	b.defaults()
+	keep := b.KeepPerKey
+	b.mu.Unlock()
+	if dropped > 0 {
+		b.Log.WarnContext(ctx, "usage records dropped: buffer full", "dropped", dropped)
+	}
+	if err := b.Keys.TouchKeys(ctx, lastUsed); err != nil {
+		b.restore(lastUsed)
+		return err
+	}
+	var all []postgres.KeyUse
+	for _, list := range uses {
+		all = append(all, list...)
+	}
+	if err := b.Activity.RecordUses(ctx, all, keep); err != nil {
+		return err
+	}
+	return b.Activity.RecordFailures(ctx, fails)
+}
+
+func (b *UsageBatcher) restore(lastUsed map[string]time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.lastUsed == nil {
+		b.lastUsed, b.uses = map[string]time.Time{}, map[string][]postgres.KeyUse{}
+	}
+	for k, t := range lastUsed {
+		if t.After(b.lastUsed[k]) {
+			b.lastUsed[k] = t
+		}
+	}
+}

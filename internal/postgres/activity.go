@@ -1,0 +1,207 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/accounts"
+	"github.com/jackc/pgx/v5"
+	"github.com/oklog/ulid/v2"
+)
+
+// Audit actions that are not event types.
+const AuditAuthFailed = "auth.failed"
+
+// auditPrefix starts every audit entry id.
+const auditPrefix = "aud_"
+
+// AuditProjection writes the key lifecycle into audit_log. It runs inline,
+// like the accounts projection, so an organization's audit log shows a key
+// change the moment it is acknowledged; the entry id derives from the event
+// id, so a rebuild writes the same rows.
+type AuditProjection struct{}
+
+// Name implements projections.Projection.
+func (AuditProjection) Name() string { return "audit" }
+
+// Reset implements projections.Projection: only the rows it wrote.
+func (AuditProjection) Reset(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `DELETE FROM audit_log WHERE event_id IS NOT NULL`)
+	return err
+}
+
+// Apply implements projections.Projection.
+func (AuditProjection) Apply(ctx context.Context, tx pgx.Tx, e events.Event) error {
+	switch e.Type {
+	case events.KeyCreated, events.KeyUpdated, events.KeyRotated, events.KeyRevoked:
+	default:
+		return nil
+	}
+	history, err := loadUpTo(ctx, tx, e)
+	if err != nil {
+		return err
+	}
+	k, err := accounts.FoldAPIKey(history)
+	if err != nil {
+		return err
+	}
+	actor := e.Metadata.UserID
+	if actor == "" {
+		actor = e.Metadata.Source
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO audit_log (id, org_id, livemode, action, occurred_at, key_id,
+			key_prefix, actor, request_id, event_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING`,
+		auditPrefix+strings.TrimPrefix(e.ID, "evt_"), e.OrgID, e.Livemode, e.Type, e.CreatedAt, k.ID,
+		k.Prefix, actor, e.Metadata.RequestID, e.ID)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// ActivityStore keeps per-key request activity and authentication
+// failures. Writes come in batches from the API processes.
+type ActivityStore struct{ db *DB }
+
+// NewActivityStore returns a store on db.
+func NewActivityStore(db *DB) *ActivityStore { return &ActivityStore{db: db} }
+
+// KeyUse is one authenticated request.
+type KeyUse struct {
+	KeyID  string    `json:"-"`
+	At     time.Time `json:"time"`
+	IP     string    `json:"ip"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	Status int       `json:"status"`
+}
+
+// AuthFailure is one refused authentication.
+type AuthFailure struct {
+	At        time.Time
+	IP        string
+	Prefix    string // "" when the token was missing or malformed
+	Code      string
+	RequestID string
+}
+
+// RecordUses inserts uses and trims every key it touched to its keep most
+// recent entries, in one transaction.
+func (s *ActivityStore) RecordUses(ctx context.Context, uses []KeyUse, keep int) error {
+	if len(uses) == 0 {
+		return nil
+	}
+	n := len(uses)
+	ids, ats, ips, methods, paths, statuses :=
+		make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n), make([]string, n), make([]int32, n)
+	for i, u := range uses {
+		ids[i], ats[i], ips[i], methods[i], paths[i], statuses[i] = u.KeyID, u.At, u.IP, u.Method, u.Path, int32(u.Status)
+	}
+	return s.db.Transact(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO key_activity (key_id, at, ip, method, path, status)
+			SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::int[])
+			ORDER BY 2`, ids, ats, ips, methods, paths, statuses); err != nil {
+			return fmt.Errorf("record key activity: %w", err)
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM key_activity a USING (
+				SELECT u.key_id, (SELECT id FROM key_activity WHERE key_id = u.key_id
+					ORDER BY id DESC OFFSET $2 LIMIT 1) AS cutoff
+				FROM (SELECT DISTINCT unnest($1::text[]) AS key_id) u) c
+			WHERE a.key_id = c.key_id AND a.id <= c.cutoff`, ids, keep)
+		if err != nil {
+			return fmt.Errorf("trim key activity: %w", err)
+		}
+		return nil
+	})
+}
+
+// RecordFailures inserts authentication failures into the audit log. The
+// organization is looked up from the token prefix: a guessed prefix of a
+// real key shows in that organization's log, an unknown one in none.
+func (s *ActivityStore) RecordFailures(ctx context.Context, fails []AuthFailure) error {
+	if len(fails) == 0 {
+		return nil
+	}
+	n := len(fails)
+	ids, ats, ips, prefixes, codes, rids :=
+		make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, f := range fails {
+		ids[i] = auditPrefix + ulid.MustNew(ulid.Timestamp(f.At), ulid.DefaultEntropy()).String()
+		ats[i], ips[i], prefixes[i], codes[i], rids[i] = f.At, f.IP, f.Prefix, f.Code, f.RequestID
+	}
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO audit_log (id, org_id, livemode, action, occurred_at, ip,
+			reason, key_id, key_prefix, request_id)
+		SELECT u.id, COALESCE(k.org_id, ''), k.livemode, $7, u.at, u.ip, u.code, COALESCE(k.id, ''), u.prefix, u.rid
+		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+			AS u(id, at, ip, prefix, code, rid)
+		LEFT JOIN LATERAL (SELECT id, org_id, livemode FROM api_keys
+			WHERE u.prefix <> '' AND (prefix = u.prefix OR previous_prefix = u.prefix) LIMIT 1) k ON true
+		ON CONFLICT (id) DO NOTHING`, ids, ats, ips, prefixes, codes, rids, AuditAuthFailed)
+	if err != nil {
+		return fmt.Errorf("record auth failures: %w", err)
+	}
+	return nil
+}
+
+// TrimAudit deletes audit entries older than before.
+func (s *ActivityStore) TrimAudit(ctx context.Context, before time.Time) error {
+	if _, err := s.db.Pool.Exec(ctx, `DELETE FROM audit_log WHERE occurred_at < $1`, before); err != nil {
+		return fmt.Errorf("trim audit log: %w", err)
+	}
+	return nil
+}
+
+// KeyActivity returns the most recent uses of an organization's key,
+// newest first.
+func (s *ActivityStore) KeyActivity(ctx context.Context, orgID, keyID string, limit int) ([]KeyUse, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT a.at, a.ip, a.method, a.path, a.status
+		FROM key_activity a JOIN api_keys k ON k.id = a.key_id
+		WHERE k.org_id = $1 AND a.key_id = $2 ORDER BY a.id DESC LIMIT $3`, orgID, keyID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("key activity: %w", err)
+	}
+	defer rows.Close()
+	out := []KeyUse{}
+	for rows.Next() {
+		u := KeyUse{KeyID: keyID}
+		if err := rows.Scan(&u.At, &u.IP, &u.Method, &u.Path, &u.Status); err != nil {
+			return nil, fmt.Errorf("scan key activity: %w", err)
+		}
+		u.At = u.At.UTC()
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// AuditEntry is the public JSON of an audit log entry.
+type AuditEntry struct {
+	ID        string    `json:"id"`
+	Object    string    `json:"object"`
+	Action    string    `json:"action"`
+	CreatedAt time.Time `json:"created_at"`
+	Livemode  *bool     `json:"livemode"`
+	IP        string    `json:"ip,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	KeyID     string    `json:"key_id,omitempty"`
+	KeyPrefix string    `json:"key_prefix,omitempty"`
+	Actor     string    `json:"actor,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+	EventID   string    `json:"event_id,omitempty"`
+}
+
+// AuditLog lists an organization's audit log, newest first.
+func (s *ActivityStore) AuditLog(ctx context.Context, orgID string, p Page) ([]AuditEntry, bool, error) {
+	return listRows(ctx, s.db, p, `SELECT id, action, occurred_at, livemode, ip, reason, key_id, key_prefix,
+			actor, request_id, COALESCE(event_id, '') FROM audit_log WHERE org_id = $1`,
+		[]any{orgID}, func(row pgx.Rows) (AuditEntry, error) {
+			e := AuditEntry{Object: "audit_entry"}
+			err := row.Scan(&e.ID, &e.Action, &e.CreatedAt, &e.Livemode, &e.IP, &e.Reason, &e.KeyID,
+				&e.KeyPrefix, &e.Actor, &e.RequestID, &e.EventID)
+			e.CreatedAt = e.CreatedAt.UTC()
+			return e, err
+		})
+}
