@@ -126,3 +126,7 @@ func largest(m map[string]decimal.Decimal) string {
 	}
 	return best
 }
+
+// Normalize validates the period of a global invoice request before the
+// caller looks for its receipts.
+func (g GlobalInfo) Normalize() (GlobalInfo, error) { return g.normalize() }

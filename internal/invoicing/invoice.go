@@ -17,7 +17,7 @@ const (
 	InvoiceIssued          = "invoice.issued"           // draft → valid, with series and folio number
 	InvoicePaymentRecorded = "invoice.payment_recorded" // a payment, partial or final
 	InvoicePaid            = "invoice.paid"             // valid → paid: payments reached the total
-	InvoiceCanceled        = "invoice.canceled"         // valid/paid → canceled, with the SAT motive
+	InvoiceVoided          = "invoice.voided"           // valid/paid → canceled (voided), with the SAT motive
 	InvoiceCorrected       = "invoice.corrected"        // a credit note was issued against the invoice
 	InvoiceSent            = "invoice.sent"             // live mode: the invoice is to be emailed
 	InvoiceSendSkipped     = "invoice.send_skipped"     // test mode: no email leaves
@@ -31,7 +31,7 @@ func init() {
 		events.TypeInfo{Name: InvoiceIssued, Description: "An invoice was issued: it has a series and folio number and is valid."},
 		events.TypeInfo{Name: InvoicePaymentRecorded, Description: "A payment of an invoice was recorded."},
 		events.TypeInfo{Name: InvoicePaid, Description: "An invoice was paid in full."},
-		events.TypeInfo{Name: InvoiceCanceled, Description: "An invoice was canceled."},
+		events.TypeInfo{Name: InvoiceVoided, Description: "An issued invoice was voided (canceled before the tax authority), with the SAT motive."},
 		events.TypeInfo{Name: InvoiceCorrected, Description: "A credit note was issued against an invoice."},
 		events.TypeInfo{Name: InvoiceSent, Description: "An invoice was sent by email."},
 		events.TypeInfo{Name: InvoiceSendSkipped, Description: "Sending an invoice was skipped because it is in test mode."},

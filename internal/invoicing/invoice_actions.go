@@ -99,7 +99,7 @@ func (inv *Invoice) Issue(series *Series, number int64, now time.Time) ([]events
 	}), nil
 }
 
-// PaymentInput is the body of POST /v1/invoices/{id}/payments. Amount
+// PaymentInput is the body of POST /v1/invoices/{id}/pay. Amount
 // defaults to the balance, date to now, payment_form to the invoice's.
 type PaymentInput struct {
 	Amount      *decimal.Decimal `json:"amount,omitempty"`
@@ -146,7 +146,7 @@ func (inv *Invoice) payment(in PaymentInput, now time.Time) (Payment, error) {
 	return p, matches(paymentFormPattern, "payment_form", p.PaymentForm, "a SAT payment form code")
 }
 
-// CancelInput is the body of POST /v1/invoices/{id}/cancel. Reason is the
+// CancelInput is the body of POST /v1/invoices/{id}/void. Reason is the
 // SAT cancellation motive: "01" issued with errors, replaced by the
 // invoice named in substitution; "02" issued with errors, not replaced;
 // "03" the operation did not happen; "04" nominative operation included in
@@ -175,7 +175,7 @@ func (inv *Invoice) Cancel(in CancelInput, now time.Time) ([]events.Draft, error
 	default:
 		return nil, invalid("reason", "reason is a SAT cancellation motive: 01, 02, 03 or 04.")
 	}
-	return one(InvoiceCanceled, Cancellation{Reason: in.Reason, Substitution: in.Substitution, CanceledAt: now.UTC()}), nil
+	return one(InvoiceVoided, Cancellation{Reason: in.Reason, Substitution: in.Substitution, CanceledAt: now.UTC()}), nil
 }
 
 // Duplicate decides the creation of a new draft with the same content, to
@@ -194,7 +194,7 @@ func (inv *Invoice) Duplicate() ([]events.Draft, error) {
 	return one(InvoiceCreated, c), nil
 }
 
-// SendInput is the body of POST /v1/invoices/{id}/email. To defaults to the
+// SendInput is the body of POST /v1/invoices/{id}/send. To defaults to the
 // client's email.
 type SendInput struct {
 	To []string `json:"to,omitempty"`

@@ -9,7 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// CorrectionInput is the body of POST /v1/invoices/{id}/corrections. Items
+// CorrectionInput is the body of POST /v1/invoices/{id}/corrective. Items
 // absent means a full correction (every line at its full quantity); given,
 // each names a line of the original by index and the quantity to credit
 // (default: the whole line). Series defaults to the original's.

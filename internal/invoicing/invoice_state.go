@@ -129,7 +129,7 @@ func (inv *Invoice) applyIssued(e events.Event) error {
 
 func (inv *Invoice) applyLater(e events.Event) error {
 	switch e.Type {
-	case InvoiceCanceled:
+	case InvoiceVoided:
 		var c Cancellation
 		inv.Status, inv.Cancellation = StatusCanceled, &c
 		return decodeInto("invoice", e, &c)

@@ -193,3 +193,21 @@ func (r *Receipt) View() ReceiptView {
 	}
 	return v
 }
+
+// CustomerInvoiceInput is the draft invoice of an open receipt for the
+// client who asked for one: the receipt's lines at their pre-tax prices (so
+// the totals are the receipt's), its currency and payment form, paid in one
+// go (PUE). The caller creates it with NewInvoice and appends
+// InvoiceToCustomer to the receipt in the same transaction.
+func (r *Receipt) CustomerInvoiceInput(client string) (InvoiceInput, error) {
+	if err := r.mustBeOpen("invoiced"); err != nil {
+		return InvoiceInput{}, err
+	}
+	if client == "" {
+		return InvoiceInput{}, missing("client")
+	}
+	return InvoiceInput{
+		Client: client, Currency: r.Currency, Items: receiptItems(r),
+		PaymentForm: r.PaymentForm, PaymentMethod: PaymentMethodPUE,
+	}, nil
+}
