@@ -1,0 +1,345 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/id"
+	"github.com/facturo/facturo/webhooks"
+	"github.com/jackc/pgx/v5"
+)
+
+var _ webhooks.FanoutStore = (*WebhookStore)(nil)
+var _ webhooks.DeliveryStore = (*WebhookStore)(nil)
+
+// Fanout implements webhooks.FanoutStore.
+func (s *WebhookStore) Fanout(ctx context.Context, e events.Event, body []byte) (int, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM webhook_endpoints
+		WHERE org_id = $1 AND livemode = $2 AND status = 'enabled' AND created_at <= $3
+		  AND ('*' = ANY (enabled_events) OR $4 = ANY (enabled_events))`,
+		e.OrgID, e.Livemode, e.CreatedAt, e.Type)
+	if err != nil {
+		return 0, fmt.Errorf("subscribed endpoints: %w", err)
+	}
+	endpoints, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, fmt.Errorf("subscribed endpoints: %w", err)
+	}
+	if len(endpoints) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, len(endpoints))
+	for i := range ids {
+		ids[i] = id.New(id.Delivery)
+	}
+	// Test mode has no external effects: recorded, skipped, never retried.
+	status, retries := webhooks.DeliverySkipped, false
+	if e.Livemode {
+		status, retries = webhooks.DeliveryPending, true
+	}
+	tag, err := s.db.Pool.Exec(ctx, `INSERT INTO webhook_deliveries
+			(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at)
+		SELECT d.id, $3, $4, d.endpoint_id, $5, $6, $7, $8, $9, CASE WHEN $9 THEN now() END, $10
+		FROM unnest($1::text[], $2::text[]) AS d (id, endpoint_id)
+		ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
+		ids, endpoints, e.OrgID, e.Livemode, e.ID, e.Type, body, status, retries, e.CreatedAt)
+	if err != nil {
+		return 0, fmt.Errorf("insert deliveries: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// Claim implements webhooks.DeliveryStore: due rows are locked with SKIP
+// LOCKED, so concurrent claims never take the same delivery, and leased by
+// moving next_attempt_at to the end of the lease.
+func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
+	var out []webhooks.Claimed
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		busy := []string{}
+		for ep, n := range req.InFlight {
+			if n >= req.PerEndpoint {
+				busy = append(busy, ep)
+			}
+		}
+		// Over-fetch: rows beyond an endpoint's cap are left alone (their
+		// locks end with this transaction) and others fill the claim.
+		rows, err := tx.Query(ctx, `SELECT d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret,
+				coalesce(e.previous_secret, ''), e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now()
+			FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+			WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.status = 'enabled'
+			  AND NOT (d.endpoint_id = ANY ($1))
+			ORDER BY d.next_attempt_at
+			LIMIT $2
+			FOR UPDATE OF d SKIP LOCKED`, busy, min(req.Max*4, 1000))
+		if err != nil {
+			return fmt.Errorf("claim deliveries: %w", err)
+		}
+		counts := map[string]int{}
+		for ep, n := range req.InFlight {
+			counts[ep] = n
+		}
+		var ids, tokens []string
+		for rows.Next() {
+			var c webhooks.Claimed
+			var secret, prev string
+			var prevUntil *time.Time
+			var now time.Time
+			if err := rows.Scan(&c.DeliveryID, &c.EndpointID, &c.OrgID, &c.Livemode, &c.URL, &secret, &prev,
+				&prevUntil, &c.EventID, &c.Body, &c.Attempts, &c.Retries, &now); err != nil {
+				rows.Close()
+				return fmt.Errorf("scan claim: %w", err)
+			}
+			if len(out) >= req.Max || counts[c.EndpointID] >= req.PerEndpoint {
+				continue
+			}
+			counts[c.EndpointID]++
+			ep := webhooks.Endpoint{Secret: secret, PreviousSecret: prev}
+			if prevUntil != nil {
+				ep.PreviousExpiresAt = *prevUntil
+			}
+			c.Secrets = ep.Secrets(now)
+			c.Attempts++
+			c.Token = webhooks.NewLeaseToken()
+			ids, tokens = append(ids, c.DeliveryID), append(tokens, c.Token)
+			out = append(out, c)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("claim deliveries: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `UPDATE webhook_deliveries d
+			SET next_attempt_at = now() + make_interval(secs => $3), lease_token = c.token, attempts = d.attempts + 1, updated_at = now()
+			FROM unnest($1::text[], $2::text[]) AS c (id, token)
+			WHERE d.id = c.id`, ids, tokens, req.Lease.Seconds())
+		if err != nil {
+			return fmt.Errorf("lease deliveries: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Complete implements webhooks.DeliveryStore.
+func (s *WebhookStore) Complete(ctx context.Context, c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision, disableAfter time.Duration) error {
+	meta := events.Metadata{Source: "worker", CausationID: c.EventID}
+	_, err := s.store.Run(ctx, meta, func(tx *Tx) error {
+		var code any
+		if res.StatusCode != 0 {
+			code = res.StatusCode
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code,
+				duration_ms, response_body, response_truncated, error, worker)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			id.New(id.DeliveryAttemp), c.DeliveryID, res.At, code, res.Duration.Milliseconds(),
+			res.Body, res.Truncated, res.Error, c.Token); err != nil {
+			return fmt.Errorf("record attempt: %w", err)
+		}
+		var next any
+		if d.Status == webhooks.DeliveryPending {
+			next = d.NextAttemptAt
+		}
+		tag, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = $3, next_attempt_at = $4, lease_token = NULL,
+				last_attempt_at = $5, last_status_code = $6, last_error = $7, updated_at = now()
+			WHERE id = $1 AND lease_token = $2`,
+			c.DeliveryID, c.Token, d.Status, next, res.At, code, res.Error)
+		if err != nil {
+			return fmt.Errorf("update delivery: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // the lease ran out and another worker took over: keep the attempt in the log only
+		}
+		return s.recordHealth(ctx, tx, c, res, d, disableAfter)
+	})
+	return err
+}
+
+// recordHealth tracks since when an endpoint fails and disables it on a
+// 410 or when it has failed for disableAfter without a success.
+func (s *WebhookStore) recordHealth(ctx context.Context, tx *Tx, c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision, disableAfter time.Duration) error {
+	if d.Status == webhooks.DeliverySucceeded {
+		_, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET last_success_at = $2, failing_since = NULL WHERE id = $1`,
+			c.EndpointID, res.At)
+		return err
+	}
+	var failingSince time.Time
+	err := tx.QueryRow(ctx, `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, $2)
+		WHERE id = $1 RETURNING failing_since`, c.EndpointID, res.At).Scan(&failingSince)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("endpoint health: %w", err)
+	}
+	reason := d.DisableEndpoint
+	if reason == "" && res.At.Sub(failingSince) >= disableAfter {
+		reason = webhooks.DisabledFailing
+	}
+	if reason == "" {
+		return nil
+	}
+	st := events.Stream{ID: c.EndpointID, OrgID: c.OrgID, Livemode: c.Livemode}
+	_, err = s.executeIn(ctx, tx, st, func(history []events.Event) ([]events.Draft, error) {
+		ep, err := webhooks.FoldEndpoint(history)
+		if err != nil {
+			return nil, err
+		}
+		fs := failingSince.UTC()
+		return ep.Disable(reason, &fs), nil
+	})
+	return err
+}
+
+// Ping records a webhook.ping delivery to an enabled endpoint, due now,
+// in live and test mode alike. It gets one attempt, no retries.
+func (s *WebhookStore) Ping(ctx context.Context, t facturo.Tenant, endpointID string, now time.Time) (webhooks.DeliveryView, error) {
+	var v webhooks.DeliveryView
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		if err := s.requireEnabled(ctx, tx, t, endpointID); err != nil {
+			return err
+		}
+		data, _ := json.Marshal(map[string]string{"object": "webhook_ping", "webhook_endpoint": endpointID})
+		e := events.Event{ID: id.New(id.Event), OrgID: t.OrgID, Livemode: t.Livemode, Type: webhooks.PingType,
+			Data: data, CreatedAt: now.UTC().Truncate(time.Microsecond)}
+		body, err := webhooks.Body(e)
+		if err != nil {
+			return err
+		}
+		deliveryID := id.New(id.Delivery)
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries
+				(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', false, now(), $8)`,
+			deliveryID, t.OrgID, t.Livemode, endpointID, e.ID, e.Type, body, e.CreatedAt); err != nil {
+			return fmt.Errorf("insert ping: %w", err)
+		}
+		v, err = scanDelivery(tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, deliveryID))
+		return err
+	})
+	return v, err
+}
+
+const deliveryColumns = `id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at,
+	last_attempt_at, last_status_code, coalesce(last_error, ''), livemode, created_at`
+
+func scanDelivery(row pgx.Row) (webhooks.DeliveryView, error) {
+	v := webhooks.DeliveryView{Object: "webhook_delivery"}
+	err := row.Scan(&v.ID, &v.Endpoint, &v.Event, &v.EventType, &v.Status, &v.AttemptCount, &v.NextAttemptAt,
+		&v.LastAttemptAt, &v.LastStatusCode, &v.LastError, &v.Livemode, &v.CreatedAt)
+	if v.Status != webhooks.DeliveryPending {
+		v.NextAttemptAt = nil
+	}
+	return v, err
+}
+
+// ListDeliveries returns one page of an endpoint's delivery log, newest
+// first.
+func (s *WebhookStore) ListDeliveries(ctx context.Context, t facturo.Tenant, endpointID string, f webhooks.DeliveryFilter, p Page) ([]webhooks.DeliveryView, bool, error) {
+	if _, err := s.endpointStatus(ctx, s.db.Pool, t, endpointID); err != nil {
+		return nil, false, err
+	}
+	sql := `SELECT ` + deliveryColumns + ` FROM webhook_deliveries
+		WHERE endpoint_id = $1 AND org_id = $2 AND livemode = $3`
+	args := []any{endpointID, t.OrgID, t.Livemode}
+	if f.Status != "" {
+		args = append(args, f.Status)
+		sql += fmt.Sprintf(" AND status = $%d", len(args))
+	}
+	if f.EventType != "" {
+		args = append(args, f.EventType)
+		sql += fmt.Sprintf(" AND event_type = $%d", len(args))
+	}
+	return listRows(ctx, s.db, p, sql, args, func(r pgx.Rows) (webhooks.DeliveryView, error) { return scanDelivery(r) })
+}
+
+// Delivery returns one delivery with every attempt, oldest first.
+func (s *WebhookStore) Delivery(ctx context.Context, t facturo.Tenant, endpointID, deliveryID string) (webhooks.DeliveryView, error) {
+	v, err := scanDelivery(s.db.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries
+		WHERE id = $1 AND endpoint_id = $2 AND org_id = $3 AND livemode = $4`, deliveryID, endpointID, t.OrgID, t.Livemode))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, facturo.NotFound("webhook_delivery", deliveryID)
+	}
+	if err != nil {
+		return v, fmt.Errorf("delivery %s: %w", deliveryID, err)
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, attempted_at, status_code, duration_ms, response_body,
+			response_truncated, error
+		FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempted_at, id`, deliveryID)
+	if err != nil {
+		return v, fmt.Errorf("attempts of %s: %w", deliveryID, err)
+	}
+	v.Attempts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhooks.AttemptView, error) {
+		a := webhooks.AttemptView{Object: "webhook_attempt"}
+		err := r.Scan(&a.ID, &a.AttemptedAt, &a.StatusCode, &a.DurationMS, &a.ResponseBody, &a.ResponseTruncated, &a.Error)
+		return a, err
+	})
+	if err != nil {
+		return v, fmt.Errorf("attempts of %s: %w", deliveryID, err)
+	}
+	if v.Attempts == nil {
+		v.Attempts = []webhooks.AttemptView{}
+	}
+	return v, nil
+}
+
+// Resend makes a delivery due now with a fresh retry schedule, whatever
+// its status (skipped test-mode deliveries included), unless an attempt is
+// in flight.
+func (s *WebhookStore) Resend(ctx context.Context, t facturo.Tenant, endpointID, deliveryID string) (webhooks.DeliveryView, error) {
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		if err := s.requireEnabled(ctx, tx, t, endpointID); err != nil {
+			return err
+		}
+		var leased bool
+		err := tx.QueryRow(ctx, `SELECT lease_token IS NOT NULL AND next_attempt_at > now()
+			FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 AND org_id = $3 AND livemode = $4
+			FOR UPDATE`, deliveryID, endpointID, t.OrgID, t.Livemode).Scan(&leased)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return facturo.NotFound("webhook_delivery", deliveryID)
+		}
+		if err != nil {
+			return fmt.Errorf("delivery %s: %w", deliveryID, err)
+		}
+		if leased {
+			return facturo.Errorf(facturo.CodeInvalidState, "Delivery %s is being attempted right now.", deliveryID)
+		}
+		_, err = tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', attempts = 0,
+				next_attempt_at = now(), lease_token = NULL, updated_at = now()
+			WHERE id = $1`, deliveryID)
+		return err
+	})
+	if err != nil {
+		return webhooks.DeliveryView{}, err
+	}
+	return s.Delivery(ctx, t, endpointID, deliveryID)
+}
+
+// Recover re-queues the failed deliveries of an endpoint whose events
+// happened in [since, until) and returns how many.
+func (s *WebhookStore) Recover(ctx context.Context, t facturo.Tenant, endpointID string, since, until time.Time) (int, error) {
+	var n int
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		if err := s.requireEnabled(ctx, tx, t, endpointID); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', attempts = 0,
+				next_attempt_at = now(), lease_token = NULL, updated_at = now()
+			WHERE endpoint_id = $1 AND org_id = $2 AND livemode = $3 AND status = 'failed'
+			  AND event_created_at >= $4 AND event_created_at < $5`,
+			endpointID, t.OrgID, t.Livemode, since, until)
+		if err != nil {
+			return fmt.Errorf("recover deliveries: %w", err)
+		}
+		n = int(tag.RowsAffected())
+		return nil
+	})
+	return n, err
+}

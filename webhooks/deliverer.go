@@ -1,0 +1,292 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/facturo/facturo/webhooks/stdwebhooks"
+)
+
+// Claimed is a delivery leased to one worker for one attempt.
+type Claimed struct {
+	DeliveryID string
+	Token      string // the lease; completion counts only while it holds
+	EndpointID string
+	OrgID      string
+	Livemode   bool
+	URL        string
+	Secrets    []string // current secret first, then the previous during a rotation's grace
+	EventID    string   // the webhook-id header
+	Body       []byte
+	Attempts   int  // attempts made, this one included
+	Retries    bool // false: one attempt only (test mode)
+}
+
+// DeliveryStore is what the Deliverer needs of storage. Claim and Complete
+// are its whole contract: a lease taken by Claim hides the delivery from
+// every other worker until the lease ends, so an attempt is sent once, and a
+// worker that dies leaves a delivery that becomes due again when its lease
+// ends, so none is lost.
+type DeliveryStore interface {
+	// Claim leases due deliveries of enabled endpoints, oldest due first,
+	// within the limits of req.
+	Claim(ctx context.Context, req ClaimRequest) ([]Claimed, error)
+	// Complete records the attempt and applies the decision, if the lease
+	// is still c's; it disables the endpoint when the decision says so or
+	// when it has failed without success for disableAfter.
+	Complete(ctx context.Context, c Claimed, res AttemptResult, d Decision, disableAfter time.Duration) error
+}
+
+// ClaimRequest bounds a claim.
+type ClaimRequest struct {
+	Owner       string
+	Max         int            // deliveries at most
+	Lease       time.Duration  // hidden from other workers for this long
+	PerEndpoint int            // at most this many in flight per endpoint...
+	InFlight    map[string]int // ...counting those already in flight here
+}
+
+// Deliverer sends due deliveries. Any number of Deliverers may run, in one
+// process or many: PostgreSQL (FOR UPDATE SKIP LOCKED and leases) shares the
+// work among them.
+type Deliverer struct {
+	Store  DeliveryStore
+	Client *http.Client // NewHTTPClient(policy, timeout)
+	Config Config
+	Log    *slog.Logger
+	Owner  string // names this worker in leases; default "deliverer-<random>"
+
+	// Concurrency is the number of attempts in flight, default 64.
+	Concurrency int
+	// PerEndpoint caps the attempts in flight to one endpoint, default 4,
+	// so a slow endpoint takes a few slots, never the pool.
+	PerEndpoint int
+	// Poll is how often due deliveries are looked for, default 500ms.
+	Poll time.Duration
+	// Lease is how long a claim hides a delivery from other workers: a
+	// worker that dies holds its deliveries this long. Default: the attempt
+	// timeout plus 15 s to record the result.
+	Lease time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// OnAttempt, if set, hears about each completed attempt (metrics, tests).
+	OnAttempt func(c Claimed, res AttemptResult, d Decision)
+
+	mu       sync.Mutex
+	inflight map[string]int // endpoint id → attempts in flight
+	total    int
+}
+
+func (d *Deliverer) defaults() {
+	if d.Concurrency <= 0 {
+		d.Concurrency = 64
+	}
+	if d.PerEndpoint <= 0 {
+		d.PerEndpoint = 4
+	}
+	if d.Poll <= 0 {
+		d.Poll = 500 * time.Millisecond
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Config.Timeout <= 0 {
+		d.Config.Timeout = DefaultTimeout
+	}
+	if d.Config.Schedule == nil {
+		d.Config.Schedule = DefaultSchedule
+	}
+	if d.Config.DisableAfter <= 0 {
+		d.Config.DisableAfter = DefaultDisableAfter
+	}
+	if d.Client == nil {
+		d.Client = NewHTTPClient(d.Config.Policy(), d.Config.Timeout)
+	}
+	if d.Owner == "" {
+		d.Owner = "deliverer-" + randomToken()
+	}
+	d.inflight = map[string]int{}
+}
+
+func (d *Deliverer) lease() time.Duration {
+	if d.Lease > 0 {
+		return d.Lease
+	}
+	return d.Config.Timeout + 15*time.Second
+}
+
+// Run delivers until ctx ends. Attempts in flight when ctx ends are
+// abandoned; their leases expire and another worker sends them again.
+func (d *Deliverer) Run(ctx context.Context) error {
+	d.defaults()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	done := make(chan struct{}, d.Concurrency)
+	tick := time.NewTicker(d.Poll)
+	defer tick.Stop()
+	for {
+		n, err := d.claimAndStart(ctx, &wg, done)
+		if err != nil && ctx.Err() == nil {
+			d.Log.Warn("webhook claim failed", "err", err)
+		}
+		if n > 0 && d.free() > 0 {
+			continue // there may be more due right now
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-done:
+		case <-tick.C:
+		}
+	}
+}
+
+func (d *Deliverer) free() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.Concurrency - d.total
+}
+
+// inFlight copies the per-endpoint counts.
+func (d *Deliverer) inFlight() map[string]int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[string]int, len(d.inflight))
+	for ep, n := range d.inflight {
+		out[ep] = n
+	}
+	return out
+}
+
+func (d *Deliverer) claimAndStart(ctx context.Context, wg *sync.WaitGroup, done chan<- struct{}) (int, error) {
+	free := d.free()
+	if free <= 0 {
+		return 0, nil
+	}
+	claimed, err := d.Store.Claim(ctx, ClaimRequest{Owner: d.Owner, Max: free, Lease: d.lease(),
+		PerEndpoint: d.PerEndpoint, InFlight: d.inFlight()})
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range claimed {
+		d.mu.Lock()
+		d.inflight[c.EndpointID]++
+		d.total++
+		d.mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.attempt(ctx, c)
+			d.mu.Lock()
+			if d.inflight[c.EndpointID]--; d.inflight[c.EndpointID] <= 0 {
+				delete(d.inflight, c.EndpointID)
+			}
+			d.total--
+			d.mu.Unlock()
+			select {
+			case done <- struct{}{}:
+			default:
+			}
+		}()
+	}
+	return len(claimed), nil
+}
+
+// attempt sends one claimed delivery and records the result.
+func (d *Deliverer) attempt(ctx context.Context, c Claimed) {
+	res := d.send(ctx, c)
+	if ctx.Err() != nil {
+		return // shutting down: the lease expires and the attempt is retried
+	}
+	dec := Decide(res, d.Config.Schedule, c.Attempts, c.Retries)
+	// Recording must not be cut short by a shutdown that starts now: the
+	// receiver has the delivery, the log should say so.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := d.Store.Complete(rctx, c, res, dec, d.Config.DisableAfter); err != nil {
+		d.Log.Error("webhook attempt not recorded", "delivery", c.DeliveryID, "err", err)
+		return
+	}
+	if d.OnAttempt != nil {
+		d.OnAttempt(c, res, dec)
+	}
+}
+
+// send makes the HTTP request: signed per Standard Webhooks, no redirects
+// followed, response body read up to MaxResponseBody.
+func (d *Deliverer) send(ctx context.Context, c Claimed) AttemptResult {
+	start := d.Now()
+	res := AttemptResult{At: start.UTC()}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(c.Body))
+	if err != nil {
+		res.Error = "invalid request: " + err.Error()
+		return res
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Facturo-Webhooks/1.0")
+	if err := stdwebhooks.Headers(req.Header, c.Secrets, c.EventID, start, c.Body); err != nil {
+		res.Error = "signing failed"
+		d.Log.Error("webhook signing failed", "delivery", c.DeliveryID, "err", err)
+		return res
+	}
+	resp, err := d.Client.Do(req)
+	if err != nil {
+		res.Duration = time.Since(start)
+		res.Error = transportError(err)
+		return res
+	}
+	defer resp.Body.Close()
+	body, truncated, rerr := ReadLimited(resp.Body, MaxResponseBody)
+	res.Duration = time.Since(start)
+	res.StatusCode = resp.StatusCode
+	res.Body = strings.ToValidUTF8(string(body), "\uFFFD")
+	res.Truncated = truncated
+	if rerr != nil {
+		res.Error = "reading response: " + transportError(rerr)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		res.Error = "redirects are not followed (Location: " + truncate(resp.Header.Get("Location"), 200) + ")"
+	}
+	if ra, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), d.Now()); ok {
+		res.RetryAfter = ra
+	}
+	return res
+}
+
+// transportError describes a failed request without echoing internals
+// beyond what the endpoint owner needs to fix their side.
+func transportError(err error) string {
+	switch {
+	case errors.Is(err, ErrAddressNotAllowed):
+		return "destination address not allowed"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	}
+	var uerr interface{ Timeout() bool }
+	if errors.As(err, &uerr) && uerr.Timeout() {
+		return "timed out"
+	}
+	return truncate(err.Error(), 500)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// String names a claim in logs.
+func (c Claimed) String() string {
+	return fmt.Sprintf("delivery %s (event %s → %s, attempt %d)", c.DeliveryID, c.EventID, c.EndpointID, c.Attempts)
+}

@@ -1,0 +1,108 @@
+package webhooks
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/facturo/facturo/events"
+)
+
+// Delivery statuses. A delivery is one event for one endpoint; it is
+// pending until an attempt succeeds (succeeded) or the schedule runs out
+// (failed). Test-mode events are recorded as skipped and sent only on an
+// explicit resend.
+const (
+	DeliveryPending   = "pending"
+	DeliverySucceeded = "succeeded"
+	DeliveryFailed    = "failed"
+	DeliverySkipped   = "skipped"
+)
+
+// ValidDeliveryStatus reports whether s names a delivery status.
+func ValidDeliveryStatus(s string) bool {
+	switch s {
+	case DeliveryPending, DeliverySucceeded, DeliveryFailed, DeliverySkipped:
+		return true
+	}
+	return false
+}
+
+// Payload is the body of every delivery: the public event.
+type Payload struct {
+	ID           string      `json:"id"`
+	Object       string      `json:"object"`
+	Type         string      `json:"type"`
+	CreatedAt    time.Time   `json:"created_at"`
+	Livemode     bool        `json:"livemode"`
+	Organization string      `json:"organization"`
+	Data         PayloadData `json:"data"`
+}
+
+// PayloadData wraps the event's public data.
+type PayloadData struct {
+	Object json.RawMessage `json:"object"`
+}
+
+// Body renders the delivery body of an event, private fields stripped. It
+// is computed once, at fan-out, and stored: every attempt sends (and signs)
+// the same bytes.
+func Body(e events.Event) ([]byte, error) {
+	data := events.PublicData(e)
+	if len(data) == 0 {
+		data = json.RawMessage(`{}`)
+	}
+	b, err := json.Marshal(Payload{ID: e.ID, Object: "event", Type: e.Type, CreatedAt: e.CreatedAt.UTC(),
+		Livemode: e.Livemode, Organization: e.OrgID, Data: PayloadData{Object: data}})
+	if err != nil {
+		return nil, fmt.Errorf("webhook body of %s: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// AttemptResult is what one HTTP attempt produced.
+type AttemptResult struct {
+	At         time.Time
+	StatusCode int // 0 when no response arrived
+	Duration   time.Duration
+	Body       string // response body, truncated to MaxResponseBody, valid UTF-8
+	Truncated  bool
+	Error      string // transport error or a note on the status
+	RetryAfter time.Duration
+}
+
+// Decision is what follows an attempt.
+type Decision struct {
+	Status        string    // new delivery status
+	NextAttemptAt time.Time // when Status is pending
+	// DisableEndpoint, if set, is the reason to disable the endpoint.
+	DisableEndpoint string
+}
+
+// Decide maps an attempt's result to the delivery's next state.
+// attemptsMade counts this attempt. retries is false for deliveries that
+// must not be retried automatically (test mode: resends and pings only).
+func Decide(res AttemptResult, schedule []time.Duration, attemptsMade int, retries bool) Decision {
+	outcome := OutcomeRetry
+	if res.StatusCode != 0 {
+		outcome = Classify(res.StatusCode)
+	}
+	switch outcome {
+	case OutcomeSuccess:
+		return Decision{Status: DeliverySucceeded}
+	case OutcomeDisable:
+		return Decision{Status: DeliveryFailed, DisableEndpoint: DisabledGone}
+	}
+	if !retries {
+		return Decision{Status: DeliveryFailed}
+	}
+	var retryAfter time.Duration
+	if outcome == OutcomeThrottled {
+		retryAfter = res.RetryAfter
+	}
+	next, ok := NextAttempt(schedule, attemptsMade, retryAfter, res.At)
+	if !ok {
+		return Decision{Status: DeliveryFailed}
+	}
+	return Decision{Status: DeliveryPending, NextAttemptAt: next}
+}
