@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +35,8 @@ type env struct {
 	hooks  *postgres.WebhookStore
 	config webhooks.Config
 	org    string
+	wg     *sync.WaitGroup
+	log    *slog.Logger
 }
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -40,7 +44,6 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 	dsn := testenv.PostgresFrom(t, "migrated", func(ctx context.Context, dsn string) error {
 		db, err := postgres.Open(ctx, dsn, 2)
 		if err != nil {
@@ -71,18 +74,27 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{t: t, ctx: ctx, db: db, store: store, hooks: postgres.NewWebhookStore(store), org: id.New(id.Organization),
 		config: webhooks.Config{Schedule: []time.Duration{200 * time.Millisecond, 400 * time.Millisecond},
-			DisableAfter: time.Hour, AllowNets: loopback, Timeout: 2 * time.Second}}
-	go func() { _ = (&relay.Relay{Store: store, JS: js, Poll: 50 * time.Millisecond}).Run(ctx) }()
-	go func() {
-		_ = (&webhooks.Dispatcher{Store: e.hooks, Stream: stream, Retry: 100 * time.Millisecond}).Run(ctx)
-	}()
+			DisableAfter: time.Hour, AllowNets: loopback, Timeout: 2 * time.Second},
+		wg: &sync.WaitGroup{}, log: slog.New(slog.DiscardHandler)}
+	// Registered last, so it runs first: every goroutine ends before the
+	// database and NATS go away.
+	t.Cleanup(func() { cancel(); e.wg.Wait() })
+	e.wg.Go(func() { _ = (&relay.Relay{Store: store, JS: js, Log: e.log, Poll: 50 * time.Millisecond}).Run(ctx) })
+	e.wg.Go(func() {
+		_ = (&webhooks.Dispatcher{Store: e.hooks, Stream: stream, Log: e.log, Retry: 100 * time.Millisecond}).Run(ctx)
+	})
 	return e
 }
 
 // deliverer starts a worker until its context ends.
 func (e *env) deliverer(ctx context.Context) *webhooks.Deliverer {
-	d := &webhooks.Deliverer{Store: e.hooks, Config: e.config, Poll: 20 * time.Millisecond, Lease: time.Second}
-	go func() { _ = d.Run(ctx) }()
+	return e.startDeliverer(ctx, 0)
+}
+
+func (e *env) startDeliverer(ctx context.Context, perEndpoint int) *webhooks.Deliverer {
+	d := &webhooks.Deliverer{Store: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
+		Lease: time.Second, PerEndpoint: perEndpoint}
+	e.wg.Go(func() { _ = d.Run(ctx) })
 	return d
 }
 
@@ -120,6 +132,15 @@ func (e *env) emit(live bool) string {
 		e.t.Fatal(err)
 	}
 	return added[0].ID
+}
+
+// first returns the endpoint's only delivery, or an empty one.
+func (e *env) first(epID string, live bool) webhooks.DeliveryView {
+	d := e.deliveries(epID, live)
+	if len(d) == 0 {
+		return webhooks.DeliveryView{}
+	}
+	return d[0]
 }
 
 func (e *env) deliveries(epID string, live bool) []webhooks.DeliveryView {
@@ -236,3 +257,26 @@ func TestDeliverySignedEndToEnd(t *testing.T) {
 		t.Errorf("attempts = %+v", full.Attempts)
 	}
 }
+
+func (e *env) loadEndpoint(epID string, live bool) *webhooks.Endpoint {
+	e.t.Helper()
+	h, err := e.store.Load(e.ctx, events.Stream{ID: epID, OrgID: e.org, Livemode: live})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ep, err := webhooks.FoldEndpoint(h)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ep
+}
+
+func verifyWith(secret string, r received) error {
+	v, err := stdwebhooks.NewVerifier(secret)
+	if err != nil {
+		return err
+	}
+	return v.Verify(r.headers, r.body)
+}
+
+func splitSigs(h string) []string { return strings.Fields(h) }
