@@ -123,6 +123,14 @@ func (a *Authenticator) Authenticate(r *http.Request, need Auth) (Principal, err
 	}
 	tok, err := keys.Parse(raw)
 	if err != nil {
+		// No key to protect, but an IP sending garbage is slowed down like
+		// one guessing keys: it counts towards the per-IP limit.
+		ip := keys.ClientKey(clientIP(r, a.TrustProxies))
+		now := a.Now()
+		if wait, blocked := a.Throttle.Check(ip, "", now); blocked {
+			return Principal{}, tooManyFailures(wait)
+		}
+		a.Throttle.Fail(ip, "", now)
 		return Principal{}, errInvalidKey
 	}
 	p, err := a.verify(r, tok)
@@ -156,10 +164,7 @@ func (a *Authenticator) verify(r *http.Request, tok keys.Token) (Principal, erro
 	}
 	ip := keys.ClientKey(clientIP(r, a.TrustProxies))
 	if wait, blocked := a.Throttle.Check(ip, tok.Prefix(), now); blocked {
-		e := facturo.Errorf(facturo.CodeTooManyAuthFailures,
-			"Too many failed authentication attempts; retry in %d seconds.", retrySeconds(wait))
-		e.RetryAfter = wait
-		return Principal{}, e
+		return Principal{}, tooManyFailures(wait)
 	}
 	epoch := a.Cache.Epoch()
 	records, err := a.Keys.KeysByPrefix(r.Context(), tok.Prefix())
@@ -187,6 +192,13 @@ func (a *Authenticator) verify(r *http.Request, tok keys.Token) (Principal, erro
 	}
 	a.Throttle.Fail(ip, tok.Prefix(), now)
 	return Principal{}, errInvalidKey
+}
+
+func tooManyFailures(wait time.Duration) error {
+	e := facturo.Errorf(facturo.CodeTooManyAuthFailures,
+		"Too many failed authentication attempts; retry in %d seconds.", retrySeconds(wait))
+	e.RetryAfter = wait
+	return e
 }
 
 // usable checks a key whose secret verified: only then may the answer say
