@@ -1,0 +1,48 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/internal/id"
+	"github.com/gorilla/mux"
+)
+
+// registerHistoryRoutes adds GET /v1/{resource}/{id}/history: every event
+// of one object, oldest first, in the public event shape. Only an
+// event-sourced store can answer it; a deleted object keeps its history.
+func (s *Server) registerHistoryRoutes(r *mux.Router) {
+	resources := []struct{ plural, object, prefix string }{
+		{"clients", "client", id.Client},
+		{"products", "product", id.Product},
+		{"series", "series", id.Series},
+		{"invoices", "invoice", id.Invoice},
+		{"receipts", "receipt", id.Receipt},
+		{"retentions", "retention", id.Retention},
+	}
+	for _, res := range resources {
+		s.Handle(r, Route{Method: "GET", Path: "/v1/" + res.plural + "/{id}/history", Auth: AuthOrg, Scope: res.plural + ":read"},
+			s.history(res.object, res.prefix))
+	}
+}
+
+func (s *Server) history(object, prefix string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		objID := mux.Vars(r)["id"]
+		if !id.Has(objID, prefix) {
+			return facturo.NotFound(object, objID)
+		}
+		list, err := s.Store.Load(r.Context(), orgStream(r, objID))
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 { // unknown, or another tenant's
+			return facturo.NotFound(object, objID)
+		}
+		views := make([]EventView, len(list))
+		for i, e := range list {
+			views[i] = ViewEvent(e)
+		}
+		return writeList(w, r, views, false)
+	}
+}
