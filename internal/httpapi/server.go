@@ -88,6 +88,7 @@ func New(d Deps) *Server {
 	s.registerClientRoutes(r)
 	s.registerProductRoutes(r)
 	s.registerEventRoutes(r)
+	s.registerWebhookRoutes(r)
 	s.registerInvoicingRoutes(r)
 	for _, reg := range d.ExtraRoutes {
 		reg(s, r)
