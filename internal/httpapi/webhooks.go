@@ -270,4 +270,3 @@ func jsonTime(param string, raw json.RawMessage) (time.Time, error) {
 	}
 	return t.UTC(), nil
 }
-
