@@ -39,7 +39,8 @@ func newKeyTestDB(t *testing.T) *postgres.DB {
 	return db
 }
 
-// ktClock is the authenticator's clock, moved by tests.
+// ktClock is the clock of the authenticator and the handlers, moved by
+// tests.
 type ktClock struct{ offset atomic.Int64 }
 
 func (c *ktClock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
@@ -72,7 +73,7 @@ func newKeyTestServer(t *testing.T, db *postgres.DB) *keyTestServer {
 	api := httpapi.New(httpapi.Deps{
 		Log: log, Store: store, Accounts: accts, Documents: postgres.NewDocumentStore(db),
 		Idempotency: postgres.NewIdempotencyStore(db), Activity: activity, Auth: auth,
-		Ready: func(context.Context) error { return nil },
+		Ready: func(context.Context) error { return nil }, Now: clock.Now,
 	})
 	return &keyTestServer{t: t, DB: db, Store: store, API: api, Auth: auth, Usage: usage, Clock: clock}
 }
