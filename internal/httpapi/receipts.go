@@ -95,9 +95,10 @@ const maxGlobalReceipts = invoicing.MaxItems
 // globalInvoice bundles the open receipts created in a period into one draft
 // invoice to the general public and marks each invoiced_globally, in one
 // transaction. The candidates come from the receipts list (the documents
-// projection); each is then folded from its events in the transaction and
-// appended to at the version read, so a receipt invoiced or canceled
-// meanwhile fails the request instead of being invoiced twice.
+// projection); each is then folded from its events in the transaction, left
+// out if it is no longer open, and appended to at the version read, so a
+// receipt invoiced or canceled by a concurrent request fails this one
+// (version_conflict) instead of being invoiced twice.
 func (s *Server) globalInvoice(w http.ResponseWriter, r *http.Request) error {
 	var period invoicing.GlobalInfo
 	if err := decode(r, &period); err != nil {
@@ -133,14 +134,17 @@ func (s *Server) globalInvoice(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) appendGlobalInvoice(ctx context.Context, tx *postgres.Tx, r *http.Request, ids []string, period invoicing.GlobalInfo) ([]events.Event, error) {
-	receipts := make([]*invoicing.Receipt, len(ids))
-	versions := make([]int, len(ids))
-	for i, rid := range ids {
+	var receipts []*invoicing.Receipt
+	var versions []int
+	for _, rid := range ids {
 		rc, history, err := receiptKind.loadIn(ctx, tx, r, rid, "receipts")
 		if err != nil {
 			return nil, err
 		}
-		receipts[i], versions[i] = rc, len(history)
+		if rc.Status != invoicing.ReceiptOpen { // the list lagged behind an invoice or a cancel
+			continue
+		}
+		receipts, versions = append(receipts, rc), append(versions, len(history))
 	}
 	in, err := invoicing.GlobalInvoiceInput(receipts, period)
 	if err != nil {
