@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -120,7 +121,7 @@ func (s *keyTestServer) do(q ktReq) ktResponse {
 	if q.IP == "" {
 		q.IP = "192.0.2.1"
 	}
-	req.RemoteAddr = q.IP + ":40000"
+	req.RemoteAddr = net.JoinHostPort(q.IP, "40000")
 	if q.Key != "" {
 		req.Header.Set("Authorization", "Bearer "+q.Key)
 	}

@@ -125,17 +125,17 @@ func (s *Server) wrap(rt Route, fn handlerFunc) http.Handler {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, fn handlerFunc) (err error) {
 	if rt.Auth != AuthNone {
-		p, err := s.Auth.Authenticate(r, rt.Auth)
-		if err != nil {
-			s.Auth.auditFailure(r, err)
-			return err
+		p, authErr := s.Auth.Authenticate(r, rt.Auth)
+		if authErr != nil {
+			s.Auth.auditFailure(r, authErr)
+			return authErr
 		}
+		r = r.WithContext(withPrincipal(r.Context(), p))
+		defer func() { s.Auth.recordUse(r, p, w, err) }() // refusals for scope are activity too
 		if rt.Auth == AuthOrg && !p.Scopes.Allows(rt.Scope) {
 			return facturo.Errorf(facturo.CodeInsufficientScope,
 				"This key lacks the scope %q that %s %s needs.", rt.Scope, rt.Method, rt.Path)
 		}
-		r = r.WithContext(withPrincipal(r.Context(), p))
-		defer func() { s.Auth.recordUse(r, p, w, err) }()
 	}
 	if r.Method == http.MethodPost && rt.Auth != AuthNone {
 		return s.idempotent(w, r, fn)
