@@ -8,6 +8,10 @@ import (
 	"github.com/gorilla/mux"
 )
 
+// errNoActivity answers when the process was built without an activity
+// store (Deps.Activity).
+var errNoActivity = facturo.Errorf(facturo.CodeServiceUnavailable, "Key activity is not available on this server.")
+
 func (s *Server) registerActivityRoutes(r *mux.Router) {
 	s.Handle(r, Route{Method: "GET", Path: "/v1/organizations/{org}/api_keys/{id}/activity", Auth: AuthUser}, s.keyActivity)
 	s.Handle(r, Route{Method: "GET", Path: "/v1/organizations/{org}/audit_log", Auth: AuthUser}, s.auditLog)
@@ -27,6 +31,9 @@ func (s *Server) keyActivity(w http.ResponseWriter, r *http.Request) error {
 			return facturo.ParamError(facturo.CodeParameterInvalid, "limit", "limit must be an integer from 1 to 100.")
 		}
 	}
+	if s.Activity == nil {
+		return errNoActivity
+	}
 	list, err := s.Activity.KeyActivity(r.Context(), k.OrgID, k.ID, limit)
 	if err != nil {
 		return err
@@ -44,6 +51,9 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	p, err := pageParams(r)
 	if err != nil {
 		return err
+	}
+	if s.Activity == nil {
+		return errNoActivity
 	}
 	list, more, err := s.Activity.AuditLog(r.Context(), orgID, p)
 	if err != nil {
