@@ -44,8 +44,11 @@ func TestInvoiceLifecycle(t *testing.T) {
 		t.Fatalf("total after product edit = %s", got)
 	}
 
-	sent := s.must(200, "POST", "/v1/invoices/"+iid+"/send", key, map[string]any{"to": []string{"ap@acme.example"}})
-	if sent.Body["last_send"].(map[string]any)["skipped"] != false {
+	if r := s.must(400, "POST", "/v1/invoices/"+iid+"/send", key, map[string]any{"to": 7}); r.str("error", "param") != "to" {
+		t.Fatalf("bad recipients answered %s", r.Raw)
+	}
+	sent := s.must(200, "POST", "/v1/invoices/"+iid+"/send", key, map[string]any{"to": "ap@acme.example"})
+	if ls := sent.Body["last_send"].(map[string]any); ls["skipped"] != false || ls["to"].([]any)[0] != "ap@acme.example" {
 		t.Fatalf("live send %s", sent.Raw)
 	}
 	paid := s.must(200, "POST", "/v1/invoices/"+iid+"/pay", key, nil)

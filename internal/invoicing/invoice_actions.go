@@ -1,6 +1,7 @@
 package invoicing
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -197,7 +198,25 @@ func (inv *Invoice) Duplicate() ([]events.Draft, error) {
 // SendInput is the body of POST /v1/invoices/{id}/send. To defaults to the
 // client's email.
 type SendInput struct {
-	To []string `json:"to,omitempty"`
+	To Recipients `json:"to,omitempty"`
+}
+
+// Recipients is one email address or a list of them.
+type Recipients []string
+
+// UnmarshalJSON accepts "a@b.mx" as well as ["a@b.mx", "c@d.mx"].
+func (r *Recipients) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*r = Recipients{one}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return invalid("to", "to must be an email address or a list of them.")
+	}
+	*r = list
+	return nil
 }
 
 // Send decides the emailing of a valid or paid invoice. In test mode no
