@@ -3,6 +3,7 @@ package app
 import (
 	"net/url"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -155,6 +156,28 @@ func TestPartialCorrectionsNeverExceedTheOriginal(t *testing.T) {
 	if f := folio(s.must(200, "POST", "/v1/invoices/"+next+"/issue", key, nil)); f != 4 {
 		t.Fatalf("folio after refused corrections = %d, want 4", f)
 	}
+	// Concurrent corrections race on the original's stream: together they
+	// never credit more than its total.
+	other := s.must(201, "POST", "/v1/invoices", key, invoiceBody(cid, "", item(product("100.00", false), "2"))).str("id")
+	s.must(200, "POST", "/v1/invoices/"+other+"/issue", key, nil)
+	const racers = 6
+	statuses := make([]int, racers)
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = s.call("POST", "/v1/invoices/"+other+"/corrective", key, map[string]any{"reason": "all"}).Status
+		}()
+	}
+	wg.Wait()
+	if created := slices.Index(statuses, 201); created < 0 || slices.Index(statuses[created+1:], 201) >= 0 {
+		t.Fatalf("concurrent full corrections answered %v, want exactly one 201", statuses)
+	}
+	if got := s.must(200, "GET", "/v1/invoices/"+other, key, nil).str("corrected_total"); got != "232.00" {
+		t.Fatalf("corrected_total after the race %s", got)
+	}
+
 	// Test mode has no external effects: sending is recorded as skipped.
 	sent := s.must(200, "POST", "/v1/invoices/"+iid+"/send", key, nil)
 	if ls := sent.Body["last_send"].(map[string]any); ls["skipped"] != true || ls["reason"] != "test_mode" {
