@@ -56,6 +56,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if errors.Is(err, errCheckpointMoved) {
+			log.Info("checkpoint moved (reset or rebuild); resuming from it")
+			continue
+		}
 		log.Warn("projection interrupted, retrying", "err", err)
 		select {
 		case <-ctx.Done():
@@ -107,6 +111,10 @@ func (r *Runner) lead(ctx context.Context) error {
 			return err
 		}
 		if len(msgs) == 0 {
+			// Idle: a reset or rebuild elsewhere may have moved the checkpoint.
+			if err := r.checkMoved(ctx, cp.StreamSeq); err != nil {
+				return err
+			}
 			continue
 		}
 		if cp, err = r.applyBatch(ctx, msgs, cp.StreamSeq); err != nil {
@@ -179,6 +187,21 @@ func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq u
 		return saveCheckpoint(ctx, tx, cp)
 	})
 	return cp, err
+}
+
+// checkMoved fails with errCheckpointMoved if the stored checkpoint is no
+// longer the one this runner last wrote.
+func (r *Runner) checkMoved(ctx context.Context, seenSeq uint64) error {
+	var seq int64
+	err := r.DB.Pool.QueryRow(ctx, `SELECT stream_seq FROM projection_checkpoints WHERE name = $1`,
+		r.Projection.Name()).Scan(&seq)
+	if err != nil {
+		return fmt.Errorf("read checkpoint %s: %w", r.Projection.Name(), err)
+	}
+	if uint64(seq) != seenSeq {
+		return errCheckpointMoved
+	}
+	return nil
 }
 
 // ReadCheckpoint returns a projection's checkpoint (zero if it never ran).

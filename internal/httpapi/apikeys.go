@@ -41,7 +41,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
 	if livemode {
 		kind = keys.KindLive
 	}
-	tok, hash, err := newSecret(kind)
+	tok, hash, err := s.newSecret(kind)
 	if err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ func (s *Server) rotateKey(w http.ResponseWriter, r *http.Request) error {
 	if err := cur.CanRotate(grace); err != nil {
 		return err
 	}
-	tok, hash, err := newSecret(cur.SecretKind())
+	tok, hash, err := s.newSecret(cur.SecretKind())
 	if err != nil {
 		return err
 	}

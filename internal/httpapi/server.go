@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/internal/keys"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/gorilla/mux"
 )
@@ -50,6 +51,7 @@ type Deps struct {
 	Metrics      *Metrics
 	ExtraRoutes  []func(s *Server, r *mux.Router) // resource packages added by later work
 	TrustProxies bool                             // take the client IP from X-Forwarded-For
+	BcryptCost   int                              // key hashing cost; keys.HashCost (12) unless a test lowers it
 }
 
 // Server is the HTTP API.
@@ -68,6 +70,9 @@ func New(d Deps) *Server {
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if d.BcryptCost == 0 {
+		d.BcryptCost = keys.HashCost
 	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(nil)

@@ -30,7 +30,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tok, hash, err := newSecret(keys.KindUser)
+	tok, hash, err := s.newSecret(keys.KindUser)
 	if err != nil {
 		return err
 	}
@@ -55,12 +55,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 // newSecret generates a key secret and its bcrypt hash.
-func newSecret(kind keys.Kind) (keys.Token, []byte, error) {
+func (s *Server) newSecret(kind keys.Kind) (keys.Token, []byte, error) {
 	tok, err := keys.Generate(kind)
 	if err != nil {
 		return tok, nil, err
 	}
-	hash, err := keys.Hash(tok)
+	hash, err := keys.HashWithCost(tok, s.BcryptCost)
 	return tok, hash, err
 }
 

@@ -1,0 +1,58 @@
+# Facturo. `make run` starts everything in one process; `make test` runs
+# every test against a real PostgreSQL and NATS that the tests start.
+
+GO        ?= go
+BIN       := bin
+PKGS      := ./...
+# Tests start PostgreSQL clusters and NATS servers; two packages at a time
+# fit a 2-core machine.
+TESTFLAGS ?= -race -count=1 -p 2 -timeout 15m
+
+.PHONY: run test lint build bench fuzz check-postgres clean help
+
+help:
+	@echo "make run    start API + worker + embedded NATS + local PostgreSQL at http://127.0.0.1:8080"
+	@echo "make test   run all tests (race detector on) against real PostgreSQL and NATS"
+	@echo "make lint   gofmt, go vet, staticcheck"
+	@echo "make build  build bin/facturo, bin/api, bin/worker"
+	@echo "make bench  run the Go benchmarks"
+	@echo "make fuzz   run each fuzz target for FUZZTIME (default 30s)"
+
+run: check-postgres
+	$(GO) run ./cmd/facturo
+
+test: check-postgres
+	$(GO) test $(TESTFLAGS) $(PKGS)
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+FUZZTIME ?= 30s
+fuzz:
+	@for target in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for fn in $$(grep -h '^func Fuzz' $$target/*_test.go | sed -E 's/func (Fuzz[A-Za-z0-9_]+).*/\1/'); do \
+			echo "== $$target $$fn"; \
+			$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$target || exit 1; \
+		done; \
+	done
+
+# The local PostgreSQL cluster needs the server binaries (initdb, postgres).
+check-postgres:
+	@if [ -z "$$DATABASE_URL" ] && [ -z "$$FACTURO_TEST_DATABASE_URL" ] && \
+	    ! command -v pg_config >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "PostgreSQL server binaries not found."; \
+		echo "Install them (Debian/Ubuntu): sudo apt-get install -y postgresql"; \
+		echo "or point DATABASE_URL at an existing PostgreSQL 15+."; \
+		exit 1; \
+	fi
+
+clean:
+	rm -rf $(BIN)

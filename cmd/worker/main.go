@@ -1,0 +1,79 @@
+// Command worker runs Facturo's background work (the relay from PostgreSQL
+// to NATS JetStream, the projections, webhook delivery) and the operator
+// tooling. Any number of copies may run.
+//
+//	worker [run]     run the worker components (default)
+//	worker migrate   apply database migrations and exit
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/facturo/facturo/internal/app"
+	"github.com/facturo/facturo/internal/postgres"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+// Run dispatches a subcommand.
+func Run(ctx context.Context, args []string, getenv func(string) string, out, logOut io.Writer) error {
+	cmd := "run"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	cfg, err := app.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(logOut, cfg)
+	switch cmd {
+	case "run":
+		svc, err := app.Connect(ctx, cfg, log, "facturo-worker")
+		if err != nil {
+			return err
+		}
+		defer svc.Close()
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", cfg.MetricsAddr, err)
+		}
+		return app.RunWorker(ctx, svc, ln)
+	case "migrate":
+		if cfg.DatabaseURL == "" {
+			return fmt.Errorf("DATABASE_URL is not set")
+		}
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, 2)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := postgres.Migrate(ctx, db); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "migrations applied")
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(out, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage: worker <command>
+
+  run       run the relay, projections and webhook delivery (default)
+  migrate   apply database migrations and exit
+`

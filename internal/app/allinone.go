@@ -1,0 +1,124 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/facturo/facturo/internal/natsjs"
+	"github.com/facturo/facturo/internal/pgcluster"
+	"golang.org/x/sync/errgroup"
+)
+
+// RunAllInOne runs the API and worker roles in one process, starting a
+// local PostgreSQL cluster and an embedded NATS JetStream server unless
+// DATABASE_URL / NATS_URL point elsewhere. State lives under DataDir and
+// survives restarts.
+func RunAllInOne(ctx context.Context, c Config, out io.Writer, log *slog.Logger) error {
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	logf := func(f string, a ...any) { log.Debug(fmt.Sprintf(f, a...)) }
+	if c.DatabaseURL == "" {
+		cluster, err := pgcluster.Start(ctx, pgcluster.Options{DataDir: filepath.Join(c.DataDir, "postgres"), Logf: logf})
+		if err != nil {
+			return err
+		}
+		defer cluster.Stop(context.WithoutCancel(ctx))
+		if err := ensureDatabase(ctx, cluster, "facturo"); err != nil {
+			return err
+		}
+		c.DatabaseURL = cluster.DSN("facturo")
+		log.Info("postgres started", "data", cluster.DataDir(), "port", cluster.Port())
+	}
+	if c.NATSURL == "" {
+		ns, err := natsjs.StartEmbedded(natsjs.EmbeddedOptions{StoreDir: filepath.Join(c.DataDir, "nats"), Logf: logf})
+		if err != nil {
+			return err
+		}
+		defer ns.Shutdown()
+		c.NATSURL = ns.URL()
+		log.Info("nats started", "url", ns.URL())
+	}
+	if c.AdminKey == "" {
+		key, err := adminKey(filepath.Join(c.DataDir, "admin_key"))
+		if err != nil {
+			return err
+		}
+		c.AdminKey = key
+	}
+	svc, err := Connect(ctx, c, log, "facturo")
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", c.Addr, err)
+	}
+	printQuickstart(out, "http://"+ln.Addr().String(), c.AdminKey)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return RunAPI(gctx, svc, ln) })
+	g.Go(func() error { return RunWorker(gctx, svc, nil) })
+	return g.Wait()
+}
+
+func ensureDatabase(ctx context.Context, c *pgcluster.Cluster, name string) error {
+	err := c.CreateDatabase(ctx, name, "")
+	if err != nil && strings.Contains(err.Error(), "already exists") {
+		return nil
+	}
+	return err
+}
+
+// adminKey reads the operator key kept at path, generating it the first
+// time.
+func adminKey(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read operator key: %w", err)
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	key := "fact_admin_" + base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write operator key: %w", err)
+	}
+	return key, nil
+}
+
+func printQuickstart(w io.Writer, base, adminKey string) {
+	fmt.Fprintf(w, `
+Facturo is running at %[1]s
+Operator key (FACTURO_ADMIN_KEY, kept in .data/admin_key): %[2]s
+
+Quickstart (copy and paste into another terminal):
+
+  ADMIN=%[2]s
+  USER_KEY=$(curl -s %[1]s/v1/users -H "Authorization: Bearer $ADMIN" \
+      -d '{"email":"ana@example.com","name":"Ana"}' | sed -E 's/.*"secret_key":"([^"]+)".*/\1/')
+  ORG=$(curl -s %[1]s/v1/organizations -H "Authorization: Bearer $USER_KEY" \
+      -d '{"name":"Ana Consulting"}' | sed -E 's/.*"id":"(org_[^"]+)".*/\1/')
+  KEY=$(curl -s %[1]s/v1/organizations/$ORG/api_keys -H "Authorization: Bearer $USER_KEY" \
+      -d '{"name":"test key","mode":"test"}' | sed -E 's/.*"secret":"([^"]+)".*/\1/')
+  curl -s %[1]s/v1/clients -H "Authorization: Bearer $KEY" \
+      -d '{"legal_name":"Acme SA de CV","tax_id":"AAA010101AAA","email":"billing@acme.example"}'
+  curl -s %[1]s/v1/events -H "Authorization: Bearer $KEY"
+
+Stop with Ctrl-C; data is kept under .data/.
+`, base, adminKey)
+}

@@ -1,0 +1,103 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/facturo/facturo/internal/authsync"
+	"github.com/facturo/facturo/internal/httpapi"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// API is the HTTP API with the background components every API process
+// runs beside it.
+type API struct {
+	Server *httpapi.Server
+	// Background: batched key usage (last_used_at, activity, audit of
+	// failures) and the listener that drops cached keys when key or
+	// organization events arrive from any process.
+	Background []Runner
+}
+
+// NewAPI builds the HTTP API on the shared services.
+func NewAPI(s *Services) *API {
+	metrics := httpapi.NewMetrics(s.Registry)
+	accounts := postgres.NewAccountStore(s.DB)
+	activity := postgres.NewActivityStore(s.DB)
+	auth := httpapi.NewAuthenticator(accounts, s.Config.AdminKey)
+	auth.Metrics = metrics
+	auth.TrustProxies = s.Config.TrustProxies
+	usage := &httpapi.UsageBatcher{Keys: accounts, Activity: activity, Log: s.Log}
+	auth.Usage = usage
+	server := httpapi.New(httpapi.Deps{
+		Log:          s.Log,
+		Store:        s.Store,
+		Accounts:     accounts,
+		Documents:    postgres.NewDocumentStore(s.DB),
+		Idempotency:  postgres.NewIdempotencyStore(s.DB),
+		Auth:         auth,
+		Ready:        s.Ready,
+		Metrics:      metrics,
+		TrustProxies: s.Config.TrustProxies,
+		BcryptCost:   s.Config.BcryptCost,
+		Activity:     activity,
+	})
+	return &API{Server: server, Background: []Runner{
+		usage,
+		&authsync.Listener{JS: s.JS, Cache: auth.Cache, Log: s.Log},
+	}}
+}
+
+// RunAPI serves the API on ln until ctx ends, then finishes in-flight
+// requests (up to 20 s) before returning.
+func RunAPI(ctx context.Context, s *Services, ln net.Listener) error {
+	api := NewAPI(s)
+	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, r := range api.Background {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.Run(bg); err != nil {
+				s.Log.Error("api background component stopped", "err", err)
+			}
+		}()
+	}
+	// Stop the background components after the server has drained, so the
+	// last requests' usage is flushed.
+	defer func() { stopBackground(); wg.Wait() }()
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("/", api.Server.Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          nil,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.Log.Info("api listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+// Package app wires Facturo's processes: it reads the configuration,
+// connects to PostgreSQL and NATS, and runs the API role, the worker role,
+// or both with embedded dependencies for development.
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/facturo/facturo/webhooks"
+)
+
+// Config is the whole configuration, read from the environment.
+type Config struct {
+	DatabaseURL    string // DATABASE_URL: empty in all-in-one mode starts a local cluster
+	NATSURL        string // NATS_URL: empty in all-in-one mode starts an embedded server
+	Addr           string // FACTURO_ADDR: API listen address
+	MetricsAddr    string // FACTURO_METRICS_ADDR: worker /metrics listen address
+	AdminKey       string // FACTURO_ADMIN_KEY: the operator key
+	DataDir        string // FACTURO_DATA_DIR: all-in-one state (default .data)
+	StreamReplicas int    // FACTURO_STREAM_REPLICAS: JetStream replicas of EVENTS
+	TrustProxies   bool   // FACTURO_TRUST_PROXIES: client IP from X-Forwarded-For
+	LogLevel       slog.Level
+	LogFormat      string // FACTURO_LOG_FORMAT: json (default) or text
+	// BcryptCost is never read from the environment: production keys are
+	// always hashed at keys.HashCost. Tests lower it (bcrypt under the race
+	// detector is twelve times slower).
+	BcryptCost int
+	// Env keeps the raw getter for components with their own settings
+	// (webhook retry schedule, allowed networks).
+	Env func(string) string
+	// Webhooks is the delivery worker's configuration (FACTURO_WEBHOOK_*).
+	Webhooks webhooks.Config
+}
+
+// ConfigFromEnv reads the configuration; getenv is os.Getenv in production.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL: getenv("DATABASE_URL"),
+		NATSURL:     getenv("NATS_URL"),
+		Addr:        or(getenv("FACTURO_ADDR"), "127.0.0.1:8080"),
+		MetricsAddr: or(getenv("FACTURO_METRICS_ADDR"), "127.0.0.1:9090"),
+		AdminKey:    getenv("FACTURO_ADMIN_KEY"),
+		DataDir:     or(getenv("FACTURO_DATA_DIR"), ".data"),
+		LogFormat:   or(getenv("FACTURO_LOG_FORMAT"), "json"),
+		Env:         getenv,
+	}
+	var err error
+	if c.StreamReplicas, err = atoi(getenv("FACTURO_STREAM_REPLICAS"), 1); err != nil {
+		return c, fmt.Errorf("FACTURO_STREAM_REPLICAS: %w", err)
+	}
+	c.TrustProxies = getenv("FACTURO_TRUST_PROXIES") == "true"
+	if c.Webhooks, err = webhooks.ConfigFromEnv(getenv); err != nil {
+		return c, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("FACTURO_LOG_LEVEL"), "info"))); err != nil {
+		return c, fmt.Errorf("FACTURO_LOG_LEVEL: %w", err)
+	}
+	if c.AdminKey != "" && len(c.AdminKey) < 24 {
+		return c, fmt.Errorf("FACTURO_ADMIN_KEY must be at least 24 characters")
+	}
+	return c, nil
+}
+
+// RequireServices fails unless both external services are configured, as
+// the separate api and worker processes need.
+func (c Config) RequireServices() error {
+	var missing []string
+	if c.DatabaseURL == "" {
+		missing = append(missing, "DATABASE_URL")
+	}
+	if c.NATSURL == "" {
+		missing = append(missing, "NATS_URL")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s not set (use `make run` for the all-in-one mode with embedded services)",
+			strings.Join(missing, " and "))
+	}
+	return nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func atoi(s string, def int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	return strconv.Atoi(s)
+}

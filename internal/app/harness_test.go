@@ -1,0 +1,186 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/testenv"
+	"golang.org/x/crypto/bcrypt"
+)
+
+const testAdminKey = "fact_admin_test_operator_key_0123456789"
+
+// system is a running Facturo (API and worker roles) on real PostgreSQL and
+// NATS, for one test.
+type system struct {
+	t    *testing.T
+	base string
+	svc  *Services
+}
+
+// migratedDB returns a fresh database cloned from a migrated template.
+func migratedDB(t testing.TB) string {
+	return testenv.PostgresFrom(t, "migrated", func(ctx context.Context, dsn string) error {
+		db, err := postgres.Open(ctx, dsn, 2)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return postgres.Migrate(ctx, db)
+	})
+}
+
+func startSystem(t *testing.T) *system {
+	t.Helper()
+	dsn := migratedDB(t)
+	ns := testenv.NATS(t)
+	env := map[string]string{"DATABASE_URL": dsn, "NATS_URL": ns.URL(), "FACTURO_ADMIN_KEY": testAdminKey}
+	cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.BcryptCost = bcrypt.MinCost // see TestProductionKeysUseCost12
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	svc, err := Connect(ctx, cfg, log, t.Name())
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{}, 2)
+	go func() { _ = RunAPI(ctx, svc, ln); done <- struct{}{} }()
+	go func() { _ = RunWorker(ctx, svc, nil); done <- struct{}{} }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		<-done
+		svc.Close()
+	})
+	return &system{t: t, base: "http://" + ln.Addr().String(), svc: svc}
+}
+
+// response is an answer with its decoded JSON body.
+type response struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    []byte
+}
+
+func (r response) str(path ...string) string {
+	var v any = r.Body
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[p]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+func (r response) list() []map[string]any {
+	data, _ := r.Body["data"].([]any)
+	out := make([]map[string]any, len(data))
+	for i, d := range data {
+		out[i], _ = d.(map[string]any)
+	}
+	return out
+}
+
+// call sends a request with key as Bearer token (none if empty) and
+// optional extra headers as name/value pairs.
+func (s *system) call(method, path, key string, body any, headers ...string) response {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	_ = json.Unmarshal(raw, &out.Body)
+	return out
+}
+
+// must sends a request and fails the test unless the status is want.
+func (s *system) must(want int, method, path, key string, body any, headers ...string) response {
+	s.t.Helper()
+	r := s.call(method, path, key, body, headers...)
+	if r.Status != want {
+		s.t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Raw)
+	}
+	return r
+}
+
+// eventually retries check until it returns true or 10 s pass.
+func eventually(t *testing.T, what string, check func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !check() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// tenantKeys is an organization with a live and a test key.
+type tenantKeys struct {
+	userKey, orgID, live, test string
+}
+
+// newTenant creates a user, an organization and both keys.
+func (s *system) newTenant(email string, scopes ...string) tenantKeys {
+	s.t.Helper()
+	u := s.must(201, "POST", "/v1/users", testAdminKey, map[string]any{"email": email, "name": "Test User"})
+	tk := tenantKeys{userKey: u.str("secret_key")}
+	o := s.must(201, "POST", "/v1/organizations", tk.userKey, map[string]any{"name": "Org of " + email})
+	tk.orgID = o.str("id")
+	body := map[string]any{"name": "k", "mode": "live"}
+	if len(scopes) > 0 {
+		body["scopes"] = scopes
+	}
+	tk.live = s.must(201, "POST", "/v1/organizations/"+tk.orgID+"/api_keys", tk.userKey, body).str("secret")
+	body["mode"] = "test"
+	tk.test = s.must(201, "POST", "/v1/organizations/"+tk.orgID+"/api_keys", tk.userKey, body).str("secret")
+	return tk
+}

@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/id"
+	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/natsjs"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Services are the connections every role shares.
+type Services struct {
+	Config   Config
+	Log      *slog.Logger
+	DB       *postgres.DB
+	NC       *nats.Conn
+	JS       jetstream.JetStream
+	Stream   jetstream.Stream
+	Store    *postgres.EventStore
+	Registry *prometheus.Registry
+}
+
+// NewLogger returns the structured logger of a process.
+func NewLogger(w io.Writer, c Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// Connect opens PostgreSQL (applying migrations) and NATS (ensuring the
+// EVENTS stream). name identifies the process to NATS.
+func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Services, error) {
+	if err := c.RequireServices(); err != nil {
+		return nil, err
+	}
+	db, err := postgres.Open(ctx, c.DatabaseURL, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	nc, err := natsjs.Connect(c.NATSURL, name, func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) })
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect nats: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		db.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	stream, err := natsjs.EnsureStream(ctx, js, c.StreamReplicas)
+	if err != nil {
+		nc.Close()
+		db.Close()
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return &Services{
+		Config: c, Log: log, DB: db, NC: nc, JS: js, Stream: stream, Registry: reg,
+		Store: postgres.NewEventStore(db, events.Upcast, postgres.AccountsProjection{}, postgres.AuditProjection{}),
+	}, nil
+}
+
+// Close drains NATS and closes the pool.
+func (s *Services) Close() {
+	_ = s.NC.Drain()
+	s.DB.Close()
+}
+
+// Ready reports whether PostgreSQL and NATS answer and the schema is
+// current.
+func (s *Services) Ready(ctx context.Context) error {
+	if err := s.DB.Pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	pending, err := postgres.MigrationsPending(ctx, s.DB)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if pending {
+		return fmt.Errorf("migrations pending")
+	}
+	if !s.NC.IsConnected() {
+		return fmt.Errorf("nats: %s", s.NC.Status())
+	}
+	if _, err := s.JS.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	return nil
+}
+
+// DocumentKinds are the aggregates the documents projection keeps.
+func DocumentKinds() []postgres.DocumentKind {
+	return []postgres.DocumentKind{
+		postgres.NewDocumentKind[*invoicing.Client, invoicing.ClientView]("client", id.Client, invoicing.FoldClient),
+		postgres.NewDocumentKind[*invoicing.Product, invoicing.ProductView]("product", id.Product, invoicing.FoldProduct),
+		postgres.NewDocumentKind[*invoicing.Series, invoicing.SeriesView]("series", id.Series, invoicing.FoldSeries),
+		postgres.NewDocumentKind[*invoicing.Invoice, invoicing.InvoiceView]("invoice", id.Invoice, invoicing.FoldInvoice),
+		postgres.NewDocumentKind[*invoicing.Receipt, invoicing.ReceiptView]("receipt", id.Receipt, invoicing.FoldReceipt),
+		postgres.NewDocumentKind[*invoicing.Retention, invoicing.RetentionView]("retention", id.Retention, invoicing.FoldRetention),
+	}
+}
