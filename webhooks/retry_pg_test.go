@@ -302,3 +302,36 @@ func TestWorkersShareWithoutDuplicates(t *testing.T) {
 		t.Errorf("%d distinct events, want %d", len(seen), n)
 	}
 }
+
+// TestSlowEndpointDoesNotDelayOthers gives one endpoint a receiver that
+// hangs and another a healthy one: the healthy one's deliveries arrive
+// while the slow one's are stuck, because each endpoint gets at most
+// PerEndpoint slots of the pool.
+func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	release := make(chan struct{})
+	slow := newReceiver(t, func(_ int, _ http.ResponseWriter) { <-release })
+	fast := newReceiver(t, nil)
+	t.Cleanup(func() { close(release) }) // runs before the receivers close: they wait for their handlers
+	slowID, _ := e.endpoint(true, slow.URL, events.ClientCreated)
+	e.endpoint(true, fast.URL, events.ClientCreated)
+	const n = 30
+	for range n {
+		e.emit(true)
+	}
+	waitFor(t, "fan-out", func() bool { return len(e.deliveries(slowID, true)) == n })
+	start := time.Now()
+	d := &webhooks.Deliverer{Store: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
+		Concurrency: 8, PerEndpoint: 2}
+	e.wg.Go(func() { _ = d.Run(e.ctx) })
+	waitFor(t, "healthy endpoint served", func() bool { return len(fast.requests()) == n })
+	took := time.Since(start)
+	t.Logf("%d deliveries to the healthy endpoint in %v while the slow one holds %d", n, took, len(slow.requests()))
+	if s := len(slow.requests()); s > 2 {
+		t.Errorf("slow endpoint has %d requests in flight, cap is 2", s)
+	}
+	if took > e.config.Timeout {
+		t.Errorf("healthy endpoint waited %v, longer than one attempt timeout", took)
+	}
+}
