@@ -41,6 +41,12 @@ func migratedDB(t testing.TB) string {
 
 func startSystem(t *testing.T) *system {
 	t.Helper()
+	return startSystemWith(t, nil)
+}
+
+// startSystemWith lets a test change the configuration before start.
+func startSystemWith(t *testing.T, configure func(*Config)) *system {
+	t.Helper()
 	dsn := migratedDB(t)
 	ns := testenv.NATS(t)
 	env := map[string]string{"DATABASE_URL": dsn, "NATS_URL": ns.URL(), "FACTURO_ADMIN_KEY": testAdminKey}
@@ -49,6 +55,9 @@ func startSystem(t *testing.T) *system {
 		t.Fatal(err)
 	}
 	cfg.BcryptCost = bcrypt.MinCost // see TestProductionKeysUseCost12
+	if configure != nil {
+		configure(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := Connect(ctx, cfg, log, t.Name())

@@ -52,6 +52,11 @@ func TestFirstSliceEndToEnd(t *testing.T) {
 		t.Fatalf("event lacks type or request id: %s", one.Raw)
 	}
 
+	// An id of another kind is not a client.
+	pid := s.must(201, "POST", "/v1/products", tk.live, map[string]any{"description": "Hour", "price": "10"}).str("id")
+	s.must(404, "GET", "/v1/clients/"+pid, tk.live, nil)
+	s.must(404, "PATCH", "/v1/clients/"+pid, tk.live, map[string]any{"email": "x@y.example"})
+
 	s.must(200, "DELETE", "/v1/clients/"+cid, tk.live, nil)
 	s.must(404, "GET", "/v1/clients/"+cid, tk.live, nil)
 	eventually(t, "deleted client gone from list", func() bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"golang.org/x/crypto/bcrypt"
 	"io"
 	"log/slog"
 	"net"
@@ -75,6 +76,7 @@ func newKeyTestServer(t *testing.T, db *postgres.DB) *keyTestServer {
 		Log: log, Store: store, Accounts: accts, Documents: postgres.NewDocumentStore(db),
 		Idempotency: postgres.NewIdempotencyStore(db), Activity: activity, Auth: auth,
 		Ready: func(context.Context) error { return nil }, Now: clock.Now,
+		BcryptCost: bcrypt.MinCost, // cost 12 is proven by TestProductionKeysUseCost12 in internal/app
 	})
 	return &keyTestServer{t: t, DB: db, Store: store, API: api, Auth: auth, Usage: usage, Clock: clock}
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
@@ -140,7 +141,15 @@ func LoadAggregate[A Aggregate[V], V any](r *http.Request, store *postgres.Event
 
 // FoldExisting folds history and fails with not found unless the aggregate
 // exists.
+//
+// Event types are named "<object>.<verb>", so a stream that did not start
+// with one of this object's events is some other kind of object (a product
+// id on /v1/clients/{id}): not found, never folded.
 func FoldExisting[A Aggregate[V], V any](history []events.Event, object, objID string, fold func([]events.Event) (A, error)) (A, error) {
+	if len(history) > 0 && !strings.HasPrefix(history[0].Type, object+".") {
+		var zero A
+		return zero, facturo.NotFound(object, objID)
+	}
 	a, err := fold(history)
 	if err != nil {
 		return a, err

@@ -107,11 +107,18 @@ func (r *Relay) lead(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	for {
-		if err := r.Drain(ctx); err != nil {
+		heldBack, err := r.drain(ctx)
+		if err != nil {
 			return err
 		}
-		wctx, cancel := context.WithTimeout(ctx, r.Poll)
-		_, err := conn.Conn().WaitForNotification(wctx)
+		wait := r.Poll
+		if heldBack {
+			// Committed events wait behind an older open transaction; no
+			// notification will come when it ends, so look again soon.
+			wait = heldBackRetry
+		}
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		_, err = conn.Conn().WaitForNotification(wctx)
 		cancel()
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -142,34 +149,56 @@ func waitForLock(ctx context.Context, conn *pgxpool.Conn, poll time.Duration) er
 // Drain publishes every event past the cursor that is below the horizon.
 // Callers must hold the relay lock (Run does).
 func (r *Relay) Drain(ctx context.Context) error {
+	_, err := r.drain(ctx)
+	return err
+}
+
+// heldBackRetry is how soon the relay looks again when events exist past its
+// cursor that the snapshot horizon still hides.
+const heldBackRetry = 20 * time.Millisecond
+
+// drain publishes what it can and reports whether events past the cursor
+// are still held back by the horizon.
+func (r *Relay) drain(ctx context.Context) (heldBack bool, err error) {
 	r.defaults()
 	cur, err := r.cursor(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for {
 		batch, err := r.Store.ReadAfter(ctx, r.Store.DB().Pool, cur, r.BatchSize)
 		if err != nil {
-			return err
+			return false, err
 		}
-		if len(batch) == 0 {
-			return nil
-		}
-		seq, err := r.publish(ctx, batch)
-		if err != nil {
-			return err
-		}
-		cur = batch[len(batch)-1].Cursor()
-		if err := r.saveCursor(ctx, cur, seq); err != nil {
-			return err
-		}
-		if r.OnPublished != nil {
-			r.OnPublished(batch)
+		if len(batch) > 0 {
+			seq, err := r.publish(ctx, batch)
+			if err != nil {
+				return false, err
+			}
+			cur = batch[len(batch)-1].Cursor()
+			if err := r.saveCursor(ctx, cur, seq); err != nil {
+				return false, err
+			}
+			if r.OnPublished != nil {
+				r.OnPublished(batch)
+			}
 		}
 		if len(batch) < r.BatchSize {
-			return nil
+			return r.pendingAfter(ctx, cur)
 		}
 	}
+}
+
+// pendingAfter reports whether any event, visible or not yet below the
+// horizon, lies past cur.
+func (r *Relay) pendingAfter(ctx context.Context, cur events.Cursor) (bool, error) {
+	var pending bool
+	err := r.Store.DB().Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events
+		WHERE (tx_id, position) > ($1::text::xid8, $2))`, strconv.FormatUint(cur.TxID, 10), cur.Position).Scan(&pending)
+	if err != nil {
+		return false, fmt.Errorf("pending events: %w", err)
+	}
+	return pending, nil
 }
 
 // publish sends a batch asynchronously and waits for every PubAck. It
