@@ -105,8 +105,15 @@ func (r *Runner) lead(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("ordered consumer: %w", err)
 	}
+	// One long-lived subscription: the client buffers ahead, and Next
+	// hands out buffered messages without a round trip.
+	it, err := cons.Messages(jetstream.PullMaxMessages(2 * r.BatchSize))
+	if err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	defer it.Stop()
 	for {
-		msgs, err := r.next(ctx, cons)
+		msgs, err := r.next(ctx, it)
 		if err != nil {
 			return err
 		}
@@ -126,29 +133,33 @@ func (r *Runner) lead(ctx context.Context) error {
 	}
 }
 
-// next waits for at least one message, then takes whatever else is already
-// there, up to the batch size: low latency when idle, large transactions
-// when catching up.
-func (r *Runner) next(ctx context.Context, cons jetstream.Consumer) ([]jetstream.Msg, error) {
-	first, err := cons.Next(jetstream.FetchMaxWait(time.Second))
-	if errors.Is(err, jetstream.ErrNoMessages) || errors.Is(err, nats.ErrTimeout) {
-		return nil, ctx.Err()
-	}
+// idleWait is how long the runner waits for a message before checking
+// whether its checkpoint was moved.
+const idleWait = time.Second
+
+// next waits up to idleWait for one message, then takes whatever else is
+// already buffered, up to the batch size: low latency when idle, large
+// transactions when catching up.
+func (r *Runner) next(ctx context.Context, it jetstream.MessagesContext) ([]jetstream.Msg, error) {
+	wait, cancel := context.WithTimeout(ctx, idleWait)
+	defer cancel()
+	first, err := it.Next(jetstream.NextContext(wait))
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
+			return nil, nil
+		}
 		return nil, fmt.Errorf("next: %w", err)
 	}
 	msgs := []jetstream.Msg{first}
-	if r.BatchSize > 1 {
-		more, err := cons.FetchNoWait(r.BatchSize - 1)
+	for len(msgs) < r.BatchSize {
+		m, err := it.Next(jetstream.NextMaxWait(time.Millisecond))
 		if err != nil {
-			return nil, fmt.Errorf("fetch: %w", err)
+			break // nothing more buffered right now
 		}
-		for m := range more.Messages() {
-			msgs = append(msgs, m)
-		}
-		if err := more.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
-			return nil, fmt.Errorf("fetch: %w", err)
-		}
+		msgs = append(msgs, m)
 	}
 	return msgs, nil
 }

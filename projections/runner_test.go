@@ -32,12 +32,14 @@ func (counter) Apply(ctx context.Context, tx pgx.Tx, e events.Event) error {
 
 func TestRedeliveryIsHarmlessAndRebuildRestoresTheReadModel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	db, err := postgres.Open(ctx, testenv.Postgres(t), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	stopped := make(chan struct{})
+	// The runner holds a pooled connection for its lock: stop it before
+	// closing the pool, or Close waits forever.
+	defer func() { cancel(); <-stopped; db.Close() }()
 	if err := postgres.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func TestRedeliveryIsHarmlessAndRebuildRestoresTheReadModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	runner := &projections.Runner{Projection: counter{}, DB: db, Stream: stream, BatchSize: 7, Retry: 50 * time.Millisecond}
-	go func() { _ = runner.Run(ctx) }()
+	go func() { _ = runner.Run(ctx); close(stopped) }()
 	waitCounts(t, db, 30)
 
 	// Republish every event under fresh message ids (as a replay beyond the
