@@ -49,9 +49,8 @@ type Deps struct {
 	Ready        func(ctx context.Context) error // nil error when dependencies are up
 	Now          func() time.Time
 	Metrics      *Metrics
-	ExtraRoutes  []func(s *Server, r *mux.Router) // resource packages added by later work
-	TrustProxies bool                             // take the client IP from X-Forwarded-For
-	BcryptCost   int                              // key hashing cost; keys.HashCost (12) unless a test lowers it
+	TrustProxies bool // take the client IP from X-Forwarded-For
+	BcryptCost   int  // key hashing cost; keys.HashCost (12) unless a test lowers it
 }
 
 // Server is the HTTP API.
@@ -95,9 +94,6 @@ func New(d Deps) *Server {
 	s.registerEventRoutes(r)
 	s.registerWebhookRoutes(r)
 	s.registerInvoicingRoutes(r)
-	for _, reg := range d.ExtraRoutes {
-		reg(s, r)
-	}
 	s.router = r
 	return s
 }

@@ -1,0 +1,63 @@
+package httpapi
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/facturo/facturo/internal/keys"
+	"github.com/facturo/facturo/internal/postgres"
+)
+
+// publicRoutes are the only routes anyone may call without a key.
+var publicRoutes = map[string]bool{
+	"GET /healthz":         true,
+	"GET /readyz":          true,
+	"GET /v1/openapi.json": true,
+}
+
+// Every route declares who may call it, and every organization route the
+// catalogue scope it needs, following the FacturaScripts mapping: read for
+// GET, write for POST/PUT/PATCH, delete for DELETE, or an action scope.
+func TestEveryRouteDeclaresItsScope(t *testing.T) {
+	// Registration queries nothing: an unconnected pool is enough.
+	s := New(Deps{Store: postgres.NewEventStore(&postgres.DB{}, nil)})
+	routes := s.Routes()
+	if len(routes) < 30 {
+		t.Fatalf("only %d routes registered", len(routes))
+	}
+	for _, rt := range routes {
+		name := rt.Method + " " + rt.Path
+		switch rt.Auth {
+		case AuthNone:
+			if !publicRoutes[name] {
+				t.Errorf("%s needs no key but is not a known public route", name)
+			}
+		case AuthOperator, AuthUser:
+			if rt.Scope != "" {
+				t.Errorf("%s: operator and user routes take no scope, got %q", name, rt.Scope)
+			}
+		case AuthOrg:
+			checkOrgScope(t, name, rt)
+		default:
+			t.Errorf("%s declares no auth kind", name)
+		}
+	}
+}
+
+func checkOrgScope(t *testing.T, name string, rt Route) {
+	t.Helper()
+	if rt.Scope == "" || rt.Scope == keys.ScopeAll {
+		t.Errorf("%s declares no scope", name)
+		return
+	}
+	if _, err := keys.ParseScopes([]string{rt.Scope}); err != nil {
+		t.Errorf("%s: scope %q is not in the catalogue: %v", name, rt.Scope, err)
+		return
+	}
+	resource, action, _ := strings.Cut(rt.Scope, ":")
+	if want := keys.ScopeForMethod(resource, rt.Method); action != "read" && action != "write" && action != "delete" {
+		return // an action scope such as invoices:send
+	} else if rt.Scope != want {
+		t.Errorf("%s: scope %q, but %s maps to %q", name, rt.Scope, rt.Method, want)
+	}
+}
