@@ -28,12 +28,12 @@ func setup(t *testing.T) (*Embedded, *nats.Conn, jetstream.Stream) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	s, err := EnsureStream(ctx, js, 1)
-	if err != nil {
+	if _, err := EnsureStream(ctx, js, 1); err != nil {
 		t.Fatal(err)
 	}
 	// Idempotent: every process calls it at start-up.
-	if s, err = EnsureStream(ctx, js, 0); err != nil {
+	s, err := EnsureStream(ctx, js, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return e, nc, s

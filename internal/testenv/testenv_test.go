@@ -185,7 +185,7 @@ func TestDBName(t *testing.T) {
 	if !ok || time.Since(created) > time.Minute {
 		t.Errorf("createdAt(%q) = %v, %v", name, created, ok)
 	}
-	if dbName("ft", "x") == dbName("ft", "x") {
+	if first, second := dbName("ft", "x"), dbName("ft", "x"); first == second {
 		t.Error("dbName is not unique")
 	}
 }
