@@ -36,17 +36,18 @@ func NewAPI(s *Services) *API {
 	usage := &httpapi.UsageBatcher{Keys: accounts, Activity: activity, Log: s.Log}
 	auth.Usage = usage
 	server := httpapi.New(httpapi.Deps{
-		Log:          s.Log,
-		Store:        s.Store,
-		Accounts:     accounts,
-		Documents:    postgres.NewDocumentStore(s.DB),
-		Idempotency:  postgres.NewIdempotencyStore(s.DB),
-		Auth:         auth,
-		Ready:        s.Ready,
-		Metrics:      metrics,
-		TrustProxies: s.Config.TrustProxies,
-		BcryptCost:   s.Config.BcryptCost,
-		Activity:     activity,
+		Log:           s.Log,
+		Store:         s.Store,
+		Accounts:      accounts,
+		Documents:     postgres.NewDocumentStore(s.DB),
+		Idempotency:   postgres.NewIdempotencyStore(s.DB),
+		Auth:          auth,
+		Ready:         s.Ready,
+		Metrics:       metrics,
+		TrustProxies:  s.Config.TrustProxies,
+		BcryptCost:    s.Config.BcryptCost,
+		WebhookPolicy: s.Config.Webhooks.Policy(),
+		Activity:      activity,
 	})
 	return &API{Server: server, Background: []Runner{
 		usage,

@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"net/netip"
+
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/facturo/facturo/webhooks"
 	"golang.org/x/crypto/bcrypt"
 	"io"
 	"log/slog"
@@ -77,6 +80,8 @@ func newKeyTestServer(t *testing.T, db *postgres.DB) *keyTestServer {
 		Idempotency: postgres.NewIdempotencyStore(db), Activity: activity, Auth: auth,
 		Ready: func(context.Context) error { return nil }, Now: clock.Now,
 		BcryptCost: bcrypt.MinCost, // cost 12 is proven by TestProductionKeysUseCost12 in internal/app
+		// Test webhook receivers listen on loopback.
+		WebhookPolicy: webhooks.AddressPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 	})
 	return &keyTestServer{t: t, DB: db, Store: store, API: api, Auth: auth, Usage: usage, Clock: clock}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/keys"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/webhooks"
 	"github.com/gorilla/mux"
 )
 
@@ -50,7 +51,10 @@ type Deps struct {
 	Now          func() time.Time
 	Metrics      *Metrics
 	TrustProxies bool // take the client IP from X-Forwarded-For
-	BcryptCost   int  // key hashing cost; keys.HashCost (12) unless a test lowers it
+	// WebhookPolicy decides which webhook URLs may be registered (the SSRF
+	// guard, with FACTURO_WEBHOOK_ALLOW_NETS).
+	WebhookPolicy webhooks.AddressPolicy
+	BcryptCost    int // key hashing cost; keys.HashCost (12) unless a test lowers it
 }
 
 // Server is the HTTP API.

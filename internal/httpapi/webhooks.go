@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -25,12 +24,8 @@ type webhookRoutes struct {
 
 func (s *Server) registerWebhookRoutes(r *mux.Router) {
 	// The API needs only the address policy, to refuse internal URLs at
-	// once; it reads the same variables as the delivery worker.
-	cfg, err := webhooks.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		s.log.Error("webhook configuration invalid; internal destinations stay refused", "err", err)
-	}
-	h := &webhookRoutes{s: s, store: postgres.NewWebhookStore(s.Store), policy: cfg.Policy()}
+	// once; the delivery worker checks again at connect time.
+	h := &webhookRoutes{s: s, store: postgres.NewWebhookStore(s.Store), policy: s.WebhookPolicy}
 	base := "/v1/webhook_endpoints"
 	one := base + "/{id}"
 	route := func(method, path, action string, fn handlerFunc) {
