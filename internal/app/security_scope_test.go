@@ -1,0 +1,84 @@
+package app
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/facturo/facturo/internal/httpapi"
+	"github.com/facturo/facturo/internal/keys"
+)
+
+// TestSecurityScopeMatrix (OWASP API5, broken function level
+// authorization) derives keys from the closed scope catalogue: for every
+// organization route, a key holding every scope but the route's gets 403
+// insufficient_scope and writes nothing, and a key holding exactly the
+// route's scope is let through.
+func TestSecurityScopeMatrix(t *testing.T) {
+	s := startSecuritySystem(t)
+	a := s.newTenant("scoped@example.com")
+	objs := s.seedObjects(a)
+	// Well-formed ids of the right kind that name nothing, so a write let
+	// through by its scope changes nothing either.
+	absent := tenantObjects{}
+	for k, v := range objs {
+		absent[k] = v[:len(v)-1] + map[bool]string{true: "1", false: "0"}[v[len(v)-1] == '0']
+	}
+	absent["organizations"] = a.orgID
+
+	var catalogue []string
+	for _, sc := range keys.Catalogue() {
+		if sc.Scope != keys.ScopeAll {
+			catalogue = append(catalogue, sc.Scope)
+		}
+	}
+	keyWith := map[string]string{}
+	newKey := func(scopes []string) string {
+		return s.must(201, "POST", "/v1/organizations/"+a.orgID+"/api_keys", a.userKey,
+			map[string]any{"name": "scoped", "mode": "live", "scopes": scopes}).str("secret")
+	}
+	before := s.orgEventCount(a.orgID)
+	var routes []httpapi.Route
+	for _, rt := range routesOf(s) {
+		if rt.Auth != httpapi.AuthOrg {
+			continue
+		}
+		if !slices.Contains(catalogue, rt.Scope) {
+			t.Errorf("%s %s needs scope %q, which is not in the catalogue", rt.Method, rt.Path, rt.Scope)
+			continue
+		}
+		routes = append(routes, rt)
+		if _, ok := keyWith["all but "+rt.Scope]; !ok {
+			keyWith["all but "+rt.Scope] = newKey(slices.DeleteFunc(slices.Clone(catalogue), func(v string) bool { return v == rt.Scope }))
+			keyWith[rt.Scope] = newKey([]string{rt.Scope})
+		}
+	}
+	before += len(keyWith) // one key.created event per key
+	for _, rt := range routes {
+		name := rt.Method + " " + rt.Path
+		path, missing := fill(rt.Path, objs)
+		if missing != "" {
+			t.Errorf("%s: no substitution rule for %s", name, missing)
+			continue
+		}
+		r := s.call(rt.Method, path, keyWith["all but "+rt.Scope], requestBody(rt))
+		if r.Status != 403 || r.str("error", "code") != "insufficient_scope" {
+			t.Errorf("%s without %s: %d %s", name, rt.Scope, r.Status, r.Raw)
+		}
+		// Reads run on A's real objects; writes on absent ids (404) or with
+		// an empty body (400): anything but 401 and 403.
+		if rt.Method == http.MethodGet {
+			if r := s.call(rt.Method, path, keyWith[rt.Scope], nil); r.Status != 200 {
+				t.Errorf("%s with exactly %s: %d %s", name, rt.Scope, r.Status, r.Raw)
+			}
+			continue
+		}
+		path, _ = fill(rt.Path, absent)
+		if r := s.call(rt.Method, path, keyWith[rt.Scope], requestBody(rt)); r.Status == 401 || r.Status == 403 {
+			t.Errorf("%s with exactly %s: %d %s", name, rt.Scope, r.Status, r.Raw)
+		}
+	}
+	if after := s.orgEventCount(a.orgID); after != before {
+		t.Errorf("scope refusals and absent ids wrote events: %d expected, %d found", before, after)
+	}
+}
