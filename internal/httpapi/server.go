@@ -89,6 +89,7 @@ func New(d Deps) *Server {
 		writeError(w, r, s.log, facturo.Errorf(facturo.CodeMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
 	})
 	s.registerHealthRoutes(r)
+	s.Handle(r, Route{Method: "GET", Path: "/v1/openapi.json", Auth: AuthNone}, s.openAPIHandler())
 	s.registerRootRoutes(r)
 	s.registerUserRoutes(r)
 	s.registerOrganizationRoutes(r)

@@ -1,0 +1,175 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/keys"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/webhooks"
+)
+
+// opDoc documents one route. The route table (Server.Routes) stays the
+// authority on paths, methods, auth and scopes; this adds what a caller
+// needs to know about bodies. TestOpenAPICoversEveryRoute fails for a route
+// without an entry here, and for an entry without a route.
+type opDoc struct {
+	summary string
+	tag     string
+	in      any    // request body (a zero value), nil when the route takes none
+	out     any    // response body, or the element of a list
+	status  int    // success status; 200 when zero
+	list    bool   // out is the element of a list envelope
+	paged   bool   // the list takes limit, starting_after, ending_before
+	query   []qDoc // other query parameters
+}
+
+type qDoc struct{ name, desc string }
+
+// Doc-only shapes of answers the handlers build as maps.
+type (
+	statusDoc struct {
+		Status string `json:"status"`
+	}
+	accountKeyDoc struct {
+		ID     string   `json:"id"`
+		Prefix string   `json:"prefix"`
+		Scopes []string `json:"scopes"`
+	}
+	accountDoc struct {
+		Object       string                    `json:"object"`
+		Livemode     bool                      `json:"livemode"`
+		Organization accounts.OrganizationView `json:"organization"`
+		Key          accountKeyDoc             `json:"key"`
+	}
+	apiRootDoc struct {
+		Object         string           `json:"object"`
+		Livemode       bool             `json:"livemode"`
+		Key            string           `json:"key"`
+		Scopes         []string         `json:"scopes"`
+		Resources      []resourceAccess `json:"resources"`
+		ScopeCatalogue []keys.ScopeInfo `json:"scope_catalogue"`
+	}
+	deletedDoc struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Deleted bool   `json:"deleted"`
+	}
+	apiAccessDoc struct {
+		APIDisabled bool `json:"api_disabled"`
+	}
+	receiptInvoiceDoc struct {
+		Client string `json:"client"`
+	}
+	recoverDoc struct {
+		Since time.Time `json:"since"`
+		Until time.Time `json:"until,omitempty"`
+	}
+	emptyDoc struct{}
+)
+
+var (
+	statusFilters = []qDoc{
+		{"status", "Only objects in this status."},
+		{"client", "Only documents of this client id."},
+		{"series", "Only documents of this series code."},
+		{"created[gte]", "Created at or after (RFC 3339 or unix seconds)."},
+		{"created[lte]", "Created at or before (RFC 3339 or unix seconds)."},
+	}
+	asOf = []qDoc{{"as_of", "The invoice as it was at this moment (RFC 3339 or unix seconds)."}}
+)
+
+// operations documents every route, by "METHOD path".
+var operations = map[string]opDoc{
+	"GET /healthz":         {summary: "The process is alive", tag: "Health", out: statusDoc{}},
+	"GET /readyz":          {summary: "PostgreSQL and NATS are reachable and migrations applied", tag: "Health", out: statusDoc{}},
+	"GET /v1/openapi.json": {summary: "This document", tag: "Health", out: map[string]any{}},
+	"GET /v1/":             {summary: "What the calling key may do", tag: "Account", out: apiRootDoc{}},
+	"GET /v1/event_types":  {summary: "The event catalogue", tag: "Events", out: events.TypeInfo{}, list: true},
+	"GET /v1/account":      {summary: "The organization and mode of the calling key", tag: "Account", out: accountDoc{}},
+
+	"POST /v1/users": {summary: "Create a user and its secret key (shown once)", tag: "Users", in: accounts.UserInput{}, out: userCreated{}, status: 201},
+
+	"POST /v1/organizations":                 {summary: "Create an organization", tag: "Organizations", in: accounts.OrganizationInput{}, out: accounts.OrganizationView{}, status: 201},
+	"GET /v1/organizations":                  {summary: "List the user's organizations", tag: "Organizations", out: accounts.OrganizationView{}, list: true, paged: true},
+	"GET /v1/organizations/{id}":             {summary: "Retrieve an organization", tag: "Organizations", out: accounts.OrganizationView{}},
+	"PATCH /v1/organizations/{id}":           {summary: "Update an organization", tag: "Organizations", in: accounts.OrganizationPatch{}, out: accounts.OrganizationView{}},
+	"POST /v1/organizations/{id}/api_access": {summary: "Disable or enable an organization's API access (operator)", tag: "Organizations", in: apiAccessDoc{}, out: accounts.OrganizationView{}},
+
+	"POST /v1/organizations/{org}/api_keys":                        {summary: "Create a key (the secret is shown once)", tag: "API keys", in: accounts.KeyInput{}, out: accounts.KeyView{}, status: 201},
+	"GET /v1/organizations/{org}/api_keys":                         {summary: "List keys", tag: "API keys", out: accounts.KeyView{}, list: true, paged: true},
+	"GET /v1/organizations/{org}/api_keys/{id}":                    {summary: "Retrieve a key", tag: "API keys", out: accounts.KeyView{}},
+	"PATCH /v1/organizations/{org}/api_keys/{id}":                  {summary: "Update a key", tag: "API keys", in: accounts.KeyPatch{}, out: accounts.KeyView{}},
+	"POST /v1/organizations/{org}/api_keys/{id}/rotate":            {summary: "Rotate a key's secret (the old one works for the grace period)", tag: "API keys", in: rotateInput{}, out: accounts.KeyView{}},
+	"POST /v1/organizations/{org}/api_keys/{id}/revoke":            {summary: "Revoke a key", tag: "API keys", in: emptyDoc{}, out: accounts.KeyView{}},
+	"GET /v1/organizations/{org}/api_keys/{id}/activity":           {summary: "A key's recent requests", tag: "API keys", out: postgres.KeyUse{}, list: true, query: []qDoc{{"limit", "1..100, default 20."}}},
+	"GET /v1/organizations/{org}/audit_log":                        {summary: "Key lifecycle and authentication failures", tag: "API keys", out: postgres.AuditEntry{}, list: true, paged: true},
+	"POST /v1/clients":                                             {summary: "Create a client", tag: "Clients", in: invoicing.ClientInput{}, out: invoicing.ClientView{}, status: 201},
+	"GET /v1/clients":                                              {summary: "List clients", tag: "Clients", out: invoicing.ClientView{}, list: true, paged: true},
+	"GET /v1/clients/{id}":                                         {summary: "Retrieve a client", tag: "Clients", out: invoicing.ClientView{}},
+	"PATCH /v1/clients/{id}":                                       {summary: "Update a client", tag: "Clients", in: invoicing.ClientPatch{}, out: invoicing.ClientView{}},
+	"DELETE /v1/clients/{id}":                                      {summary: "Delete a client", tag: "Clients", out: invoicing.ClientView{}},
+	"GET /v1/clients/{id}/history":                                 {summary: "Every event of a client, oldest first", tag: "Clients", out: EventView{}, list: true},
+	"POST /v1/products":                                            {summary: "Create a product", tag: "Products", in: invoicing.ProductInput{}, out: invoicing.ProductView{}, status: 201},
+	"GET /v1/products":                                             {summary: "List products", tag: "Products", out: invoicing.ProductView{}, list: true, paged: true},
+	"GET /v1/products/{id}":                                        {summary: "Retrieve a product", tag: "Products", out: invoicing.ProductView{}},
+	"PATCH /v1/products/{id}":                                      {summary: "Update a product", tag: "Products", in: invoicing.ProductPatch{}, out: invoicing.ProductView{}},
+	"DELETE /v1/products/{id}":                                     {summary: "Delete a product", tag: "Products", out: invoicing.ProductView{}},
+	"GET /v1/products/{id}/history":                                {summary: "Every event of a product, oldest first", tag: "Products", out: EventView{}, list: true},
+	"GET /v1/events":                                               {summary: "List events, newest first", tag: "Events", out: EventView{}, list: true, paged: true, query: []qDoc{{"type", "Only events of this type."}}},
+	"GET /v1/events/{id}":                                          {summary: "Retrieve an event", tag: "Events", out: EventView{}},
+	"POST /v1/webhook_endpoints":                                   {summary: "Create a webhook endpoint (the secret is shown once)", tag: "Webhooks", in: webhooks.EndpointInput{}, out: webhooks.EndpointView{}, status: 201},
+	"GET /v1/webhook_endpoints":                                    {summary: "List webhook endpoints", tag: "Webhooks", out: webhooks.EndpointView{}, list: true, paged: true},
+	"GET /v1/webhook_endpoints/{id}":                               {summary: "Retrieve a webhook endpoint", tag: "Webhooks", out: webhooks.EndpointView{}},
+	"PATCH /v1/webhook_endpoints/{id}":                             {summary: "Update a webhook endpoint", tag: "Webhooks", in: webhooks.EndpointPatch{}, out: webhooks.EndpointView{}},
+	"DELETE /v1/webhook_endpoints/{id}":                            {summary: "Delete a webhook endpoint", tag: "Webhooks", out: deletedDoc{}},
+	"POST /v1/webhook_endpoints/{id}/rotate_secret":                {summary: "Rotate the signing secret (both sign during the grace period)", tag: "Webhooks", in: rotateSecretInput{}, out: webhooks.EndpointView{}},
+	"POST /v1/webhook_endpoints/{id}/ping":                         {summary: "Send a test event to the endpoint", tag: "Webhooks", in: emptyDoc{}, out: webhooks.DeliveryView{}, status: 202},
+	"POST /v1/webhook_endpoints/{id}/recover":                      {summary: "Requeue the failed deliveries of a period", tag: "Webhooks", in: recoverDoc{}, out: recoveryView{}, status: 202},
+	"GET /v1/webhook_endpoints/{id}/deliveries":                    {summary: "The delivery log", tag: "Webhooks", out: webhooks.DeliveryView{}, list: true, paged: true, query: []qDoc{{"status", "pending, succeeded, failed or skipped."}, {"event_type", "Only deliveries of this event type."}}},
+	"GET /v1/webhook_endpoints/{id}/deliveries/{delivery}":         {summary: "Retrieve a delivery with its attempts", tag: "Webhooks", out: webhooks.DeliveryView{}},
+	"POST /v1/webhook_endpoints/{id}/deliveries/{delivery}/resend": {summary: "Deliver again", tag: "Webhooks", in: emptyDoc{}, out: webhooks.DeliveryView{}, status: 202},
+
+	"POST /v1/series":                   {summary: "Create a series (gapless numbering)", tag: "Series", in: invoicing.SeriesInput{}, out: invoicing.SeriesView{}, status: 201},
+	"GET /v1/series":                    {summary: "List series", tag: "Series", out: invoicing.SeriesView{}, list: true, paged: true},
+	"GET /v1/series/{id}":               {summary: "Retrieve a series", tag: "Series", out: invoicing.SeriesView{}},
+	"PATCH /v1/series/{id}":             {summary: "Change the prefix or move the counter forward", tag: "Series", in: invoicing.SeriesPatch{}, out: invoicing.SeriesView{}},
+	"GET /v1/series/{id}/history":       {summary: "Every event of a series, oldest first", tag: "Series", out: EventView{}, list: true},
+	"POST /v1/invoices":                 {summary: "Create a draft invoice", tag: "Invoices", in: invoicing.InvoiceInput{}, out: invoicing.InvoiceView{}, status: 201},
+	"GET /v1/invoices":                  {summary: "List invoices", tag: "Invoices", out: invoicing.InvoiceView{}, list: true, paged: true, query: statusFilters},
+	"GET /v1/invoices/{id}":             {summary: "Retrieve an invoice, now or as of a moment", tag: "Invoices", out: invoicing.InvoiceView{}, query: asOf},
+	"PATCH /v1/invoices/{id}":           {summary: "Update a draft", tag: "Invoices", in: invoicing.InvoicePatch{}, out: invoicing.InvoiceView{}},
+	"DELETE /v1/invoices/{id}":          {summary: "Delete a draft", tag: "Invoices", out: invoicing.InvoiceView{}},
+	"POST /v1/invoices/{id}/issue":      {summary: "Issue a draft: takes the series' next number", tag: "Invoices", in: emptyDoc{}, out: invoicing.InvoiceView{}},
+	"POST /v1/invoices/{id}/pay":        {summary: "Record a payment (partial or whole)", tag: "Invoices", in: invoicing.PaymentInput{}, out: invoicing.InvoiceView{}},
+	"POST /v1/invoices/{id}/void":       {summary: "Cancel an issued invoice", tag: "Invoices", in: invoicing.CancelInput{}, out: invoicing.InvoiceView{}},
+	"POST /v1/invoices/{id}/send":       {summary: "Email the invoice (recorded as skipped in test mode)", tag: "Invoices", in: invoicing.SendInput{}, out: invoicing.InvoiceView{}},
+	"POST /v1/invoices/{id}/duplicate":  {summary: "A new draft with the same content", tag: "Invoices", in: emptyDoc{}, out: invoicing.InvoiceView{}, status: 201},
+	"POST /v1/invoices/{id}/corrective": {summary: "Issue a credit note against the invoice; answers the note", tag: "Invoices", in: invoicing.CorrectionInput{}, out: invoicing.InvoiceView{}, status: 201},
+	"GET /v1/invoices/{id}/history":     {summary: "Every event of an invoice, oldest first", tag: "Invoices", out: EventView{}, list: true},
+
+	"POST /v1/receipts":                {summary: "Create a receipt", tag: "Receipts", in: invoicing.ReceiptInput{}, out: invoicing.ReceiptView{}, status: 201},
+	"GET /v1/receipts":                 {summary: "List receipts", tag: "Receipts", out: invoicing.ReceiptView{}, list: true, paged: true, query: statusFilters},
+	"POST /v1/receipts/global_invoice": {summary: "Bundle a period's open receipts into a global invoice", tag: "Receipts", in: invoicing.GlobalInfo{}, out: invoicing.InvoiceView{}, status: 201},
+	"GET /v1/receipts/{id}":            {summary: "Retrieve a receipt", tag: "Receipts", out: invoicing.ReceiptView{}},
+	"POST /v1/receipts/{id}/invoice":   {summary: "Invoice an open receipt to a client; answers the invoice", tag: "Receipts", in: receiptInvoiceDoc{}, out: invoicing.InvoiceView{}, status: 201},
+	"POST /v1/receipts/{id}/cancel":    {summary: "Cancel an open receipt", tag: "Receipts", in: emptyDoc{}, out: invoicing.ReceiptView{}},
+	"GET /v1/receipts/{id}/history":    {summary: "Every event of a receipt, oldest first", tag: "Receipts", out: EventView{}, list: true},
+
+	"POST /v1/retentions":             {summary: "Create a retention certificate draft", tag: "Retentions", in: invoicing.RetentionInput{}, out: invoicing.RetentionView{}, status: 201},
+	"GET /v1/retentions":              {summary: "List retentions", tag: "Retentions", out: invoicing.RetentionView{}, list: true, paged: true, query: statusFilters},
+	"GET /v1/retentions/{id}":         {summary: "Retrieve a retention", tag: "Retentions", out: invoicing.RetentionView{}},
+	"POST /v1/retentions/{id}/issue":  {summary: "Issue a retention", tag: "Retentions", in: emptyDoc{}, out: invoicing.RetentionView{}},
+	"POST /v1/retentions/{id}/cancel": {summary: "Cancel a retention", tag: "Retentions", in: emptyDoc{}, out: invoicing.RetentionView{}},
+	"GET /v1/retentions/{id}/history": {summary: "Every event of a retention, oldest first", tag: "Retentions", out: EventView{}, list: true},
+}
+
+func (d opDoc) successStatus() int {
+	if d.status == 0 {
+		return http.StatusOK
+	}
+	return d.status
+}
