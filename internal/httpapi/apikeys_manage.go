@@ -67,12 +67,7 @@ func (s *Server) updateKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.keyView(r.Context(), k)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return s.answerKey(w, r, k)
 }
 
 type rotateInput struct {
@@ -132,6 +127,11 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.answerKey(w, r, k)
+}
+
+// answerKey writes a key's view with its last use.
+func (s *Server) answerKey(w http.ResponseWriter, r *http.Request, k *accounts.APIKey) error {
 	v, err := s.keyView(r.Context(), k)
 	if err != nil {
 		return err

@@ -59,12 +59,7 @@ func (s *Server) getSeries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	next, err := postgres.NextNumbers(r.Context(), s.Store.DB(), tenant(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, withNext(ser.View(), next))
-	return nil
+	return s.answerSeries(w, r, http.StatusOK, ser)
 }
 
 func (s *Server) listSeries(w http.ResponseWriter, r *http.Request) error {
@@ -88,6 +83,16 @@ func (s *Server) listSeries(w http.ResponseWriter, r *http.Request) error {
 		views[i] = withNext(views[i], next)
 	}
 	return writeList(w, r, views, more)
+}
+
+// answerSeries writes a series with its counter's real next number.
+func (s *Server) answerSeries(w http.ResponseWriter, r *http.Request, status int, ser *invoicing.Series) error {
+	next, err := postgres.NextNumbers(r.Context(), s.Store.DB(), tenant(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, withNext(ser.View(), next))
+	return nil
 }
 
 func withNext(v invoicing.SeriesView, next map[string]int64) invoicing.SeriesView {
@@ -120,10 +125,5 @@ func (s *Server) updateSeries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	next, err := postgres.NextNumbers(r.Context(), s.Store.DB(), tenant(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, withNext(ser.View(), next))
-	return nil
+	return s.answerSeries(w, r, http.StatusOK, ser)
 }
