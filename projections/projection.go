@@ -27,3 +27,12 @@ type Projection interface {
 	// Reset empties the read model before a rebuild from position zero.
 	Reset(ctx context.Context, tx pgx.Tx) error
 }
+
+// Tabled is a projection that names the tables it writes. Such a projection
+// can be rebuilt without downtime: the rebuild fills copies of the tables in
+// another schema (Apply and Reset use unqualified table names, so a
+// search_path points them at the copies) and swaps them in when caught up.
+type Tabled interface {
+	Projection
+	Tables() []string
+}

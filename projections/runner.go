@@ -291,3 +291,17 @@ func Reset(ctx context.Context, db *postgres.DB, p Projection) error {
 		return saveCheckpoint(ctx, tx, Checkpoint{Name: p.Name()})
 	})
 }
+
+// LockCheckpoint reads a projection's checkpoint inside tx and locks its row
+// until tx ends: the projection's runner cannot commit a batch meanwhile.
+// Rebuilds use it to swap in a new read model at a precise point.
+func LockCheckpoint(ctx context.Context, tx pgx.Tx, name string) (Checkpoint, error) {
+	return lockCheckpoint(ctx, tx, name)
+}
+
+// SaveCheckpoint stores cp inside tx (see LockCheckpoint). A changed
+// StreamSeq makes a running runner restart from it; a changed Cursor alone
+// only makes it skip more.
+func SaveCheckpoint(ctx context.Context, tx pgx.Tx, cp Checkpoint) error {
+	return saveCheckpoint(ctx, tx, cp)
+}

@@ -2,8 +2,12 @@
 // to NATS JetStream, the projections, webhook delivery) and the operator
 // tooling. Any number of copies may run.
 //
-//	worker [run]     run the worker components (default)
-//	worker migrate   apply database migrations and exit
+//	worker [run]                         run the worker components (default)
+//	worker migrate                       apply database migrations and exit
+//	worker projections list|status       checkpoints and lag
+//	worker projections rebuild NAME|--all  rebuild without downtime
+//	worker events republish|tail|show    replay tooling
+//	worker webhooks redeliver            queue deliveries again
 package main
 
 import (
@@ -65,6 +69,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, out, lo
 		}
 		fmt.Fprintln(out, "migrations applied")
 		return nil
+	case "projections", "events", "webhooks":
+		return runTool(ctx, cmd, args, cfg, log, out, logOut)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil
@@ -76,4 +82,14 @@ const usage = `usage: worker <command>
 
   run       run the relay, projections and webhook delivery (default)
   migrate   apply database migrations and exit
+
+  projections list                 projections and their checkpoints
+  projections status [NAME]        checkpoints, lag in events and seconds, rebuilds
+  projections rebuild NAME|--all [--restart] [--batch N]
+                                   rebuild from position zero without downtime
+  events republish --from X --to Y [--org ORG] [--type TYPE]
+                                   X, Y: positions or RFC 3339 times
+  events tail [--org ORG] [--type TYPE] [--mode live|test] [--json]
+  events show ID
+  webhooks redeliver --endpoint ID --since T [--until T] [--status failed] [--dry-run]
 `

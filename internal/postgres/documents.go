@@ -58,6 +58,10 @@ func NewDocumentsProjection(kinds ...DocumentKind) *DocumentsProjection {
 // Name implements projections.Projection.
 func (p *DocumentsProjection) Name() string { return "documents" }
 
+// Tables implements projections.Tabled: a rebuild fills a shadow copy of
+// these tables and swaps it in.
+func (p *DocumentsProjection) Tables() []string { return []string{"documents"} }
+
 // Reset implements projections.Projection.
 func (p *DocumentsProjection) Reset(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `TRUNCATE documents`)

@@ -1,0 +1,209 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/relay"
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Range selects stored events: by position (FromPos..ToPos, inclusive) or by
+// creation time (From..To, To exclusive), optionally one organization and
+// one type. Zero bounds are open.
+type Range struct {
+	FromPos, ToPos int64
+	From, To       time.Time
+	OrgID          string
+	Type           string
+}
+
+func (r Range) where() (string, []any) {
+	sql, args := "TRUE", []any{}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		sql += fmt.Sprintf(" AND "+cond, len(args))
+	}
+	if r.FromPos > 0 {
+		add("position >= $%d", r.FromPos)
+	}
+	if r.ToPos > 0 {
+		add("position <= $%d", r.ToPos)
+	}
+	if !r.From.IsZero() {
+		add("created_at >= $%d", r.From)
+	}
+	if !r.To.IsZero() {
+		add("created_at < $%d", r.To)
+	}
+	if r.OrgID != "" {
+		add("org_id = $%d", r.OrgID)
+	}
+	if r.Type != "" {
+		add("type = $%d", r.Type)
+	}
+	return sql, args
+}
+
+func (r Range) match(e events.Event) bool {
+	return (r.FromPos == 0 || e.Position >= r.FromPos) && (r.ToPos == 0 || e.Position <= r.ToPos) &&
+		(r.From.IsZero() || !e.CreatedAt.Before(r.From)) && (r.To.IsZero() || e.CreatedAt.Before(r.To)) &&
+		(r.OrgID == "" || e.OrgID == r.OrgID) && (r.Type == "" || e.Type == r.Type)
+}
+
+// bounds returns the number of events in r and the first and last of them
+// in relay order.
+func (r Range) bounds(ctx context.Context, db *postgres.DB) (n int64, first, last events.Cursor, err error) {
+	where, args := r.where()
+	var ftx, ltx *string
+	var fpos, lpos *int64
+	err = db.Pool.QueryRow(ctx, `SELECT count(*),
+		(array_agg(tx_id::text ORDER BY tx_id, position))[1], (array_agg(position ORDER BY tx_id, position))[1],
+		(array_agg(tx_id::text ORDER BY tx_id DESC, position DESC))[1], (array_agg(position ORDER BY tx_id DESC, position DESC))[1]
+		FROM events WHERE `+where, args...).Scan(&n, &ftx, &fpos, &ltx, &lpos)
+	if err != nil || n == 0 {
+		return n, first, last, err
+	}
+	if first.TxID, err = strconv.ParseUint(*ftx, 10, 64); err != nil {
+		return
+	}
+	if last.TxID, err = strconv.ParseUint(*ltx, 10, 64); err != nil {
+		return
+	}
+	first.Position, last.Position = *fpos, *lpos
+	return n, first, last, nil
+}
+
+// Walk calls fn with every event of r in relay order, in batches read
+// straight from PostgreSQL below the snapshot horizon.
+func Walk(ctx context.Context, store *postgres.EventStore, r Range, batchSize int, fn func(total int64, batch []events.Event) error) error {
+	n, first, last, err := r.bounds(ctx, store.DB())
+	if err != nil {
+		return fmt.Errorf("select events: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	cur := events.Cursor{TxID: first.TxID, Position: first.Position - 1}
+	for {
+		batch, err := store.ReadAfter(ctx, store.DB().Pool, cur, batchSize)
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		cur = batch[len(batch)-1].Cursor()
+		sel := batch[:0]
+		done := false
+		for _, e := range batch {
+			if e.Cursor().After(last) {
+				done = true
+				break
+			}
+			if r.match(e) {
+				sel = append(sel, e)
+			}
+		}
+		if len(sel) > 0 {
+			if err := fn(n, sel); err != nil {
+				return err
+			}
+		}
+		if done || len(batch) < batchSize {
+			return nil
+		}
+	}
+}
+
+// Republish publishes the events of r to JetStream again, as the relay
+// shaped them (relay.Message). The copies carry no Nats-Msg-Id, so
+// JetStream's duplicate window does not swallow them; every consumer skips
+// or dedupes them by cursor or event id (projections by checkpoint, webhook
+// fan-out by (event_id, endpoint_id)), and other subscribers by event id.
+func Republish(ctx context.Context, store *postgres.EventStore, js jetstream.JetStream, r Range, progress func(done, total int64)) (int64, error) {
+	var done int64
+	err := Walk(ctx, store, r, 1000, func(total int64, batch []events.Event) error {
+		futures := make([]jetstream.PubAckFuture, len(batch))
+		for i, e := range batch {
+			msg, err := relay.Message(e)
+			if err != nil {
+				return err
+			}
+			if futures[i], err = js.PublishMsgAsync(msg); err != nil {
+				return fmt.Errorf("publish %s: %w", e.ID, err)
+			}
+		}
+		for i, f := range futures {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				return fmt.Errorf("publish %s: %w", batch[i].ID, err)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		done += int64(len(batch))
+		if progress != nil {
+			progress(done, total)
+		}
+		return nil
+	})
+	return done, err
+}
+
+// Show returns one event by id, whatever its tenant (operator tooling).
+func Show(ctx context.Context, store *postgres.EventStore, id string) (events.Event, error) {
+	var t facturo.Tenant
+	err := store.DB().Pool.QueryRow(ctx, `SELECT org_id, livemode FROM events WHERE id = $1`, id).Scan(&t.OrgID, &t.Livemode)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return events.Event{}, facturo.NotFound("event", id)
+	}
+	if err != nil {
+		return events.Event{}, fmt.Errorf("event %s: %w", id, err)
+	}
+	return store.EventByID(ctx, t, id)
+}
+
+// Tail follows the live stream from now on (an ordered consumer delivering
+// only new messages) and calls fn with each event matching the filter
+// subject, until ctx ends.
+func Tail(ctx context.Context, stream jetstream.Stream, mode, org, typ string, fn func(events.Event) error) error {
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{events.FilterSubject(mode, org, typ)},
+		DeliverPolicy:  jetstream.DeliverNewPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("ordered consumer: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	defer it.Stop()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			return fmt.Errorf("next: %w", err)
+		}
+		e, err := relay.Decode(msg)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+}
