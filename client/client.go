@@ -1,0 +1,244 @@
+// Package client is a Go client of the Facturo API: typed methods for every
+// resource, list iteration across pages, an automatic Idempotency-Key on
+// every POST with retries on network errors and 5xx answers, and typed
+// errors carrying the envelope's code, param and request id.
+//
+//	c := client.New("http://127.0.0.1:8080", "fact_test_...")
+//	cl, err := c.Clients.Create(ctx, client.ClientInput{LegalName: "ACME", TaxID: "XAXX010101000"})
+//	for inv, err := range c.Invoices.All(ctx, client.ListParams{Limit: 100}) { ... }
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Client calls the API with one key. Safe for concurrent use.
+type Client struct {
+	base       string
+	key        string
+	http       *http.Client
+	maxRetries uint64
+	newBackOff func() backoff.BackOff
+	userAgent  string
+
+	Users            *Users
+	Organizations    *Organizations
+	Keys             *Keys
+	Clients          *Resource[Customer, ClientInput, ClientPatch]
+	Products         *Resource[Product, ProductInput, ProductPatch]
+	Series           *SeriesService
+	Invoices         *Invoices
+	Receipts         *Receipts
+	Retentions       *Retentions
+	Events           *Events
+	WebhookEndpoints *WebhookEndpoints
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sends the requests through hc (timeouts, transports).
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// WithMaxRetries bounds the retries of one call (default 3; 0 disables).
+func WithMaxRetries(n uint64) Option { return func(c *Client) { c.maxRetries = n } }
+
+// WithBackOff sets the delays between retries (default exponential from
+// 200 ms, at most 5 s apart).
+func WithBackOff(f func() backoff.BackOff) Option { return func(c *Client) { c.newBackOff = f } }
+
+// New returns a client of the API at baseURL (e.g. http://127.0.0.1:8080)
+// authenticating with key (operator, user or organization key).
+func New(baseURL, key string, opts ...Option) *Client {
+	c := &Client{
+		base: strings.TrimRight(baseURL, "/"), key: key,
+		http: &http.Client{Timeout: 30 * time.Second}, maxRetries: 3,
+		userAgent: "facturo-go",
+		newBackOff: func() backoff.BackOff {
+			b := backoff.NewExponentialBackOff()
+			b.InitialInterval, b.MaxInterval, b.MaxElapsedTime = 200*time.Millisecond, 5*time.Second, 0
+			return b
+		},
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	c.Users = &Users{c}
+	c.Organizations = &Organizations{c}
+	c.Keys = &Keys{c}
+	c.Clients = &Resource[Customer, ClientInput, ClientPatch]{c: c, path: "/v1/clients"}
+	c.Products = &Resource[Product, ProductInput, ProductPatch]{c: c, path: "/v1/products"}
+	c.Series = &SeriesService{c: c, path: "/v1/series"}
+	c.Invoices = &Invoices{Resource[Invoice, InvoiceInput, InvoicePatch]{c: c, path: "/v1/invoices"}}
+	c.Receipts = &Receipts{c: c, path: "/v1/receipts"}
+	c.Retentions = &Retentions{c: c, path: "/v1/retentions"}
+	c.Events = &Events{c}
+	c.WebhookEndpoints = &WebhookEndpoints{c}
+	return c
+}
+
+// Error is an answer of the API in the error envelope.
+type Error struct {
+	Status    int    `json:"-"`
+	Type      string `json:"type"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Param     string `json:"param,omitempty"`
+	RequestID string `json:"request_id"`
+	DocURL    string `json:"doc_url"`
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("facturo: %d %s: %s", e.Status, e.Code, e.Message)
+	if e.Param != "" {
+		s += " (param " + e.Param + ")"
+	}
+	return s + " [" + e.RequestID + "]"
+}
+
+// IsCode reports whether err is an API error with this code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// RequestOption changes one call.
+type RequestOption func(*http.Request)
+
+// WithIdempotencyKey sets the Idempotency-Key of a POST instead of a
+// generated one: to make a retry across process restarts safe.
+func WithIdempotencyKey(key string) RequestOption {
+	return func(r *http.Request) { r.Header.Set("Idempotency-Key", key) }
+}
+
+// WithHeader sets any header on one call.
+func WithHeader(name, value string) RequestOption {
+	return func(r *http.Request) { r.Header.Set(name, value) }
+}
+
+// retryable is a failure worth another attempt of the same request.
+type retryable struct{ err error }
+
+func (r retryable) Error() string { return r.err.Error() }
+func (r retryable) Unwrap() error { return r.err }
+
+// do sends one call and decodes the answer into out (when not nil).
+//
+// A POST carries an Idempotency-Key (generated unless given), so retrying
+// it after a network error or a 5xx answer cannot apply it twice: the
+// server answers a retry with the first result. GETs are retried the same
+// way. PATCH and DELETE are not retried: the server keeps no key for them.
+func (c *Client) do(ctx context.Context, method, path string, in, out any, opts ...RequestOption) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("facturo: encode %s %s: %w", method, path, err)
+		}
+	}
+	idemKey := ""
+	if method == http.MethodPost {
+		idemKey = newIdempotencyKey()
+	}
+	retries := c.maxRetries
+	if method != http.MethodPost && method != http.MethodGet {
+		retries = 0
+	}
+	attempt := func() error {
+		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
+		if err != nil {
+			return backoff.Permanent(err)
+		}
+		c.setHeaders(req, idemKey, in != nil)
+		for _, o := range opts {
+			o(req)
+		}
+		return c.send(req, out)
+	}
+	b := backoff.WithContext(backoff.WithMaxRetries(c.newBackOff(), retries), ctx)
+	err := backoff.Retry(func() error {
+		err := attempt()
+		var r retryable
+		if err == nil || errors.As(err, &r) {
+			return err
+		}
+		return backoff.Permanent(err)
+	}, b)
+	var r retryable
+	if errors.As(err, &r) {
+		return r.err
+	}
+	return err
+}
+
+func (c *Client) setHeaders(req *http.Request, idemKey string, hasBody bool) {
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if hasBody {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idemKey != "" {
+		req.Header.Set("Idempotency-Key", idemKey)
+	}
+}
+
+// send runs one attempt: network errors, 5xx and a key still in use by a
+// concurrent attempt are retryable, other errors final.
+func (c *Client) send(req *http.Request, out any) error {
+	res, err := c.http.Do(req)
+	if err != nil {
+		if req.Context().Err() != nil {
+			return req.Context().Err()
+		}
+		return retryable{fmt.Errorf("facturo: %s %s: %w", req.Method, req.URL.Path, err)}
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return retryable{fmt.Errorf("facturo: read %s %s: %w", req.Method, req.URL.Path, err)}
+	}
+	if res.StatusCode >= 400 {
+		apiErr := &Error{Status: res.StatusCode, RequestID: res.Header.Get("X-Request-Id")}
+		var env struct {
+			Error *Error `json:"error"`
+		}
+		if json.Unmarshal(raw, &env) == nil && env.Error != nil {
+			env.Error.Status = res.StatusCode
+			apiErr = env.Error
+		} else {
+			apiErr.Code, apiErr.Message = "http_"+res.Status, strings.TrimSpace(string(raw))
+		}
+		if res.StatusCode >= 500 || apiErr.Code == "idempotency_key_in_use" {
+			return retryable{apiErr}
+		}
+		return apiErr
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("facturo: decode %s %s: %w", req.Method, req.URL.Path, err)
+	}
+	return nil
+}
+
+func newIdempotencyKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
+	return "idem_" + hex.EncodeToString(b[:])
+}
