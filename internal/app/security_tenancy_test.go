@@ -12,6 +12,7 @@ import (
 var untenanted = map[string]string{
 	"GET /healthz":                           "liveness, no data",
 	"GET /readyz":                            "readiness, no data",
+	"GET /v1/openapi.json":                   "the public API description, no data",
 	"POST /v1/users":                         "operator only: creates a user",
 	"POST /v1/organizations/{id}/api_access": "operator only: suspends an organization",
 }
