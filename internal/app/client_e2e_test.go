@@ -1,0 +1,270 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/facturo/facturo/client"
+	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/webhooks/stdwebhooks"
+)
+
+func dec(s string) *decimal.Decimal { d := decimal.RequireFromString(s); return &d }
+
+// receiver is a webhook endpoint that accepts only deliveries that
+// stdwebhooks verifies with its secrets.
+type receiver struct {
+	mu       sync.Mutex
+	verifier *stdwebhooks.Verifier
+	types    map[string]int
+	refused  int
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.verifier == nil || rc.verifier.Verify(r.Header, body) != nil {
+		rc.refused++
+		w.WriteHeader(400)
+		return
+	}
+	var ev struct{ Type string }
+	_ = json.Unmarshal(body, &ev)
+	rc.types[ev.Type]++
+	w.WriteHeader(204)
+}
+
+func (rc *receiver) setSecrets(t *testing.T, secrets ...string) {
+	v, err := stdwebhooks.NewVerifier(secrets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.mu.Lock()
+	rc.verifier = v
+	rc.mu.Unlock()
+}
+
+func (rc *receiver) got(typ string) int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.types[typ]
+}
+
+// The Go client drives every resource against the real system; every
+// answer passes through specCheck, so each is also validated against the
+// served OpenAPI document. Webhooks of the real worker are verified with
+// stdwebhooks, across a secret rotation.
+func TestClientEndToEnd(t *testing.T) {
+	s := startSystemWith(t, func(c *Config) {
+		c.Webhooks.AllowNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	})
+	t.Setenv("FACTURO_WEBHOOK_ALLOW_NETS", "127.0.0.0/8") // read by the API's address policy
+	check := newSpecCheck(t, s)
+	hc := &http.Client{Transport: check, Timeout: 20 * time.Second}
+	ctx := context.Background()
+	op := client.New(s.base, testAdminKey, client.WithHTTPClient(hc))
+
+	u, err := op.Users.Create(ctx, client.UserInput{Email: "client@example.com", Name: "Client Test"})
+	noErr(t, err)
+	uc := client.New(s.base, u.SecretKey, client.WithHTTPClient(hc))
+	org, err := uc.Organizations.Create(ctx, client.OrganizationInput{Name: "Client Co"})
+	noErr(t, err)
+	_, err = uc.Organizations.Update(ctx, org.ID, client.OrganizationPatch{LegalName: new("Client Co SA")})
+	noErr(t, err)
+	_, err = uc.Organizations.Get(ctx, org.ID)
+	noErr(t, err)
+	for _, err := range uc.Organizations.All(ctx, client.ListParams{}) {
+		noErr(t, err)
+	}
+	key, err := uc.Keys.Create(ctx, org.ID, client.APIKeyInput{Name: "live", Mode: "live"})
+	noErr(t, err)
+	spare, err := uc.Keys.Create(ctx, org.ID, client.APIKeyInput{Name: "spare", Mode: "test"})
+	noErr(t, err)
+	_, err = uc.Keys.Update(ctx, org.ID, spare.ID, client.APIKeyPatch{Name: new("spare2")})
+	noErr(t, err)
+	_, err = uc.Keys.Rotate(ctx, org.ID, spare.ID, nil)
+	noErr(t, err)
+	_, err = uc.Keys.Revoke(ctx, org.ID, spare.ID)
+	noErr(t, err)
+	_, err = uc.Keys.Get(ctx, org.ID, key.ID)
+	noErr(t, err)
+	_, err = uc.Keys.List(ctx, org.ID, client.ListParams{Limit: 1})
+	noErr(t, err)
+	_, err = uc.Keys.Activity(ctx, org.ID, key.ID, 5)
+	noErr(t, err)
+	c := client.New(s.base, key.Secret, client.WithHTTPClient(hc))
+	_, err = c.Organizations.Account(ctx)
+	noErr(t, err)
+
+	// A webhook endpoint whose receiver verifies every delivery.
+	rc := &receiver{types: map[string]int{}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	ep, err := c.WebhookEndpoints.Create(ctx, client.WebhookEndpointInput{URL: srv.URL, EnabledEvents: []string{"*"}})
+	noErr(t, err)
+	rc.setSecrets(t, ep.Secret)
+
+	cl, err := c.Clients.Create(ctx, client.ClientInput{LegalName: "Acme SA de CV", TaxID: "AAA010101AAA", Email: "billing@acme.example"})
+	noErr(t, err)
+	_, err = c.Clients.Update(ctx, cl.ID, client.ClientPatch{Phone: new("5555555555")})
+	noErr(t, err)
+	pr, err := c.Products.Create(ctx, client.ProductInput{Description: "Consulting hour", Price: dec("100.00"),
+		Taxes: []client.TaxInput{{Type: "IVA", Rate: dec("0.16")}}})
+	noErr(t, err)
+	_, err = c.Products.Get(ctx, pr.ID)
+	noErr(t, err)
+	ser, err := c.Series.Create(ctx, client.SeriesInput{Code: "CLI"})
+	noErr(t, err)
+	_, err = c.Series.Update(ctx, ser.ID, client.SeriesPatch{Prefix: new("C-")})
+	noErr(t, err)
+
+	items := []client.ItemInput{{Product: invoicing.ProductRef{ID: pr.ID}, Quantity: dec("2")}}
+	inv, err := c.Invoices.Create(ctx, client.InvoiceInput{Client: cl.ID, Series: "CLI", Items: items, PaymentForm: "03"})
+	noErr(t, err)
+	_, err = c.Invoices.Update(ctx, inv.ID, client.InvoicePatch{Notes: new("Thanks")})
+	noErr(t, err)
+	issued, err := c.Invoices.Issue(ctx, inv.ID)
+	noErr(t, err)
+	if issued.Status != "valid" || issued.Number == nil || issued.Total != "200.00" {
+		t.Fatalf("issued %+v", issued)
+	}
+	_, err = c.Invoices.Send(ctx, inv.ID, client.SendInput{})
+	noErr(t, err)
+	_, err = c.Invoices.Corrective(ctx, inv.ID, client.CorrectionInput{Reason: "Discount", Items: []invoicing.CorrectionItem{{Line: 0, Quantity: dec("1")}}})
+	noErr(t, err)
+	_, err = c.Invoices.Pay(ctx, inv.ID, client.PaymentInput{})
+	noErr(t, err)
+	dup, err := c.Invoices.Duplicate(ctx, inv.ID)
+	noErr(t, err)
+	_, err = c.Invoices.Delete(ctx, dup.ID)
+	noErr(t, err)
+	_, err = c.Invoices.GetAsOf(ctx, inv.ID, time.Now())
+	noErr(t, err)
+	hist, err := c.Invoices.History(ctx, inv.ID)
+	noErr(t, err)
+	if len(hist) < 3 {
+		t.Fatalf("history %d events", len(hist))
+	}
+
+	rcpt, err := c.Receipts.Create(ctx, client.ReceiptInput{Items: items, PaymentForm: "01"})
+	noErr(t, err)
+	_, err = c.Receipts.Invoice(ctx, rcpt.ID, cl.ID)
+	noErr(t, err)
+	rcpt2, err := c.Receipts.Create(ctx, client.ReceiptInput{Items: items, PaymentForm: "01"})
+	noErr(t, err)
+	_, err = c.Receipts.Cancel(ctx, rcpt2.ID)
+	noErr(t, err)
+	ret, err := c.Retentions.Create(ctx, client.RetentionInput{Client: cl.ID,
+		Period:   invoicing.RetentionPeriod{FromMonth: 1, ToMonth: 1, Year: 2025},
+		Concepts: []invoicing.RetentionConcept{{Description: "Fees", Amount: dec("10.00"), Taxes: []client.TaxInput{{Type: "ISR", Rate: dec("0.10")}}}}})
+	noErr(t, err)
+	_, err = c.Retentions.Issue(ctx, ret.ID)
+	noErr(t, err)
+	_, err = c.Retentions.Cancel(ctx, ret.ID)
+	noErr(t, err)
+
+	// Typed errors: a foreign-looking id is resource_missing with its request id.
+	_, err = c.Invoices.Get(ctx, "inv_01JUNKJUNKJUNKJUNKJUNKJUNK")
+	var apiErr *client.Error
+	if !errors.As(err, &apiErr) || apiErr.Code != "resource_missing" || apiErr.Status != 404 || apiErr.RequestID == "" {
+		t.Fatalf("err = %v", err)
+	}
+
+	// Pages: iterate the events two at a time and meet each once.
+	seen := map[string]bool{}
+	for e, err := range c.Events.All(ctx, client.ListParams{Limit: 2}) {
+		noErr(t, err)
+		if seen[e.ID] {
+			t.Fatalf("event %s twice", e.ID)
+		}
+		seen[e.ID] = true
+	}
+	if len(seen) < 10 {
+		t.Fatalf("iterated %d events", len(seen))
+	}
+	first, err := c.Events.List(ctx, client.ListParams{Limit: 1, Filters: url.Values{"type": {"invoice.issued"}}})
+	noErr(t, err)
+	_, err = c.Events.Get(ctx, first.Data[0].ID)
+	noErr(t, err)
+	_, err = c.Events.Types(ctx)
+	noErr(t, err)
+
+	// Lists are projections: wait until they show what was written.
+	eventually(t, "lists", func() bool {
+		n := 0
+		for _, err := range c.Invoices.All(ctx, client.ListParams{Limit: 1}) {
+			noErr(t, err)
+			n++
+		}
+		return n >= 3
+	})
+	for _, err := range c.Clients.All(ctx, client.ListParams{}) {
+		noErr(t, err)
+	}
+	for _, err := range c.Products.All(ctx, client.ListParams{}) {
+		noErr(t, err)
+	}
+	for _, err := range c.Series.All(ctx, client.ListParams{}) {
+		noErr(t, err)
+	}
+	for _, err := range c.Receipts.All(ctx, client.ListParams{}) {
+		noErr(t, err)
+	}
+	for _, err := range c.Retentions.All(ctx, client.ListParams{}) {
+		noErr(t, err)
+	}
+
+	// Real deliveries verify; after a rotation both secrets sign, and a
+	// receiver that knows only the new one still verifies.
+	eventually(t, "invoice.issued delivered and verified", func() bool { return rc.got("invoice.issued") > 0 })
+	rot, err := c.WebhookEndpoints.RotateSecret(ctx, ep.ID, nil)
+	noErr(t, err)
+	rc.setSecrets(t, rot.Secret)
+	_, err = c.Clients.Delete(ctx, cl.ID)
+	noErr(t, err)
+	eventually(t, "client.deleted delivered and verified with the new secret", func() bool { return rc.got("client.deleted") > 0 })
+	ping, err := c.WebhookEndpoints.Ping(ctx, ep.ID)
+	noErr(t, err)
+	_, err = c.WebhookEndpoints.Delivery(ctx, ep.ID, ping.ID)
+	noErr(t, err)
+	eventually(t, "deliveries listed", func() bool {
+		p, err := c.WebhookEndpoints.Deliveries(ctx, ep.ID, client.ListParams{})
+		noErr(t, err)
+		return len(p.Data) > 0
+	})
+	_, err = c.WebhookEndpoints.Resend(ctx, ep.ID, ping.ID)
+	noErr(t, err)
+	_, err = c.WebhookEndpoints.Recover(ctx, ep.ID, time.Now().Add(-time.Hour), time.Time{})
+	noErr(t, err)
+	_, err = c.WebhookEndpoints.Update(ctx, ep.ID, client.WebhookEndpointPatch{Description: new("verified")})
+	noErr(t, err)
+	_, err = c.WebhookEndpoints.Get(ctx, ep.ID)
+	noErr(t, err)
+	for _, err := range c.WebhookEndpoints.All(ctx, client.ListParams{}) {
+		noErr(t, err)
+	}
+	noErr(t, c.WebhookEndpoints.Delete(ctx, ep.ID))
+	if rc.refused > 0 {
+		t.Errorf("%d deliveries failed verification", rc.refused)
+	}
+	t.Logf("operations answered with success and validated against the spec: %d", len(check.covered()))
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
