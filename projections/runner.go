@@ -27,8 +27,8 @@ type Runner struct {
 	BatchSize  int           // events per transaction, default 256
 	Retry      time.Duration // pause after an error, default 1s
 	// OnApplied, if set, is called after each committed batch with the new
-	// checkpoint (metrics, tests).
-	OnApplied func(c Checkpoint)
+	// checkpoint and the number of messages in the batch (metrics, tests).
+	OnApplied func(c Checkpoint, n int)
 }
 
 // Checkpoint is where a projection has got to.
@@ -128,7 +128,7 @@ func (r *Runner) lead(ctx context.Context) error {
 			return err
 		}
 		if r.OnApplied != nil {
-			r.OnApplied(cp)
+			r.OnApplied(cp, len(msgs))
 		}
 	}
 }

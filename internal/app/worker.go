@@ -31,13 +31,18 @@ func Projections() []projections.Projection {
 // per projection. Every component coordinates through PostgreSQL locks and
 // JetStream consumers, so any number of workers may run.
 func WorkerRunners(s *Services) []Runner {
-	rs := []Runner{&relay.Relay{Store: s.Store, JS: s.JS, Log: s.Log}}
+	m := NewWorkerMetrics(s.Registry)
+	rs := []Runner{&relay.Relay{Store: s.Store, JS: s.JS, Log: s.Log, OnPublished: m.OnPublished}}
+	var names []string
 	for _, p := range Projections() {
-		rs = append(rs, &projections.Runner{Projection: p, DB: s.DB, Stream: s.Stream, Log: s.Log})
+		rs = append(rs, &projections.Runner{Projection: p, DB: s.DB, Stream: s.Stream, Log: s.Log,
+			OnApplied: m.OnApplied(p.Name())})
+		names = append(names, p.Name())
 	}
 	hooks := postgres.NewWebhookStore(s.Store)
 	rs = append(rs, &webhooks.Dispatcher{Store: hooks, Stream: s.Stream, Log: s.Log},
-		&webhooks.Deliverer{Store: hooks, Config: s.Config.Webhooks, Log: s.Log})
+		&webhooks.Deliverer{Store: hooks, Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt},
+		&MetricsPoller{Metrics: m, DB: s.DB, Names: names, Log: s.Log})
 	return rs
 }
 

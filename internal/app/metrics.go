@@ -1,0 +1,151 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/replay"
+	"github.com/facturo/facturo/projections"
+	"github.com/facturo/facturo/webhooks"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// WorkerMetrics are the worker role's Prometheus instruments. Counters are
+// per process (what this worker did: which copy relays, which delivers);
+// gauges come from a periodic query and describe the whole system, so any
+// copy's values will do.
+type WorkerMetrics struct {
+	Relayed    prometheus.Counter
+	Applied    *prometheus.CounterVec // projection → events applied by this process
+	Deliveries *prometheus.CounterVec // outcome → attempts recorded by this process
+
+	eventsStored    prometheus.Gauge
+	relayLagEvents  prometheus.Gauge
+	relayLagSeconds prometheus.Gauge
+	projLagEvents   *prometheus.GaugeVec
+	projLagSeconds  *prometheus.GaugeVec
+	deliveriesQueue *prometheus.GaugeVec // state (due, retrying) → deliveries
+}
+
+// NewWorkerMetrics registers the worker instruments on reg, reusing those
+// already registered (one registry may serve the API and the worker roles,
+// and WorkerRunners may be called more than once).
+func NewWorkerMetrics(reg prometheus.Registerer) *WorkerMetrics {
+	return &WorkerMetrics{
+		Relayed: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "facturo_relay_events_published_total", Help: "Events this process published to JetStream as the active relay."})),
+		Applied: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "facturo_projection_events_applied_total", Help: "Stream messages this process applied (or skipped as seen) per projection."},
+			[]string{"projection"})),
+		Deliveries: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "facturo_webhook_deliveries_total", Help: "Webhook attempts this process recorded, by outcome (succeeded, retry, failed, skipped)."},
+			[]string{"outcome"})),
+		eventsStored: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "facturo_events_appended", Help: "Events appended to the store so far (highest position); rate() gives events appended per second."})),
+		relayLagEvents: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "facturo_relay_lag_events", Help: "Events stored but not yet published by the relay."})),
+		relayLagSeconds: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "facturo_relay_lag_seconds", Help: "Age of the oldest event not yet published by the relay."})),
+		projLagEvents: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "facturo_projection_lag_events", Help: "Events stored after a projection's checkpoint."}, []string{"projection"})),
+		projLagSeconds: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "facturo_projection_lag_seconds", Help: "Age of the oldest event a projection has not applied."}, []string{"projection"})),
+		deliveriesQueue: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "facturo_webhook_queue_depth", Help: "Pending webhook deliveries: due now, and waiting for a retry."}, []string{"state"})),
+	}
+}
+
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		panic(fmt.Sprintf("register metric: %v", err)) // a programming error: two metrics of one name
+	}
+	return c
+}
+
+// OnPublished counts a relayed batch (relay.Relay.OnPublished).
+func (m *WorkerMetrics) OnPublished(batch []events.Event) { m.Relayed.Add(float64(len(batch))) }
+
+// OnApplied returns a projections.Runner hook counting applied messages.
+func (m *WorkerMetrics) OnApplied(name string) func(projections.Checkpoint, int) {
+	c := m.Applied.WithLabelValues(name)
+	return func(_ projections.Checkpoint, n int) { c.Add(float64(n)) }
+}
+
+// OnAttempt counts a recorded webhook attempt (webhooks.Deliverer.OnAttempt).
+func (m *WorkerMetrics) OnAttempt(_ webhooks.Claimed, _ webhooks.AttemptResult, d webhooks.Decision) {
+	outcome := d.Status
+	if outcome == "pending" {
+		outcome = "retry"
+	}
+	m.Deliveries.WithLabelValues(outcome).Inc()
+}
+
+// MetricsPoller refreshes the gauges that only a query can tell: lags and
+// queue depths. It is a worker Runner.
+type MetricsPoller struct {
+	Metrics  *WorkerMetrics
+	DB       *postgres.DB
+	Names    []string // projections
+	Interval time.Duration
+	Log      *slog.Logger
+}
+
+// Run polls until ctx ends.
+func (p *MetricsPoller) Run(ctx context.Context) error {
+	if p.Interval <= 0 {
+		p.Interval = 5 * time.Second
+	}
+	t := time.NewTicker(p.Interval)
+	defer t.Stop()
+	for {
+		if err := p.Poll(ctx); err != nil && ctx.Err() == nil {
+			p.Log.Warn("metrics poll failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Poll refreshes every gauge once.
+func (p *MetricsPoller) Poll(ctx context.Context) error {
+	m := p.Metrics
+	rl, err := replay.RelayPosition(ctx, p.DB)
+	if err != nil {
+		return err
+	}
+	m.relayLagEvents.Set(float64(rl.Lag.Events))
+	m.relayLagSeconds.Set(rl.Lag.Seconds)
+	ps, err := replay.ProjectionPositions(ctx, p.DB, p.Names)
+	if err != nil {
+		return err
+	}
+	for _, pp := range ps {
+		m.projLagEvents.WithLabelValues(pp.Name).Set(float64(pp.Lag.Events))
+		m.projLagSeconds.WithLabelValues(pp.Name).Set(pp.Lag.Seconds)
+	}
+	var stored, due, retrying int64
+	err = p.DB.Pool.QueryRow(ctx, `SELECT
+		(SELECT COALESCE(max(position), 0) FROM events),
+		(SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' AND attempts = 0),
+		(SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' AND attempts > 0)`).Scan(&stored, &due, &retrying)
+	if err != nil {
+		return fmt.Errorf("queue depth: %w", err)
+	}
+	m.eventsStored.Set(float64(stored))
+	m.deliveriesQueue.WithLabelValues("due").Set(float64(due))
+	m.deliveriesQueue.WithLabelValues("retrying").Set(float64(retrying))
+	return nil
+}
