@@ -93,11 +93,18 @@ func TestScaleOut(t *testing.T) {
 	writes.Wait()
 
 	// Every event relayed once, in relay order.
-	ids := relayOrder(t, workers[0])
-	eventually(t, "every event in the stream", func() bool {
-		info, err := workers[0].Stream.Info(ctx)
-		return err == nil && info.State.Msgs >= uint64(len(ids))
+	eventually(t, "the relay caught up", func() bool {
+		rl, err := replay.RelayPosition(ctx, workers[0].DB)
+		return err == nil && rl.Lag.Events == 0
 	})
+	ids := relayOrder(t, workers[0])
+	info, err := workers[0].Stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != uint64(len(ids)) {
+		t.Fatalf("stream holds %d messages, events table %d", info.State.Msgs, len(ids))
+	}
 	streamed := streamIDs(t, workers[0].Stream, len(ids))
 	if fmt.Sprint(streamed) != fmt.Sprint(ids) {
 		t.Fatalf("stream order differs from relay order:\n stream %v\n events %v", streamed, ids)
@@ -216,4 +223,3 @@ func metric(t *testing.T, reg *prometheus.Registry, name string, labels map[stri
 	}
 	return 0
 }
-
