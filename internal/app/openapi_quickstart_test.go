@@ -1,0 +1,48 @@
+package app
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// docs/quickstart.md works as written: its sh blocks run, in order, in one
+// bash against a running system, and end with a verified webhook.
+func TestQuickstartRuns(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "jq", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("quickstart needs %s", tool)
+		}
+	}
+	b, err := os.ReadFile("../../docs/quickstart.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var script strings.Builder
+	script.WriteString("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n")
+	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(b), -1) {
+		script.WriteString(m[1])
+	}
+	s := startSystemWith(t, func(c *Config) {
+		c.Webhooks.AllowNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	})
+	t.Setenv("FACTURO_WEBHOOK_ALLOW_NETS", "127.0.0.0/8")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", script.String())
+	cmd.Env = append(os.Environ(), "BASE="+s.base, "ADMIN="+testAdminKey)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("quickstart failed: %v\n%s", err, out)
+	}
+	for _, want := range []string{"verified webhook:", `"status": "valid"`, "invoice.issued"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("quickstart output lacks %q:\n%s", want, out)
+		}
+	}
+}
