@@ -70,6 +70,9 @@ type Deliverer struct {
 	PerEndpoint int
 	// Poll is how often due deliveries are looked for, default 500ms.
 	Poll time.Duration
+	// ShutdownGrace is how long attempts in flight may finish after Run's
+	// context ends; default the HTTP timeout plus 5 s.
+	ShutdownGrace time.Duration
 	// Lease is how long a claim hides a delivery from other workers: a
 	// worker that dies holds its deliveries this long. Default: the attempt
 	// timeout plus 15 s to record the result.
@@ -90,6 +93,9 @@ func (d *Deliverer) defaults() {
 	}
 	if d.PerEndpoint <= 0 {
 		d.PerEndpoint = 4
+	}
+	if d.ShutdownGrace <= 0 {
+		d.ShutdownGrace = d.Config.Timeout + 5*time.Second
 	}
 	if d.Poll <= 0 {
 		d.Poll = 500 * time.Millisecond
@@ -125,17 +131,21 @@ func (d *Deliverer) lease() time.Duration {
 	return d.Config.Timeout + 15*time.Second
 }
 
-// Run delivers until ctx ends. Attempts in flight when ctx ends are
-// abandoned; their leases expire and another worker sends them again.
+// Run delivers until ctx ends. Then it claims nothing more and lets the
+// attempts in flight finish (each is bounded by the HTTP timeout), for at
+// most ShutdownGrace; an attempt still running after that is abandoned, its
+// lease expires and another worker sends it again.
 func (d *Deliverer) Run(ctx context.Context) error {
 	d.defaults()
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer d.finish(&wg, stopWork)
 	done := make(chan struct{}, d.Concurrency)
 	tick := time.NewTicker(d.Poll)
 	defer tick.Stop()
 	for {
-		n, err := d.claimAndStart(ctx, &wg, done)
+		n, err := d.claimAndStart(ctx, work, &wg, done)
 		if err != nil && ctx.Err() == nil {
 			d.Log.Warn("webhook claim failed", "err", err)
 		}
@@ -148,6 +158,19 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		case <-done:
 		case <-tick.C:
 		}
+	}
+}
+
+// finish waits for the attempts in flight, up to the shutdown grace.
+func (d *Deliverer) finish(wg *sync.WaitGroup, stopWork context.CancelFunc) {
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(d.ShutdownGrace):
+		d.Log.Warn("webhook attempts still in flight after the shutdown grace; abandoning them to their leases")
+		stopWork()
+		<-finished
 	}
 }
 
@@ -168,7 +191,9 @@ func (d *Deliverer) inFlight() map[string]int {
 	return out
 }
 
-func (d *Deliverer) claimAndStart(ctx context.Context, wg *sync.WaitGroup, done chan<- struct{}) (int, error) {
+// claimAndStart claims due deliveries while ctx lasts and sends them under
+// work, which outlives ctx for the shutdown grace.
+func (d *Deliverer) claimAndStart(ctx, work context.Context, wg *sync.WaitGroup, done chan<- struct{}) (int, error) {
 	free := d.free()
 	if free <= 0 {
 		return 0, nil
@@ -186,7 +211,7 @@ func (d *Deliverer) claimAndStart(ctx context.Context, wg *sync.WaitGroup, done 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.attempt(ctx, c)
+			d.attempt(work, c)
 			d.mu.Lock()
 			if d.inflight[c.EndpointID]--; d.inflight[c.EndpointID] <= 0 {
 				delete(d.inflight, c.EndpointID)
