@@ -32,8 +32,12 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+# One table of figures against baselines from the same run (bounded: about
+# two minutes at the defaults); the Go micro-benchmarks follow.
+BENCHFLAGS ?=
+bench: check-postgres
+	$(GO) run ./cmd/bench $(BENCHFLAGS) -out BENCHMARKS.md
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/keys/...
 
 FUZZTIME ?= 30s
 fuzz:

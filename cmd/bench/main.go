@@ -1,0 +1,56 @@
+// Command bench measures Facturo against baselines from the same run and
+// prints one table; with -out it also writes the table into that file
+// (BENCHMARKS.md) between its markers.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/facturo/facturo/internal/bench"
+)
+
+func main() {
+	var o bench.Options
+	flag.IntVar(&o.Concurrency, "c", 8, "concurrency of the write and auth loads")
+	flag.DurationVar(&o.Duration, "d", 10*time.Second, "duration of each load phase")
+	flag.IntVar(&o.Rate, "rate", 20, "pipeline writes per second")
+	flag.IntVar(&o.Burst, "burst", 300, "writes in the webhook throughput burst")
+	outFile := flag.String("out", "", "Markdown file to update between <!-- bench:start --> and <!-- bench:end -->")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, 9*time.Minute)
+	defer cancel()
+	md, err := bench.Run(ctx, o, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if *outFile != "" {
+		if err := update(*outFile, md); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+const startMark, endMark = "<!-- bench:start -->", "<!-- bench:end -->"
+
+func update(path, md string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s := string(b)
+	i, j := strings.Index(s, startMark), strings.Index(s, endMark)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s lacks the markers %s ... %s", path, startMark, endMark)
+	}
+	return os.WriteFile(path, []byte(s[:i+len(startMark)]+"\n"+md+s[j:]), 0o644)
+}

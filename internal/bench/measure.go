@@ -1,0 +1,145 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/facturo/facturo/internal/pgcluster"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Row is one line of the results table.
+type Row struct {
+	Figure, Value, Baseline, Ratio string
+}
+
+// attack runs vegeta at the given concurrency as fast as the server answers
+// (rate 0) or at a fixed rate, for d, and returns its metrics and results.
+func attack(t vegeta.Targeter, workers int, rate int, d time.Duration, each func(*vegeta.Result)) vegeta.Metrics {
+	opts := []func(*vegeta.Attacker){vegeta.Workers(uint64(workers)), vegeta.KeepAlive(true), vegeta.Connections(workers)}
+	r := vegeta.Rate{Freq: rate, Per: time.Second}
+	if rate == 0 {
+		opts = append(opts, vegeta.MaxWorkers(uint64(workers)))
+	}
+	a := vegeta.NewAttacker(opts...)
+	var m vegeta.Metrics
+	for res := range a.Attack(t, r, d, "bench") {
+		m.Add(res)
+		if each != nil {
+			each(res)
+		}
+	}
+	m.Close()
+	return m
+}
+
+func bearer(key string) http.Header {
+	return http.Header{"Authorization": {"Bearer " + key}, "Content-Type": {"application/json"}}
+}
+
+// writeThroughput: POST /v1/invoices at concurrency c for d, against
+// pgbench inserting single rows into an events-like table at the same
+// concurrency on the same server.
+func writeThroughput(ctx context.Context, s *system, key, client string, c int, d time.Duration) ([]Row, error) {
+	t := vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: s.base + "/v1/invoices", Body: invoiceBody(client), Header: bearer(key)})
+	m := attack(t, c, 0, d, nil)
+	if m.Success < 0.99 {
+		return nil, fmt.Errorf("write load: success %.3f, errors %v", m.Success, m.Errors)
+	}
+	tps, lat, err := pgbench(ctx, s, c, d)
+	if err != nil {
+		return nil, err
+	}
+	return []Row{
+		{fmt.Sprintf("POST /v1/invoices req/s (c=%d, %s)", c, d), f1(m.Throughput), f1(tps) + " (pgbench single-row INSERT tps)", ratio(m.Throughput, tps)},
+		{"POST /v1/invoices mean latency", ms(m.Latencies.Mean), msf(lat) + " (pgbench mean)", ratio(float64(m.Latencies.Mean)/1e6, lat)},
+		{"POST /v1/invoices p50 / p99", ms(m.Latencies.P50) + " / " + ms(m.Latencies.P99), "", ""},
+	}, nil
+}
+
+var tpsRe = regexp.MustCompile(`tps = ([0-9.]+)`)
+var latRe = regexp.MustCompile(`latency average = ([0-9.]+) ms`)
+
+func pgbench(ctx context.Context, s *system, c int, d time.Duration) (tps, latMS float64, err error) {
+	_, err = s.svc.DB.Pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_events (
+		position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+		id text NOT NULL UNIQUE, org_id text NOT NULL, stream_id text NOT NULL,
+		data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`)
+	if err != nil {
+		return 0, 0, err
+	}
+	dir, err := pgcluster.BinDir()
+	if err != nil {
+		return 0, 0, err
+	}
+	script := filepath.Join(os.TempDir(), fmt.Sprintf("facturo-pgbench-%d.sql", os.Getpid()))
+	defer os.Remove(script)
+	sql := `INSERT INTO bench_events (id, org_id, stream_id, data) VALUES ('evt_' || md5(random()::text), 'org_bench', 'inv_' || md5(random()::text), '{"status":"draft","items":[{"price":"100.00"},{"price":"250.50"},{"price":"12.34"}]}');` + "\n"
+	if err := os.WriteFile(script, []byte(sql), 0o644); err != nil {
+		return 0, 0, err
+	}
+	n := strconv.Itoa(c)
+	out, err := exec.CommandContext(ctx, filepath.Join(dir, "pgbench"), "-n", "-c", n, "-j", n, "-T", strconv.Itoa(int(d.Seconds())), "-f", script, s.dsn).CombinedOutput()
+	if err != nil {
+		return 0, 0, fmt.Errorf("pgbench: %w: %s", err, out)
+	}
+	mt, ml := tpsRe.FindSubmatch(out), latRe.FindSubmatch(out)
+	if mt == nil || ml == nil {
+		return 0, 0, fmt.Errorf("pgbench output: %s", out)
+	}
+	tps, _ = strconv.ParseFloat(string(mt[1]), 64)
+	latMS, _ = strconv.ParseFloat(string(ml[1]), 64)
+	return tps, latMS, nil
+}
+
+// authentication: GET /v1/account (authenticated, cached key, one indexed
+// read) against GET /healthz (no authentication), then the p99 of valid
+// requests while a flood of invalid keys runs beside them.
+func authentication(s *system, key string, c int, d time.Duration) []Row {
+	valid := vegeta.NewStaticTargeter(vegeta.Target{Method: "GET", URL: s.base + "/v1/account", Header: bearer(key)})
+	health := vegeta.NewStaticTargeter(vegeta.Target{Method: "GET", URL: s.base + "/healthz"})
+	mv := attack(valid, c, 0, d, nil)
+	mh := attack(health, c, 0, d, nil)
+	// Valid requests at a fixed rate, alone and beside a flood of invalid
+	// keys (well-formed tokens that match no key).
+	calm := attack(valid, 4, 200, d, nil)
+	bad := "fact_live_" + "AAAAAAAAAAAAAAAAAAAAAAAA"
+	flood := vegeta.NewStaticTargeter(vegeta.Target{Method: "GET", URL: s.base + "/v1/account", Header: bearer(bad)})
+	done := make(chan vegeta.Metrics)
+	go func() { done <- attack(flood, c, 0, d, nil) }()
+	stormy := attack(valid, 4, 200, d, nil)
+	mf := <-done
+	return []Row{
+		{fmt.Sprintf("auth GET /v1/account req/s (c=%d)", c), f1(mv.Throughput), f1(mh.Throughput) + " (GET /healthz, no auth)", ratio(mv.Throughput, mh.Throughput)},
+		{fmt.Sprintf("valid p99 at 200 req/s during invalid-key flood (%.0f req/s refused)", mf.Rate), ms(stormy.Latencies.P99), ms(calm.Latencies.P99) + " (same load, no flood)", ratio(float64(stormy.Latencies.P99), float64(calm.Latencies.P99))},
+	}
+}
+
+func decodeID(body []byte) string {
+	var v struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(body, &v)
+	return v.ID
+}
+
+func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) + " ms"
+}
+func msf(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) + " ms" }
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "n/a"
+	}
+	return strconv.FormatFloat(a/b, 'f', 2, 64) + "×"
+}
