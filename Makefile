@@ -39,6 +39,15 @@ bench: check-postgres
 	$(GO) run ./cmd/bench $(BENCHFLAGS) -out BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/keys/...
 
+# Fault injection, nothing lost (a few minutes; not part of make test):
+# two APIs and two workers as processes, workers SIGKILLed, NATS and
+# PostgreSQL restarted during a write load, then a total-queue checker.
+CHAOSFLAGS ?=
+.PHONY: chaos
+chaos: check-postgres
+	$(GO) build -o $(BIN)/ ./cmd/api ./cmd/worker
+	$(GO) run ./cmd/chaos -bin $(BIN) $(CHAOSFLAGS)
+
 FUZZTIME ?= 30s
 fuzz:
 	@for target in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
