@@ -21,11 +21,12 @@ func main() {
 	flag.DurationVar(&o.Duration, "d", 10*time.Second, "duration of each load phase")
 	flag.IntVar(&o.Rate, "rate", 20, "pipeline writes per second")
 	flag.IntVar(&o.Burst, "burst", 300, "writes in the webhook throughput burst")
+	flag.IntVar(&o.RebuildEvents, "rebuild-events", 1_000_000, "events generated for the projection rebuild row (0 skips it)")
 	outFile := flag.String("out", "", "Markdown file to update between <!-- bench:start --> and <!-- bench:end -->")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, 9*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
 	defer cancel()
 	md, err := bench.Run(ctx, o, os.Stdout)
 	if err != nil {

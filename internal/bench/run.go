@@ -17,6 +17,8 @@ type Options struct {
 	Duration    time.Duration // each load phase
 	Rate        int           // pipeline writes per second
 	Burst       int           // writes in the webhook throughput burst
+	// RebuildEvents generated for the projection rebuild row; 0 skips it.
+	RebuildEvents int
 }
 
 // Run starts a system in a temporary directory, measures, prints the table
@@ -48,6 +50,13 @@ func Run(ctx context.Context, o Options, out io.Writer) (string, error) {
 	}
 	rows = append(rows, p...)
 	rows = append(rows, authentication(s, key, o.Concurrency, o.Duration)...)
+	if o.RebuildEvents > 0 {
+		r, err := rebuildSpeed(ctx, s, o.RebuildEvents)
+		if err != nil {
+			return "", err
+		}
+		rows = append(rows, r...)
+	}
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FIGURE\tVALUE\tBASELINE (same run)\tRATIO")

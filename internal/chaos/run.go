@@ -181,7 +181,7 @@ func startProcs(ctx context.Context, bin, dir string, env map[string]string) ([]
 	}
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	for i, name := range []string{"api-1", "api-2"} {
+	for _, name := range []string{"api-1", "api-2"} {
 		base, err := add(name, "api", "FACTURO_ADDR")
 		if err != nil {
 			return procs, nil, err
@@ -190,7 +190,6 @@ func startProcs(ctx context.Context, bin, dir string, env map[string]string) ([]
 			return procs, nil, err
 		}
 		apis = append(apis, base)
-		_ = i
 	}
 	for _, name := range []string{"worker-1", "worker-2"} {
 		if _, err := add(name, "worker", "FACTURO_METRICS_ADDR", "run"); err != nil {
@@ -220,7 +219,6 @@ type faultLog struct {
 // server process, then crash recovery) once at two thirds.
 func injectFaults(ctx context.Context, o Options, workers []*proc, ns *natsjs.Embedded, cluster *pgcluster.Cluster, logf func(string, ...any)) faultLog {
 	var fl faultLog
-	start := time.Now()
 	kill := time.NewTicker(o.KillEvery)
 	defer kill.Stop()
 	natsAt, pgAt := time.After(o.Duration/3), time.After(2*o.Duration/3)
@@ -256,6 +254,5 @@ func injectFaults(ctx context.Context, o Options, workers []*proc, ns *natsjs.Em
 			fl.pgDown = time.Since(t0)
 			logf("fault: PostgreSQL back after %s (crash recovery)", fl.pgDown.Round(time.Millisecond))
 		}
-		_ = start
 	}
 }
