@@ -112,7 +112,10 @@ func (s *EventStore) LoadAsOf(ctx context.Context, st events.Stream, t time.Time
 	return s.load(ctx, s.db.Pool, st, t)
 }
 
-const eventColumns = `position, tx_id::text, id, org_id, livemode, stream_id, stream_version,
+// eventColumns lists an event's columns for scanEvent. The transaction id is
+// read as text under its own name: an output column called tx_id would make
+// "ORDER BY tx_id" sort by the text ("10" before "9").
+const eventColumns = `position, tx_id::text AS tx_text, id, org_id, livemode, stream_id, stream_version,
 	type, schema_version, data, metadata, created_at`
 
 func (s *EventStore) load(ctx context.Context, q Querier, st events.Stream, asOf time.Time) ([]events.Event, error) {
@@ -242,7 +245,7 @@ func (s *EventStore) ReadAfter(ctx context.Context, q Querier, after events.Curs
 	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
 		WHERE (tx_id, position) > ($1::text::xid8, $2)
 		  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-		ORDER BY tx_id, position
+		ORDER BY events.tx_id, events.position
 		LIMIT $3`, strconv.FormatUint(after.TxID, 10), after.Position, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read events after %v: %w", after, err)

@@ -1,0 +1,50 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/testenv"
+)
+
+// The relay order is numeric in the transaction id. Reading it as text once
+// sorted tx 10 before tx 9: with a batch boundary between them the relay's
+// cursor moved past tx 9, which was then never published.
+func TestReadAfterOrdersTransactionsNumerically(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, testenv.Postgres(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	// Transaction ids 9 and 10 are long past in any cluster, so both are
+	// below the snapshot horizon; tx 10's event even has the lower position.
+	_, err = db.Pool.Exec(ctx, `INSERT INTO events (tx_id, id, org_id, livemode, stream_id, stream_version, type, data)
+		VALUES ('10', 'evt_ten', 'org_t', true, 'cli_ten', 1, 'client.created', '{}'),
+		       ('9', 'evt_nine', 'org_t', true, 'cli_nine', 1, 'client.created', '{}')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.NewEventStore(db, events.Upcast)
+	var got []string
+	var cur events.Cursor
+	for range 3 {
+		batch, err := store.ReadAfter(ctx, db.Pool, cur, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		got = append(got, batch[0].ID)
+		cur = batch[0].Cursor()
+	}
+	if len(got) != 2 || got[0] != "evt_nine" || got[1] != "evt_ten" {
+		t.Fatalf("read %v in batches of one, want [evt_nine evt_ten]", got)
+	}
+}
