@@ -126,6 +126,26 @@ func TestRevocationPropagates(t *testing.T) {
 	tn := a.newTenant("owner@example.com")
 	keyID, secret := a.newKey(tn, nil)
 	disabledID, disabledSecret := a.newKey(tn, nil)
+	// Every key event drops that key from b's cache, its creation included:
+	// warm a cache only once b has heard the key's creation.
+	awaitCreated := func(ids ...string) {
+		t.Helper()
+		pending := map[string]bool{}
+		for _, id := range ids {
+			pending[id] = true
+		}
+		for deadline := time.After(5 * time.Second); len(pending) > 0; {
+			select {
+			case e := <-heard:
+				if e.Type == events.KeyCreated {
+					delete(pending, e.StreamID)
+				}
+			case <-deadline:
+				t.Fatalf("process b never heard the creation of %v", pending)
+			}
+		}
+	}
+	awaitCreated(keyID, disabledID)
 	for _, s := range []*keyTestServer{a, b} {
 		for _, k := range []string{secret, disabledSecret} {
 			s.must(200, ktReq{Method: "GET", Path: "/v1/account", Key: k}) // warms the cache
@@ -166,8 +186,8 @@ func TestRevocationPropagates(t *testing.T) {
 	waitRefused(start, "disable", disabledSecret, events.KeyUpdated, "api_key_revoked")
 
 	// The operator disables the organization: every key of it, everywhere.
-	_, liveSecret := a.newKey(tn, map[string]any{"mode": "live"})
-	drain(heard)
+	liveID, liveSecret := a.newKey(tn, map[string]any{"mode": "live"})
+	awaitCreated(liveID)
 	b.must(200, ktReq{Method: "GET", Path: "/v1/account", Key: liveSecret})
 	start = time.Now()
 	a.must(200, ktReq{Method: "POST", Path: "/v1/organizations/" + tn.OrgID + "/api_access", Key: ktOperatorKey,
