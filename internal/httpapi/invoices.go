@@ -47,7 +47,7 @@ func (s *Server) registerInvoiceRoutes(r *mux.Router) {
 		}
 		return inv.Send(in, s.Now())
 	}))
-	route("POST", "/{id}/duplicate", "write", s.duplicateInvoice)
+	route("POST", "/{id}/duplicate", "write", createHandler(s, k, s.decideDuplicate))
 	route("POST", "/{id}/corrective", "write", s.correctInvoice)
 }
 
@@ -147,32 +147,18 @@ func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// duplicateInvoice creates a new draft with the content of an invoice.
-func (s *Server) duplicateInvoice(w http.ResponseWriter, r *http.Request) error {
-	if err := decode(r, &struct{}{}); err != nil {
-		return err
-	}
+// decideDuplicate copies an invoice's content into a new draft; it takes
+// no parameters (an empty body).
+func (s *Server) decideDuplicate(ctx context.Context, tx *postgres.Tx, r *http.Request, _ struct{}) ([]events.Draft, error) {
 	objID, err := invoiceKind.pathID(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var created []events.Event
-	_, err = s.Store.Run(r.Context(), meta(r), func(tx *postgres.Tx) error {
-		inv, _, err := invoiceKind.loadIn(r.Context(), tx, r, objID, "id")
-		if err != nil {
-			return err
-		}
-		drafts, err := inv.Duplicate()
-		if err != nil {
-			return err
-		}
-		created, err = invoiceKind.create(r.Context(), tx, r, drafts)
-		return err
-	})
+	inv, _, err := invoiceKind.loadIn(ctx, tx, r, objID, "id")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return invoiceKind.answer(w, http.StatusCreated, created)
+	return inv.Duplicate()
 }
 
 // correctInvoice issues a credit note against an invoice: the note's stream
