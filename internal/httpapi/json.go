@@ -73,10 +73,6 @@ func jsonError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return facturo.Errorf(facturo.CodeInvalidRequest, "The request body is truncated JSON.")
 	}
-	var e *facturo.Error
-	if errors.As(err, &e) {
-		return e
-	}
 	return facturo.Errorf(facturo.CodeInvalidRequest, "The request body is invalid: %s.", strings.TrimPrefix(err.Error(), "json: "))
 }
 
