@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/id"
@@ -77,9 +78,10 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 	}, nil
 }
 
-// Close drains NATS and closes the pool.
+// Close drains NATS, waiting for the connection to finish closing, and
+// closes the pool.
 func (s *Services) Close() {
-	_ = s.NC.Drain()
+	natsjs.Close(s.NC, 10*time.Second)
 	s.DB.Close()
 }
 

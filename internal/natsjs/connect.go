@@ -1,6 +1,7 @@
 package natsjs
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -59,6 +60,35 @@ func Connect(url, name string, logf func(string, ...any)) (*nats.Conn, error) {
 		return nil, fmt.Errorf("natsjs: connect %s to %s: %w", name, url, err)
 	}
 	return nc, nil
+}
+
+// Close drains nc (flushing what was published, finishing what
+// subscriptions hold) and waits, at most timeout, until it is closed and
+// its closed handler has run, so that nothing the connection logs outlives
+// the caller. After timeout it closes nc without finishing the drain.
+func Close(nc *nats.Conn, timeout time.Duration) {
+	done := make(chan struct{})
+	prev := nc.ClosedHandler()
+	nc.SetClosedHandler(func(c *nats.Conn) {
+		if prev != nil {
+			prev(c)
+		}
+		close(done)
+	})
+	if err := nc.Drain(); errors.Is(err, nats.ErrConnectionClosed) {
+		return // closed before: its handler ran then
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		nc.Close()
+		select { // the handler runs on the connection's callback goroutine
+		case <-done:
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // reconnectDelay is the wait before reconnect attempt n (1-based, counted

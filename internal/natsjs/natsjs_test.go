@@ -2,6 +2,7 @@ package natsjs
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -142,4 +143,26 @@ func TestReconnectDelay(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCloseWaitsForClosedHandler: Close returns only after the connection's
+// last log line, so a command's output is complete when it returns (the
+// log below is deliberately unsynchronized: the race detector checks it).
+func TestCloseWaitsForClosedHandler(t *testing.T) {
+	t.Parallel()
+	e, err := StartEmbedded(EmbeddedOptions{StoreDir: t.TempDir(), Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Shutdown)
+	var lines []string
+	nc, err := Connect(e.URL(), "close-test", func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	Close(nc, 5*time.Second)
+	if !nc.IsClosed() || len(lines) == 0 || lines[len(lines)-1] != "nats close-test: connection closed" {
+		t.Errorf("closed = %v, log = %q", nc.IsClosed(), lines)
+	}
+	Close(nc, 5*time.Second) // a second Close returns at once
 }
