@@ -148,6 +148,15 @@ func TestScaleOut(t *testing.T) {
 		}
 	}
 
+	// Each API counted the events it appended.
+	var created [2]float64
+	for i, a := range apis {
+		created[i] = metric(t, a.svc.Registry, "facturo_events_appended_total", map[string]string{"type": "client.created"})
+	}
+	if created[0]+created[1] != n || created[0] == 0 || created[1] == 0 {
+		t.Errorf("client.created appended by api1/api2: %v, want %d in all, some by each", created, n)
+	}
+
 	// The work was shared.
 	var relayed, delivered [2]float64
 	for i, w := range workers {

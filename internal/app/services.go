@@ -72,10 +72,25 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	store := postgres.NewEventStore(db, events.Upcast, postgres.AccountsProjection{}, postgres.AuditProjection{})
+	store.OnCommit = countAppended(reg)
 	return &Services{
-		Config: c, Log: log, DB: db, NC: nc, JS: js, Stream: stream, Registry: reg,
-		Store: postgres.NewEventStore(db, events.Upcast, postgres.AccountsProjection{}, postgres.AuditProjection{}),
+		Config: c, Log: log, DB: db, NC: nc, JS: js, Stream: stream, Registry: reg, Store: store,
 	}, nil
+}
+
+// countAppended returns an EventStore.OnCommit hook counting the events
+// this process appended, by type (the store-wide total is the worker's
+// facturo_events_appended gauge).
+func countAppended(reg prometheus.Registerer) func([]events.Event) {
+	c := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "facturo_events_appended_total", Help: "Events this process appended to the store, by type."},
+		[]string{"type"}))
+	return func(batch []events.Event) {
+		for _, e := range batch {
+			c.WithLabelValues(e.Type).Inc()
+		}
+	}
 }
 
 // Close drains NATS, waiting for the connection to finish closing, and

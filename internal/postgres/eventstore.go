@@ -26,6 +26,10 @@ type EventStore struct {
 	db     *DB
 	inline []InlineProjection
 	upcast func(*events.Event) error
+
+	// OnCommit, when set (before the store is used), is called with the
+	// events of every committed transaction that appended some.
+	OnCommit func([]events.Event)
 }
 
 // NewEventStore returns a store that applies the inline projections to every
@@ -66,6 +70,9 @@ func (s *EventStore) Run(ctx context.Context, meta events.Metadata, fn func(tx *
 	})
 	if err != nil {
 		return nil, err
+	}
+	if s.OnCommit != nil && len(appended) > 0 {
+		s.OnCommit(appended)
 	}
 	return appended, nil
 }
