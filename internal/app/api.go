@@ -20,8 +20,9 @@ import (
 type API struct {
 	Server *httpapi.Server
 	// Background: batched key usage (last_used_at, activity, audit of
-	// failures) and the listener that drops cached keys when key or
-	// organization events arrive from any process.
+	// failures), the listener that drops cached keys when key or
+	// organization events arrive from any process, and the gossip that
+	// shares the brute-force throttle's counts with the other processes.
 	Background []Runner
 }
 
@@ -52,6 +53,7 @@ func NewAPI(s *Services) *API {
 	return &API{Server: server, Background: []Runner{
 		usage,
 		&authsync.Listener{JS: s.JS, Cache: auth.Cache, Log: s.Log},
+		authsync.NewThrottleGossip(s.NC, auth.Throttle, s.Log),
 	}}
 }
 

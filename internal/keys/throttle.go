@@ -35,8 +35,18 @@ import (
 //
 // IPv6 clients should be counted per /64, the block an end site usually
 // gets; see ClientKey.
+//
+// With several API processes, each Throttle counts what its own process
+// sees unless the processes share their observations: set Share, and feed
+// what the peers observed to Observe (authsync.ThrottleGossip does both over
+// NATS). Then every process counts every failure.
 type Throttle struct {
 	policy ThrottlePolicy
+
+	// Share, when set before the Throttle is used, is called with every
+	// failure and success recorded by Fail and Succeed (not by Observe),
+	// outside the Throttle's lock. It must not block.
+	Share func(Observation)
 
 	mu       sync.Mutex
 	ips      map[string]*failureLog
@@ -97,26 +107,51 @@ func (t *Throttle) Check(ip, prefix string, now time.Time) (retryAfter time.Dura
 	return retryAfter, retryAfter > 0
 }
 
+// Observation is one authentication outcome the Throttle counts: a failure
+// (Success false) or a success of ip with a token of prefix.
+type Observation struct {
+	IP      string `json:"ip,omitempty"`
+	Prefix  string `json:"prefix,omitempty"`
+	Success bool   `json:"ok,omitempty"`
+}
+
 // Fail records a failed authentication. Pass an empty prefix when the token
 // was malformed: there is no key to protect, only an IP to slow down.
 func (t *Throttle) Fail(ip, prefix string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if ip != "" {
-		t.logLocked(t.ips, ip, t.policy.PerIP, now).add(now)
-	}
-	if prefix != "" {
-		t.logLocked(t.prefixes, prefix, t.policy.PerPrefix, now).add(now)
-	}
+	t.record(Observation{IP: ip, Prefix: prefix}, now, true)
 }
 
 // Succeed records that ip proved a secret of prefix.
 func (t *Throttle) Succeed(ip, prefix string, now time.Time) {
-	if ip == "" || prefix == "" {
-		return
+	t.record(Observation{IP: ip, Prefix: prefix, Success: true}, now, true)
+}
+
+// Observe records what another process observed, at now (the time it
+// arrived: the processes' clocks need not agree), without sharing it again.
+func (t *Throttle) Observe(o Observation, now time.Time) { t.record(o, now, false) }
+
+func (t *Throttle) record(o Observation, now time.Time, share bool) {
+	if o.Success && (o.IP == "" || o.Prefix == "") || o.IP == "" && o.Prefix == "" {
+		return // nothing to count
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	if o.Success {
+		t.trustLocked(o.IP, o.Prefix, now)
+	} else {
+		if o.IP != "" {
+			t.logLocked(t.ips, o.IP, t.policy.PerIP, now).add(now)
+		}
+		if o.Prefix != "" {
+			t.logLocked(t.prefixes, o.Prefix, t.policy.PerPrefix, now).add(now)
+		}
+	}
+	t.mu.Unlock()
+	if share && t.Share != nil {
+		t.Share(o)
+	}
+}
+
+func (t *Throttle) trustLocked(ip, prefix string, now time.Time) {
 	k := trustKey{ip, prefix}
 	if _, ok := t.trusted[k]; !ok && len(t.trusted) >= t.policy.MaxEntries {
 		sweep(t.trusted, t.policy.MaxEntries, func(end time.Time) bool { return !now.Before(end) })

@@ -175,3 +175,45 @@ func TestClientKey(t *testing.T) {
 		t.Errorf("ClientKey(invalid) = %q", got)
 	}
 }
+
+// TestThrottleShare: two processes' throttles that share what they see
+// count together, each observation once, and the IP that proved a secret on
+// one process stays trusted on the other.
+func TestThrottleShare(t *testing.T) {
+	a, b := NewThrottle(ThrottlePolicy{PerIP: 4, PerPrefix: 6}), NewThrottle(ThrottlePolicy{PerIP: 4, PerPrefix: 6})
+	var shared []Observation
+	for _, pair := range [][2]*Throttle{{a, b}, {b, a}} {
+		from, to := pair[0], pair[1]
+		from.Share = func(o Observation) { shared = append(shared, o); to.Observe(o, t0) }
+	}
+	const attacker, owner, key = "198.51.100.66", "203.0.113.7", "fact_live_TargetAA"
+	a.Succeed(owner, key, t0)
+	a.Fail(attacker, key, t0)
+	b.Fail(attacker, key, t0)
+	a.Fail(attacker, "", t0)
+	if _, blocked := b.Check(attacker, "", t0); blocked {
+		t.Fatal("blocked after 3 failures, want 4")
+	}
+	b.Fail(attacker, "", t0)
+	for _, th := range []*Throttle{a, b} {
+		if _, blocked := th.Check(attacker, "", t0); !blocked {
+			t.Error("4 failures across two processes do not block the IP on each")
+		}
+	}
+	for i := range 4 {
+		b.Fail(fmt.Sprintf("10.0.0.%d", i), key, t0)
+	}
+	if _, blocked := a.Check("192.0.2.1", key, t0); !blocked {
+		t.Error("6 failures of the prefix across two processes do not block it")
+	}
+	if _, blocked := b.Check(owner, key, t0); blocked {
+		t.Error("the owner, trusted on a, is blocked on b")
+	}
+	if len(shared) != 9 {
+		t.Errorf("shared %d observations, want 9 (each once, never echoed)", len(shared))
+	}
+	a.Fail("", "", t0) // nothing to count: not shared
+	if len(shared) != 9 {
+		t.Error("an empty observation was shared")
+	}
+}
