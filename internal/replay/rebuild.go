@@ -133,8 +133,17 @@ func (r *Rebuilder) lock(ctx context.Context, name string) (func(), error) {
 		return nil, fmt.Errorf("%s: %w", name, ErrRebuildRunning)
 	}
 	return func() {
-		// Never return a session holding the lock to the pool.
-		_ = conn.Conn().Close(context.Background())
+		// Unlock explicitly: closing the session would release the lock
+		// only when its backend exits, a moment later, and a resume started
+		// right after an interrupt would find the rebuild still "running".
+		// If the unlock fails, close the session: never return one holding
+		// the lock to the pool.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		var unlocked bool
+		if err := conn.QueryRow(uctx, `SELECT pg_advisory_unlock(hashtextextended('rebuild:' || $1, 0))`, name).Scan(&unlocked); err != nil || !unlocked {
+			_ = conn.Conn().Close(uctx)
+		}
 		conn.Release()
 	}, nil
 }
