@@ -36,6 +36,7 @@ type Metadata struct {
 	UserID      string `json:"user_id,omitempty"`
 	CausationID string `json:"causation_id,omitempty"` // the event that led to this one, if any
 	Source      string `json:"source,omitempty"`       // "api", "worker", "operator"
+	IP          string `json:"ip,omitempty"`           // the client address of the request
 }
 
 // Draft is an event a command decided to append; the store fills in the rest.

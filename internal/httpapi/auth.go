@@ -28,6 +28,9 @@ type Principal struct {
 	// ValidUntil bounds a cached entry: the key's expiry, or the end of the
 	// grace period when the token is a rotated-out secret.
 	ValidUntil *time.Time
+	// IP is the client address of the request (not cached: set per
+	// request), recorded in the metadata of the events it appends.
+	IP netip.Addr
 }
 
 type principalKey struct{}
@@ -117,7 +120,7 @@ func (a *Authenticator) Authenticate(r *http.Request, need Auth) (Principal, err
 	}
 	if need == AuthOperator {
 		if a.AdminKey != "" && subtle.ConstantTimeCompare([]byte(raw), []byte(a.AdminKey)) == 1 {
-			return Principal{Auth: AuthOperator, Scopes: mustScopes(keys.ScopeAll)}, nil
+			return Principal{Auth: AuthOperator, Scopes: mustScopes(keys.ScopeAll), IP: clientIP(r, a.TrustProxies)}, nil
 		}
 		return Principal{}, errInvalidKey
 	}
@@ -140,7 +143,8 @@ func (a *Authenticator) Authenticate(r *http.Request, need Auth) (Principal, err
 	if p.Auth != need {
 		return Principal{}, facturo.Errorf(facturo.CodeInvalidAPIKey, "%s", wrongKeyKind(need))
 	}
-	if !p.Allowlist.Allows(clientIP(r, a.TrustProxies)) {
+	p.IP = clientIP(r, a.TrustProxies)
+	if !p.Allowlist.Allows(p.IP) {
 		return Principal{}, facturo.Errorf(facturo.CodeIPNotAllowed, "This key may not be used from your IP address.")
 	}
 	return p, nil

@@ -56,19 +56,21 @@ func TestKeyUsageActivityAndAudit(t *testing.T) {
 		t.Errorf("newest activity = %v", newest)
 	}
 
-	s.must(200, ktReq{Method: "POST", Path: tn.keyPath(keyID) + "/revoke", Key: tn.UserKey})
+	s.must(200, ktReq{Method: "POST", Path: tn.keyPath(keyID) + "/revoke", Key: tn.UserKey, IP: "198.51.100.4"})
 	audit := s.must(200, ktReq{Method: "GET", Path: "/v1/organizations/" + tn.OrgID + "/audit_log?limit=2", Key: tn.UserKey})
 	if audit.Body["has_more"] != true {
 		t.Errorf("audit page of 2 has no more: %s", audit.Raw)
 	}
 	var actions []string
 	var failure map[string]any
+	ips := map[string]any{} // action → ip
 	page := audit
 	for {
 		entries, _ := page.Body["data"].([]any)
 		for _, e := range entries {
 			m := e.(map[string]any)
 			actions = append(actions, m["action"].(string))
+			ips[m["action"].(string)] = m["ip"]
 			if m["action"] == "auth.failed" {
 				failure = m
 			}
@@ -87,6 +89,10 @@ func TestKeyUsageActivityAndAudit(t *testing.T) {
 		if actions[i] != want[i] {
 			t.Fatalf("audit actions %v, want %v", actions, want)
 		}
+	}
+	// Lifecycle entries carry the IP of the request that made the change.
+	if ips["key.created"] != "192.0.2.1" || ips["key.revoked"] != "198.51.100.4" {
+		t.Errorf("lifecycle ips = %v", ips)
 	}
 	if failure["ip"] != "192.0.2.77" || failure["reason"] != "invalid_api_key" || failure["key_prefix"] != secret[:18] ||
 		failure["key_id"] != keyID || failure["request_id"] == "" {

@@ -13,7 +13,11 @@ func meta(r *http.Request) events.Metadata {
 	if p.Auth == AuthOperator {
 		src = "operator"
 	}
-	return events.Metadata{RequestID: RequestID(r.Context()), KeyID: p.KeyID, UserID: p.UserID, Source: src}
+	m := events.Metadata{RequestID: RequestID(r.Context()), KeyID: p.KeyID, UserID: p.UserID, Source: src}
+	if p.IP.IsValid() {
+		m.IP = p.IP.String()
+	}
+	return m
 }
 
 // orgStream names a stream of the request's tenant.

@@ -53,10 +53,10 @@ func (AuditProjection) Apply(ctx context.Context, tx pgx.Tx, e events.Event) err
 		actor = e.Metadata.Source
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO audit_log (id, org_id, livemode, action, occurred_at, key_id,
-			key_prefix, actor, request_id, event_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING`,
+			key_prefix, actor, request_id, event_id, ip)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (event_id) DO NOTHING`,
 		auditPrefix+strings.TrimPrefix(e.ID, "evt_"), e.OrgID, e.Livemode, e.Type, e.CreatedAt, k.ID,
-		k.Prefix, actor, e.Metadata.RequestID, e.ID)
+		k.Prefix, actor, e.Metadata.RequestID, e.ID, e.Metadata.IP)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", e.ID, err)
 	}
