@@ -11,6 +11,7 @@ package projections
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/facturo/facturo/events"
 	"github.com/jackc/pgx/v5"
@@ -26,6 +27,30 @@ type Projection interface {
 	Apply(ctx context.Context, tx pgx.Tx, e events.Event) error
 	// Reset empties the read model before a rebuild from position zero.
 	Reset(ctx context.Context, tx pgx.Tx) error
+}
+
+// BatchApplier is a projection that applies a batch of events faster than
+// one by one. ApplyBatch must leave the read model exactly as applying
+// each event of the batch in order would.
+type BatchApplier interface {
+	ApplyBatch(ctx context.Context, tx pgx.Tx, batch []events.Event) error
+}
+
+// ApplyAll applies batch (in relay order) inside tx: in one call if p is a
+// BatchApplier, else event by event.
+func ApplyAll(ctx context.Context, tx pgx.Tx, p Projection, batch []events.Event) error {
+	if b, ok := p.(BatchApplier); ok {
+		if err := b.ApplyBatch(ctx, tx, batch); err != nil {
+			return fmt.Errorf("apply %d events: %w", len(batch), err)
+		}
+		return nil
+	}
+	for _, e := range batch {
+		if err := p.Apply(ctx, tx, e); err != nil {
+			return fmt.Errorf("apply %s %s: %w", e.Type, e.ID, err)
+		}
+	}
+	return nil
 }
 
 // Tabled is a projection that names the tables it writes. Such a projection

@@ -178,6 +178,7 @@ func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq u
 		if cp.StreamSeq != seenSeq {
 			return errCheckpointMoved
 		}
+		var fresh []events.Event // not applied before (a redelivery skips the rest)
 		for _, m := range msgs {
 			meta, err := m.Metadata()
 			if err != nil {
@@ -188,12 +189,13 @@ func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq u
 				return err
 			}
 			if e.Cursor().After(cp.Cursor) {
-				if err := r.Projection.Apply(ctx, tx, e); err != nil {
-					return fmt.Errorf("apply %s %s: %w", e.Type, e.ID, err)
-				}
+				fresh = append(fresh, e)
 				cp.Cursor = e.Cursor()
 			}
 			cp.StreamSeq = meta.Sequence.Stream
+		}
+		if err := ApplyAll(ctx, tx, r.Projection, fresh); err != nil {
+			return err
 		}
 		return saveCheckpoint(ctx, tx, cp)
 	})

@@ -70,36 +70,108 @@ func (p *DocumentsProjection) Reset(ctx context.Context, tx pgx.Tx) error {
 
 // Apply implements projections.Projection.
 func (p *DocumentsProjection) Apply(ctx context.Context, tx pgx.Tx, e events.Event) error {
-	prefix, _, _ := strings.Cut(e.StreamID, "_")
-	kind, ok := p.kinds[prefix]
-	if !ok {
+	return p.ApplyBatch(ctx, tx, []events.Event{e})
+}
+
+// ApplyBatch implements projections.BatchApplier. A document is the fold of
+// its stream, so only the last event of each stream in the batch matters:
+// the histories of those streams are read in one query and the documents
+// written in one round trip.
+func (p *DocumentsProjection) ApplyBatch(ctx context.Context, tx pgx.Tx, batch []events.Event) error {
+	latest := map[string]int{} // stream → index in todo
+	var todo []events.Event
+	for _, e := range batch {
+		if _, ok := p.kind(e.StreamID); !ok {
+			continue
+		}
+		if i, ok := latest[e.StreamID]; ok {
+			if e.StreamVersion > todo[i].StreamVersion {
+				todo[i] = e
+			}
+			continue
+		}
+		latest[e.StreamID] = len(todo)
+		todo = append(todo, e)
+	}
+	if len(todo) == 0 {
 		return nil
 	}
-	history, err := loadUpTo(ctx, tx, e)
+	histories, err := loadStreamsUpTo(ctx, tx, todo)
 	if err != nil {
 		return err
 	}
-	view, exists, err := kind.Fold(history)
+	var writes pgx.Batch
+	for _, e := range todo {
+		kind, _ := p.kind(e.StreamID)
+		history := histories[e.StreamID]
+		if len(history) == 0 || history[len(history)-1].StreamVersion != e.StreamVersion {
+			return fmt.Errorf("documents: history of %s up to version %d not found", e.StreamID, e.StreamVersion)
+		}
+		view, exists, err := kind.Fold(history)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			writes.Queue(`DELETE FROM documents WHERE kind = $1 AND id = $2`, kind.Name, e.StreamID)
+			continue
+		}
+		data, err := json.Marshal(view)
+		if err != nil {
+			return fmt.Errorf("encode %s view: %w", kind.Name, err)
+		}
+		cols := filterColumns(data)
+		writes.Queue(`INSERT INTO documents (kind, id, org_id, livemode, status, client_id, series, version, data, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			ON CONFLICT (kind, id) DO UPDATE SET status = EXCLUDED.status, client_id = EXCLUDED.client_id,
+				series = EXCLUDED.series, version = EXCLUDED.version, data = EXCLUDED.data
+			WHERE documents.version < EXCLUDED.version`,
+			kind.Name, e.StreamID, e.OrgID, e.Livemode, cols.Status, cols.clientID(), cols.Series,
+			e.StreamVersion, data, history[0].CreatedAt)
+	}
+	results := tx.SendBatch(ctx, &writes)
+	for _, e := range todo {
+		if _, err := results.Exec(); err != nil {
+			results.Close()
+			return fmt.Errorf("write document %s: %w", e.StreamID, err)
+		}
+	}
+	return results.Close()
+}
+
+func (p *DocumentsProjection) kind(streamID string) (DocumentKind, bool) {
+	prefix, _, _ := strings.Cut(streamID, "_")
+	k, ok := p.kinds[prefix]
+	return k, ok
+}
+
+// loadStreamsUpTo reads, in one query, the history of each event's stream up
+// to that event, upcast.
+func loadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event) (map[string][]events.Event, error) {
+	ids := make([]string, len(upTo))
+	versions := make([]int64, len(upTo))
+	for i, e := range upTo {
+		ids[i], versions[i] = e.StreamID, int64(e.StreamVersion)
+	}
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
+		JOIN unnest($1::text[], $2::bigint[]) AS upto(stream_id, version) USING (stream_id)
+		WHERE events.stream_version <= upto.version
+		ORDER BY stream_id, stream_version`, ids, versions)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("load %d streams: %w", len(upTo), err)
 	}
-	if !exists {
-		_, err := tx.Exec(ctx, `DELETE FROM documents WHERE kind = $1 AND id = $2`, kind.Name, e.StreamID)
-		return err
+	defer rows.Close()
+	out := make(map[string][]events.Event, len(upTo))
+	for rows.Next() {
+		ev, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		if err := events.Upcast(&ev); err != nil {
+			return nil, err
+		}
+		out[ev.StreamID] = append(out[ev.StreamID], ev)
 	}
-	data, err := json.Marshal(view)
-	if err != nil {
-		return fmt.Errorf("encode %s view: %w", kind.Name, err)
-	}
-	cols := filterColumns(data)
-	_, err = tx.Exec(ctx, `INSERT INTO documents (kind, id, org_id, livemode, status, client_id, series, version, data, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (kind, id) DO UPDATE SET status = EXCLUDED.status, client_id = EXCLUDED.client_id,
-			series = EXCLUDED.series, version = EXCLUDED.version, data = EXCLUDED.data
-		WHERE documents.version < EXCLUDED.version`,
-		kind.Name, e.StreamID, e.OrgID, e.Livemode, cols.Status, cols.clientID(), cols.Series,
-		e.StreamVersion, data, history[0].CreatedAt)
-	return err
+	return out, rows.Err()
 }
 
 // docColumns are the view fields that list filters use.

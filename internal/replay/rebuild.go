@@ -85,7 +85,7 @@ func (r *Rebuilder) Rebuild(ctx context.Context, p projections.Tabled, restart b
 				if err := useShadow(ctx, tx); err != nil {
 					return err
 				}
-				if err := applyAll(ctx, tx, p, batch); err != nil {
+				if err := projections.ApplyAll(ctx, tx, p, batch); err != nil {
 					return err
 				}
 				cur = batch[len(batch)-1].Cursor()
@@ -239,15 +239,6 @@ func useShadow(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-func applyAll(ctx context.Context, tx pgx.Tx, p projections.Projection, batch []events.Event) error {
-	for _, e := range batch {
-		if err := p.Apply(ctx, tx, e); err != nil {
-			return fmt.Errorf("apply %s %s: %w", e.Type, e.ID, err)
-		}
-	}
-	return nil
-}
-
 func saveRebuild(ctx context.Context, tx pgx.Tx, name string, c events.Cursor, n int64) error {
 	_, err := tx.Exec(ctx, `UPDATE projection_rebuilds
 		SET tx_id = $2::text::xid8, position = $3, applied = applied + $4, updated_at = now() WHERE name = $1`,
@@ -291,7 +282,7 @@ func (r *Rebuilder) swap(ctx context.Context, p projections.Tabled, cur events.C
 			if len(batch) == 0 {
 				break
 			}
-			if err := applyAll(ctx, tx, p, batch); err != nil {
+			if err := projections.ApplyAll(ctx, tx, p, batch); err != nil {
 				return err
 			}
 			cur, n = batch[len(batch)-1].Cursor(), n+int64(len(batch))
