@@ -19,13 +19,13 @@ package relay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/pgnotify"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
@@ -103,8 +103,8 @@ func (r *Relay) lead(ctx context.Context) error {
 		return err
 	}
 	r.Log.Info("relay active")
-	if _, err := conn.Exec(ctx, "LISTEN facturo_events"); err != nil {
-		return fmt.Errorf("listen: %w", err)
+	if err := pgnotify.Listen(ctx, conn.Conn(), "facturo_events"); err != nil {
+		return err
 	}
 	for {
 		heldBack, err := r.drain(ctx)
@@ -117,14 +117,8 @@ func (r *Relay) lead(ctx context.Context) error {
 			// notification will come when it ends, so look again soon.
 			wait = heldBackRetry
 		}
-		wctx, cancel := context.WithTimeout(ctx, wait)
-		_, err = conn.Conn().WaitForNotification(wctx)
-		cancel()
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("wait for notification: %w", err)
+		if _, err := pgnotify.Wait(ctx, conn.Conn(), wait); err != nil {
+			return err
 		}
 	}
 }
