@@ -44,6 +44,17 @@ type DeliveryStore interface {
 	Complete(ctx context.Context, c Claimed, res AttemptResult, d Decision, disableAfter time.Duration) error
 }
 
+// Waker tells a Deliverer when deliveries may have fallen due, so that it
+// claims at once instead of at its next poll. A wake-up is a hint: a lost
+// one costs at most a poll interval, a spurious one an empty claim.
+type Waker interface {
+	// Wakeups sends on wake, without blocking, whenever deliveries may have
+	// fallen due, and once as soon as it is listening (what fell due before
+	// went unheard). It returns nil when ctx ends, and an error when it
+	// stops hearing (a lost connection); the Deliverer calls it again.
+	Wakeups(ctx context.Context, wake chan<- struct{}) error
+}
+
 // ClaimRequest bounds a claim.
 type ClaimRequest struct {
 	Owner       string
@@ -55,9 +66,11 @@ type ClaimRequest struct {
 
 // Deliverer sends due deliveries. Any number of Deliverers may run, in one
 // process or many: PostgreSQL (FOR UPDATE SKIP LOCKED and leases) shares the
-// work among them.
+// work among them. Each claims when Wake wakes it, when an attempt of its
+// own ends, and every Poll.
 type Deliverer struct {
 	Store  DeliveryStore
+	Wake   Waker        // nil: poll only
 	Client *http.Client // NewHTTPClient(policy, timeout)
 	Config Config
 	Log    *slog.Logger
@@ -68,7 +81,9 @@ type Deliverer struct {
 	// PerEndpoint caps the attempts in flight to one endpoint, default 4,
 	// so a slow endpoint takes a few slots, never the pool.
 	PerEndpoint int
-	// Poll is how often due deliveries are looked for, default 500ms.
+	// Poll is how often due deliveries are looked for whatever Wake says,
+	// default 500ms: the only way to find retries that fall due later,
+	// expired leases and what fell due while Wake was not listening.
 	Poll time.Duration
 	// ShutdownGrace is how long attempts in flight may finish after Run's
 	// context ends; default the HTTP timeout plus 5 s.
@@ -142,6 +157,12 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer d.finish(&wg, stopWork)
 	done := make(chan struct{}, d.Concurrency)
+	wake := make(chan struct{}, 1)
+	if d.Wake != nil {
+		listening := make(chan struct{})
+		go func() { defer close(listening); d.listen(ctx, wake) }()
+		defer func() { <-listening }()
+	}
 	tick := time.NewTicker(d.Poll)
 	defer tick.Stop()
 	for {
@@ -156,7 +177,28 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-done:
+		case <-wake:
 		case <-tick.C:
+		}
+	}
+}
+
+// listenRetry is the pause before listening again after Wake stopped
+// hearing; the poll carries on meanwhile.
+const listenRetry = time.Second
+
+// listen keeps Wake's wake-ups coming until ctx ends.
+func (d *Deliverer) listen(ctx context.Context, wake chan<- struct{}) {
+	for {
+		err := d.Wake.Wakeups(ctx, wake)
+		if ctx.Err() != nil {
+			return
+		}
+		d.Log.Warn("webhook wake-ups interrupted; polling until they resume", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(listenRetry):
 		}
 	}
 }

@@ -92,7 +92,7 @@ func (e *env) deliverer(ctx context.Context) *webhooks.Deliverer {
 }
 
 func (e *env) startDeliverer(ctx context.Context, perEndpoint int) *webhooks.Deliverer {
-	d := &webhooks.Deliverer{Store: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
+	d := &webhooks.Deliverer{Store: e.hooks, Wake: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
 		Lease: time.Second, PerEndpoint: perEndpoint}
 	e.wg.Go(func() { _ = d.Run(ctx) })
 	return d

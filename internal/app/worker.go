@@ -41,7 +41,7 @@ func WorkerRunners(s *Services) []Runner {
 	}
 	hooks := postgres.NewWebhookStore(s.Store)
 	rs = append(rs, &webhooks.Dispatcher{Store: hooks, Stream: s.Stream, Log: s.Log},
-		&webhooks.Deliverer{Store: hooks, Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt},
+		&webhooks.Deliverer{Store: hooks, Wake: hooks, Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt},
 		&MetricsPoller{Metrics: m, DB: s.DB, Names: names, Log: s.Log})
 	return rs
 }

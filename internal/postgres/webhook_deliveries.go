@@ -10,12 +10,14 @@ import (
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/id"
+	"github.com/facturo/facturo/internal/pgnotify"
 	"github.com/facturo/facturo/webhooks"
 	"github.com/jackc/pgx/v5"
 )
 
 var _ webhooks.FanoutStore = (*WebhookStore)(nil)
 var _ webhooks.DeliveryStore = (*WebhookStore)(nil)
+var _ webhooks.Waker = (*WebhookStore)(nil)
 
 // Fanout implements webhooks.FanoutStore.
 func (s *WebhookStore) Fanout(ctx context.Context, e events.Event, body []byte) (int, error) {
@@ -342,4 +344,15 @@ func (s *WebhookStore) Recover(ctx context.Context, t facturo.Tenant, endpointID
 		return nil
 	})
 	return n, err
+}
+
+// deliveriesChannel is notified, at commit, by every transaction that makes
+// a delivery due now (the trigger of migration 00050).
+const deliveriesChannel = "facturo_webhook_deliveries"
+
+// Wakeups implements webhooks.Waker with LISTEN on a session of its own,
+// outside the pool, so a worker's claims and completions keep every pooled
+// connection.
+func (s *WebhookStore) Wakeups(ctx context.Context, wake chan<- struct{}) error {
+	return pgnotify.Forward(ctx, s.db.Pool.Config().ConnConfig, deliveriesChannel, wake)
 }
