@@ -27,6 +27,7 @@ func TestTools(t *testing.T) {
 		{[]string{"projections", "status"}, "relay"},
 		{[]string{"projections", "rebuild", "--all", "--batch", "100"}, "documents rebuilt: 0 events"},
 		{[]string{"events", "republish", "--from", "1", "--to", "2026-01-01T00:00:00Z"}, "republished 0 events"},
+		{[]string{"events", "republish", "--from", "1", "--after", "1:0"}, "republished 0 events"},
 		{[]string{"projections", "status", "--json"}, `"projections"`},
 	} {
 		got, err := run(c.args...)
@@ -35,7 +36,7 @@ func TestTools(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{{"events", "show", "evt_missing"}, {"projections", "rebuild", "nope"},
-		{"events", "republish"}, {"webhooks", "redeliver", "--endpoint", "we_x", "--since", "2026-01-01T00:00:00Z"}} {
+		{"events", "republish"}, {"events", "republish", "--from", "1", "--after", "12"}, {"webhooks", "redeliver", "--endpoint", "we_x", "--since", "2026-01-01T00:00:00Z"}} {
 		if _, err := run(args...); err == nil {
 			t.Errorf("worker %s: no error", strings.Join(args, " "))
 		}

@@ -222,6 +222,7 @@ func (t *tool) republish(ctx context.Context, args []string) error {
 	to := fs.String("to", "", "last position (inclusive) or time (exclusive)")
 	org := fs.String("org", "", "only this organization")
 	typ := fs.String("type", "", "only this event type")
+	after := fs.String("after", "", "resume an interrupted run: skip events up to this cursor (TXID:POSITION, printed on interrupt)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -229,14 +230,36 @@ func (t *tool) republish(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *after != "" {
+		if r.After, err = parseCursor(*after); err != nil {
+			return fmt.Errorf("--after %q: %w", *after, err)
+		}
+	}
 	bar := t.progress("republish")
-	n, err := replay.Republish(ctx, t.svc.Store, t.svc.JS, r, bar.Update)
+	n, last, err := replay.Republish(ctx, t.svc.Store, t.svc.JS, r, bar.Update)
 	if err != nil {
-		return fmt.Errorf("republished %d events, then: %w", n, err)
+		resume := ""
+		if last != (events.Cursor{}) {
+			resume = fmt.Sprintf("; to resume, run the same command with --after %d:%d", last.TxID, last.Position)
+		}
+		return fmt.Errorf("republished %d events%s; stopped by: %w", n, resume, err)
 	}
 	bar.Done(n)
 	fmt.Fprintf(t.out, "republished %d events\n", n)
 	return nil
+}
+
+// parseCursor reads a relay cursor written TXID:POSITION.
+func parseCursor(s string) (events.Cursor, error) {
+	tx, pos, ok := strings.Cut(s, ":")
+	var c events.Cursor
+	var err1, err2 error
+	c.TxID, err1 = strconv.ParseUint(tx, 10, 64)
+	c.Position, err2 = strconv.ParseInt(pos, 10, 64)
+	if !ok || err1 != nil || err2 != nil || c.Position < 0 {
+		return events.Cursor{}, fmt.Errorf("want TXID:POSITION, e.g. 7731:1042")
+	}
+	return c, nil
 }
 
 func (t *tool) tail(ctx context.Context, args []string) error {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ func TestRepublishIsHarmless(t *testing.T) {
 		t.Fatal(err)
 	}
 	var calls []int64
-	n, err := replay.Republish(context.Background(), s.svc.Store, s.svc.JS,
+	n, end, err := replay.Republish(context.Background(), s.svc.Store, s.svc.JS,
 		replay.Range{FromPos: 1, ToPos: last, OrgID: a.orgID}, func(done, total int64) { calls = append(calls, done, total) })
 	if err != nil {
 		t.Fatal(err)
@@ -54,8 +55,26 @@ func TestRepublishIsHarmless(t *testing.T) {
 	}
 	eventually(t, "republished messages in the stream", func() bool { return streamMsgs(t, s) == before+uint64(want) })
 
+	// Resuming after a cursor publishes only what follows it, and counts
+	// only that in its progress.
+	var firstTx string
+	var firstPos int64
+	if err := s.svc.DB.Pool.QueryRow(context.Background(), `SELECT tx_id::text, position FROM events
+		WHERE org_id = $1 ORDER BY tx_id, position LIMIT 1`, a.orgID).Scan(&firstTx, &firstPos); err != nil {
+		t.Fatal(err)
+	}
+	firstTxID, _ := strconv.ParseUint(firstTx, 10, 64)
+	calls = nil
+	n, resumedEnd, err := replay.Republish(context.Background(), s.svc.Store, s.svc.JS,
+		replay.Range{FromPos: 1, ToPos: last, OrgID: a.orgID, After: events.Cursor{TxID: firstTxID, Position: firstPos}},
+		func(done, total int64) { calls = append(calls, done, total) })
+	if err != nil || n != want-1 || calls[len(calls)-1] != want-1 || resumedEnd != end {
+		t.Fatalf("resumed: %d events up to %v (progress %v), %v; want %d up to %v", n, resumedEnd, calls, err, want-1, end)
+	}
+	eventually(t, "resumed messages in the stream", func() bool { return streamMsgs(t, s) == before+uint64(2*want-1) })
+
 	// By time, one type: the window covers everything, the type one event.
-	n, err = replay.Republish(context.Background(), s.svc.Store, s.svc.JS,
+	n, _, err = replay.Republish(context.Background(), s.svc.Store, s.svc.JS,
 		replay.Range{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour), Type: "client.created", OrgID: b.orgID}, nil)
 	if err != nil || n != 1 {
 		t.Fatalf("republish by time and type: %d, %v", n, err)

@@ -23,6 +23,9 @@ type Range struct {
 	From, To       time.Time
 	OrgID          string
 	Type           string
+	// After, when set, skips the events up to and including this cursor:
+	// where an interrupted walk stopped (see Walk).
+	After events.Cursor
 }
 
 func (r Range) where() (string, []any) {
@@ -49,11 +52,15 @@ func (r Range) where() (string, []any) {
 	if r.Type != "" {
 		add("type = $%d", r.Type)
 	}
+	if r.After != (events.Cursor{}) {
+		args = append(args, strconv.FormatUint(r.After.TxID, 10), r.After.Position)
+		sql += fmt.Sprintf(" AND (tx_id, position) > ($%d::text::xid8, $%d)", len(args)-1, len(args))
+	}
 	return sql, args
 }
 
 func (r Range) match(e events.Event) bool {
-	return (r.FromPos == 0 || e.Position >= r.FromPos) && (r.ToPos == 0 || e.Position <= r.ToPos) &&
+	return e.Cursor().After(r.After) && (r.FromPos == 0 || e.Position >= r.FromPos) && (r.ToPos == 0 || e.Position <= r.ToPos) &&
 		(r.From.IsZero() || !e.CreatedAt.Before(r.From)) && (r.To.IsZero() || e.CreatedAt.Before(r.To)) &&
 		(r.OrgID == "" || e.OrgID == r.OrgID) && (r.Type == "" || e.Type == r.Type)
 }
@@ -92,6 +99,9 @@ func Walk(ctx context.Context, store *postgres.EventStore, r Range, batchSize in
 		return nil
 	}
 	cur := events.Cursor{TxID: first.TxID, Position: first.Position - 1}
+	if r.After.After(cur) {
+		cur = r.After
+	}
 	for {
 		batch, err := store.ReadAfter(ctx, store.DB().Pool, cur, batchSize)
 		if err != nil {
@@ -128,8 +138,12 @@ func Walk(ctx context.Context, store *postgres.EventStore, r Range, batchSize in
 // JetStream's duplicate window does not swallow them; every consumer skips
 // or dedupes them by cursor or event id (projections by checkpoint, webhook
 // fan-out by (event_id, endpoint_id)), and other subscribers by event id.
-func Republish(ctx context.Context, store *postgres.EventStore, js jetstream.JetStream, r Range, progress func(done, total int64)) (int64, error) {
+//
+// It returns how many events it published and the cursor of the last one
+// acknowledged: an interrupted run resumes with Range.After set to it.
+func Republish(ctx context.Context, store *postgres.EventStore, js jetstream.JetStream, r Range, progress func(done, total int64)) (int64, events.Cursor, error) {
 	var done int64
+	last := r.After
 	err := Walk(ctx, store, r, 1000, func(total int64, batch []events.Event) error {
 		futures := make([]jetstream.PubAckFuture, len(batch))
 		for i, e := range batch {
@@ -151,12 +165,13 @@ func Republish(ctx context.Context, store *postgres.EventStore, js jetstream.Jet
 			}
 		}
 		done += int64(len(batch))
+		last = batch[len(batch)-1].Cursor()
 		if progress != nil {
 			progress(done, total)
 		}
 		return nil
 	})
-	return done, err
+	return done, last, err
 }
 
 // Show returns one event by id, whatever its tenant (operator tooling).
