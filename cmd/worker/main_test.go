@@ -24,6 +24,8 @@ func TestTools(t *testing.T) {
 	}{
 		{[]string{"migrate"}, "migrations applied"},
 		{[]string{"projections", "list"}, "documents"},
+		{[]string{"projections", "list"}, "accounts: inline"},
+		{[]string{"projections", "rebuild", "accounts"}, "accounts rebuilt in place: 0 events"},
 		{[]string{"projections", "status"}, "relay"},
 		{[]string{"projections", "rebuild", "--all", "--batch", "100"}, "documents rebuilt: 0 events"},
 		{[]string{"events", "republish", "--from", "1", "--to", "2026-01-01T00:00:00Z"}, "republished 0 events"},

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/app"
+	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/replay"
 	"github.com/facturo/facturo/projections"
 )
@@ -85,12 +87,16 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func projectionNames() []string {
-	var names []string
+// projectionNames are the asynchronous projections (with a checkpoint),
+// then the inline ones (written with their events, never behind).
+func projectionNames() (async, inline []string) {
 	for _, p := range app.Projections() {
-		names = append(names, p.Name())
+		async = append(async, p.Name())
 	}
-	return names
+	for _, p := range app.InlineProjections() {
+		inline = append(inline, p.Name())
+	}
+	return async, inline
 }
 
 func (t *tool) status(ctx context.Context, args []string, brief bool) error {
@@ -100,9 +106,19 @@ func (t *tool) status(ctx context.Context, args []string, brief bool) error {
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
-		names = projectionNames()
+	async, inline := projectionNames()
+	if len(names) > 0 { // only those named
+		var a, in []string
+		for _, n := range names {
+			if slices.Contains(inline, n) {
+				in = append(in, n)
+			} else {
+				a = append(a, n)
+			}
+		}
+		async, inline = a, in
 	}
+	names = async
 	ps, err := replay.ProjectionPositions(ctx, t.svc.DB, names)
 	if err != nil {
 		return err
@@ -112,8 +128,13 @@ func (t *tool) status(ctx context.Context, args []string, brief bool) error {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(t.out).Encode(map[string]any{"relay": rl, "projections": ps})
+		return json.NewEncoder(t.out).Encode(map[string]any{"relay": rl, "projections": ps, "inline_projections": inline})
 	}
+	defer func() {
+		for _, n := range inline {
+			fmt.Fprintf(t.out, "%s: inline (written with its events, never behind)\n", n)
+		}
+	}()
 	w := tabwriter.NewWriter(t.out, 0, 4, 2, ' ', 0)
 	if brief {
 		fmt.Fprintln(w, "NAME\tCHECKPOINT (tx/position)\tSTREAM SEQ\tUPDATED")
@@ -151,26 +172,47 @@ func (t *tool) rebuild(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	byName := map[string]projections.Tabled{}
+	tabled := map[string]projections.Tabled{}
 	for _, p := range app.Projections() {
 		if tp, ok := p.(projections.Tabled); ok {
-			byName[p.Name()] = tp
+			tabled[p.Name()] = tp
 		}
 	}
+	inline := map[string]postgres.InlineProjection{}
+	for _, p := range app.InlineProjections() {
+		inline[p.Name()] = p
+	}
+	async, inl := projectionNames()
+	known := strings.Join(append(async, inl...), ", ")
 	if *all {
-		names = projectionNames()
+		names = append(async, inl...)
 	}
 	if len(names) == 0 {
-		return fmt.Errorf("rebuild: name a projection (%s) or pass --all", strings.Join(projectionNames(), ", "))
+		return fmt.Errorf("rebuild: name a projection (%s) or pass --all", known)
 	}
 	for _, n := range names {
-		p, ok := byName[n]
-		if !ok {
-			return fmt.Errorf("rebuild: unknown projection %q (have %s)", n, strings.Join(projectionNames(), ", "))
+		if tabled[n] == nil && inline[n] == nil {
+			return fmt.Errorf("rebuild: unknown projection %q (have %s)", n, known)
 		}
+	}
+	for _, n := range names {
 		bar := t.progress("rebuild " + n)
 		rb := &replay.Rebuilder{DB: t.svc.DB, Store: t.svc.Store, BatchSize: *batch, Progress: bar.Update}
-		res, err := rb.Rebuild(ctx, p, *restart)
+		if p := inline[n]; p != nil {
+			res, err := rb.RebuildInline(ctx, p)
+			if errors.Is(err, context.Canceled) {
+				fmt.Fprintf(t.errOut, "\nrebuild %s interrupted and rolled back; run the command again\n", n)
+				return err
+			}
+			if err != nil {
+				return err
+			}
+			bar.Done(res.Applied)
+			fmt.Fprintf(t.out, "%s rebuilt in place: %d events up to %d/%d in %s\n",
+				n, res.Applied, res.Cursor.TxID, res.Cursor.Position, res.Duration.Round(time.Millisecond))
+			continue
+		}
+		res, err := rb.Rebuild(ctx, tabled[n], *restart)
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(t.errOut, "\nrebuild %s interrupted; run the command again to resume\n", n)
 			return err

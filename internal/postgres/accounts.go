@@ -20,10 +20,53 @@ type AccountsProjection struct{}
 // Name implements projections.Projection.
 func (AccountsProjection) Name() string { return "accounts" }
 
-// Reset implements projections.Projection.
+// Types implements InlineProjection.
+func (AccountsProjection) Types() []string {
+	return []string{events.UserCreated,
+		events.OrganizationCreated, events.OrganizationUpdated, events.OrganizationDisabled, events.OrganizationEnabled,
+		events.KeyCreated, events.KeyUpdated, events.KeyRotated, events.KeyRevoked}
+}
+
+// Reset implements InlineProjection: the keys' last use, which is batched
+// usage rather than events, is set aside for Restore.
 func (AccountsProjection) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE api_keys, organizations, users`)
-	return err
+	if err := lockForRebuild(ctx, tx, "users, organizations, api_keys"); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE rebuild_key_use ON COMMIT DROP AS
+		SELECT id, last_used_at FROM api_keys WHERE last_used_at IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("set aside key use: %w", err)
+	}
+	// Not TRUNCATE: its exclusive lock would stop authentication until the
+	// rebuild commits.
+	for _, t := range []string{"api_keys", "organizations", "users"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+t); err != nil {
+			return fmt.Errorf("empty %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// lockForRebuild takes the tables of an inline projection for a rebuild:
+// writers (the transactions appending its events) wait until the rebuild
+// commits, readers never do. Those that wrote before have committed once
+// the lock is held, so the rebuild sees their events.
+func lockForRebuild(ctx context.Context, tx pgx.Tx, tables string) error {
+	if _, err := tx.Exec(ctx, `LOCK TABLE `+tables+` IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		return fmt.Errorf("lock %s: %w", tables, err)
+	}
+	return nil
+}
+
+// Restore implements InlineProjection.
+func (AccountsProjection) Restore(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `UPDATE api_keys k SET last_used_at = u.last_used_at
+		FROM rebuild_key_use u WHERE k.id = u.id`)
+	if err != nil {
+		return fmt.Errorf("restore key use: %w", err)
+	}
+	return nil
 }
 
 // Apply implements projections.Projection.

@@ -27,11 +27,23 @@ type AuditProjection struct{}
 // Name implements projections.Projection.
 func (AuditProjection) Name() string { return "audit" }
 
-// Reset implements projections.Projection: only the rows it wrote.
+// Types implements InlineProjection.
+func (AuditProjection) Types() []string {
+	return []string{events.KeyCreated, events.KeyUpdated, events.KeyRotated, events.KeyRevoked}
+}
+
+// Reset implements InlineProjection: only the rows it wrote (authentication
+// failures are not events and stay).
 func (AuditProjection) Reset(ctx context.Context, tx pgx.Tx) error {
+	if err := lockForRebuild(ctx, tx, "audit_log"); err != nil {
+		return err
+	}
 	_, err := tx.Exec(ctx, `DELETE FROM audit_log WHERE event_id IS NOT NULL`)
 	return err
 }
+
+// Restore implements InlineProjection: nothing was set aside.
+func (AuditProjection) Restore(context.Context, pgx.Tx) error { return nil }
 
 // Apply implements projections.Projection.
 func (AuditProjection) Apply(ctx context.Context, tx pgx.Tx, e events.Event) error {

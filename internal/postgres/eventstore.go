@@ -15,9 +15,18 @@ import (
 
 // InlineProjection is a read model written in the same transaction as the
 // events that change it. Apply must ignore event types it does not handle.
+//
+// It can be rebuilt in place, in one transaction (replay.Rebuilder): Reset
+// locks its tables against writers and empties them with DELETE (readers
+// keep seeing the old rows until the rebuild commits), setting aside what
+// events do not carry; every event of Types is applied again in relay
+// order; Restore puts back what Reset set aside.
 type InlineProjection interface {
 	Name() string
 	Apply(ctx context.Context, tx pgx.Tx, e events.Event) error
+	Types() []string
+	Reset(ctx context.Context, tx pgx.Tx) error
+	Restore(ctx context.Context, tx pgx.Tx) error
 }
 
 // EventStore appends and loads events. It is the only writer of the events
@@ -248,6 +257,21 @@ func (s *EventStore) EventByID(ctx context.Context, t facturo.Tenant, eventID st
 // ReadAfter returns up to limit events after cursor in relay order, only
 // below the snapshot horizon: rows of transactions that might still commit
 // are never passed over. Used by the relay and by rebuilds.
+// ReadTypesAfter returns up to limit committed events of the given types
+// after cursor, in relay order, without the snapshot horizon of ReadAfter:
+// for rebuilding inline projections, where a transaction that has not
+// committed yet writes its own read-model rows.
+func (s *EventStore) ReadTypesAfter(ctx context.Context, q Querier, after events.Cursor, types []string, limit int) ([]events.Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE (tx_id, position) > ($1::text::xid8, $2) AND type = ANY($3)
+		ORDER BY events.tx_id, events.position
+		LIMIT $4`, strconv.FormatUint(after.TxID, 10), after.Position, types, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read %v events after %v: %w", types, after, err)
+	}
+	return s.collect(rows)
+}
+
 func (s *EventStore) ReadAfter(ctx context.Context, q Querier, after events.Cursor, limit int) ([]events.Event, error) {
 	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
 		WHERE (tx_id, position) > ($1::text::xid8, $2)

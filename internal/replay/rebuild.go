@@ -338,3 +338,61 @@ func nextCheckpoint(ctx context.Context, tx pgx.Tx, live projections.Checkpoint,
 	}
 	return cp, nil
 }
+
+// RebuildInline rebuilds an inline projection (written in the appending
+// transaction: users, organizations and keys; the key audit log) in place,
+// in one transaction: it locks the tables against writers, empties them
+// with DELETE and applies every event of the projection's types again, in
+// relay order. Readers keep seeing the old rows until the commit (MVCC),
+// then the new ones: no downtime for reads, and writes of those tables
+// (creating or changing a key) wait for the commit. No snapshot horizon is
+// needed: every transaction that wrote the tables has committed once the
+// lock is held, and one that appended an event but has not written yet
+// will write its own rows after the commit. Inline read models are small
+// (accounts and keys, not invoices), so one transaction suffices; an
+// interrupted rebuild rolls back and is simply run again.
+func (r *Rebuilder) RebuildInline(ctx context.Context, p postgres.InlineProjection) (RebuildResult, error) {
+	start := time.Now()
+	res := RebuildResult{Name: p.Name()}
+	if r.BatchSize <= 0 {
+		r.BatchSize = 2000
+	}
+	unlock, err := r.lock(ctx, p.Name())
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
+	var total int64
+	if err := r.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE type = ANY($1)`, p.Types()).Scan(&total); err != nil {
+		return res, fmt.Errorf("count events: %w", err)
+	}
+	err = r.DB.Transact(ctx, func(tx pgx.Tx) error {
+		res.Applied, res.Cursor = 0, events.Cursor{}
+		if err := p.Reset(ctx, tx); err != nil {
+			return err
+		}
+		for {
+			batch, err := r.Store.ReadTypesAfter(ctx, tx, res.Cursor, p.Types(), r.BatchSize)
+			if err != nil {
+				return err
+			}
+			for _, e := range batch {
+				if err := p.Apply(ctx, tx, e); err != nil {
+					return fmt.Errorf("apply %s %s: %w", e.Type, e.ID, err)
+				}
+			}
+			if len(batch) > 0 {
+				res.Applied += int64(len(batch))
+				res.Cursor = batch[len(batch)-1].Cursor()
+				if r.Progress != nil {
+					r.Progress(res.Applied, max(total, res.Applied))
+				}
+			}
+			if len(batch) < r.BatchSize {
+				return p.Restore(ctx, tx)
+			}
+		}
+	})
+	res.Duration = time.Since(start)
+	return res, err
+}
