@@ -57,13 +57,23 @@ type KeyInput struct {
 	IPAllowlist []string   `json:"ip_allowlist"`
 }
 
-// KeyPatch changes a key; nil fields stay as they are.
+// KeyPatch changes a key; nil fields stay as they are, and expires_at
+// sent as null removes the expiry.
 type KeyPatch struct {
 	Name        *string    `json:"name"`
 	Scopes      *[]string  `json:"scopes"`
 	ExpiresAt   *time.Time `json:"expires_at"`
 	IPAllowlist *[]string  `json:"ip_allowlist"`
 	Enabled     *bool      `json:"enabled"`
+
+	ClearExpiresAt bool `json:"-"` // expires_at was null
+}
+
+// SetNull records a field sent as null (the request decoder calls it).
+func (p *KeyPatch) SetNull(field string) {
+	if field == "expires_at" {
+		p.ClearExpiresAt = true
+	}
 }
 
 // KeyCreated is the data of key.created. The hash is private: stripped from
@@ -194,6 +204,9 @@ func (k *APIKey) Update(p KeyPatch, now time.Time) ([]events.Draft, error) {
 	}
 	if p.ExpiresAt == nil {
 		s.ExpiresAt = k.ExpiresAt
+	}
+	if p.ClearExpiresAt {
+		s.ExpiresAt = nil
 	}
 	s.Enabled = k.Enabled
 	if p.Enabled != nil {

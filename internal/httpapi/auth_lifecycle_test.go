@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"flag"
 	"math/rand/v2"
 	"testing"
@@ -141,5 +142,40 @@ func (m *keyModel) check(t *testing.T, s *keyTestServer, run, step int) {
 	for _, r := range m.retired {
 		got, _, _ := try(r)
 		want("retired", got, "invalid_api_key")
+	}
+}
+
+// TestKeyExpiryCleared: a PATCH that leaves expires_at out keeps it; one
+// that sends it as null removes it, even after the key expired.
+func TestKeyExpiryCleared(t *testing.T) {
+	t.Parallel()
+	s := newKeyTestServer(t, newKeyTestDB(t))
+	tn := s.newTenant("owner@example.com")
+	expiry := time.Now().Add(time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	id, secret := s.newKey(tn, map[string]any{"expires_at": expiry})
+	got := s.must(200, ktReq{Method: "PATCH", Path: tn.keyPath(id), Key: tn.UserKey, Body: map[string]any{"name": "renamed"}})
+	if got.str("expires_at") != expiry {
+		t.Fatalf("expires_at after a rename: %s, want %s", got.Raw, expiry)
+	}
+	s.Clock.Advance(2 * time.Hour)
+	if got := s.do(ktReq{Method: "GET", Path: "/v1/account", Key: secret}); got.errorCode() != "api_key_revoked" {
+		t.Fatalf("expired key: %d %s", got.Status, got.Raw)
+	}
+	got = s.must(200, ktReq{Method: "PATCH", Path: tn.keyPath(id), Key: tn.UserKey, Body: map[string]any{"expires_at": nil}})
+	if v, ok := got.Body["expires_at"]; !ok || v != nil {
+		t.Fatalf("expires_at after null: %s", got.Raw)
+	}
+	s.must(200, ktReq{Method: "GET", Path: "/v1/account", Key: secret})
+	// Clearing it again changes nothing: no event.
+	versions := func() (n int) {
+		if err := s.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM events WHERE stream_id = $1`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := versions()
+	s.must(200, ktReq{Method: "PATCH", Path: tn.keyPath(id), Key: tn.UserKey, Body: map[string]any{"expires_at": nil}})
+	if after := versions(); after != before || before != 3 {
+		t.Errorf("key events %d then %d, want 3 (created, renamed, expiry cleared) both times", before, after)
 	}
 }

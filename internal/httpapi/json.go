@@ -49,8 +49,22 @@ func decodeBytes(body []byte, v any) error {
 	if dec.More() {
 		return facturo.Errorf(facturo.CodeInvalidRequest, "The request body must hold a single JSON object.")
 	}
+	if n, ok := v.(nullSetter); ok {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(body, &fields); err == nil {
+			for name, raw := range fields {
+				if string(bytes.TrimSpace(raw)) == "null" {
+					n.SetNull(name)
+				}
+			}
+		}
+	}
 	return nil
 }
+
+// nullSetter is a PATCH body that tells a field sent as null (clear it)
+// from a field left out (keep it), which a nil pointer cannot.
+type nullSetter interface{ SetNull(field string) }
 
 func jsonError(err error) error {
 	var syntax *json.SyntaxError
