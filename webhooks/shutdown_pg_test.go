@@ -23,7 +23,7 @@ func TestShutdownFinishesAttemptsInFlight(t *testing.T) {
 	})
 	epID, _ := e.endpoint(true, rcv.URL, events.ClientCreated)
 	ctx, stop := context.WithCancel(e.ctx)
-	d := &webhooks.Deliverer{Store: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
+	d := &webhooks.Deliverer{Store: e.hooks, Wake: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
 		Lease: time.Minute, ShutdownGrace: 10 * time.Second}
 	returned := make(chan struct{})
 	go func() { _ = d.Run(ctx); close(returned) }()
@@ -44,4 +44,7 @@ func TestShutdownFinishesAttemptsInFlight(t *testing.T) {
 	if d := e.deliveries(epID, true); len(d) != 1 || d[0].Status != webhooks.DeliverySucceeded {
 		t.Fatalf("after shutdown the delivery is %+v, want succeeded", d)
 	}
+	// Run closed its listening session before it returned (the server may
+	// take a moment to drop it from pg_stat_activity).
+	waitFor(t, "listening session closed", func() bool { return len(e.listeners()) == 0 })
 }
