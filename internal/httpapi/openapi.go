@@ -56,12 +56,14 @@ func (s *Server) OpenAPI() *openapi3.T {
 	doc.Components.SecuritySchemes = securitySchemes()
 	doc.Components.Parameters = commonParameters()
 	doc.Components.Headers = openapi3.Headers{
+		// Every answer carries one, errors included (the outer middleware sets it).
 		"X-Request-Id": {Value: &openapi3.Header{Parameter: openapi3.Parameter{
 			Description: "The request's id (req_ + ULID); quote it to support.",
-			Schema:      openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string")})}}},
+			Required:    true,
+			Schema:      openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string"), Pattern: "^req_[0-9A-HJKMNP-TV-Z]{26}$"})}}},
 		"Idempotent-Replayed": {Value: &openapi3.Header{Parameter: openapi3.Parameter{
 			Description: "true when this is the stored answer to an earlier request with the same Idempotency-Key.",
-			Schema:      openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string")})}}},
+			Schema:      openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string"), Enum: []any{"true"}})}}},
 	}
 	doc.Components.Responses = openapi3.ResponseBodies{"Error": {Value: errorResponse()}}
 	for _, rt := range s.Routes() {
@@ -205,7 +207,12 @@ func commonParameters() openapi3.ParametersMap {
 func errorResponse() *openapi3.Response {
 	r := openapi3.NewResponse().WithDescription("An error, in the one envelope. See doc_url.").
 		WithJSONSchemaRef(openapi3.NewSchemaRef("#/components/schemas/Error", nil))
-	r.Headers = openapi3.Headers{"X-Request-Id": {Ref: "#/components/headers/X-Request-Id"}}
+	r.Headers = openapi3.Headers{
+		"X-Request-Id": {Ref: "#/components/headers/X-Request-Id"},
+		"Retry-After": {Value: &openapi3.Header{Parameter: openapi3.Parameter{
+			Description: "Seconds to wait before retrying; sent with 429 too_many_auth_failures and 503.",
+			Schema:      openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("integer"), Min: new(1.0)})}}},
+	}
 	return r
 }
 
