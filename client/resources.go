@@ -130,6 +130,11 @@ func (s *Keys) Activity(ctx context.Context, org, id string, limit int) ([]KeyUs
 	return p.Data, nil
 }
 
+// AuditLog pages the organization's audit log, newest first.
+func (s *Keys) AuditLog(ctx context.Context, org string, p ListParams) (*Page[AuditEntry], error) {
+	return list[AuditEntry](ctx, s.c, "/v1/organizations/"+esc(org)+"/audit_log", p)
+}
+
 // SeriesService manages invoice series (gapless numbering).
 type SeriesService struct {
 	c    *Client

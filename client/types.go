@@ -114,3 +114,21 @@ type KeyUse struct {
 	Path   string    `json:"path"`
 	Status int       `json:"status"`
 }
+
+// AuditEntry is one line of an organization's audit log: a key's
+// lifecycle event (key.created, key.rotated...) or a failed
+// authentication (auth.failed, with its reason).
+type AuditEntry struct {
+	ID        string    `json:"id"`
+	Object    string    `json:"object"`
+	Action    string    `json:"action"`
+	CreatedAt time.Time `json:"created_at"`
+	Livemode  *bool     `json:"livemode"`
+	IP        string    `json:"ip,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	KeyID     string    `json:"key_id,omitempty"`
+	KeyPrefix string    `json:"key_prefix,omitempty"`
+	Actor     string    `json:"actor,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+	EventID   string    `json:"event_id,omitempty"`
+}
