@@ -8,10 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/facturo/facturo/client"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/testenv"
 	"golang.org/x/crypto/bcrypt"
@@ -25,6 +29,36 @@ type system struct {
 	t    *testing.T
 	base string
 	svc  *Services
+	http *http.Client // validates every answer against the served document
+}
+
+// newSystem wraps the API at base: every call of the test, through call,
+// must or client, is checked by a specCheck.
+func newSystem(t *testing.T, base string, svc *Services) *system {
+	t.Helper()
+	hc := &http.Client{Transport: newSpecCheck(t, base), Timeout: 30 * time.Second}
+	return &system{t: t, base: base, svc: svc, http: hc}
+}
+
+// client is the Go client with key, through the same validating transport.
+func (s *system) client(key string) *client.Client {
+	return client.New(s.base, key, client.WithHTTPClient(s.http))
+}
+
+// proxy returns the URL of a reverse proxy to the API that validates every
+// answer too, for clients that are not Go (curl in the quickstart).
+func (s *system) proxy() string {
+	s.t.Helper()
+	target, err := url.Parse(s.base)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	srv := httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(target) },
+		Transport: s.http.Transport,
+	})
+	s.t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // migratedDB returns a fresh database cloned from a migrated template.
@@ -78,7 +112,7 @@ func startSystemWith(t *testing.T, configure func(*Config)) *system {
 		<-done
 		svc.Close()
 	})
-	return &system{t: t, base: "http://" + ln.Addr().String(), svc: svc}
+	return newSystem(t, "http://"+ln.Addr().String(), svc)
 }
 
 // response is an answer with its decoded JSON body.
@@ -139,7 +173,7 @@ func (s *system) call(method, path, key string, body any, headers ...string) res
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := s.http.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
 	}

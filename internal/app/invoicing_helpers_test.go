@@ -76,5 +76,5 @@ func secondAPI(t *testing.T, s *system) *system {
 		<-done
 		svc.Close()
 	})
-	return &system{t: t, base: "http://" + ln.Addr().String(), svc: svc}
+	return newSystem(t, "http://"+ln.Addr().String(), svc)
 }

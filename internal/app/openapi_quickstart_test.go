@@ -12,7 +12,8 @@ import (
 )
 
 // docs/quickstart.md works as written: its sh blocks run, in order, in one
-// bash against a running system, and end with a verified webhook.
+// bash against a running system, and end with a verified webhook. curl
+// talks to the API through a proxy that validates each answer.
 func TestQuickstartRuns(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "jq", "python3"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -35,7 +36,7 @@ func TestQuickstartRuns(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script.String())
-	cmd.Env = append(os.Environ(), "BASE="+s.base, "ADMIN="+testAdminKey)
+	cmd.Env = append(os.Environ(), "BASE="+s.proxy(), "ADMIN="+testAdminKey)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("quickstart failed: %v\n%s", err, out)

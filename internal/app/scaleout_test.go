@@ -62,7 +62,7 @@ func TestScaleOut(t *testing.T) {
 			t.Fatal(err)
 		}
 		wg.Go(func() { _ = RunAPI(ctx, svc, ln) })
-		apis = append(apis, &system{t: t, base: "http://" + ln.Addr().String(), svc: svc})
+		apis = append(apis, newSystem(t, "http://"+ln.Addr().String(), svc))
 	}
 	var workers []*Services
 	for i := range 2 {
