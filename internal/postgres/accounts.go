@@ -143,19 +143,7 @@ func loadUpTo(ctx context.Context, q Querier, e events.Event) ([]events.Event, e
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", e.StreamID, err)
 	}
-	defer rows.Close()
-	var out []events.Event
-	for rows.Next() {
-		ev, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		if err := events.Upcast(&ev); err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
-	}
-	return out, rows.Err()
+	return collectEvents(rows, events.Upcast)
 }
 
 // AccountStore answers the queries on the accounts read models.

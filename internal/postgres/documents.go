@@ -159,19 +159,15 @@ func loadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event) (map[s
 	if err != nil {
 		return nil, fmt.Errorf("load %d streams: %w", len(upTo), err)
 	}
-	defer rows.Close()
+	all, err := collectEvents(rows, events.Upcast)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[string][]events.Event, len(upTo))
-	for rows.Next() {
-		ev, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		if err := events.Upcast(&ev); err != nil {
-			return nil, err
-		}
+	for _, ev := range all {
 		out[ev.StreamID] = append(out[ev.StreamID], ev)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // docColumns are the view fields that list filters use.

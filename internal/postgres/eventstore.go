@@ -151,6 +151,11 @@ func (s *EventStore) load(ctx context.Context, q Querier, st events.Stream, asOf
 
 // collect scans event rows and upcasts each to its current schema.
 func (s *EventStore) collect(rows pgx.Rows) ([]events.Event, error) {
+	return collectEvents(rows, s.upcast)
+}
+
+// collectEvents scans event rows (of eventColumns), upcasting each.
+func collectEvents(rows pgx.Rows, upcast func(*events.Event) error) ([]events.Event, error) {
 	defer rows.Close()
 	var out []events.Event
 	for rows.Next() {
@@ -158,7 +163,7 @@ func (s *EventStore) collect(rows pgx.Rows) ([]events.Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := s.upcast(&e); err != nil {
+		if err := upcast(&e); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

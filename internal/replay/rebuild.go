@@ -56,10 +56,7 @@ type RebuildResult struct {
 func (r *Rebuilder) Rebuild(ctx context.Context, p projections.Tabled, restart bool) (RebuildResult, error) {
 	start := time.Now()
 	res := RebuildResult{Name: p.Name()}
-	if r.BatchSize <= 0 {
-		r.BatchSize = 2000
-	}
-	unlock, err := r.lock(ctx, p.Name())
+	unlock, err := r.begin(ctx, p.Name())
 	if err != nil {
 		return res, err
 	}
@@ -115,6 +112,14 @@ func (r *Rebuilder) Rebuild(ctx context.Context, p projections.Tabled, restart b
 		r.Progress(res.Applied, max(total, res.Applied))
 	}
 	return res, nil
+}
+
+// begin defaults the batch size and takes the projection's rebuild lock.
+func (r *Rebuilder) begin(ctx context.Context, name string) (unlock func(), err error) {
+	if r.BatchSize <= 0 {
+		r.BatchSize = 2000
+	}
+	return r.lock(ctx, name)
 }
 
 // lock takes the projection's rebuild lock on a dedicated session.
@@ -354,10 +359,7 @@ func nextCheckpoint(ctx context.Context, tx pgx.Tx, live projections.Checkpoint,
 func (r *Rebuilder) RebuildInline(ctx context.Context, p postgres.InlineProjection) (RebuildResult, error) {
 	start := time.Now()
 	res := RebuildResult{Name: p.Name()}
-	if r.BatchSize <= 0 {
-		r.BatchSize = 2000
-	}
-	unlock, err := r.lock(ctx, p.Name())
+	unlock, err := r.begin(ctx, p.Name())
 	if err != nil {
 		return res, err
 	}
