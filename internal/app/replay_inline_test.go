@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,7 +43,16 @@ func TestRebuildInlineProjections(t *testing.T) {
 	s.must(200, "POST", "/v1/organizations/"+a.orgID+"/api_keys/"+k.str("id")+"/rotate", a.userKey, map[string]any{"grace_period_seconds": 60})
 	s.must(200, "POST", "/v1/organizations/"+a.orgID+"/api_keys/"+k.str("id")+"/revoke", a.userKey, nil)
 	s.must(200, "GET", "/v1/account", b.live, nil)
-	s.must(401, "GET", "/v1/account", b.live[:len(b.live)-1]+"x", nil) // an audited failure
+	wrong := b.live[:len(b.live)-1] + "A" // the right prefix, a wrong secret
+	if strings.HasSuffix(b.live, "A") {
+		wrong = b.live[:len(b.live)-1] + "B"
+	}
+	s.must(401, "GET", "/v1/account", wrong, nil)                  // an audited failure
+	eventually(t, "the failure is in the audit log", func() bool { // flushed by the usage batcher
+		var n int
+		err := s.svc.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'auth.failed' AND org_id = $1`, b.orgID).Scan(&n)
+		return err == nil && n == 1
+	})
 	exec := func(sql string, args ...any) {
 		t.Helper()
 		if _, err := s.svc.DB.Pool.Exec(ctx, sql, args...); err != nil {

@@ -36,10 +36,24 @@ func gossiping(t *testing.T, url string, p keys.ThrottlePolicy) (*keys.Throttle,
 		}
 	})
 	t.Cleanup(func() { cancel(); wg.Wait(); natsjs.Close(nc, 5*time.Second) })
-	if err := nc.Flush(); err != nil { // Run has subscribed once the server saw the SUB
-		t.Fatal(err)
-	}
 	return th, g
+}
+
+// awaitLinked fails a probe IP on from until to blocks it too: from then on,
+// to hears what from shares (both gossips subscribed and publishing).
+func awaitLinked(t *testing.T, from, to *keys.Throttle, probe string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		from.Fail(probe, "", time.Now())
+		if _, blocked := to.Check(probe, "", time.Now()); blocked {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the peer never heard the failures of %s", probe)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func waitBlocked(t *testing.T, th *keys.Throttle, ip, prefix string) {
@@ -63,7 +77,8 @@ func TestThrottleGossip(t *testing.T) {
 	p := keys.ThrottlePolicy{PerIP: 4, PerPrefix: 100}
 	a, _ := gossiping(t, url, p)
 	b, _ := gossiping(t, url, p)
-	time.Sleep(50 * time.Millisecond) // both subscriptions registered
+	awaitLinked(t, a, b, "192.0.2.101")
+	awaitLinked(t, b, a, "192.0.2.102")
 
 	const attacker = "198.51.100.66"
 	a.Fail(attacker, "", time.Now())
@@ -73,15 +88,27 @@ func TestThrottleGossip(t *testing.T) {
 	waitBlocked(t, a, attacker, "")
 	waitBlocked(t, b, attacker, "")
 
-	// The prefix attacked through b; its owner proved the secret through a.
+	// The prefix attacked through b is blocked on a too; its owner, who
+	// proves the secret through a, becomes trusted on b.
 	const owner, key = "203.0.113.7", "fact_live_TargetAA"
-	a.Succeed(owner, key, time.Now())
 	for i := range 100 {
 		b.Fail(fmt.Sprintf("10.0.0.%d", i%10), key, time.Now())
 	}
 	waitBlocked(t, a, "192.0.2.1", key)
-	if _, blocked := b.Check(owner, key, time.Now()); blocked {
-		t.Error("the owner, trusted through a, is blocked on b")
+	if _, blocked := b.Check(owner, key, time.Now()); !blocked {
+		t.Fatal("the attacked prefix is open to the owner before any success")
+	}
+	a.Succeed(owner, key, time.Now())
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, blocked := b.Check(owner, key, time.Now()); !blocked {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the owner, trusted through a, stays blocked on b")
+		}
+	}
+	if _, blocked := b.Check("192.0.2.1", key, time.Now()); !blocked {
+		t.Error("trusting the owner opened the prefix to others")
 	}
 }
 

@@ -34,7 +34,20 @@ func TestThrottleSharedBetweenProcesses(t *testing.T) {
 		g := authsync.NewThrottleGossip(nc, s.Auth.Throttle, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		wg.Go(func() { _ = g.Run(ctx) })
 	}
-	time.Sleep(100 * time.Millisecond) // both subscribed
+	// Both gossips subscribed: a probe IP failed on one is blocked on the
+	// other.
+	for i, pair := range [][2]*keyTestServer{{a, b}, {b, a}} {
+		probe := []string{"192.0.2.201", "192.0.2.202"}[i]
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			pair[0].Auth.Throttle.Fail(probe, "", time.Now())
+			if _, blocked := pair[1].Auth.Throttle.Check(probe, "", time.Now()); blocked {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the gossips never linked")
+			}
+		}
+	}
 
 	const attacker = "198.51.100.9"
 	for i := range 10 {
