@@ -107,28 +107,32 @@ func Walk(ctx context.Context, store *postgres.EventStore, r Range, batchSize in
 		if err != nil {
 			return err
 		}
-		if len(batch) == 0 {
-			return nil
-		}
-		cur = batch[len(batch)-1].Cursor()
 		sel := batch[:0]
-		done := false
 		for _, e := range batch {
 			if e.Cursor().After(last) {
-				done = true
 				break
 			}
 			if r.match(e) {
 				sel = append(sel, e)
 			}
+			cur = e.Cursor()
 		}
 		if len(sel) > 0 {
 			if err := fn(n, sel); err != nil {
 				return err
 			}
 		}
-		if done || len(batch) < batchSize {
+		if cur == last {
 			return nil
+		}
+		if len(batch) < batchSize {
+			// Short of the range's last event: an older transaction still
+			// open holds the rest back (the snapshot horizon). Wait for it.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
 		}
 	}
 }
