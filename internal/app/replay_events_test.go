@@ -217,3 +217,47 @@ func TestOldSchemaEventsReadAsNewShape(t *testing.T) {
 		check("relay.Decode "+e.ID, e)
 	}
 }
+
+// TestRepublishWaitsForHeldBackEvents: an event committed while an older
+// transaction is open sits behind the snapshot horizon; a republish of a
+// range that ends with it waits for it rather than stopping short.
+func TestRepublishWaitsForHeldBackEvents(t *testing.T) {
+	s := startSystem(t)
+	ctx := context.Background()
+	a := s.newTenant("held@example.com")
+	old, err := s.svc.DB.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Rollback(ctx)
+	if _, err := old.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil { // now it holds the horizon
+		t.Fatal(err)
+	}
+	s.must(201, "POST", "/v1/clients", a.live, acme)
+	last := maxPosition(t, s)
+	type result struct {
+		n   int64
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, _, err := replay.Republish(ctx, s.svc.Store, s.svc.JS, replay.Range{FromPos: last, ToPos: last}, nil)
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("republish returned %d, %v while the event was held back", r.n, r.err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := old.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.err != nil || r.n != 1 {
+			t.Fatalf("republished %d, %v; want the 1 event", r.n, r.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("republish never finished after the old transaction ended")
+	}
+}
