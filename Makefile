@@ -36,8 +36,8 @@ lint:
 # two minutes at the defaults); the Go micro-benchmarks follow.
 BENCHFLAGS ?=
 bench: check-postgres
-	$(GO) run ./cmd/bench $(BENCHFLAGS) -out BENCHMARKS.md
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/keys/... ./internal/postgres/...
+	$(GO) run ./tools/cmd/bench $(BENCHFLAGS) -out BENCHMARKS.md
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/auth/... ./internal/postgres/...
 
 # Fault injection, nothing lost (a few minutes; not part of make test):
 # two APIs and two workers as processes, workers SIGKILLed, NATS and
@@ -46,7 +46,7 @@ CHAOSFLAGS ?=
 .PHONY: chaos
 chaos: check-postgres
 	$(GO) build -o $(BIN)/ ./cmd/api ./cmd/worker
-	$(GO) run ./cmd/chaos -bin $(BIN) $(CHAOSFLAGS)
+	$(GO) run ./tools/cmd/chaos -bin $(BIN) $(CHAOSFLAGS)
 
 FUZZTIME ?= 30s
 fuzz:

@@ -8,12 +8,13 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/postgres"
-	"github.com/facturo/facturo/internal/relay"
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/natsjs"
+	"github.com/facturo/facturo/internal/postgres"
 )
 
 // Runner keeps one projection up to date. Any number of runners of the same
@@ -184,7 +185,7 @@ func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq u
 			if err != nil {
 				return fmt.Errorf("message metadata: %w", err)
 			}
-			e, err := relay.Decode(m)
+			e, err := natsjs.Decode(m)
 			if err != nil {
 				return err
 			}

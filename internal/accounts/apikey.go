@@ -6,7 +6,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/keys"
+	"github.com/facturo/facturo/internal/auth"
 )
 
 // Key kinds.
@@ -114,10 +114,10 @@ type KeyRevoked struct {
 }
 
 // NewUserKey decides the key.created of a user's secret key.
-func NewUserKey(userID string, tok keys.Token, hash []byte) []events.Draft {
+func NewUserKey(userID string, tok auth.Token, hash []byte) []events.Draft {
 	return []events.Draft{{Type: events.KeyCreated, Data: KeyCreated{
 		Kind: KindUser, UserID: userID, Livemode: true, Name: "secret key",
-		Prefix: tok.Prefix(), Hash: hash, Scopes: []string{keys.ScopeAll}, IPAllowlist: []string{},
+		Prefix: tok.Prefix(), Hash: hash, Scopes: []string{auth.ScopeAll}, IPAllowlist: []string{},
 	}}}
 }
 
@@ -136,7 +136,7 @@ func ParseMode(mode string) (livemode bool, err error) {
 
 // NewOrgKey decides the key.created of an organization key whose secret tok
 // the caller generated (in the mode ParseMode read) and hashed.
-func NewOrgKey(orgID string, in KeyInput, tok keys.Token, hash []byte, now time.Time) ([]events.Draft, error) {
+func NewOrgKey(orgID string, in KeyInput, tok auth.Token, hash []byte, now time.Time) ([]events.Draft, error) {
 	settings, err := keySettings(in.Name, in.Scopes, in.IPAllowlist, in.ExpiresAt, now)
 	if err != nil {
 		return nil, err
@@ -155,14 +155,14 @@ func keySettings(name string, scopes, allow []string, expires *time.Time, now ti
 		return s, err
 	}
 	if scopes == nil {
-		scopes = []string{keys.ScopeAll}
+		scopes = []string{auth.ScopeAll}
 	}
-	sc, err := keys.ParseScopes(scopes)
+	sc, err := auth.ParseScopes(scopes)
 	if err != nil {
 		return s, err
 	}
 	s.Scopes = sc.Strings()
-	al, err := keys.ParseAllowlist(allow)
+	al, err := auth.ParseAllowlist(allow)
 	if err != nil {
 		return s, err
 	}
@@ -232,7 +232,7 @@ func timeEqual(a, b *time.Time) bool {
 
 // Rotate decides key.rotated: tok becomes the secret, the current one keeps
 // working for grace.
-func (k *APIKey) Rotate(tok keys.Token, hash []byte, grace time.Duration, now time.Time) ([]events.Draft, error) {
+func (k *APIKey) Rotate(tok auth.Token, hash []byte, grace time.Duration, now time.Time) ([]events.Draft, error) {
 	if err := k.CanRotate(grace); err != nil {
 		return nil, err
 	}
@@ -259,14 +259,14 @@ func (k *APIKey) CanRotate(grace time.Duration) error {
 }
 
 // SecretKind is the token kind of the key's secrets.
-func (k *APIKey) SecretKind() keys.Kind {
+func (k *APIKey) SecretKind() auth.Kind {
 	switch {
 	case k.Kind == KindUser:
-		return keys.KindUser
+		return auth.KindUser
 	case k.Livemode:
-		return keys.KindLive
+		return auth.KindLive
 	}
-	return keys.KindTest
+	return auth.KindTest
 }
 
 // Revoke decides key.revoked. Revoking is final.

@@ -9,10 +9,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/facturo/facturo/internal/authsync"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/postgres"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // API is the HTTP API with the background components every API process
@@ -31,18 +32,18 @@ func NewAPI(s *Services) *API {
 	metrics := httpapi.NewMetrics(s.Registry)
 	accounts := postgres.NewAccountStore(s.DB)
 	activity := postgres.NewActivityStore(s.DB)
-	auth := httpapi.NewAuthenticator(accounts, s.Config.AdminKey)
-	auth.Metrics = metrics
-	auth.TrustProxies = s.Config.TrustProxies
-	usage := &httpapi.UsageBatcher{Keys: accounts, Activity: activity, Log: s.Log}
-	auth.Usage = usage
+	authn := httpapi.NewAuthenticator(accounts, s.Config.AdminKey)
+	authn.Metrics = metrics
+	authn.TrustProxies = s.Config.TrustProxies
+	usage := &auth.UsageBatcher{Keys: accounts, Activity: activity, Log: s.Log}
+	authn.Usage = usage
 	server := httpapi.New(httpapi.Deps{
 		Log:           s.Log,
 		Store:         s.Store,
 		Accounts:      accounts,
 		Documents:     postgres.NewDocumentStore(s.DB),
 		Idempotency:   postgres.NewIdempotencyStore(s.DB),
-		Auth:          auth,
+		Auth:          authn,
 		Ready:         s.Ready,
 		Metrics:       metrics,
 		TrustProxies:  s.Config.TrustProxies,
@@ -52,8 +53,8 @@ func NewAPI(s *Services) *API {
 	})
 	return &API{Server: server, Background: []Runner{
 		usage,
-		&authsync.Listener{JS: s.JS, Cache: auth.Cache, Log: s.Log},
-		authsync.NewThrottleGossip(s.NC, auth.Throttle, s.Log),
+		&auth.Listener{JS: s.JS, Cache: authn.Cache, Log: s.Log},
+		auth.NewThrottleGossip(s.NC, authn.Throttle, s.Log),
 	}}
 }
 

@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/internal/replay"
 	"github.com/facturo/facturo/projections"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 func streamMsgs(t *testing.T, s *system) uint64 {
@@ -210,11 +212,11 @@ func TestOldSchemaEventsReadAsNewShape(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := relay.Decode(m)
+		e, err := natsjs.Decode(m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		check("relay.Decode "+e.ID, e)
+		check("natsjs.Decode "+e.ID, e)
 	}
 }
 

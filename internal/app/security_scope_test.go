@@ -5,8 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/httpapi"
-	"github.com/facturo/facturo/internal/keys"
 )
 
 // TestSecurityScopeMatrix (OWASP API5, broken function level
@@ -27,8 +27,8 @@ func TestSecurityScopeMatrix(t *testing.T) {
 	absent["organizations"] = a.orgID
 
 	var catalogue []string
-	for _, sc := range keys.Catalogue() {
-		if sc.Scope != keys.ScopeAll {
+	for _, sc := range auth.Catalogue() {
+		if sc.Scope != auth.ScopeAll {
 			catalogue = append(catalogue, sc.Scope)
 		}
 	}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gorilla/mux"
+
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/id"
-	"github.com/facturo/facturo/internal/keys"
 	"github.com/facturo/facturo/internal/postgres"
-	"github.com/gorilla/mux"
 )
 
 func (s *Server) registerKeyRoutes(r *mux.Router) {
@@ -37,9 +38,9 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	kind := keys.KindTest
+	kind := auth.KindTest
 	if livemode {
-		kind = keys.KindLive
+		kind = auth.KindLive
 	}
 	tok, hash, err := s.newSecret(kind)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/accounts"
-	"github.com/facturo/facturo/internal/keys"
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/postgres"
 )
 
@@ -23,8 +23,8 @@ type Principal struct {
 	KeyPrefix string
 	UserID    string
 	Tenant    facturo.Tenant // organization keys only
-	Scopes    keys.Scopes
-	Allowlist keys.Allowlist
+	Scopes    auth.Scopes
+	Allowlist auth.Allowlist
 	// ValidUntil bounds a cached entry: the key's expiry, or the end of the
 	// grace period when the token is a rotated-out secret.
 	ValidUntil *time.Time
@@ -56,16 +56,16 @@ type KeyStore interface {
 // UsageRecorder hears about every authenticated request and every failure
 // (last_used_at batching, activity, audit log). Nil fields are skipped.
 type UsageRecorder interface {
-	Used(ctx context.Context, p Principal, ip netip.Addr, method, path string, status int, at time.Time)
-	Failed(ctx context.Context, ip netip.Addr, prefix, code string, at time.Time)
+	Used(ctx context.Context, keyID string, ip netip.Addr, method, path string, status int, at time.Time)
+	Failed(ctx context.Context, ip netip.Addr, prefix, code, requestID string, at time.Time)
 }
 
 // Authenticator turns request headers into a Principal.
 type Authenticator struct {
 	Keys         KeyStore
-	Cache        *keys.Cache[Principal]
-	Verifier     *keys.Verifier
-	Throttle     *keys.Throttle
+	Cache        *auth.Cache[Principal]
+	Verifier     *auth.Verifier
+	Throttle     *auth.Throttle
 	AdminKey     string
 	Usage        UsageRecorder
 	Metrics      *Metrics
@@ -78,9 +78,9 @@ type Authenticator struct {
 func NewAuthenticator(store KeyStore, adminKey string) *Authenticator {
 	return &Authenticator{
 		Keys: store, AdminKey: adminKey, Now: time.Now,
-		Cache:    keys.NewCache[Principal](0, 0),
-		Verifier: keys.NewVerifier(0),
-		Throttle: keys.NewThrottle(keys.ThrottlePolicy{}),
+		Cache:    auth.NewCache[Principal](0, 0),
+		Verifier: auth.NewVerifier(0),
+		Throttle: auth.NewThrottle(auth.ThrottlePolicy{}),
 	}
 }
 
@@ -120,15 +120,15 @@ func (a *Authenticator) Authenticate(r *http.Request, need Auth) (Principal, err
 	}
 	if need == AuthOperator {
 		if a.AdminKey != "" && subtle.ConstantTimeCompare([]byte(raw), []byte(a.AdminKey)) == 1 {
-			return Principal{Auth: AuthOperator, Scopes: mustScopes(keys.ScopeAll), IP: clientIP(r, a.TrustProxies)}, nil
+			return Principal{Auth: AuthOperator, Scopes: mustScopes(auth.ScopeAll), IP: clientIP(r, a.TrustProxies)}, nil
 		}
 		return Principal{}, errInvalidKey
 	}
-	tok, err := keys.Parse(raw)
+	tok, err := auth.Parse(raw)
 	if err != nil {
 		// No key to protect, but an IP sending garbage is slowed down like
 		// one guessing keys: it counts towards the per-IP limit.
-		ip := keys.ClientKey(clientIP(r, a.TrustProxies))
+		ip := auth.ClientKey(clientIP(r, a.TrustProxies))
 		now := a.Now()
 		if wait, blocked := a.Throttle.Check(ip, "", now); blocked {
 			return Principal{}, tooManyFailures(wait)
@@ -159,14 +159,14 @@ func wrongKeyKind(need Auth) string {
 
 // verify finds and checks the key behind tok: from the cache in
 // microseconds, or from the database and bcrypt, throttled per IP and prefix.
-func (a *Authenticator) verify(r *http.Request, tok keys.Token) (Principal, error) {
+func (a *Authenticator) verify(r *http.Request, tok auth.Token) (Principal, error) {
 	now := a.Now()
 	if p, ok := a.Cache.Get(tok); ok {
 		if p.ValidUntil == nil || now.Before(*p.ValidUntil) {
 			return p, nil
 		}
 	}
-	ip := keys.ClientKey(clientIP(r, a.TrustProxies))
+	ip := auth.ClientKey(clientIP(r, a.TrustProxies))
 	if wait, blocked := a.Throttle.Check(ip, tok.Prefix(), now); blocked {
 		return Principal{}, tooManyFailures(wait)
 	}
@@ -223,12 +223,12 @@ func usable(k postgres.KeyRecord, now time.Time) error {
 	return nil
 }
 
-func principalOf(k postgres.KeyRecord, tok keys.Token) (Principal, error) {
-	scopes, err := keys.ParseScopes(k.Scopes)
+func principalOf(k postgres.KeyRecord, tok auth.Token) (Principal, error) {
+	scopes, err := auth.ParseScopes(k.Scopes)
 	if err != nil {
 		return Principal{}, err
 	}
-	allow, err := keys.ParseAllowlist(k.IPAllowlist)
+	allow, err := auth.ParseAllowlist(k.IPAllowlist)
 	if err != nil {
 		return Principal{}, err
 	}
@@ -245,8 +245,8 @@ func principalOf(k postgres.KeyRecord, tok keys.Token) (Principal, error) {
 	return p, nil
 }
 
-func mustScopes(s ...string) keys.Scopes {
-	sc, _ := keys.ParseScopes(s)
+func mustScopes(s ...string) auth.Scopes {
+	sc, _ := auth.ParseScopes(s)
 	return sc
 }
 
@@ -285,11 +285,11 @@ func (a *Authenticator) auditFailure(r *http.Request, err error) {
 	}
 	prefix := ""
 	if raw, cerr := credential(r); cerr == nil {
-		if tok, perr := keys.Parse(raw); perr == nil {
+		if tok, perr := auth.Parse(raw); perr == nil {
 			prefix = tok.Prefix()
 		}
 	}
-	a.Usage.Failed(r.Context(), clientIP(r, a.TrustProxies), prefix, code, a.Now())
+	a.Usage.Failed(r.Context(), clientIP(r, a.TrustProxies), prefix, code, RequestID(r.Context()), a.Now())
 }
 
 // recordUse reports an authenticated request once it is handled. err is the
@@ -305,7 +305,7 @@ func (a *Authenticator) recordUse(r *http.Request, p Principal, w http.ResponseW
 	if err != nil {
 		status = errorStatus(err)
 	}
-	a.Usage.Used(r.Context(), p, clientIP(r, a.TrustProxies), r.Method, r.URL.Path, status, a.Now())
+	a.Usage.Used(r.Context(), p.KeyID, clientIP(r, a.TrustProxies), r.Method, r.URL.Path, status, a.Now())
 }
 
 // errorStatus is the HTTP status writeError answers err with.

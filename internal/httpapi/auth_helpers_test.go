@@ -6,8 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/facturo/facturo/webhooks"
-	"golang.org/x/crypto/bcrypt"
 	"io"
 	"log/slog"
 	"net"
@@ -17,7 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/facturo/facturo/webhooks"
+
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/testenv"
@@ -59,7 +62,7 @@ type keyTestServer struct {
 	Store *postgres.EventStore
 	API   *httpapi.Server
 	Auth  *httpapi.Authenticator
-	Usage *httpapi.UsageBatcher
+	Usage *auth.UsageBatcher
 	Clock *ktClock
 }
 
@@ -70,20 +73,20 @@ func newKeyTestServer(t *testing.T, db *postgres.DB) *keyTestServer {
 	accts := postgres.NewAccountStore(db)
 	activity := postgres.NewActivityStore(db)
 	clock := &ktClock{}
-	auth := httpapi.NewAuthenticator(accts, ktOperatorKey)
-	auth.Now = clock.Now
-	usage := &httpapi.UsageBatcher{Keys: accts, Activity: activity, Interval: time.Hour}
-	auth.Usage = usage
+	authn := httpapi.NewAuthenticator(accts, ktOperatorKey)
+	authn.Now = clock.Now
+	usage := &auth.UsageBatcher{Keys: accts, Activity: activity, Interval: time.Hour}
+	authn.Usage = usage
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := httpapi.New(httpapi.Deps{
 		Log: log, Store: store, Accounts: accts, Documents: postgres.NewDocumentStore(db),
-		Idempotency: postgres.NewIdempotencyStore(db), Activity: activity, Auth: auth,
+		Idempotency: postgres.NewIdempotencyStore(db), Activity: activity, Auth: authn,
 		Ready: func(context.Context) error { return nil }, Now: clock.Now,
 		BcryptCost: bcrypt.MinCost, // cost 12 is proven by TestProductionKeysUseCost12 in internal/app
 		// Test webhook receivers listen on loopback.
 		WebhookPolicy: webhooks.AddressPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 	})
-	return &keyTestServer{t: t, DB: db, Store: store, API: api, Auth: auth, Usage: usage, Clock: clock}
+	return &keyTestServer{t: t, DB: db, Store: store, API: api, Auth: authn, Usage: usage, Clock: clock}
 }
 
 // ktResponse is an answer with its JSON body decoded.

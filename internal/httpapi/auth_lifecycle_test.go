@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/facturo/facturo/internal/keys"
+	"github.com/facturo/facturo/internal/auth"
 )
 
 var lifecycleSeed = flag.Uint64("keys.seed", 0, "seed of TestKeyLifecycleStateMachine (0: random)")
@@ -38,7 +38,7 @@ func TestKeyLifecycleStateMachine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, seed))
 	s := newKeyTestServer(t, newKeyTestDB(t))
 	// Retired secrets are failures by design; the lockout has its own test.
-	s.Auth.Throttle = keys.NewThrottle(keys.ThrottlePolicy{PerIP: 1 << 30, PerPrefix: 1 << 30})
+	s.Auth.Throttle = auth.NewThrottle(auth.ThrottlePolicy{PerIP: 1 << 30, PerPrefix: 1 << 30})
 	tn := s.newTenant("owner@example.com")
 
 	for run := range 2 {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/facturo/facturo/internal/keys"
+	"github.com/facturo/facturo/internal/auth"
 )
 
 // wrongSecret keeps the prefix of secret (so the key is found and bcrypt
@@ -27,7 +27,7 @@ func wrongSecret(secret string) string {
 // unknownSecret is well formed and matches no key.
 func unknownSecret(t *testing.T) string {
 	t.Helper()
-	tok, err := keys.Generate(keys.KindTest)
+	tok, err := auth.Generate(auth.KindTest)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func checkRequestID(t *testing.T, name string, got ktResponse) {
 func TestAuthLockout(t *testing.T) {
 	t.Parallel()
 	s := newKeyTestServer(t, newKeyTestDB(t))
-	s.Auth.Throttle = keys.NewThrottle(keys.ThrottlePolicy{PerPrefix: 3})
+	s.Auth.Throttle = auth.NewThrottle(auth.ThrottlePolicy{PerPrefix: 3})
 	tn := s.newTenant("owner@example.com")
 	_, good := s.newKey(tn, nil)
 	_, second := s.newKey(tn, nil)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/facturo/facturo/internal/httpapi"
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/postgres"
 )
 
@@ -103,10 +103,10 @@ func TestKeyUsageActivityAndAudit(t *testing.T) {
 func TestUsageBatcherBounded(t *testing.T) {
 	t.Parallel()
 	db := newKeyTestDB(t)
-	b := &httpapi.UsageBatcher{Keys: postgres.NewAccountStore(db), Activity: postgres.NewActivityStore(db), MaxPending: 5}
+	b := &auth.UsageBatcher{Keys: postgres.NewAccountStore(db), Activity: postgres.NewActivityStore(db), MaxPending: 5}
 	ip := netip.MustParseAddr("2001:db8::1")
 	for range 20 {
-		b.Failed(context.Background(), ip, "", "invalid_api_key", time.Now())
+		b.Failed(context.Background(), ip, "", "invalid_api_key", "", time.Now())
 	}
 	if err := b.Flush(context.Background()); err != nil {
 		t.Fatal(err)

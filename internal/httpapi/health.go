@@ -4,10 +4,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/keys"
-	"github.com/gorilla/mux"
+	"github.com/facturo/facturo/internal/auth"
 )
 
 func (s *Server) registerHealthRoutes(r *mux.Router) {
@@ -73,7 +74,7 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"object": "api_root", "livemode": p.Tenant.Livemode, "key": p.KeyPrefix,
-		"scopes": p.Scopes.Strings(), "resources": out, "scope_catalogue": keys.Catalogue(),
+		"scopes": p.Scopes.Strings(), "resources": out, "scope_catalogue": auth.Catalogue(),
 	})
 	return nil
 }

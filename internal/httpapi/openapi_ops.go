@@ -6,8 +6,8 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/invoicing"
-	"github.com/facturo/facturo/internal/keys"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/webhooks"
 )
@@ -51,7 +51,7 @@ type (
 		Key            string           `json:"key"`
 		Scopes         []string         `json:"scopes"`
 		Resources      []resourceAccess `json:"resources"`
-		ScopeCatalogue []keys.ScopeInfo `json:"scope_catalogue"`
+		ScopeCatalogue []auth.ScopeInfo `json:"scope_catalogue"`
 	}
 	deletedDoc struct {
 		ID      string `json:"id"`
@@ -105,7 +105,7 @@ var operations = map[string]opDoc{
 	"PATCH /v1/organizations/{org}/api_keys/{id}":                  {summary: "Update a key", tag: "API keys", in: accounts.KeyPatch{}, out: accounts.KeyView{}},
 	"POST /v1/organizations/{org}/api_keys/{id}/rotate":            {summary: "Rotate a key's secret (the old one works for the grace period)", tag: "API keys", in: rotateInput{}, out: accounts.KeyView{}},
 	"POST /v1/organizations/{org}/api_keys/{id}/revoke":            {summary: "Revoke a key", tag: "API keys", in: emptyDoc{}, out: accounts.KeyView{}},
-	"GET /v1/organizations/{org}/api_keys/{id}/activity":           {summary: "A key's recent requests", tag: "API keys", out: postgres.KeyUse{}, list: true, query: []qDoc{{"limit", "1..100, default 20."}}},
+	"GET /v1/organizations/{org}/api_keys/{id}/activity":           {summary: "A key's recent requests", tag: "API keys", out: auth.KeyUse{}, list: true, query: []qDoc{{"limit", "1..100, default 20."}}},
 	"GET /v1/organizations/{org}/audit_log":                        {summary: "Key lifecycle and authentication failures", tag: "API keys", out: postgres.AuditEntry{}, list: true, paged: true},
 	"POST /v1/clients":                                             {summary: "Create a client", tag: "Clients", in: invoicing.ClientInput{}, out: invoicing.ClientView{}, status: 201},
 	"GET /v1/clients":                                              {summary: "List clients", tag: "Clients", out: invoicing.ClientView{}, list: true, paged: true},

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/facturo/facturo/internal/keys"
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/postgres"
 )
 
@@ -46,16 +46,16 @@ func TestEveryRouteDeclaresItsScope(t *testing.T) {
 
 func checkOrgScope(t *testing.T, name string, rt Route) {
 	t.Helper()
-	if rt.Scope == "" || rt.Scope == keys.ScopeAll {
+	if rt.Scope == "" || rt.Scope == auth.ScopeAll {
 		t.Errorf("%s declares no scope", name)
 		return
 	}
-	if _, err := keys.ParseScopes([]string{rt.Scope}); err != nil {
+	if _, err := auth.ParseScopes([]string{rt.Scope}); err != nil {
 		t.Errorf("%s: scope %q is not in the catalogue: %v", name, rt.Scope, err)
 		return
 	}
 	resource, action, _ := strings.Cut(rt.Scope, ":")
-	if want := keys.ScopeForMethod(resource, rt.Method); action != "read" && action != "write" && action != "delete" {
+	if want := auth.ScopeForMethod(resource, rt.Method); action != "read" && action != "write" && action != "delete" {
 		return // an action scope such as invoices:send
 	} else if rt.Scope != want {
 		t.Errorf("%s: scope %q, but %s maps to %q", name, rt.Scope, rt.Method, want)

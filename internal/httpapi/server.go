@@ -9,11 +9,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/facturo/facturo"
-	"github.com/facturo/facturo/internal/keys"
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/webhooks"
-	"github.com/gorilla/mux"
 )
 
 // Auth is who may call a route.
@@ -54,7 +55,7 @@ type Deps struct {
 	// WebhookPolicy decides which webhook URLs may be registered (the SSRF
 	// guard, with FACTURO_WEBHOOK_ALLOW_NETS).
 	WebhookPolicy webhooks.AddressPolicy
-	BcryptCost    int // key hashing cost; keys.HashCost (12) unless a test lowers it
+	BcryptCost    int // key hashing cost; auth.HashCost (12) unless a test lowers it
 }
 
 // Server is the HTTP API.
@@ -75,7 +76,7 @@ func New(d Deps) *Server {
 		d.Log = slog.Default()
 	}
 	if d.BcryptCost == 0 {
-		d.BcryptCost = keys.HashCost
+		d.BcryptCost = auth.HashCost
 	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(nil)

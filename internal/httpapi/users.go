@@ -4,11 +4,12 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/facturo/facturo/internal/accounts"
-	"github.com/facturo/facturo/internal/id"
-	"github.com/facturo/facturo/internal/keys"
-	"github.com/facturo/facturo/internal/postgres"
 	"github.com/gorilla/mux"
+
+	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/auth"
+	"github.com/facturo/facturo/internal/id"
+	"github.com/facturo/facturo/internal/postgres"
 )
 
 func (s *Server) registerUserRoutes(r *mux.Router) {
@@ -30,7 +31,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tok, hash, err := s.newSecret(keys.KindUser)
+	tok, hash, err := s.newSecret(auth.KindUser)
 	if err != nil {
 		return err
 	}
@@ -55,12 +56,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 // newSecret generates a key secret and its bcrypt hash.
-func (s *Server) newSecret(kind keys.Kind) (keys.Token, []byte, error) {
-	tok, err := keys.Generate(kind)
+func (s *Server) newSecret(kind auth.Kind) (auth.Token, []byte, error) {
+	tok, err := auth.Generate(kind)
 	if err != nil {
 		return tok, nil, err
 	}
-	hash, err := keys.HashWithCost(tok, s.BcryptCost)
+	hash, err := auth.HashWithCost(tok, s.BcryptCost)
 	return tok, hash, err
 }
 

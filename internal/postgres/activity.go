@@ -6,10 +6,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/accounts"
 	"github.com/jackc/pgx/v5"
 	"github.com/oklog/ulid/v2"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/auth"
 )
 
 // Audit actions that are not event types.
@@ -82,28 +84,9 @@ type ActivityStore struct{ db *DB }
 // NewActivityStore returns a store on db.
 func NewActivityStore(db *DB) *ActivityStore { return &ActivityStore{db: db} }
 
-// KeyUse is one authenticated request.
-type KeyUse struct {
-	KeyID  string    `json:"-"`
-	At     time.Time `json:"time"`
-	IP     string    `json:"ip"`
-	Method string    `json:"method"`
-	Path   string    `json:"path"`
-	Status int       `json:"status"`
-}
-
-// AuthFailure is one refused authentication.
-type AuthFailure struct {
-	At        time.Time
-	IP        string
-	Prefix    string // "" when the token was missing or malformed
-	Code      string
-	RequestID string
-}
-
 // RecordUses inserts uses and trims every key it touched to its keep most
 // recent entries, in one transaction.
-func (s *ActivityStore) RecordUses(ctx context.Context, uses []KeyUse, keep int) error {
+func (s *ActivityStore) RecordUses(ctx context.Context, uses []auth.KeyUse, keep int) error {
 	if len(uses) == 0 {
 		return nil
 	}
@@ -134,7 +117,7 @@ func (s *ActivityStore) RecordUses(ctx context.Context, uses []KeyUse, keep int)
 // RecordFailures inserts authentication failures into the audit log. The
 // organization is looked up from the token prefix: a guessed prefix of a
 // real key shows in that organization's log, an unknown one in none.
-func (s *ActivityStore) RecordFailures(ctx context.Context, fails []AuthFailure) error {
+func (s *ActivityStore) RecordFailures(ctx context.Context, fails []auth.AuthFailure) error {
 	if len(fails) == 0 {
 		return nil
 	}
@@ -169,7 +152,7 @@ func (s *ActivityStore) TrimAudit(ctx context.Context, before time.Time) error {
 
 // KeyActivity returns the most recent uses of an organization's key,
 // newest first.
-func (s *ActivityStore) KeyActivity(ctx context.Context, orgID, keyID string, limit int) ([]KeyUse, error) {
+func (s *ActivityStore) KeyActivity(ctx context.Context, orgID, keyID string, limit int) ([]auth.KeyUse, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT a.at, a.ip, a.method, a.path, a.status
 		FROM key_activity a JOIN api_keys k ON k.id = a.key_id
 		WHERE k.org_id = $1 AND a.key_id = $2 ORDER BY a.id DESC LIMIT $3`, orgID, keyID, limit)
@@ -177,9 +160,9 @@ func (s *ActivityStore) KeyActivity(ctx context.Context, orgID, keyID string, li
 		return nil, fmt.Errorf("key activity: %w", err)
 	}
 	defer rows.Close()
-	out := []KeyUse{}
+	out := []auth.KeyUse{}
 	for rows.Next() {
-		u := KeyUse{KeyID: keyID}
+		u := auth.KeyUse{KeyID: keyID}
 		if err := rows.Scan(&u.At, &u.IP, &u.Method, &u.Path, &u.Status); err != nil {
 			return nil, fmt.Errorf("scan key activity: %w", err)
 		}

@@ -7,12 +7,14 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/facturo/facturo"
-	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/postgres"
-	"github.com/facturo/facturo/internal/relay"
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/natsjs"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/relay"
 )
 
 // Range selects stored events: by position (FromPos..ToPos, inclusive) or by
@@ -217,7 +219,7 @@ func Tail(ctx context.Context, stream jetstream.Stream, mode, org, typ string, f
 			}
 			return fmt.Errorf("next: %w", err)
 		}
-		e, err := relay.Decode(msg)
+		e, err := natsjs.Decode(msg)
 		if err != nil {
 			return err
 		}

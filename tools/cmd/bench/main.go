@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/facturo/facturo/internal/bench"
+	"github.com/facturo/facturo/tools/bench"
 )
 
 func main() {

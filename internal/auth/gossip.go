@@ -1,4 +1,4 @@
-package authsync
+package auth
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/facturo/facturo/internal/id"
-	"github.com/facturo/facturo/internal/keys"
 )
 
 // ThrottleSubject carries the brute-force throttle's observations between
@@ -39,28 +38,28 @@ const (
 // process still counts what it sees itself.
 type ThrottleGossip struct {
 	NC       *nats.Conn
-	Throttle *keys.Throttle
+	Throttle *Throttle
 	Log      *slog.Logger
 	Interval time.Duration // batching delay; default 50 ms
 
 	origin string
-	queue  chan keys.Observation
+	queue  chan Observation
 }
 
 type gossipMsg struct {
-	Origin       string             `json:"origin"`
-	Observations []keys.Observation `json:"observations"`
+	Origin       string        `json:"origin"`
+	Observations []Observation `json:"observations"`
 }
 
 // NewThrottleGossip connects th to its peers through nc: from now on th
 // queues what it records for publishing. Call Run to publish and receive.
-func NewThrottleGossip(nc *nats.Conn, th *keys.Throttle, log *slog.Logger) *ThrottleGossip {
-	g := &ThrottleGossip{NC: nc, Throttle: th, Log: log, origin: id.New("proc"), queue: make(chan keys.Observation, 4*gossipMaxBatch)}
+func NewThrottleGossip(nc *nats.Conn, th *Throttle, log *slog.Logger) *ThrottleGossip {
+	g := &ThrottleGossip{NC: nc, Throttle: th, Log: log, origin: id.New("proc"), queue: make(chan Observation, 4*gossipMaxBatch)}
 	th.Share = g.enqueue
 	return g
 }
 
-func (g *ThrottleGossip) enqueue(o keys.Observation) {
+func (g *ThrottleGossip) enqueue(o Observation) {
 	select {
 	case g.queue <- o:
 	default: // full: the peers miss this one, this process counted it
@@ -83,7 +82,7 @@ func (g *ThrottleGossip) Run(ctx context.Context) error {
 	defer func() { _ = sub.Unsubscribe() }()
 	tick := time.NewTicker(g.Interval)
 	defer tick.Stop()
-	var batch []keys.Observation
+	var batch []Observation
 	for {
 		select {
 		case <-ctx.Done():
@@ -101,7 +100,7 @@ func (g *ThrottleGossip) Run(ctx context.Context) error {
 }
 
 // drain appends what the queue holds to batch.
-func drain(batch []keys.Observation, q chan keys.Observation) []keys.Observation {
+func drain(batch []Observation, q chan Observation) []Observation {
 	for {
 		select {
 		case o := <-q:
@@ -114,7 +113,7 @@ func drain(batch []keys.Observation, q chan keys.Observation) []keys.Observation
 
 // publish sends batch (in messages of at most gossipMaxBatch) and returns
 // it emptied for reuse.
-func (g *ThrottleGossip) publish(batch []keys.Observation) []keys.Observation {
+func (g *ThrottleGossip) publish(batch []Observation) []Observation {
 	for rest := batch; len(rest) > 0; {
 		n := min(len(rest), gossipMaxBatch)
 		body, err := json.Marshal(gossipMsg{Origin: g.origin, Observations: rest[:n]})

@@ -12,7 +12,7 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/facturo/facturo/internal/chaos"
+	"github.com/facturo/facturo/tools/chaos"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-package httpapi
+package auth
 
 import (
 	"context"
@@ -6,11 +6,28 @@ import (
 	"net/netip"
 	"sync"
 	"time"
-
-	"github.com/facturo/facturo/internal/postgres"
 )
 
-// UsageBatcher is the UsageRecorder of an API process. Authentication never
+// KeyUse is one authenticated request, as a key's activity shows it.
+type KeyUse struct {
+	KeyID  string    `json:"-"`
+	At     time.Time `json:"time"`
+	IP     string    `json:"ip"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	Status int       `json:"status"`
+}
+
+// AuthFailure is one refused authentication, as the audit log shows it.
+type AuthFailure struct {
+	At        time.Time
+	IP        string
+	Prefix    string // "" when the token was missing or malformed
+	Code      string
+	RequestID string
+}
+
+// UsageBatcher records key usage for an API process. Authentication never
 // writes to the database: last use per key, recent requests per key and
 // authentication failures are gathered in memory and written every
 // Interval, and once more when Run ends.
@@ -32,9 +49,9 @@ type UsageBatcher struct {
 
 	mu       sync.Mutex
 	lastUsed map[string]time.Time
-	uses     map[string][]postgres.KeyUse
+	uses     map[string][]KeyUse
 	nUses    int
-	fails    []postgres.AuthFailure
+	fails    []AuthFailure
 	dropped  int
 }
 
@@ -46,8 +63,8 @@ type LastUsedWriter interface {
 // ActivityWriter stores batches of key activity and authentication
 // failures, and trims the audit log.
 type ActivityWriter interface {
-	RecordUses(ctx context.Context, uses []postgres.KeyUse, keep int) error
-	RecordFailures(ctx context.Context, fails []postgres.AuthFailure) error
+	RecordUses(ctx context.Context, uses []KeyUse, keep int) error
+	RecordFailures(ctx context.Context, fails []AuthFailure) error
 	TrimAudit(ctx context.Context, before time.Time) error
 }
 
@@ -69,32 +86,32 @@ func (b *UsageBatcher) defaults() {
 	}
 }
 
-// Used implements UsageRecorder.
-func (b *UsageBatcher) Used(_ context.Context, p Principal, ip netip.Addr, method, path string, status int, at time.Time) {
+// Used records one request authenticated with keyID.
+func (b *UsageBatcher) Used(_ context.Context, keyID string, ip netip.Addr, method, path string, status int, at time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.defaults()
 	if b.lastUsed == nil {
-		b.lastUsed, b.uses = map[string]time.Time{}, map[string][]postgres.KeyUse{}
+		b.lastUsed, b.uses = map[string]time.Time{}, map[string][]KeyUse{}
 	}
-	if at.After(b.lastUsed[p.KeyID]) {
-		b.lastUsed[p.KeyID] = at
+	if at.After(b.lastUsed[keyID]) {
+		b.lastUsed[keyID] = at
 	}
-	u := postgres.KeyUse{KeyID: p.KeyID, At: at, IP: addrString(ip), Method: method, Path: path, Status: status}
-	list := b.uses[p.KeyID]
+	u := KeyUse{KeyID: keyID, At: at, IP: addrString(ip), Method: method, Path: path, Status: status}
+	list := b.uses[keyID]
 	switch {
 	case len(list) >= b.KeepPerKey:
-		b.uses[p.KeyID] = append(list[1:], u) // the oldest would be trimmed anyway
+		b.uses[keyID] = append(list[1:], u) // the oldest would be trimmed anyway
 	case b.nUses+len(b.fails) >= b.MaxPending:
 		b.dropped++
 	default:
-		b.uses[p.KeyID] = append(list, u)
+		b.uses[keyID] = append(list, u)
 		b.nUses++
 	}
 }
 
-// Failed implements UsageRecorder.
-func (b *UsageBatcher) Failed(ctx context.Context, ip netip.Addr, prefix, code string, at time.Time) {
+// Failed records one refused authentication of the request requestID.
+func (b *UsageBatcher) Failed(_ context.Context, ip netip.Addr, prefix, code, requestID string, at time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.defaults()
@@ -102,8 +119,8 @@ func (b *UsageBatcher) Failed(ctx context.Context, ip netip.Addr, prefix, code s
 		b.dropped++
 		return
 	}
-	b.fails = append(b.fails, postgres.AuthFailure{At: at, IP: addrString(ip), Prefix: prefix, Code: code,
-		RequestID: RequestID(ctx)})
+	b.fails = append(b.fails, AuthFailure{At: at, IP: addrString(ip), Prefix: prefix, Code: code,
+		RequestID: requestID})
 }
 
 func addrString(a netip.Addr) string {
@@ -159,7 +176,7 @@ func (b *UsageBatcher) Flush(ctx context.Context) error {
 		b.restore(lastUsed)
 		return err
 	}
-	var all []postgres.KeyUse
+	var all []KeyUse
 	for _, list := range uses {
 		all = append(all, list...)
 	}
@@ -173,7 +190,7 @@ func (b *UsageBatcher) restore(lastUsed map[string]time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.lastUsed == nil {
-		b.lastUsed, b.uses = map[string]time.Time{}, map[string][]postgres.KeyUse{}
+		b.lastUsed, b.uses = map[string]time.Time{}, map[string][]KeyUse{}
 	}
 	for k, t := range lastUsed {
 		if t.After(b.lastUsed[k]) {

@@ -1,4 +1,4 @@
-package keys
+package auth
 
 import (
 	"net/netip"
@@ -38,7 +38,7 @@ import (
 //
 // With several API processes, each Throttle counts what its own process
 // sees unless the processes share their observations: set Share, and feed
-// what the peers observed to Observe (authsync.ThrottleGossip does both over
+// what the peers observed to Observe (ThrottleGossip does both over
 // NATS). Then every process counts every failure.
 type Throttle struct {
 	policy ThrottlePolicy

@@ -1,5 +1,4 @@
-// Package authsync keeps every API process's cache of verified keys in step
-// with the key lifecycle. Each API process runs one Listener: it reads the
+// Keeping caches in step: each API process runs one Listener: it reads the
 // key and organization-access events from JetStream as the relay publishes
 // them and drops the affected cache entries, so that revoking, rotating,
 // disabling or changing a key, or disabling an organization, takes effect
@@ -8,7 +7,8 @@
 //
 // The process that ran the command has already invalidated its own cache
 // right after the commit; the listener is for every other process.
-package authsync
+
+package auth
 
 import (
 	"context"
@@ -18,11 +18,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/relay"
+	"github.com/facturo/facturo/internal/natsjs"
 )
 
 // Invalidator is the cache the listener keeps honest
-// (keys.Cache[httpapi.Principal] implements it).
+// (Cache[httpapi.Principal] implements it).
 type Invalidator interface {
 	// InvalidateKey drops every cached secret of the key.
 	InvalidateKey(keyID string)
@@ -93,7 +93,7 @@ func (l *Listener) Start(ctx context.Context) (stop func(), err error) {
 }
 
 func (l *Listener) handle(msg jetstream.Msg) {
-	e, err := relay.Decode(msg)
+	e, err := natsjs.Decode(msg)
 	if err != nil {
 		// Cannot tell which key changed: be safe.
 		l.Log.Error("authsync: undecodable event; dropping the key cache", "err", err)

@@ -1,7 +1,11 @@
-// Package keys holds the pure building blocks of API authentication: the
-// token format, bcrypt hashing behind a concurrency bound, the cache of
-// verified keys, scopes, IP allowlists and the brute-force throttle. Nothing
-// here talks to PostgreSQL or HTTP; internal/httpapi wires the pieces.
+// Package auth is API authentication, apart from the HTTP middleware that
+// applies it (internal/httpapi) and the SQL that stores keys
+// (internal/postgres): the token format, bcrypt hashing behind a
+// concurrency bound, the cache of verified keys, scopes, IP allowlists, the
+// brute-force throttle and its gossip between API processes (gossip.go),
+// the listener that keeps every process's cache in step with the key
+// lifecycle (sync.go), and the batcher that records key usage and
+// authentication failures off the request path (usage.go).
 //
 // The pieces are designed for this order on every request, cheapest and
 // safest first, so that a flood of bad keys costs almost nothing:
@@ -18,4 +22,4 @@
 //
 // Then, for every request, cached or not: the key's Allowlist against the
 // client IP, the token's mode against the route, and Scopes.Allows.
-package keys
+package auth
