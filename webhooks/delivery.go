@@ -106,3 +106,32 @@ func Decide(res AttemptResult, schedule []time.Duration, attemptsMade int, retri
 	}
 	return Decision{Status: DeliveryPending, NextAttemptAt: next}
 }
+
+// Claimed is a delivery leased to one worker for one attempt.
+type Claimed struct {
+	DeliveryID string
+	Token      string // the lease; completion counts only while it holds
+	EndpointID string
+	OrgID      string
+	Livemode   bool
+	URL        string
+	Secrets    []string // current secret first, then the previous during a rotation's grace
+	EventID    string   // the webhook-id header
+	Body       []byte
+	Attempts   int  // attempts made, this one included
+	Retries    bool // false: one attempt only (test mode)
+}
+
+// ClaimRequest bounds a claim.
+type ClaimRequest struct {
+	Owner       string
+	Max         int            // deliveries at most
+	Lease       time.Duration  // hidden from other workers for this long
+	PerEndpoint int            // at most this many in flight per endpoint...
+	InFlight    map[string]int // ...counting those already in flight here
+}
+
+// String names a claim in logs.
+func (c Claimed) String() string {
+	return fmt.Sprintf("delivery %s (event %s → %s, attempt %d)", c.DeliveryID, c.EventID, c.EndpointID, c.Attempts)
+}

@@ -268,6 +268,13 @@ func TestClientEndToEnd(t *testing.T) {
 		noErr(t, err)
 		return len(p.Data) > 0
 	})
+	// A resend while the ping's attempt is in flight is refused
+	// (invalid_state), so wait for the ping to be settled first.
+	eventually(t, "ping settled", func() bool {
+		d, err := c.WebhookEndpoints.Delivery(ctx, ep.ID, ping.ID)
+		noErr(t, err)
+		return d.Status != "pending"
+	})
 	_, err = c.WebhookEndpoints.Resend(ctx, ep.ID, ping.ID)
 	noErr(t, err)
 	_, err = c.WebhookEndpoints.Recover(ctx, ep.ID, time.Now().Add(-time.Hour), time.Time{})

@@ -81,7 +81,7 @@ func (m *WorkerMetrics) OnApplied(name string) func(projections.Checkpoint, int)
 	return func(_ projections.Checkpoint, n int) { c.Add(float64(n)) }
 }
 
-// OnAttempt counts a recorded webhook attempt (webhooks.Deliverer.OnAttempt).
+// OnAttempt counts a recorded webhook attempt (delivery.Deliverer.OnAttempt).
 func (m *WorkerMetrics) OnAttempt(_ webhooks.Claimed, _ webhooks.AttemptResult, d webhooks.Decision) {
 	outcome := d.Status
 	if outcome == "pending" {

@@ -10,7 +10,7 @@ import (
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/projections"
-	"github.com/facturo/facturo/webhooks"
+	"github.com/facturo/facturo/webhooks/delivery"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 )
@@ -40,8 +40,8 @@ func WorkerRunners(s *Services) []Runner {
 		names = append(names, p.Name())
 	}
 	hooks := postgres.NewWebhookStore(s.Store)
-	rs = append(rs, &webhooks.Dispatcher{Store: hooks, Stream: s.Stream, Log: s.Log},
-		&webhooks.Deliverer{Store: hooks, Wake: hooks, Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt},
+	rs = append(rs, &delivery.Dispatcher{Store: hooks, Stream: s.Stream, Log: s.Log},
+		&delivery.Deliverer{Store: hooks, Wake: hooks, Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt},
 		&MetricsPoller{Metrics: m, DB: s.DB, Names: names, Log: s.Log})
 	return rs
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/webhooks"
+	"github.com/facturo/facturo/webhooks/delivery"
 	"github.com/facturo/facturo/webhooks/stdwebhooks"
 )
 
@@ -71,7 +72,7 @@ func TestWebhookEndpointRoutes(t *testing.T) {
 		return map[string]string{"FACTURO_WEBHOOK_ALLOW_NETS": "127.0.0.0/8", "FACTURO_WEBHOOK_RETRY_SCHEDULE": "1s"}[k]
 	})
 	wg.Go(func() {
-		_ = (&webhooks.Deliverer{Store: postgres.NewWebhookStore(s.Store), Config: cfg, Poll: 20 * time.Millisecond,
+		_ = (&delivery.Deliverer{Store: postgres.NewWebhookStore(s.Store), Config: cfg, Poll: 20 * time.Millisecond,
 			Log: slog.New(slog.DiscardHandler)}).Run(ctx)
 	})
 

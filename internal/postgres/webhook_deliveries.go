@@ -15,11 +15,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-var _ webhooks.FanoutStore = (*WebhookStore)(nil)
-var _ webhooks.DeliveryStore = (*WebhookStore)(nil)
-var _ webhooks.Waker = (*WebhookStore)(nil)
 
-// Fanout implements webhooks.FanoutStore.
+// Fanout implements delivery.FanoutStore.
 func (s *WebhookStore) Fanout(ctx context.Context, e events.Event, body []byte) (int, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM webhook_endpoints
 		WHERE org_id = $1 AND livemode = $2 AND status = 'enabled' AND created_at <= $3
@@ -56,7 +53,7 @@ func (s *WebhookStore) Fanout(ctx context.Context, e events.Event, body []byte) 
 	return int(tag.RowsAffected()), nil
 }
 
-// Claim implements webhooks.DeliveryStore: due rows are locked with SKIP
+// Claim implements delivery.DeliveryStore: due rows are locked with SKIP
 // LOCKED, so concurrent claims never take the same delivery, and leased by
 // moving next_attempt_at to the end of the lease.
 func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
@@ -131,7 +128,7 @@ func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]
 	return out, nil
 }
 
-// Complete implements webhooks.DeliveryStore.
+// Complete implements delivery.DeliveryStore.
 func (s *WebhookStore) Complete(ctx context.Context, c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision, disableAfter time.Duration) error {
 	meta := events.Metadata{Source: "worker", CausationID: c.EventID}
 	_, err := s.store.Run(ctx, meta, func(tx *Tx) error {
@@ -350,7 +347,7 @@ func (s *WebhookStore) Recover(ctx context.Context, t facturo.Tenant, endpointID
 // a delivery due now (the trigger of migration 00050).
 const deliveriesChannel = "facturo_webhook_deliveries"
 
-// Wakeups implements webhooks.Waker with LISTEN on a session of its own,
+// Wakeups implements delivery.Waker with LISTEN on a session of its own,
 // outside the pool, so a worker's claims and completions keep every pooled
 // connection.
 func (s *WebhookStore) Wakeups(ctx context.Context, wake chan<- struct{}) error {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/webhooks"
+	"github.com/facturo/facturo/webhooks/delivery"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
@@ -29,7 +29,7 @@ func settled(ctx context.Context, db *pgxpool.Pool, js jetstream.JetStream) (str
 		return "", false, err
 	}
 	var fanout uint64
-	cons, err := js.Consumer(ctx, events.StreamName, webhooks.DefaultDurable)
+	cons, err := js.Consumer(ctx, events.StreamName, delivery.DefaultDurable)
 	if err != nil {
 		return "", false, err
 	}

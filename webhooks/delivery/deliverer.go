@@ -1,33 +1,25 @@
-package webhooks
+// Package delivery runs webhooks: the Dispatcher fans each event out from
+// JetStream into one delivery per subscribed endpoint (keyed by event and
+// endpoint, so redelivery adds nothing), and any number of Deliverers send
+// due deliveries with Standard Webhooks signatures, record each attempt and
+// schedule retries. Storage is behind the small interfaces declared here
+// (internal/postgres implements them); the decisions (what to send, when to
+// retry, which addresses may be reached) are the webhooks package's.
+package delivery
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/facturo/facturo/webhooks"
 	"github.com/facturo/facturo/webhooks/stdwebhooks"
 )
-
-// Claimed is a delivery leased to one worker for one attempt.
-type Claimed struct {
-	DeliveryID string
-	Token      string // the lease; completion counts only while it holds
-	EndpointID string
-	OrgID      string
-	Livemode   bool
-	URL        string
-	Secrets    []string // current secret first, then the previous during a rotation's grace
-	EventID    string   // the webhook-id header
-	Body       []byte
-	Attempts   int  // attempts made, this one included
-	Retries    bool // false: one attempt only (test mode)
-}
 
 // DeliveryStore is what the Deliverer needs of storage. Claim and Complete
 // are its whole contract: a lease taken by Claim hides the delivery from
@@ -37,11 +29,11 @@ type Claimed struct {
 type DeliveryStore interface {
 	// Claim leases due deliveries of enabled endpoints, oldest due first,
 	// within the limits of req.
-	Claim(ctx context.Context, req ClaimRequest) ([]Claimed, error)
+	Claim(ctx context.Context, req webhooks.ClaimRequest) ([]webhooks.Claimed, error)
 	// Complete records the attempt and applies the decision, if the lease
 	// is still c's; it disables the endpoint when the decision says so or
 	// when it has failed without success for disableAfter.
-	Complete(ctx context.Context, c Claimed, res AttemptResult, d Decision, disableAfter time.Duration) error
+	Complete(ctx context.Context, c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision, disableAfter time.Duration) error
 }
 
 // Waker tells a Deliverer when deliveries may have fallen due, so that it
@@ -55,15 +47,6 @@ type Waker interface {
 	Wakeups(ctx context.Context, wake chan<- struct{}) error
 }
 
-// ClaimRequest bounds a claim.
-type ClaimRequest struct {
-	Owner       string
-	Max         int            // deliveries at most
-	Lease       time.Duration  // hidden from other workers for this long
-	PerEndpoint int            // at most this many in flight per endpoint...
-	InFlight    map[string]int // ...counting those already in flight here
-}
-
 // Deliverer sends due deliveries. Any number of Deliverers may run, in one
 // process or many: PostgreSQL (FOR UPDATE SKIP LOCKED and leases) shares the
 // work among them. Each claims when Wake wakes it, when an attempt of its
@@ -71,8 +54,8 @@ type ClaimRequest struct {
 type Deliverer struct {
 	Store  DeliveryStore
 	Wake   Waker        // nil: poll only
-	Client *http.Client // NewHTTPClient(policy, timeout)
-	Config Config
+	Client *http.Client // webhooks.NewHTTPClient(policy, timeout)
+	Config webhooks.Config
 	Log    *slog.Logger
 	Owner  string // names this worker in leases; default "deliverer-<random>"
 
@@ -95,7 +78,7 @@ type Deliverer struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// OnAttempt, if set, hears about each completed attempt (metrics, tests).
-	OnAttempt func(c Claimed, res AttemptResult, d Decision)
+	OnAttempt func(c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision)
 
 	mu       sync.Mutex
 	inflight map[string]int // endpoint id → attempts in flight
@@ -122,19 +105,19 @@ func (d *Deliverer) defaults() {
 		d.Log = slog.Default()
 	}
 	if d.Config.Timeout <= 0 {
-		d.Config.Timeout = DefaultTimeout
+		d.Config.Timeout = webhooks.DefaultTimeout
 	}
 	if d.Config.Schedule == nil {
-		d.Config.Schedule = DefaultSchedule
+		d.Config.Schedule = webhooks.DefaultSchedule
 	}
 	if d.Config.DisableAfter <= 0 {
-		d.Config.DisableAfter = DefaultDisableAfter
+		d.Config.DisableAfter = webhooks.DefaultDisableAfter
 	}
 	if d.Client == nil {
-		d.Client = NewHTTPClient(d.Config.Policy(), d.Config.Timeout)
+		d.Client = webhooks.NewHTTPClient(d.Config.Policy(), d.Config.Timeout)
 	}
 	if d.Owner == "" {
-		d.Owner = "deliverer-" + randomToken()
+		d.Owner = "deliverer-" + webhooks.NewLeaseToken()
 	}
 	d.inflight = map[string]int{}
 }
@@ -240,7 +223,7 @@ func (d *Deliverer) claimAndStart(ctx, work context.Context, wg *sync.WaitGroup,
 	if free <= 0 {
 		return 0, nil
 	}
-	claimed, err := d.Store.Claim(ctx, ClaimRequest{Owner: d.Owner, Max: free, Lease: d.lease(),
+	claimed, err := d.Store.Claim(ctx, webhooks.ClaimRequest{Owner: d.Owner, Max: free, Lease: d.lease(),
 		PerEndpoint: d.PerEndpoint, InFlight: d.inFlight()})
 	if err != nil {
 		return 0, err
@@ -270,12 +253,12 @@ func (d *Deliverer) claimAndStart(ctx, work context.Context, wg *sync.WaitGroup,
 }
 
 // attempt sends one claimed delivery and records the result.
-func (d *Deliverer) attempt(ctx context.Context, c Claimed) {
+func (d *Deliverer) attempt(ctx context.Context, c webhooks.Claimed) {
 	res := d.send(ctx, c)
 	if ctx.Err() != nil {
 		return // shutting down: the lease expires and the attempt is retried
 	}
-	dec := Decide(res, d.Config.Schedule, c.Attempts, c.Retries)
+	dec := webhooks.Decide(res, d.Config.Schedule, c.Attempts, c.Retries)
 	// Recording must not be cut short by a shutdown that starts now: the
 	// receiver has the delivery, the log should say so.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -290,10 +273,10 @@ func (d *Deliverer) attempt(ctx context.Context, c Claimed) {
 }
 
 // send makes the HTTP request: signed per Standard Webhooks, no redirects
-// followed, response body read up to MaxResponseBody.
-func (d *Deliverer) send(ctx context.Context, c Claimed) AttemptResult {
+// followed, response body read up to webhooks.MaxResponseBody.
+func (d *Deliverer) send(ctx context.Context, c webhooks.Claimed) webhooks.AttemptResult {
 	start := d.Now()
-	res := AttemptResult{At: start.UTC()}
+	res := webhooks.AttemptResult{At: start.UTC()}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(c.Body))
 	if err != nil {
 		res.Error = "invalid request: " + err.Error()
@@ -313,7 +296,7 @@ func (d *Deliverer) send(ctx context.Context, c Claimed) AttemptResult {
 		return res
 	}
 	defer resp.Body.Close()
-	body, truncated, rerr := ReadLimited(resp.Body, MaxResponseBody)
+	body, truncated, rerr := webhooks.ReadLimited(resp.Body, webhooks.MaxResponseBody)
 	res.Duration = time.Since(start)
 	res.StatusCode = resp.StatusCode
 	res.Body = strings.ToValidUTF8(string(body), "\uFFFD")
@@ -324,7 +307,7 @@ func (d *Deliverer) send(ctx context.Context, c Claimed) AttemptResult {
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		res.Error = "redirects are not followed (Location: " + truncate(resp.Header.Get("Location"), 200) + ")"
 	}
-	if ra, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), d.Now()); ok {
+	if ra, ok := webhooks.ParseRetryAfter(resp.Header.Get("Retry-After"), d.Now()); ok {
 		res.RetryAfter = ra
 	}
 	return res
@@ -334,7 +317,7 @@ func (d *Deliverer) send(ctx context.Context, c Claimed) AttemptResult {
 // beyond what the endpoint owner needs to fix their side.
 func transportError(err error) string {
 	switch {
-	case errors.Is(err, ErrAddressNotAllowed):
+	case errors.Is(err, webhooks.ErrAddressNotAllowed):
 		return "destination address not allowed"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timed out"
@@ -351,9 +334,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
-// String names a claim in logs.
-func (c Claimed) String() string {
-	return fmt.Sprintf("delivery %s (event %s → %s, attempt %d)", c.DeliveryID, c.EventID, c.EndpointID, c.Attempts)
 }

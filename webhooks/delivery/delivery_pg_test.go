@@ -1,4 +1,4 @@
-package webhooks_test
+package delivery_test
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/internal/testenv"
 	"github.com/facturo/facturo/webhooks"
+	"github.com/facturo/facturo/webhooks/delivery"
 	"github.com/facturo/facturo/webhooks/stdwebhooks"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -81,18 +82,18 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { cancel(); e.wg.Wait() })
 	e.wg.Go(func() { _ = (&relay.Relay{Store: store, JS: js, Log: e.log, Poll: 50 * time.Millisecond}).Run(ctx) })
 	e.wg.Go(func() {
-		_ = (&webhooks.Dispatcher{Store: e.hooks, Stream: stream, Log: e.log, Retry: 100 * time.Millisecond}).Run(ctx)
+		_ = (&delivery.Dispatcher{Store: e.hooks, Stream: stream, Log: e.log, Retry: 100 * time.Millisecond}).Run(ctx)
 	})
 	return e
 }
 
 // deliverer starts a worker until its context ends.
-func (e *env) deliverer(ctx context.Context) *webhooks.Deliverer {
+func (e *env) deliverer(ctx context.Context) *delivery.Deliverer {
 	return e.startDeliverer(ctx, 0)
 }
 
-func (e *env) startDeliverer(ctx context.Context, perEndpoint int) *webhooks.Deliverer {
-	d := &webhooks.Deliverer{Store: e.hooks, Wake: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
+func (e *env) startDeliverer(ctx context.Context, perEndpoint int) *delivery.Deliverer {
+	d := &delivery.Deliverer{Store: e.hooks, Wake: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
 		Lease: time.Second, PerEndpoint: perEndpoint}
 	e.wg.Go(func() { _ = d.Run(ctx) })
 	return d

@@ -1,4 +1,4 @@
-package webhooks
+package delivery
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/webhooks"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -120,7 +121,7 @@ func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg) error {
 	}
 	n := 0
 	if e.OrgID != "" && e.OrgID != events.NoOrg {
-		body, err := Body(e)
+		body, err := webhooks.Body(e)
 		if err != nil {
 			return err
 		}

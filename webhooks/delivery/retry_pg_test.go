@@ -1,4 +1,4 @@
-package webhooks_test
+package delivery_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/webhooks"
+	"github.com/facturo/facturo/webhooks/delivery"
 )
 
 func TestRetryScheduleHonoursRetryAfter(t *testing.T) {
@@ -322,7 +323,7 @@ func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
 	}
 	waitFor(t, "fan-out", func() bool { return len(e.deliveries(slowID, true)) == n })
 	start := time.Now()
-	d := &webhooks.Deliverer{Store: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
+	d := &delivery.Deliverer{Store: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
 		Concurrency: 8, PerEndpoint: 2}
 	e.wg.Go(func() { _ = d.Run(e.ctx) })
 	waitFor(t, "healthy endpoint served", func() bool { return len(fast.requests()) == n })

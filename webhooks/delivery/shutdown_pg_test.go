@@ -1,4 +1,4 @@
-package webhooks_test
+package delivery_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/webhooks"
+	"github.com/facturo/facturo/webhooks/delivery"
 )
 
 // On shutdown the worker claims nothing more but lets an attempt in flight
@@ -23,7 +24,7 @@ func TestShutdownFinishesAttemptsInFlight(t *testing.T) {
 	})
 	epID, _ := e.endpoint(true, rcv.URL, events.ClientCreated)
 	ctx, stop := context.WithCancel(e.ctx)
-	d := &webhooks.Deliverer{Store: e.hooks, Wake: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
+	d := &delivery.Deliverer{Store: e.hooks, Wake: e.hooks, Config: e.config, Log: e.log, Poll: 20 * time.Millisecond,
 		Lease: time.Minute, ShutdownGrace: 10 * time.Second}
 	returned := make(chan struct{})
 	go func() { _ = d.Run(ctx); close(returned) }()

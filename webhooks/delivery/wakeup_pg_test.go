@@ -1,4 +1,4 @@
-package webhooks_test
+package delivery_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/webhooks"
+	"github.com/facturo/facturo/webhooks/delivery"
 )
 
 // The wake-up tests poll once a minute and want each delivery within a
@@ -22,7 +23,7 @@ const (
 // countingStore counts claims, so a test can wait until a deliverer is
 // idle before it makes a delivery due.
 type countingStore struct {
-	webhooks.DeliveryStore
+	delivery.DeliveryStore
 	claims atomic.Int64
 }
 
@@ -35,7 +36,7 @@ func (s *countingStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([
 // by the store; attempts counts its recorded attempts.
 func (e *env) wakingDeliverer(concurrency int, attempts *atomic.Int64) *countingStore {
 	s := &countingStore{DeliveryStore: e.hooks}
-	d := &webhooks.Deliverer{Store: s, Wake: e.hooks, Config: e.config, Log: e.log, Poll: wakePoll,
+	d := &delivery.Deliverer{Store: s, Wake: e.hooks, Config: e.config, Log: e.log, Poll: wakePoll,
 		Lease: time.Minute, Concurrency: concurrency,
 		OnAttempt: func(webhooks.Claimed, webhooks.AttemptResult, webhooks.Decision) {
 			if attempts != nil {
