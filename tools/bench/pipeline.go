@@ -48,70 +48,146 @@ func (s *stamps) count() int {
 	return s.n
 }
 
+// pipelineRig is what the pipeline measurement observes: a webhook
+// receiver, a subscriber on the relay's subjects and a poller of the
+// documents projection, each stamping the first time it sees an id.
+type pipelineRig struct {
+	s                         *system
+	key, client, secret       string
+	rcv                       *httptest.Server
+	hooks, published, visible *stamps
+	sub                       *nats.Subscription
+	stopPoll                  context.CancelFunc
+}
+
+func (p *pipelineRig) close() {
+	p.stopPoll()
+	_ = p.sub.Unsubscribe()
+	p.rcv.Close()
+}
+
+// newPipelineRig starts the receiver, its endpoint, the subscriber, a
+// client to invoice and the poller.
+func newPipelineRig(ctx context.Context, s *system, key string) (*pipelineRig, error) {
+	p := &pipelineRig{s: s, key: key, hooks: newStamps(), published: newStamps(), visible: newStamps()}
+	p.rcv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		p.hooks.mark(r.Header.Get("webhook-id"))
+		w.WriteHeader(204)
+	}))
+	ep, err := s.post("POST", "/v1/webhook_endpoints", key, map[string]any{"url": p.rcv.URL, "enabled_events": []string{"invoice.created"}}, 201)
+	if err != nil {
+		p.rcv.Close()
+		return nil, err
+	}
+	p.secret = ep["secret"].(string)
+	p.sub, err = s.svc.NC.Subscribe("events.live.>", func(m *nats.Msg) { p.published.mark(m.Header.Get(nats.MsgIdHdr)) })
+	if err != nil {
+		p.rcv.Close()
+		return nil, err
+	}
+	pctx, stop := context.WithCancel(ctx)
+	p.stopPoll = stop
+	c, err := s.post("POST", "/v1/clients", key, map[string]any{"legal_name": "Pipeline SA", "tax_id": "AAA010101AAA"}, 201)
+	if err != nil {
+		p.close()
+		return nil, err
+	}
+	p.client = c["id"].(string)
+	go p.poll(pctx)
+	return p, nil
+}
+
+// poll stamps the invoices of the rig's client as the documents
+// projection shows them.
+func (p *pipelineRig) poll(ctx context.Context) {
+	for ctx.Err() == nil {
+		rows, err := p.s.svc.DB.Pool.Query(ctx, `SELECT id FROM documents WHERE kind = 'invoice' AND client_id = $1`, p.client)
+		if err == nil {
+			for rows.Next() {
+				var id string
+				if rows.Scan(&id) == nil {
+					p.visible.mark(id)
+				}
+			}
+			rows.Close()
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func (p *pipelineRig) invoiceTarget() vegeta.Targeter {
+	return vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: p.s.base + "/v1/invoices", Body: invoiceBody(p.client), Header: bearer(p.key)})
+}
+
 // pipeline measures, at a fixed rate, the time from the API's 2xx to the
 // relay's publish (a core NATS subscriber on the stream's subjects), to the
 // invoice visible in the documents projection, and to the webhook received
 // by a local receiver; then the delivery throughput of a burst against a
 // plain loop of signed POSTs to the same receiver.
 func pipeline(ctx context.Context, s *system, key string, rate int, d time.Duration, burst int) ([]Row, error) {
-	hooks := newStamps()
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		hooks.mark(r.Header.Get("webhook-id"))
-		w.WriteHeader(204)
-	}))
-	defer rcv.Close()
-	ep, err := s.post("POST", "/v1/webhook_endpoints", key, map[string]any{"url": rcv.URL, "enabled_events": []string{"invoice.created"}}, 201)
+	p, err := newPipelineRig(ctx, s, key)
 	if err != nil {
 		return nil, err
 	}
-	secret := ep["secret"].(string)
-	published := newStamps()
-	sub, err := s.svc.NC.Subscribe("events.live.>", func(m *nats.Msg) { published.mark(m.Header.Get(nats.MsgIdHdr)) })
+	defer p.close()
+	rows, err := p.latencies(ctx, rate, d)
 	if err != nil {
 		return nil, err
 	}
-	defer sub.Unsubscribe()
-	c, err := s.post("POST", "/v1/clients", key, map[string]any{"legal_name": "Pipeline SA", "tax_id": "AAA010101AAA"}, 201)
+	row, err := p.throughput(burst)
 	if err != nil {
 		return nil, err
 	}
-	client := c["id"].(string)
-	visible := newStamps()
-	pctx, stopPoll := context.WithCancel(ctx)
-	defer stopPoll()
-	go func() {
-		for pctx.Err() == nil {
-			rows, err := s.svc.DB.Pool.Query(pctx, `SELECT id FROM documents WHERE kind = 'invoice' AND client_id = $1`, client)
-			if err == nil {
-				for rows.Next() {
-					var id string
-					if rows.Scan(&id) == nil {
-						visible.mark(id)
-					}
-				}
-				rows.Close()
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
-	}()
+	return append(rows, row), nil
+}
 
+// latencies writes invoices at rate for d and reports when each was
+// published, visible and delivered, measured from its 2xx.
+func (p *pipelineRig) latencies(ctx context.Context, rate int, d time.Duration) ([]Row, error) {
 	acked := map[string]time.Time{}
-	t := vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: s.base + "/v1/invoices", Body: invoiceBody(client), Header: bearer(key)})
-	attack(t, 8, rate, d, func(r *vegeta.Result) {
+	attack(p.invoiceTarget(), 8, rate, d, func(r *vegeta.Result) {
 		if r.Code == 201 {
 			acked[decodeID(r.Body)] = r.Timestamp.Add(r.Latency)
 		}
 	})
-	eventOf := map[string]string{}
 	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && (hooks.count() < len(acked) || visible.count() < len(acked)) {
+	for time.Now().Before(deadline) && (p.hooks.count() < len(acked) || p.visible.count() < len(acked)) {
 		sleepCtx(ctx, 50*time.Millisecond)
 	}
-	rows, err := s.svc.DB.Pool.Query(ctx, `SELECT stream_id, id FROM events WHERE type = 'invoice.created'`)
+	eventOf, err := p.creationEvents(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var pub, vis, hook []time.Duration
+	for inv, at := range acked {
+		if t, ok := p.published.get(eventOf[inv]); ok {
+			pub = append(pub, t.Sub(at))
+		}
+		if t, ok := p.visible.get(inv); ok {
+			vis = append(vis, t.Sub(at))
+		}
+		if t, ok := p.hooks.get(eventOf[inv]); ok {
+			hook = append(hook, t.Sub(at))
+		}
+	}
+	label := fmt.Sprintf(" (%d req/s, %d writes)", rate, len(acked))
+	return []Row{
+		{"pipeline 2xx → relay publish p50/p95/p99" + label, pct(pub, len(acked)), "", ""},
+		{"pipeline 2xx → projection visible p50/p95/p99", pct(vis, len(acked)), "", ""},
+		{"pipeline 2xx → webhook received p50/p95/p99", pct(hook, len(acked)), "", ""},
+	}, nil
+}
+
+// creationEvents maps each invoice to the id of its invoice.created event
+// (the webhook-id and Nats-Msg-Id of its delivery and publish).
+func (p *pipelineRig) creationEvents(ctx context.Context) (map[string]string, error) {
+	rows, err := p.s.svc.DB.Pool.Query(ctx, `SELECT stream_id, id FROM events WHERE type = 'invoice.created'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	eventOf := map[string]string{}
 	for rows.Next() {
 		var inv, evt string
 		if err := rows.Scan(&inv, &evt); err != nil {
@@ -119,70 +195,62 @@ func pipeline(ctx context.Context, s *system, key string, rate int, d time.Durat
 		}
 		eventOf[inv] = evt
 	}
-	rows.Close()
-	var pub, vis, hook []time.Duration
-	for inv, at := range acked {
-		if p, ok := published.get(eventOf[inv]); ok {
-			pub = append(pub, p.Sub(at))
-		}
-		if v, ok := visible.get(inv); ok {
-			vis = append(vis, v.Sub(at))
-		}
-		if h, ok := hooks.get(eventOf[inv]); ok {
-			hook = append(hook, h.Sub(at))
-		}
-	}
-	label := fmt.Sprintf(" (%d req/s, %d writes)", rate, len(acked))
-	rowsOut := []Row{
-		{"pipeline 2xx → relay publish p50/p95/p99" + label, pct(pub, len(acked)), "", ""},
-		{"pipeline 2xx → projection visible p50/p95/p99", pct(vis, len(acked)), "", ""},
-		{"pipeline 2xx → webhook received p50/p95/p99", pct(hook, len(acked)), "", ""},
-	}
+	return eventOf, rows.Err()
+}
 
-	// Delivery throughput: a burst of writes, then the receiver's arrival
-	// rate; the baseline is a plain loop of signed POSTs from this process.
-	start := hooks.count()
-	tb := vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: s.base + "/v1/invoices", Body: invoiceBody(client), Header: bearer(key)})
+// throughput sends a burst of writes and measures the receiver's arrival
+// rate; the baseline is a plain loop of signed POSTs from this process to
+// the same receiver.
+func (p *pipelineRig) throughput(burst int) (Row, error) {
+	start := p.hooks.count()
 	a := vegeta.NewAttacker(vegeta.Workers(8), vegeta.MaxWorkers(8), vegeta.KeepAlive(true))
 	n := 0
-	for range a.Attack(tb, vegeta.Rate{Freq: 0, Per: time.Second}, 0, "burst") {
+	for range a.Attack(p.invoiceTarget(), vegeta.Rate{Freq: 0, Per: time.Second}, 0, "burst") {
 		n++
 		if n >= burst {
 			a.Stop()
 		}
 	}
-	var first, last time.Time
-	deadline = time.Now().Add(60 * time.Second)
-	for hooks.count()-start < n && time.Now().Before(deadline) {
-		if first.IsZero() && hooks.count() > start {
+	var first time.Time
+	deadline := time.Now().Add(60 * time.Second)
+	for p.hooks.count()-start < n && time.Now().Before(deadline) {
+		if first.IsZero() && p.hooks.count() > start {
 			first = time.Now()
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	last = time.Now()
+	last := time.Now()
 	if first.IsZero() {
 		first = last
 	}
-	delivered := hooks.count() - start
+	delivered := p.hooks.count() - start
 	hookRate := float64(delivered) / last.Sub(first).Seconds()
+	loopRate, err := p.plainLoop(burst)
+	if err != nil {
+		return Row{}, err
+	}
+	return Row{fmt.Sprintf("webhook deliveries/s (burst of %d writes, %d delivered)", n, delivered), f1(hookRate), f1(loopRate) + " (plain loop of signed POSTs)", ratio(hookRate, loopRate)}, nil
+}
+
+// plainLoop is the webhook baseline: n signed POSTs, one after another,
+// from this process to the rig's receiver. It answers POSTs per second.
+func (p *pipelineRig) plainLoop(n int) (float64, error) {
 	body := []byte(`{"type":"invoice.created","data":{"object":{"id":"inv_x","total":"725.87"}}}`)
 	cl := &http.Client{}
 	t0 := time.Now()
-	for i := 0; i < burst; i++ {
-		req, _ := http.NewRequest("POST", rcv.URL, bytes.NewReader(body))
-		if err := stdwebhooks.Headers(req.Header, []string{secret}, fmt.Sprintf("msg_%d", i), time.Now(), body); err != nil {
-			return nil, err
+	for i := 0; i < n; i++ {
+		req, _ := http.NewRequest("POST", p.rcv.URL, bytes.NewReader(body))
+		if err := stdwebhooks.Headers(req.Header, []string{p.secret}, fmt.Sprintf("msg_%d", i), time.Now(), body); err != nil {
+			return 0, err
 		}
 		res, err := cl.Do(req)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
 	}
-	loopRate := float64(burst) / time.Since(t0).Seconds()
-	rowsOut = append(rowsOut, Row{fmt.Sprintf("webhook deliveries/s (burst of %d writes, %d delivered)", n, delivered), f1(hookRate), f1(loopRate) + " (plain loop of signed POSTs)", ratio(hookRate, loopRate)})
-	return rowsOut, nil
+	return float64(n) / time.Since(t0).Seconds(), nil
 }
 
 // pct formats p50/p95/p99 of ds, noting any of want that never arrived.

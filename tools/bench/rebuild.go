@@ -23,61 +23,17 @@ const eventsPerStream = 10
 // same EventStore.ReadAfter batches: the read side alone, so the ratio is
 // what folding and writing the read model costs on top.
 func rebuildSpeed(ctx context.Context, s *system, n int) ([]Row, error) {
-	if err := s.cluster.CreateDatabase(ctx, "rebuild", ""); err != nil {
-		return nil, err
-	}
-	db, err := postgres.Open(ctx, s.cluster.DSN("rebuild"), 4)
+	db, streams, gen, err := generateEvents(ctx, s, n)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	if err := postgres.Migrate(ctx, db); err != nil {
-		return nil, err
-	}
-	// One real client.created from the API is the template of every event.
-	var data, meta []byte
-	if err := s.svc.DB.Pool.QueryRow(ctx, `SELECT data, metadata FROM events
-		WHERE type = 'client.created' ORDER BY position LIMIT 1`).Scan(&data, &meta); err != nil {
-		return nil, fmt.Errorf("template event: %w", err)
-	}
-	streams := (n + eventsPerStream - 1) / eventsPerStream
-	t0 := time.Now()
-	// Version-major order interleaves the streams as live traffic does;
-	// one transaction per version keeps each under a second or so.
-	for v := 1; v <= eventsPerStream; v++ {
-		typ := "client.updated"
-		if v == 1 {
-			typ = "client.created"
-		}
-		_, err := db.Pool.Exec(ctx, `INSERT INTO events (id, org_id, livemode, stream_id, stream_version, type, data, metadata, created_at)
-			SELECT format('evt_%s%s', lpad($1::int::text, 2, '0'), lpad(g::text, 24, '0')), 'org_BENCH' || (g % 100), true,
-				'cli_BENCH' || lpad(g::text, 22, '0'), $1::int, $2, $3, $4, now()
-			FROM generate_series(1, $5::int) g`, v, typ, data, meta, streams)
-		if err != nil {
-			return nil, fmt.Errorf("generate events: %w", err)
-		}
-	}
-	if _, err := db.Pool.Exec(ctx, `ANALYZE events`); err != nil {
-		return nil, err
-	}
 	total := streams * eventsPerStream
-	gen := time.Since(t0)
-
 	store := postgres.NewEventStore(db, events.Upcast)
-	t1 := time.Now()
-	var scanned int
-	for cur := (events.Cursor{}); ; {
-		batch, err := store.ReadAfter(ctx, db.Pool, cur, 2000)
-		if err != nil {
-			return nil, err
-		}
-		scanned += len(batch)
-		if len(batch) == 0 {
-			break
-		}
-		cur = batch[len(batch)-1].Cursor()
+	scanned, scan, err := scanAll(ctx, db, store)
+	if err != nil {
+		return nil, err
 	}
-	scan := time.Since(t1)
 
 	fmt.Fprintf(os.Stderr, "rebuild: %d events generated in %s, scanned in %s; rebuilding\n", total, gen.Round(time.Second), scan.Round(time.Second))
 	next := int64(100_000)
@@ -108,4 +64,70 @@ func rebuildSpeed(ctx context.Context, s *system, n int) ([]Row, error) {
 		Baseline: f1(scanRate) + " (ReadAfter scan of the same events in relay order)",
 		Ratio:    ratio(rate, scanRate),
 	}}, nil
+}
+
+// generateEvents fills a fresh database with n client events (a little
+// more: whole streams of eventsPerStream), copies of one real
+// client.created and client.updated. It answers the database, the number
+// of streams and how long the generation took.
+func generateEvents(ctx context.Context, s *system, n int) (*postgres.DB, int, time.Duration, error) {
+	if err := s.cluster.CreateDatabase(ctx, "rebuild", ""); err != nil {
+		return nil, 0, 0, err
+	}
+	db, err := postgres.Open(ctx, s.cluster.DSN("rebuild"), 4)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if err := postgres.Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, 0, 0, err
+	}
+	// One real client.created from the API is the template of every event.
+	var data, meta []byte
+	if err := s.svc.DB.Pool.QueryRow(ctx, `SELECT data, metadata FROM events
+		WHERE type = 'client.created' ORDER BY position LIMIT 1`).Scan(&data, &meta); err != nil {
+		db.Close()
+		return nil, 0, 0, fmt.Errorf("template event: %w", err)
+	}
+	streams := (n + eventsPerStream - 1) / eventsPerStream
+	t0 := time.Now()
+	// Version-major order interleaves the streams as live traffic does;
+	// one transaction per version keeps each under a second or so.
+	for v := 1; v <= eventsPerStream; v++ {
+		typ := "client.updated"
+		if v == 1 {
+			typ = "client.created"
+		}
+		_, err := db.Pool.Exec(ctx, `INSERT INTO events (id, org_id, livemode, stream_id, stream_version, type, data, metadata, created_at)
+			SELECT format('evt_%s%s', lpad($1::int::text, 2, '0'), lpad(g::text, 24, '0')), 'org_BENCH' || (g % 100), true,
+				'cli_BENCH' || lpad(g::text, 22, '0'), $1::int, $2, $3, $4, now()
+			FROM generate_series(1, $5::int) g`, v, typ, data, meta, streams)
+		if err != nil {
+			db.Close()
+			return nil, 0, 0, fmt.Errorf("generate events: %w", err)
+		}
+	}
+	if _, err := db.Pool.Exec(ctx, `ANALYZE events`); err != nil {
+		db.Close()
+		return nil, 0, 0, err
+	}
+	return db, streams, time.Since(t0), nil
+}
+
+// scanAll reads every event in relay order, the rebuild's baseline.
+func scanAll(ctx context.Context, db *postgres.DB, store *postgres.EventStore) (int, time.Duration, error) {
+	t1 := time.Now()
+	var scanned int
+	for cur := (events.Cursor{}); ; {
+		batch, err := store.ReadAfter(ctx, db.Pool, cur, 2000)
+		if err != nil {
+			return 0, 0, err
+		}
+		scanned += len(batch)
+		if len(batch) == 0 {
+			break
+		}
+		cur = batch[len(batch)-1].Cursor()
+	}
+	return scanned, time.Since(t1), nil
 }

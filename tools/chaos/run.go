@@ -54,19 +54,11 @@ func Run(ctx context.Context, o Options, out io.Writer) (ok bool, err error) {
 	if err := os.Chmod(dir, 0o755); err != nil { // the postgres user must reach it
 		return false, err
 	}
-	// Durable cluster (not Fast): a crash must not lose committed writes.
-	cluster, err := pgcluster.Start(ctx, pgcluster.Options{DataDir: filepath.Join(dir, "pg")})
+	cluster, ns, err := startServers(ctx, dir)
 	if err != nil {
 		return false, err
 	}
 	defer cluster.Stop(context.Background())
-	if err := cluster.CreateDatabase(ctx, "facturo", ""); err != nil {
-		return false, err
-	}
-	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		return false, err
-	}
 	defer ns.Shutdown()
 	logf("postgres %s, nats %s, data in %s", cluster.DSN("facturo"), ns.URL(), dir)
 
@@ -105,30 +97,74 @@ func Run(ctx context.Context, o Options, out io.Writer) (ok bool, err error) {
 	faults := <-faultsDone
 	logf("load stopped: %d sent, %d acknowledged, %d not acknowledged", l.sent.Load(), len(l.acked), l.failed.Load())
 
-	db, err := pgxpool.New(ctx, cluster.DSN("facturo"))
+	obs, drainErr, err := drainAndObserve(ctx, o, cluster, ns, t.org, l.acked, live, test, logf)
 	if err != nil {
 		return false, err
+	}
+	report := Check(obs)
+
+	printCounts(out, procs, faults, live, test)
+	report.Print(out)
+	ok = report.OK() && drainErr == nil && len(faults.errs) == 0
+	for _, e := range faults.errs {
+		fmt.Fprintln(out, "fault injection error:", e)
+	}
+	return ok, nil
+}
+
+// startServers starts a durable PostgreSQL cluster (not Fast: a crash
+// must not lose committed writes) with the facturo database, and an
+// embedded NATS, under dir.
+func startServers(ctx context.Context, dir string) (*pgcluster.Cluster, *natsjs.Embedded, error) {
+	cluster, err := pgcluster.Start(ctx, pgcluster.Options{DataDir: filepath.Join(dir, "pg")})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cluster.CreateDatabase(ctx, "facturo", ""); err != nil {
+		cluster.Stop(context.Background())
+		return nil, nil, err
+	}
+	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		cluster.Stop(context.Background())
+		return nil, nil, err
+	}
+	return cluster, ns, nil
+}
+
+// drainAndObserve waits (bounded) for the pipeline to settle, then reads
+// what the event store, the stream and the receivers hold. A drain that
+// did not finish is answered apart: the checker runs anyway.
+func drainAndObserve(ctx context.Context, o Options, cluster *pgcluster.Cluster, ns *natsjs.Embedded, org string,
+	acked map[string]bool, live, test *receiver, logf func(string, ...any)) (Observed, error, error) {
+	db, err := pgxpool.New(ctx, cluster.DSN("facturo"))
+	if err != nil {
+		return Observed{}, nil, err
 	}
 	defer db.Close()
 	nc, err := nats.Connect(ns.URL(), nats.Name("facturo-chaos-checker"))
 	if err != nil {
-		return false, err
+		return Observed{}, nil, err
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return false, err
+		return Observed{}, nil, err
 	}
 	drainErr := drain(ctx, db, js, o.Drain, logf)
 	if drainErr != nil {
 		logf("%v; checking anyway", drainErr)
 	}
-	obs, err := observe(ctx, db, js, t.org, l.acked, live, test)
+	obs, err := observe(ctx, db, js, org, acked, live, test)
 	if err != nil {
-		return false, fmt.Errorf("observe: %w", err)
+		return Observed{}, drainErr, fmt.Errorf("observe: %w", err)
 	}
-	report := Check(obs)
+	return obs, drainErr, nil
+}
 
+// printCounts prints how often each process started and was killed, the
+// faults injected and what each receiver saw.
+func printCounts(out io.Writer, procs []*proc, faults faultLog, live, test *receiver) {
 	fmt.Fprintln(out)
 	for _, p := range procs {
 		starts, kills := p.counts()
@@ -144,12 +180,6 @@ func Run(ctx context.Context, o Options, out io.Writer) (ok bool, err error) {
 			r.name, requests, len(got), fs[500], fs[429], fs[0], bad)
 	}
 	fmt.Fprintln(out)
-	report.Print(out)
-	ok = report.OK() && drainErr == nil && len(faults.errs) == 0
-	for _, e := range faults.errs {
-		fmt.Fprintln(out, "fault injection error:", e)
-	}
-	return ok, nil
 }
 
 // startProcs starts two APIs and two workers from bin, the first API alone
