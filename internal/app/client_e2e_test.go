@@ -10,31 +10,56 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/facturo/facturo/client"
-	"github.com/facturo/facturo/webhooks/stdwebhooks"
+	"github.com/facturo/facturo/client/webhook"
 )
 
-// receiver is a webhook endpoint that accepts only deliveries that
-// stdwebhooks verifies with its secrets.
+// receiver is a webhook endpoint that accepts only deliveries that the
+// SDK's client/webhook verifies with the secret it knows. After a rotation
+// it knows only the new secret, and old is the one before: a delivery
+// signed after the rotation (two signatures) must verify with either
+// alone; one signed before it (one signature) but arriving later must
+// verify with the old one.
 type receiver struct {
-	mu       sync.Mutex
-	verifier *stdwebhooks.Verifier
-	types    map[string]int
-	refused  int
+	mu         sync.Mutex
+	verifier   *webhook.Verifier
+	old        *webhook.Verifier
+	types      map[string]int
+	refused    int
+	oldChecked int
+	oldRefused int
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if rc.verifier == nil || rc.verifier.Verify(r.Header, body) != nil {
+	signatures := len(strings.Fields(r.Header.Get(webhook.HeaderSignature)))
+	switch {
+	case rc.verifier == nil:
+		// Sent before the endpoint's creation answered (its own
+		// webhook_endpoint.created): nobody knows the secret yet. The
+		// worker retries it.
+		w.WriteHeader(503)
+		return
+	case rc.verifier.Verify(r.Header, body) == nil:
+	case rc.old != nil && signatures == 1 && rc.old.Verify(r.Header, body) == nil:
+		// Signed before the rotation, delivered after it.
+	default:
 		rc.refused++
 		w.WriteHeader(400)
 		return
+	}
+	if rc.old != nil && signatures > 1 {
+		rc.oldChecked++
+		if rc.old.Verify(r.Header, body) != nil {
+			rc.oldRefused++
+		}
 	}
 	var ev struct{ Type string }
 	_ = json.Unmarshal(body, &ev)
@@ -43,13 +68,25 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rc *receiver) setSecrets(t *testing.T, secrets ...string) {
-	v, err := stdwebhooks.NewVerifier(secrets...)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.verifier = mustVerifier(t, secrets...)
+}
+
+// rotated makes the receiver know only the new secret, and check the
+// deliveries against the old one as well.
+func (rc *receiver) rotated(t *testing.T, newSecret, oldSecret string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.verifier, rc.old = mustVerifier(t, newSecret), mustVerifier(t, oldSecret)
+}
+
+func mustVerifier(t *testing.T, secrets ...string) *webhook.Verifier {
+	v, err := webhook.NewVerifier(secrets...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc.mu.Lock()
-	rc.verifier = v
-	rc.mu.Unlock()
+	return v
 }
 
 func (rc *receiver) got(typ string) int {
@@ -61,7 +98,7 @@ func (rc *receiver) got(typ string) int {
 // The Go client drives every resource against the real system; every
 // answer passes through specCheck, so each is also validated against the
 // served OpenAPI document. Webhooks of the real worker are verified with
-// stdwebhooks, across a secret rotation.
+// the SDK's client/webhook, across a secret rotation.
 func TestClientEndToEnd(t *testing.T) {
 	s := startSystemWith(t, func(c *Config) {
 		c.Webhooks.AllowNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -246,11 +283,11 @@ func TestClientEndToEnd(t *testing.T) {
 	}
 
 	// Real deliveries verify; after a rotation both secrets sign, and a
-	// receiver that knows only the new one still verifies.
+	// receiver that knows only the new one, or only the old one, verifies.
 	eventually(t, "invoice.issued delivered and verified", func() bool { return rc.got("invoice.issued") > 0 })
 	rot, err := c.WebhookEndpoints.RotateSecret(ctx, ep.ID, nil)
 	noErr(t, err)
-	rc.setSecrets(t, rot.Secret)
+	rc.rotated(t, rot.Secret, ep.Secret)
 	_, err = c.Clients.Delete(ctx, cl.ID)
 	noErr(t, err)
 	eventually(t, "client.deleted delivered and verified with the new secret", func() bool { return rc.got("client.deleted") > 0 })
@@ -275,8 +312,13 @@ func TestClientEndToEnd(t *testing.T) {
 		noErr(t, err)
 	}
 	noErr(t, c.WebhookEndpoints.Delete(ctx, ep.ID))
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
 	if rc.refused > 0 {
 		t.Errorf("%d deliveries failed verification", rc.refused)
+	}
+	if rc.oldChecked == 0 || rc.oldRefused > 0 {
+		t.Errorf("after the rotation, %d of %d deliveries failed verification with the old secret", rc.oldRefused, rc.oldChecked)
 	}
 }
 
