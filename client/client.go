@@ -1,11 +1,29 @@
-// Package client is a Go client of the Facturo API: typed methods for every
-// resource, list iteration across pages, an automatic Idempotency-Key on
-// every POST with retries on network errors and 5xx answers, and typed
-// errors carrying the envelope's code, param and request id.
+// Package client is the Go SDK of the Facturo API. It imports the standard
+// library only, so a program that uses it pulls in nothing else:
 //
-//	c := client.New("http://127.0.0.1:8080", "fact_test_...")
-//	cl, err := c.Clients.Create(ctx, client.ClientInput{LegalName: "ACME", TaxID: "XAXX010101000"})
+//	go get github.com/facturo/facturo/client
+//
+// It has typed methods for every resource, list iteration across pages, an
+// automatic Idempotency-Key on every POST with retries on network errors
+// and 5xx answers (GETs are retried too; PATCH and DELETE never are), and
+// typed errors (*Error) carrying the envelope's code, param and request id.
+//
+// The request and response types are this package's own, equal field for
+// field to the bodies of GET /v1/openapi.json (a test of the server fails
+// when they drift). Amounts, prices, quantities and rates are decimal
+// strings, as the API answers them: "100.00", "2", "0.16". Optional fields
+// of patches are pointers: new("text") sets one.
+//
+//	c := client.New("http://127.0.0.1:8080", os.Getenv("FACTURO_KEY")) // fact_test_...
+//	cl, err := c.Clients.Create(ctx, client.ClientInput{LegalName: "ACME", TaxID: "AAA010101AAA"})
+//	inv, err := c.Invoices.Create(ctx, client.InvoiceInput{Client: cl.ID, PaymentForm: "03",
+//		Items: []client.ItemInput{{Product: client.ProductID("prd_..."), Quantity: "2"}}})
+//	inv, err = c.Invoices.Issue(ctx, inv.ID) // inv.Status "valid", inv.Total e.g. "200.00"
 //	for inv, err := range c.Invoices.All(ctx, client.ListParams{Limit: 100}) { ... }
+//	if client.IsCode(err, "resource_missing") { ... }
+//
+// Webhook deliveries are verified with package
+// github.com/facturo/facturo/client/webhook.
 package client
 
 import (

@@ -102,7 +102,7 @@ type Product struct {
 type ProductInput struct {
 	Description string            `json:"description"`
 	Price       string            `json:"price,omitempty"`        // required: a decimal, e.g. "100.00"
-	TaxIncluded *bool             `json:"tax_included,omitempty"` // Price includes the taxes
+	TaxIncluded *bool             `json:"tax_included,omitempty"` // Price includes the taxes; default true
 	Taxes       []TaxInput        `json:"taxes"`
 	UnitKey     string            `json:"unit_key,omitempty"`
 	UnitName    string            `json:"unit_name,omitempty"`
