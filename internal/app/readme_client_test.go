@@ -32,12 +32,12 @@ func TestReadmeClientProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "main.go"), readmeProgram(t, filepath.Join(root, "README.md")))
-	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/readme\n\ngo 1.26\n\n"+
+	writeReadmeFile(t, filepath.Join(dir, "main.go"), readmeProgram(t, filepath.Join(root, "README.md")))
+	writeReadmeFile(t, filepath.Join(dir, "go.mod"), "module example.com/readme\n\ngo 1.26\n\n"+
 		"require github.com/facturo/facturo v0.0.0\n\nreplace github.com/facturo/facturo => "+root+"\n")
 	bin := filepath.Join(dir, "readme")
-	goCmd(t, goTool, dir, "build", "-o", bin, ".")
-	goCmd(t, goTool, dir, "vet", ".")
+	runGoOffline(t, goTool, dir, "build", "-o", bin, ".")
+	runGoOffline(t, goTool, dir, "vet", ".")
 
 	s := startSystem(t)
 	tk := s.newTenant("readme@example.com")
@@ -84,15 +84,15 @@ func readmeProgram(t *testing.T, path string) string {
 	return string(m[1])
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeReadmeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// goCmd runs the go command in dir without the network or a workspace.
-func goCmd(t *testing.T, goTool, dir string, args ...string) {
+// runGoOffline runs the go command in dir without the network or a workspace.
+func runGoOffline(t *testing.T, goTool, dir string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(goTool, args...)
 	cmd.Dir = dir
