@@ -1,11 +1,29 @@
-// Package client is a Go client of the Facturo API: typed methods for every
-// resource, list iteration across pages, an automatic Idempotency-Key on
-// every POST with retries on network errors and 5xx answers, and typed
-// errors carrying the envelope's code, param and request id.
+// Package client is the Go SDK of the Facturo API. It imports the standard
+// library only, so a program that uses it pulls in nothing else:
 //
-//	c := client.New("http://127.0.0.1:8080", "fact_test_...")
-//	cl, err := c.Clients.Create(ctx, client.ClientInput{LegalName: "ACME", TaxID: "XAXX010101000"})
+//	go get github.com/facturo/facturo/client
+//
+// It has typed methods for every resource, list iteration across pages, an
+// automatic Idempotency-Key on every POST with retries on network errors
+// and 5xx answers (GETs are retried too; PATCH and DELETE never are), and
+// typed errors (*Error) carrying the envelope's code, param and request id.
+//
+// The request and response types are this package's own, equal field for
+// field to the bodies of GET /v1/openapi.json (a test of the server fails
+// when they drift). Amounts, prices, quantities and rates are decimal
+// strings, as the API answers them: "100.00", "2", "0.16". Optional fields
+// of patches are pointers: new("text") sets one.
+//
+//	c := client.New("http://127.0.0.1:8080", os.Getenv("FACTURO_KEY")) // fact_test_...
+//	cl, err := c.Clients.Create(ctx, client.ClientInput{LegalName: "ACME", TaxID: "AAA010101AAA"})
+//	inv, err := c.Invoices.Create(ctx, client.InvoiceInput{Client: cl.ID, PaymentForm: "03",
+//		Items: []client.ItemInput{{Product: client.ProductID("prd_..."), Quantity: "2"}}})
+//	inv, err = c.Invoices.Issue(ctx, inv.ID) // inv.Status "valid", inv.Total e.g. "200.00"
 //	for inv, err := range c.Invoices.All(ctx, client.ListParams{Limit: 100}) { ... }
+//	if client.IsCode(err, "resource_missing") { ... }
+//
+// Webhook deliveries are verified with package
+// github.com/facturo/facturo/client/webhook.
 package client
 
 import (
@@ -17,11 +35,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/cenkalti/backoff/v4"
 )
 
 // Client calls the API with one key. Safe for concurrent use.
@@ -30,7 +47,7 @@ type Client struct {
 	key        string
 	http       *http.Client
 	maxRetries uint64
-	newBackOff func() backoff.BackOff
+	backOff    func(retry int) time.Duration
 	userAgent  string
 
 	Users            *Users
@@ -55,9 +72,29 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = 
 // WithMaxRetries bounds the retries of one call (default 3; 0 disables).
 func WithMaxRetries(n uint64) Option { return func(c *Client) { c.maxRetries = n } }
 
-// WithBackOff sets the delays between retries (default exponential from
-// 200 ms, at most 5 s apart).
-func WithBackOff(f func() backoff.BackOff) Option { return func(c *Client) { c.newBackOff = f } }
+// WithBackOff sets the delay before each retry: f(1) before the first,
+// f(2) before the second... (default ExponentialBackOff(200 ms, 5 s)).
+func WithBackOff(f func(retry int) time.Duration) Option { return func(c *Client) { c.backOff = f } }
+
+// ExponentialBackOff waits about initial before the first retry and twice
+// as long before each next one, at most maxDelay, each delay randomized by
+// ±50 % so that many clients do not retry in step.
+func ExponentialBackOff(initial, maxDelay time.Duration) func(retry int) time.Duration {
+	return func(retry int) time.Duration {
+		d := min(initial, maxDelay)
+		for i := 1; i < retry && d < maxDelay; i++ {
+			if d > maxDelay/2 {
+				d = maxDelay
+			} else {
+				d *= 2
+			}
+		}
+		if d <= 0 {
+			return 0
+		}
+		return d/2 + mrand.N(d+1) // uniform in [d/2, 3d/2]
+	}
+}
 
 // New returns a client of the API at baseURL (e.g. http://127.0.0.1:8080)
 // authenticating with key (operator, user or organization key).
@@ -65,12 +102,7 @@ func New(baseURL, key string, opts ...Option) *Client {
 	c := &Client{
 		base: strings.TrimRight(baseURL, "/"), key: key,
 		http: &http.Client{Timeout: 30 * time.Second}, maxRetries: 3,
-		userAgent: "facturo-go",
-		newBackOff: func() backoff.BackOff {
-			b := backoff.NewExponentialBackOff()
-			b.InitialInterval, b.MaxInterval, b.MaxElapsedTime = 200*time.Millisecond, 5*time.Second, 0
-			return b
-		},
+		userAgent: "facturo-go", backOff: ExponentialBackOff(200*time.Millisecond, 5*time.Second),
 	}
 	for _, o := range opts {
 		o(c)
@@ -156,31 +188,39 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any, opts 
 	if method != http.MethodPost && method != http.MethodGet {
 		retries = 0
 	}
-	attempt := func() error {
+	for retry := uint64(0); ; retry++ {
 		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 		if err != nil {
-			return backoff.Permanent(err)
+			return err
 		}
 		c.setHeaders(req, idemKey, in != nil)
 		for _, o := range opts {
 			o(req)
 		}
-		return c.send(req, out)
-	}
-	b := backoff.WithContext(backoff.WithMaxRetries(c.newBackOff(), retries), ctx)
-	err := backoff.Retry(func() error {
-		err := attempt()
+		err = c.send(req, out)
 		var r retryable
-		if err == nil || errors.As(err, &r) {
+		if !errors.As(err, &r) {
 			return err
 		}
-		return backoff.Permanent(err)
-	}, b)
-	var r retryable
-	if errors.As(err, &r) {
-		return r.err
+		if retry >= retries {
+			return r.err
+		}
+		if err := sleep(ctx, c.backOff(int(retry)+1)); err != nil {
+			return fmt.Errorf("%w (after %v)", err, r.err)
+		}
 	}
-	return err
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (c *Client) setHeaders(req *http.Request, idemKey string, hasBody bool) {

@@ -8,12 +8,10 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/cenkalti/backoff/v4"
 )
 
 func fast() Option {
-	return WithBackOff(func() backoff.BackOff { return backoff.NewConstantBackOff(time.Millisecond) })
+	return WithBackOff(func(int) time.Duration { return time.Millisecond })
 }
 
 // A POST that meets 5xx answers is retried with the same Idempotency-Key,
@@ -92,4 +90,34 @@ func TestPatchIsNotRetried(t *testing.T) {
 
 func asError(err error, target **Error) bool {
 	return errors.As(err, target)
+}
+
+// The default delays grow from about 200 ms, stay within ±50 %, and stop
+// growing at 5 s.
+func TestExponentialBackOff(t *testing.T) {
+	f := ExponentialBackOff(200*time.Millisecond, 5*time.Second)
+	for retry, base := range map[int]time.Duration{1: 200 * time.Millisecond, 2: 400 * time.Millisecond, 3: 800 * time.Millisecond, 10: 5 * time.Second, 100: 5 * time.Second} {
+		for range 50 {
+			if d := f(retry); d < base/2 || d > base*3/2 {
+				t.Fatalf("retry %d waits %s, want %s ± 50%%", retry, d, base)
+			}
+		}
+	}
+	if d := ExponentialBackOff(0, time.Second)(3); d != 0 {
+		t.Fatalf("zero initial delay waits %s", d)
+	}
+}
+
+// A canceled context ends the waits between retries.
+func TestRetryStopsWithContext(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	c := New(srv.URL, "k", WithBackOff(func(int) time.Duration { return time.Hour }))
+	start := time.Now()
+	_, err := c.Clients.Get(ctx, "cli_1")
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 10*time.Second {
+		t.Fatalf("err %v after %s", err, time.Since(start))
+	}
 }

@@ -3,110 +3,136 @@ package client
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/facturo/facturo/internal/accounts"
-	"github.com/facturo/facturo/internal/invoicing"
-	"github.com/facturo/facturo/webhooks"
 )
 
-// The shapes are the server's own types, so the client cannot disagree
-// with the API (and with GET /v1/openapi.json, derived from the same types).
-type (
-	User              = accounts.UserView
-	UserInput         = accounts.UserInput
-	Organization      = accounts.OrganizationView
-	OrganizationInput = accounts.OrganizationInput
-	OrganizationPatch = accounts.OrganizationPatch
-	APIKey            = accounts.KeyView
-	APIKeyInput       = accounts.KeyInput
-	APIKeyPatch       = accounts.KeyPatch
+// The types of this package are the SDK's own: they mirror the request and
+// response bodies of GET /v1/openapi.json field for field, and a test of the
+// server (internal/httpapi) fails when the two disagree. Amounts, prices,
+// quantities and rates are decimal strings ("116.00", "2", "0.16"): exact,
+// and what the API answers.
 
-	// Customer is a client of the organization (named so that it does not
-	// read as this package's Client).
-	Customer     = invoicing.ClientView
-	ClientInput  = invoicing.ClientInput
-	ClientPatch  = invoicing.ClientPatch
-	Address      = invoicing.Address
-	Product      = invoicing.ProductView
-	ProductInput = invoicing.ProductInput
-	ProductPatch = invoicing.ProductPatch
-	TaxInput     = invoicing.TaxInput
-	Series       = invoicing.SeriesView
-	SeriesInput  = invoicing.SeriesInput
-	SeriesPatch  = invoicing.SeriesPatch
+// User is a person who manages organizations with a user key.
+type User struct {
+	ID        string    `json:"id"`     // usr_...
+	Object    string    `json:"object"` // "user"
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
 
-	Invoice         = invoicing.InvoiceView
-	InvoiceInput    = invoicing.InvoiceInput
-	InvoicePatch    = invoicing.InvoicePatch
-	ItemInput       = invoicing.ItemInput
-	ProductRef      = invoicing.ProductRef
-	PaymentInput    = invoicing.PaymentInput
-	CancelInput     = invoicing.CancelInput
-	SendInput       = invoicing.SendInput
-	CorrectionInput = invoicing.CorrectionInput
-	GlobalPeriod    = invoicing.GlobalInfo
-	Receipt         = invoicing.ReceiptView
-	ReceiptInput    = invoicing.ReceiptInput
-	Retention       = invoicing.RetentionView
-	RetentionInput  = invoicing.RetentionInput
-
-	WebhookEndpoint      = webhooks.EndpointView
-	WebhookEndpointInput = webhooks.EndpointInput
-	WebhookEndpointPatch = webhooks.EndpointPatch
-	Delivery             = webhooks.DeliveryView
-)
+// UserInput is the body of Users.Create (operator key).
+type UserInput struct {
+	Email string `json:"email"` // required, unique
+	Name  string `json:"name"`
+}
 
 // UserWithKey is a new user and its secret key, shown only once.
 type UserWithKey struct {
 	User
-	SecretKey string `json:"secret_key"`
+	SecretKey string `json:"secret_key"` // fact_user_...: store it now
 }
 
-// Event is the public shape of an event; webhooks deliver the same.
-type Event struct {
-	ID            string          `json:"id"`
-	Object        string          `json:"object"`
-	Type          string          `json:"type"`
-	Livemode      bool            `json:"livemode"`
-	Organization  string          `json:"organization"`
-	CreatedAt     time.Time       `json:"created_at"`
-	SchemaVersion int             `json:"schema_version"`
-	Resource      string          `json:"resource"`
-	Data          json.RawMessage `json:"data"`
-	Request       *struct {
-		ID    string `json:"id"`
-		KeyID string `json:"key_id,omitempty"`
-	} `json:"request"`
+// Organization is a tenant: its data, keys and webhooks are its own.
+type Organization struct {
+	ID          string    `json:"id"` // org_...
+	Object      string    `json:"object"`
+	Name        string    `json:"name"`
+	LegalName   string    `json:"legal_name"`
+	TaxID       string    `json:"tax_id"`
+	APIDisabled bool      `json:"api_disabled"` // set by the operator: every key refused
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-// EventType is one entry of the event catalogue.
-type EventType struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+// OrganizationInput is the body of Organizations.Create (user key).
+type OrganizationInput struct {
+	Name      string `json:"name"` // required
+	LegalName string `json:"legal_name"`
+	TaxID     string `json:"tax_id"`
 }
 
-// Account is the organization and mode of an organization key.
+// OrganizationPatch is the body of Organizations.Update; nil fields stay as
+// they are.
+type OrganizationPatch struct {
+	Name      *string `json:"name,omitempty"`
+	LegalName *string `json:"legal_name,omitempty"`
+	TaxID     *string `json:"tax_id,omitempty"`
+}
+
+// APIKey is an organization key. Secret is set only in the answers to
+// Keys.Create and Keys.Rotate.
+type APIKey struct {
+	ID          string     `json:"id"` // key_...
+	Object      string     `json:"object"`
+	Livemode    bool       `json:"livemode"` // fact_live_ (true) or fact_test_ (false)
+	Name        string     `json:"name"`
+	Prefix      string     `json:"prefix"` // the secret's first characters, to recognise it
+	Scopes      []string   `json:"scopes"` // e.g. "invoices:write"; "*" is every scope
+	IPAllowlist []string   `json:"ip_allowlist"`
+	Enabled     bool       `json:"enabled"`
+	CreatedAt   time.Time  `json:"created_at"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+	ExpiresAt   *time.Time `json:"expires_at"`
+	RevokedAt   *time.Time `json:"revoked_at"`
+	Secret      string     `json:"secret,omitempty"`
+}
+
+// APIKeyInput is the body of Keys.Create.
+type APIKeyInput struct {
+	Name        string     `json:"name"`
+	Mode        string     `json:"mode"`         // "live" or "test"
+	Scopes      []string   `json:"scopes"`       // nil: every scope ("*"); an empty list: none
+	ExpiresAt   *time.Time `json:"expires_at"`   // nil: never
+	IPAllowlist []string   `json:"ip_allowlist"` // IPs or CIDRs; empty: any
+}
+
+// APIKeyPatch is the body of Keys.Update; nil fields stay as they are.
+// ClearExpiresAt removes the expiry (sends expires_at as null).
+type APIKeyPatch struct {
+	Name        *string    `json:"name,omitempty"`
+	Scopes      *[]string  `json:"scopes,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	IPAllowlist *[]string  `json:"ip_allowlist,omitempty"`
+	Enabled     *bool      `json:"enabled,omitempty"`
+
+	ClearExpiresAt bool `json:"-"`
+}
+
+// MarshalJSON writes expires_at as null when ClearExpiresAt is set, and
+// leaves out every other nil field.
+func (p APIKeyPatch) MarshalJSON() ([]byte, error) {
+	type plain APIKeyPatch
+	if !p.ClearExpiresAt {
+		return json.Marshal(plain(p))
+	}
+	p.ExpiresAt = nil
+	b, err := json.Marshal(plain(p))
+	if err != nil {
+		return nil, err
+	}
+	if string(b) == "{}" {
+		return []byte(`{"expires_at":null}`), nil
+	}
+	return append([]byte(`{"expires_at":null,`), b[1:]...), nil
+}
+
+// Account is the organization and mode of an organization key
+// (Organizations.Account).
 type Account struct {
 	Object       string       `json:"object"`
 	Livemode     bool         `json:"livemode"`
 	Organization Organization `json:"organization"`
-	Key          struct {
-		ID     string   `json:"id"`
-		Prefix string   `json:"prefix"`
-		Scopes []string `json:"scopes"`
-	} `json:"key"`
+	Key          AccountKey   `json:"key"`
 }
 
-// Recovery is the answer to a webhook recovery request.
-type Recovery struct {
-	Object   string    `json:"object"`
-	Endpoint string    `json:"webhook_endpoint"`
-	Since    time.Time `json:"since"`
-	Until    time.Time `json:"until"`
-	Requeued int       `json:"requeued"`
+// AccountKey is the calling key, as Account describes it.
+type AccountKey struct {
+	ID     string   `json:"id"`
+	Prefix string   `json:"prefix"`
+	Scopes []string `json:"scopes"`
 }
 
-// KeyUse is one request made with a key (its activity).
+// KeyUse is one request made with a key (Keys.Activity).
 type KeyUse struct {
 	Time   time.Time `json:"time"`
 	IP     string    `json:"ip"`
@@ -123,7 +149,7 @@ type AuditEntry struct {
 	Object    string    `json:"object"`
 	Action    string    `json:"action"`
 	CreatedAt time.Time `json:"created_at"`
-	Livemode  *bool     `json:"livemode"`
+	Livemode  *bool     `json:"livemode"` // nil when the mode is unknown (a failed authentication)
 	IP        string    `json:"ip,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
 	KeyID     string    `json:"key_id,omitempty"`
@@ -131,4 +157,30 @@ type AuditEntry struct {
 	Actor     string    `json:"actor,omitempty"`
 	RequestID string    `json:"request_id,omitempty"`
 	EventID   string    `json:"event_id,omitempty"`
+}
+
+// Event is the public shape of an event; webhooks deliver the same JSON.
+type Event struct {
+	ID            string          `json:"id"` // evt_...
+	Object        string          `json:"object"`
+	Type          string          `json:"type"` // e.g. "invoice.issued"; see Events.Types
+	Livemode      bool            `json:"livemode"`
+	Organization  string          `json:"organization"`
+	CreatedAt     time.Time       `json:"created_at"`
+	SchemaVersion int             `json:"schema_version"`
+	Resource      string          `json:"resource"` // the id of the object the event is about
+	Data          json.RawMessage `json:"data"`     // the event's payload, by Type
+	Request       *EventRequest   `json:"request"`  // nil when no API request caused it
+}
+
+// EventRequest is the API request that caused an event.
+type EventRequest struct {
+	ID    string `json:"id"` // the X-Request-Id
+	KeyID string `json:"key_id,omitempty"`
+}
+
+// EventType is one entry of the event catalogue.
+type EventType struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
 }

@@ -10,36 +10,56 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/facturo/facturo/client"
-	"github.com/facturo/facturo/internal/invoicing"
-	"github.com/facturo/facturo/webhooks/stdwebhooks"
+	"github.com/facturo/facturo/client/webhook"
 )
 
-func dec(s string) *decimal.Decimal { d := decimal.RequireFromString(s); return &d }
-
-// receiver is a webhook endpoint that accepts only deliveries that
-// stdwebhooks verifies with its secrets.
+// receiver is a webhook endpoint that accepts only deliveries that the
+// SDK's client/webhook verifies with the secret it knows. After a rotation
+// it knows only the new secret, and old is the one before: a delivery
+// signed after the rotation (two signatures) must verify with either
+// alone; one signed before it (one signature) but arriving later must
+// verify with the old one.
 type receiver struct {
-	mu       sync.Mutex
-	verifier *stdwebhooks.Verifier
-	types    map[string]int
-	refused  int
+	mu         sync.Mutex
+	verifier   *webhook.Verifier
+	old        *webhook.Verifier
+	types      map[string]int
+	refused    int
+	oldChecked int
+	oldRefused int
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if rc.verifier == nil || rc.verifier.Verify(r.Header, body) != nil {
+	signatures := len(strings.Fields(r.Header.Get(webhook.HeaderSignature)))
+	switch {
+	case rc.verifier == nil:
+		// Sent before the endpoint's creation answered (its own
+		// webhook_endpoint.created): nobody knows the secret yet. The
+		// worker retries it.
+		w.WriteHeader(503)
+		return
+	case rc.verifier.Verify(r.Header, body) == nil:
+	case rc.old != nil && signatures == 1 && rc.old.Verify(r.Header, body) == nil:
+		// Signed before the rotation, delivered after it.
+	default:
 		rc.refused++
 		w.WriteHeader(400)
 		return
+	}
+	if rc.old != nil && signatures > 1 {
+		rc.oldChecked++
+		if rc.old.Verify(r.Header, body) != nil {
+			rc.oldRefused++
+		}
 	}
 	var ev struct{ Type string }
 	_ = json.Unmarshal(body, &ev)
@@ -48,13 +68,25 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rc *receiver) setSecrets(t *testing.T, secrets ...string) {
-	v, err := stdwebhooks.NewVerifier(secrets...)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.verifier = mustVerifier(t, secrets...)
+}
+
+// rotated makes the receiver know only the new secret, and check the
+// deliveries against the old one as well.
+func (rc *receiver) rotated(t *testing.T, newSecret, oldSecret string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.verifier, rc.old = mustVerifier(t, newSecret), mustVerifier(t, oldSecret)
+}
+
+func mustVerifier(t *testing.T, secrets ...string) *webhook.Verifier {
+	v, err := webhook.NewVerifier(secrets...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc.mu.Lock()
-	rc.verifier = v
-	rc.mu.Unlock()
+	return v
 }
 
 func (rc *receiver) got(typ string) int {
@@ -66,7 +98,7 @@ func (rc *receiver) got(typ string) int {
 // The Go client drives every resource against the real system; every
 // answer passes through specCheck, so each is also validated against the
 // served OpenAPI document. Webhooks of the real worker are verified with
-// stdwebhooks, across a secret rotation.
+// the SDK's client/webhook, across a secret rotation.
 func TestClientEndToEnd(t *testing.T) {
 	s := startSystemWith(t, func(c *Config) {
 		c.Webhooks.AllowNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -140,12 +172,12 @@ func TestClientEndToEnd(t *testing.T) {
 	noErr(t, err)
 	_, err = c.Clients.Update(ctx, cl.ID, client.ClientPatch{Phone: new("5555555555")})
 	noErr(t, err)
-	pr, err := c.Products.Create(ctx, client.ProductInput{Description: "Consulting hour", Price: dec("100.00"),
-		Taxes: []client.TaxInput{{Type: "IVA", Rate: dec("0.16")}}})
+	pr, err := c.Products.Create(ctx, client.ProductInput{Description: "Consulting hour", Price: "100.00",
+		Taxes: []client.TaxInput{{Type: "IVA", Rate: "0.16"}}})
 	noErr(t, err)
 	_, err = c.Products.Get(ctx, pr.ID)
 	noErr(t, err)
-	gone, err := c.Products.Create(ctx, client.ProductInput{Description: "Discontinued", Price: dec("1.00")})
+	gone, err := c.Products.Create(ctx, client.ProductInput{Description: "Discontinued", Price: "1.00"})
 	noErr(t, err)
 	_, err = c.Products.Delete(ctx, gone.ID)
 	noErr(t, err)
@@ -154,7 +186,7 @@ func TestClientEndToEnd(t *testing.T) {
 	_, err = c.Series.Update(ctx, ser.ID, client.SeriesPatch{Prefix: new("C-")})
 	noErr(t, err)
 
-	items := []client.ItemInput{{Product: invoicing.ProductRef{ID: pr.ID}, Quantity: dec("2")}}
+	items := []client.ItemInput{{Product: client.ProductID(pr.ID), Quantity: "2"}}
 	inv, err := c.Invoices.Create(ctx, client.InvoiceInput{Client: cl.ID, Series: "CLI", Items: items, PaymentForm: "03"})
 	noErr(t, err)
 	_, err = c.Invoices.Update(ctx, inv.ID, client.InvoicePatch{Notes: new("Thanks")})
@@ -166,7 +198,7 @@ func TestClientEndToEnd(t *testing.T) {
 	}
 	_, err = c.Invoices.Send(ctx, inv.ID, client.SendInput{})
 	noErr(t, err)
-	_, err = c.Invoices.Corrective(ctx, inv.ID, client.CorrectionInput{Reason: "Discount", Items: []invoicing.CorrectionItem{{Line: 0, Quantity: dec("1")}}})
+	_, err = c.Invoices.Corrective(ctx, inv.ID, client.CorrectionInput{Reason: "Discount", Items: []client.CorrectionItem{{Line: 0, Quantity: "1"}}})
 	noErr(t, err)
 	_, err = c.Invoices.Pay(ctx, inv.ID, client.PaymentInput{})
 	noErr(t, err)
@@ -191,8 +223,8 @@ func TestClientEndToEnd(t *testing.T) {
 	_, err = c.Receipts.Cancel(ctx, rcpt2.ID)
 	noErr(t, err)
 	ret, err := c.Retentions.Create(ctx, client.RetentionInput{Client: cl.ID,
-		Period:   invoicing.RetentionPeriod{FromMonth: 1, ToMonth: 1, Year: 2025},
-		Concepts: []invoicing.RetentionConcept{{Description: "Fees", Amount: dec("10.00"), Taxes: []client.TaxInput{{Type: "ISR", Rate: dec("0.10")}}}}})
+		Period:   client.RetentionPeriod{FromMonth: 1, ToMonth: 1, Year: 2025},
+		Concepts: []client.RetentionConcept{{Description: "Fees", Amount: "10.00", Taxes: []client.TaxInput{{Type: "ISR", Rate: "0.10"}}}}})
 	noErr(t, err)
 	_, err = c.Retentions.Issue(ctx, ret.ID)
 	noErr(t, err)
@@ -251,11 +283,11 @@ func TestClientEndToEnd(t *testing.T) {
 	}
 
 	// Real deliveries verify; after a rotation both secrets sign, and a
-	// receiver that knows only the new one still verifies.
+	// receiver that knows only the new one, or only the old one, verifies.
 	eventually(t, "invoice.issued delivered and verified", func() bool { return rc.got("invoice.issued") > 0 })
 	rot, err := c.WebhookEndpoints.RotateSecret(ctx, ep.ID, nil)
 	noErr(t, err)
-	rc.setSecrets(t, rot.Secret)
+	rc.rotated(t, rot.Secret, ep.Secret)
 	_, err = c.Clients.Delete(ctx, cl.ID)
 	noErr(t, err)
 	eventually(t, "client.deleted delivered and verified with the new secret", func() bool { return rc.got("client.deleted") > 0 })
@@ -287,8 +319,13 @@ func TestClientEndToEnd(t *testing.T) {
 		noErr(t, err)
 	}
 	noErr(t, c.WebhookEndpoints.Delete(ctx, ep.ID))
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
 	if rc.refused > 0 {
 		t.Errorf("%d deliveries failed verification", rc.refused)
+	}
+	if rc.oldChecked == 0 || rc.oldRefused > 0 {
+		t.Errorf("after the rotation, %d of %d deliveries failed verification with the old secret", rc.oldRefused, rc.oldChecked)
 	}
 }
 
