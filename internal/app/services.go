@@ -12,6 +12,7 @@ import (
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/projections"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -130,13 +131,13 @@ func (s *Services) Ready(ctx context.Context) error {
 }
 
 // DocumentKinds are the aggregates the documents projection keeps.
-func DocumentKinds() []postgres.DocumentKind {
-	return []postgres.DocumentKind{
-		postgres.NewDocumentKind[*invoicing.Client, invoicing.ClientView]("client", id.Client, invoicing.FoldClient),
-		postgres.NewDocumentKind[*invoicing.Product, invoicing.ProductView]("product", id.Product, invoicing.FoldProduct),
-		postgres.NewDocumentKind[*invoicing.Series, invoicing.SeriesView]("series", id.Series, invoicing.FoldSeries),
-		postgres.NewDocumentKind[*invoicing.Invoice, invoicing.InvoiceView]("invoice", id.Invoice, invoicing.FoldInvoice),
-		postgres.NewDocumentKind[*invoicing.Receipt, invoicing.ReceiptView]("receipt", id.Receipt, invoicing.FoldReceipt),
-		postgres.NewDocumentKind[*invoicing.Retention, invoicing.RetentionView]("retention", id.Retention, invoicing.FoldRetention),
+func DocumentKinds() []projections.DocumentKind {
+	return []projections.DocumentKind{
+		projections.NewDocumentKind[*invoicing.Client, invoicing.ClientView]("client", id.Client, invoicing.FoldClient),
+		projections.NewDocumentKind[*invoicing.Product, invoicing.ProductView]("product", id.Product, invoicing.FoldProduct),
+		projections.NewDocumentKind[*invoicing.Series, invoicing.SeriesView]("series", id.Series, invoicing.FoldSeries),
+		projections.NewDocumentKind[*invoicing.Invoice, invoicing.InvoiceView]("invoice", id.Invoice, invoicing.FoldInvoice),
+		projections.NewDocumentKind[*invoicing.Receipt, invoicing.ReceiptView]("receipt", id.Receipt, invoicing.FoldReceipt),
+		projections.NewDocumentKind[*invoicing.Retention, invoicing.RetentionView]("retention", id.Retention, invoicing.FoldRetention),
 	}
 }

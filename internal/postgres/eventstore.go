@@ -288,3 +288,40 @@ func (s *EventStore) ReadAfter(ctx context.Context, q Querier, after events.Curs
 	}
 	return s.collect(rows)
 }
+
+// LoadUpTo reads e's stream up to and including e, upcast: the state right
+// after it, whether a projection applies e inline or during a rebuild.
+func LoadUpTo(ctx context.Context, q Querier, e events.Event) ([]events.Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`, e.StreamID, e.StreamVersion)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", e.StreamID, err)
+	}
+	return collectEvents(rows, events.Upcast)
+}
+
+// LoadStreamsUpTo reads, in one query, the history of each event's stream
+// up to that event, upcast, by stream id.
+func LoadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event) (map[string][]events.Event, error) {
+	ids := make([]string, len(upTo))
+	versions := make([]int64, len(upTo))
+	for i, e := range upTo {
+		ids[i], versions[i] = e.StreamID, int64(e.StreamVersion)
+	}
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
+		JOIN unnest($1::text[], $2::bigint[]) AS upto(stream_id, version) USING (stream_id)
+		WHERE events.stream_version <= upto.version
+		ORDER BY stream_id, stream_version`, ids, versions)
+	if err != nil {
+		return nil, fmt.Errorf("load %d streams: %w", len(upTo), err)
+	}
+	all, err := collectEvents(rows, events.Upcast)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]events.Event, len(upTo))
+	for _, ev := range all {
+		out[ev.StreamID] = append(out[ev.StreamID], ev)
+	}
+	return out, nil
+}

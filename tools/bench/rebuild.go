@@ -10,6 +10,7 @@ import (
 	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/replay"
+	"github.com/facturo/facturo/projections"
 )
 
 // eventsPerStream: one client.created and nine client.updated per client,
@@ -87,7 +88,7 @@ func rebuildSpeed(ctx context.Context, s *system, n int) ([]Row, error) {
 			next += 100_000
 		}
 	}}
-	res, err := rb.Rebuild(ctx, postgres.NewDocumentsProjection(app.DocumentKinds()...), true)
+	res, err := rb.Rebuild(ctx, projections.NewDocuments(app.DocumentKinds()...), true)
 	if err != nil {
 		return nil, fmt.Errorf("rebuild: %w", err)
 	}
