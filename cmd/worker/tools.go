@@ -18,7 +18,6 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/app"
-	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/replay"
 	"github.com/facturo/facturo/projections"
 )
@@ -178,7 +177,7 @@ func (t *tool) rebuild(ctx context.Context, args []string) error {
 			tabled[p.Name()] = tp
 		}
 	}
-	inline := map[string]postgres.InlineProjection{}
+	inline := map[string]projections.Inline{}
 	for _, p := range app.InlineProjections() {
 		inline[p.Name()] = p
 	}

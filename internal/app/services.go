@@ -73,7 +73,7 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	store := postgres.NewEventStore(db, events.Upcast, InlineProjections()...)
+	store := postgres.NewEventStore(db, events.Upcast, projections.ForEventStore(InlineProjections())...)
 	store.OnCommit = countAppended(reg)
 	return &Services{
 		Config: c, Log: log, DB: db, NC: nc, JS: js, Stream: stream, Registry: reg, Store: store,
@@ -83,8 +83,8 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 // InlineProjections are the read models written in the transaction that
 // appends their events: authentication must see a user, organization or
 // key the moment its creation is acknowledged.
-func InlineProjections() []postgres.InlineProjection {
-	return []postgres.InlineProjection{postgres.AccountsProjection{}, postgres.AuditProjection{}}
+func InlineProjections() []projections.Inline {
+	return []projections.Inline{projections.Accounts{}, projections.Audit{}}
 }
 
 // countAppended returns an EventStore.OnCommit hook counting the events

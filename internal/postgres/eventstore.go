@@ -14,19 +14,13 @@ import (
 )
 
 // InlineProjection is a read model written in the same transaction as the
-// events that change it. Apply must ignore event types it does not handle.
-//
-// It can be rebuilt in place, in one transaction (replay.Rebuilder): Reset
-// locks its tables against writers and empties them with DELETE (readers
-// keep seeing the old rows until the rebuild commits), setting aside what
-// events do not carry; every event of Types is applied again in relay
-// order; Restore puts back what Reset set aside.
+// events that change it: Append applies it to every event it stores. Apply
+// must ignore event types it does not handle. The inline projections
+// themselves live in package projections and are passed to NewEventStore by
+// the composition root.
 type InlineProjection interface {
 	Name() string
 	Apply(ctx context.Context, tx pgx.Tx, e events.Event) error
-	Types() []string
-	Reset(ctx context.Context, tx pgx.Tx) error
-	Restore(ctx context.Context, tx pgx.Tx) error
 }
 
 // EventStore appends and loads events. It is the only writer of the events

@@ -356,7 +356,7 @@ func nextCheckpoint(ctx context.Context, tx pgx.Tx, live projections.Checkpoint,
 // will write its own rows after the commit. Inline read models are small
 // (accounts and keys, not invoices), so one transaction suffices; an
 // interrupted rebuild rolls back and is simply run again.
-func (r *Rebuilder) RebuildInline(ctx context.Context, p postgres.InlineProjection) (RebuildResult, error) {
+func (r *Rebuilder) RebuildInline(ctx context.Context, p projections.Inline) (RebuildResult, error) {
 	start := time.Now()
 	res := RebuildResult{Name: p.Name()}
 	unlock, err := r.begin(ctx, p.Name())
