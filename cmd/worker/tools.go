@@ -196,7 +196,7 @@ func (t *tool) rebuild(ctx context.Context, args []string) error {
 	}
 	for _, n := range names {
 		bar := t.progress("rebuild " + n)
-		rb := &replay.Rebuilder{DB: t.svc.DB, Store: t.svc.Store, BatchSize: *batch, Progress: bar.Update}
+		rb := &projections.Rebuilder{DB: t.svc.DB, Store: t.svc.Store, BatchSize: *batch, Progress: bar.Update}
 		if p := inline[n]; p != nil {
 			res, err := rb.RebuildInline(ctx, p)
 			if errors.Is(err, context.Canceled) {

@@ -9,7 +9,6 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/postgres"
-	"github.com/facturo/facturo/internal/replay"
 	"github.com/facturo/facturo/projections"
 )
 
@@ -17,7 +16,7 @@ import (
 // so each apply folds a real, short stream as in production.
 const eventsPerStream = 10
 
-// rebuildSpeed times replay.Rebuilder (what `worker projections rebuild
+// rebuildSpeed times projections.Rebuilder (what `worker projections rebuild
 // documents` runs) over n generated events, in a database of its own on the
 // same cluster so that the running worker does not relay or project them.
 // The baseline is a scan of the same events in relay order through the
@@ -82,7 +81,7 @@ func rebuildSpeed(ctx context.Context, s *system, n int) ([]Row, error) {
 
 	fmt.Fprintf(os.Stderr, "rebuild: %d events generated in %s, scanned in %s; rebuilding\n", total, gen.Round(time.Second), scan.Round(time.Second))
 	next := int64(100_000)
-	rb := &replay.Rebuilder{DB: db, Store: store, Progress: func(done, all int64) {
+	rb := &projections.Rebuilder{DB: db, Store: store, Progress: func(done, all int64) {
 		if done >= next { // a long phase should not look hung
 			fmt.Fprintf(os.Stderr, "rebuild: %d/%d events\n", done, all)
 			next += 100_000
