@@ -380,7 +380,7 @@ func (t *tool) redeliver(ctx context.Context, args []string) error {
 			return fmt.Errorf("--until: %w", err)
 		}
 	}
-	res, err := replay.Redeliver(ctx, t.svc.DB, r)
+	res, err := replay.Redeliver(ctx, t.svc.Store, r)
 	if err != nil {
 		return err
 	}
