@@ -253,9 +253,6 @@ func (s *EventStore) EventByID(ctx context.Context, t facturo.Tenant, eventID st
 	return evs[0], nil
 }
 
-// ReadAfter returns up to limit events after cursor in relay order, only
-// below the snapshot horizon: rows of transactions that might still commit
-// are never passed over. Used by the relay and by rebuilds.
 // ReadTypesAfter returns up to limit committed events of the given types
 // after cursor, in relay order, without the snapshot horizon of ReadAfter:
 // for rebuilding inline projections, where a transaction that has not
@@ -271,6 +268,9 @@ func (s *EventStore) ReadTypesAfter(ctx context.Context, q Querier, after events
 	return s.collect(rows)
 }
 
+// ReadAfter returns up to limit events after cursor in relay order, only
+// below the snapshot horizon: rows of transactions that might still commit
+// are never passed over. Used by the relay and by rebuilds.
 func (s *EventStore) ReadAfter(ctx context.Context, q Querier, after events.Cursor, limit int) ([]events.Event, error) {
 	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
 		WHERE (tx_id, position) > ($1::text::xid8, $2)
