@@ -1,12 +1,26 @@
-// Package projections builds read models from the event stream.
+// Package projections builds read models from the events: the projections
+// themselves, the Runner that keeps the asynchronous ones up to date, and
+// the Rebuilder that rebuilds them from position zero.
 //
-// A projection applies events to its tables; the Runner feeds it from
-// JetStream and stores the projection's checkpoint in the same transaction as
-// the read-model change. The checkpoint is the relay cursor (tx_id,
-// position) of the last applied event: the relay publishes in strictly
-// increasing cursor order, so anything at or before the checkpoint has been
-// applied already and is skipped. That makes redelivery, republishing and a
-// crash between commit and ack harmless.
+// A projection decides which events it handles, folds them and derives the
+// rows it writes; the statements that read and write those rows are small
+// store methods in internal/postgres, where all SQL lives, called in the
+// projection's transaction. Documents (the documents table: clients,
+// products, series, invoices, receipts, retentions) is asynchronous: the
+// Runner feeds it from JetStream and stores its checkpoint in the same
+// transaction as the read-model change. The checkpoint is the relay cursor
+// (tx_id, position) of the last applied event: the relay publishes in
+// strictly increasing cursor order, so anything at or before the checkpoint
+// has been applied already and is skipped. That makes redelivery,
+// republishing and a crash between commit and ack harmless.
+//
+// Accounts (users, organizations, api_keys) and Audit (the key audit log)
+// are Inline: the event store applies them in the transaction that appends
+// their events, so a key works the moment its creation is acknowledged.
+//
+// Rebuilder rebuilds a Tabled projection without downtime, in shadow copies
+// of its tables swapped in when caught up, and an Inline one in place, in
+// one transaction.
 package projections
 
 import (

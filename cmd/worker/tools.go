@@ -18,7 +18,6 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/app"
-	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/replay"
 	"github.com/facturo/facturo/projections"
 )
@@ -178,7 +177,7 @@ func (t *tool) rebuild(ctx context.Context, args []string) error {
 			tabled[p.Name()] = tp
 		}
 	}
-	inline := map[string]postgres.InlineProjection{}
+	inline := map[string]projections.Inline{}
 	for _, p := range app.InlineProjections() {
 		inline[p.Name()] = p
 	}
@@ -197,7 +196,7 @@ func (t *tool) rebuild(ctx context.Context, args []string) error {
 	}
 	for _, n := range names {
 		bar := t.progress("rebuild " + n)
-		rb := &replay.Rebuilder{DB: t.svc.DB, Store: t.svc.Store, BatchSize: *batch, Progress: bar.Update}
+		rb := &projections.Rebuilder{DB: t.svc.DB, Store: t.svc.Store, BatchSize: *batch, Progress: bar.Update}
 		if p := inline[n]; p != nil {
 			res, err := rb.RebuildInline(ctx, p)
 			if errors.Is(err, context.Canceled) {
@@ -381,7 +380,7 @@ func (t *tool) redeliver(ctx context.Context, args []string) error {
 			return fmt.Errorf("--until: %w", err)
 		}
 	}
-	res, err := replay.Redeliver(ctx, t.svc.DB, r)
+	res, err := replay.Redeliver(ctx, t.svc.Store, r)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/facturo/facturo/internal/replay"
+	"github.com/facturo/facturo/projections"
 )
 
 // inlineDigest summarizes the inline read models: every column of users,
@@ -88,7 +88,7 @@ func TestRebuildInlineProjections(t *testing.T) {
 		}
 	})
 	time.Sleep(50 * time.Millisecond)
-	rb := &replay.Rebuilder{DB: s.svc.DB, Store: s.svc.Store, BatchSize: 3}
+	rb := &projections.Rebuilder{DB: s.svc.DB, Store: s.svc.Store, BatchSize: 3}
 	var applied int64
 	for _, p := range InlineProjections() {
 		res, err := rb.RebuildInline(ctx, p)

@@ -120,7 +120,7 @@ func TestRebuildWithoutDowntime(t *testing.T) {
 			reads.Add(1)
 		}
 	}()
-	rb := &replay.Rebuilder{DB: s.svc.DB, Store: s.svc.Store, BatchSize: 1000}
+	rb := &projections.Rebuilder{DB: s.svc.DB, Store: s.svc.Store, BatchSize: 1000}
 	res, err := rb.Rebuild(context.Background(), documentsProjection(t), false)
 	time.Sleep(100 * time.Millisecond) // some writes after the swap too
 	stop()
@@ -168,7 +168,7 @@ func TestRebuildResumesAfterInterrupt(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rb := &replay.Rebuilder{DB: s.svc.DB, Store: s.svc.Store, BatchSize: 500,
+	rb := &projections.Rebuilder{DB: s.svc.DB, Store: s.svc.Store, BatchSize: 500,
 		Progress: func(done, total int64) { cancel() }}
 	_, err := rb.Rebuild(ctx, documentsProjection(t), false)
 	if !errors.Is(err, context.Canceled) {
@@ -182,7 +182,7 @@ func TestRebuildResumesAfterInterrupt(t *testing.T) {
 		t.Fatalf("rebuild state after interrupt: %+v", ps[0].Rebuild)
 	}
 
-	rb = &replay.Rebuilder{DB: s.svc.DB, Store: s.svc.Store, BatchSize: 500}
+	rb = &projections.Rebuilder{DB: s.svc.DB, Store: s.svc.Store, BatchSize: 500}
 	res, err := rb.Rebuild(context.Background(), documentsProjection(t), false)
 	if err != nil {
 		t.Fatal(err)

@@ -40,19 +40,19 @@ func TestRedeliver(t *testing.T) {
 	s.must(201, "POST", "/v1/clients", tk.live, acme)
 	r := replay.Redelivery{EndpointID: ep, Since: since, Status: "failed", DryRun: true}
 	eventually(t, "two failed deliveries", func() bool {
-		res, err := replay.Redeliver(context.Background(), s.svc.DB, r)
+		res, err := replay.Redeliver(context.Background(), s.svc.Store, r)
 		return err == nil && len(res.Delivered) == 2
 	})
 	before := hits.Load()
 	ok.Store(true)
 	r.DryRun = false
-	res, err := replay.Redeliver(context.Background(), s.svc.DB, r)
+	res, err := replay.Redeliver(context.Background(), s.svc.Store, r)
 	if err != nil || len(res.Delivered) != 2 {
 		t.Fatalf("redeliver: %+v, %v", res, err)
 	}
 	eventually(t, "redelivered", func() bool { return hits.Load() == before+2 })
 	r.DryRun = true
-	if res, err := replay.Redeliver(context.Background(), s.svc.DB, r); err != nil || len(res.Delivered) != 0 {
+	if res, err := replay.Redeliver(context.Background(), s.svc.Store, r); err != nil || len(res.Delivered) != 0 {
 		t.Fatalf("failed deliveries after redelivery: %+v, %v", res, err)
 	}
 }

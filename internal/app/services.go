@@ -12,6 +12,7 @@ import (
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/projections"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -72,7 +73,7 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	store := postgres.NewEventStore(db, events.Upcast, InlineProjections()...)
+	store := postgres.NewEventStore(db, events.Upcast, projections.ForEventStore(InlineProjections())...)
 	store.OnCommit = countAppended(reg)
 	return &Services{
 		Config: c, Log: log, DB: db, NC: nc, JS: js, Stream: stream, Registry: reg, Store: store,
@@ -82,8 +83,8 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 // InlineProjections are the read models written in the transaction that
 // appends their events: authentication must see a user, organization or
 // key the moment its creation is acknowledged.
-func InlineProjections() []postgres.InlineProjection {
-	return []postgres.InlineProjection{postgres.AccountsProjection{}, postgres.AuditProjection{}}
+func InlineProjections() []projections.Inline {
+	return []projections.Inline{projections.Accounts{}, projections.Audit{}}
 }
 
 // countAppended returns an EventStore.OnCommit hook counting the events
@@ -130,13 +131,13 @@ func (s *Services) Ready(ctx context.Context) error {
 }
 
 // DocumentKinds are the aggregates the documents projection keeps.
-func DocumentKinds() []postgres.DocumentKind {
-	return []postgres.DocumentKind{
-		postgres.NewDocumentKind[*invoicing.Client, invoicing.ClientView]("client", id.Client, invoicing.FoldClient),
-		postgres.NewDocumentKind[*invoicing.Product, invoicing.ProductView]("product", id.Product, invoicing.FoldProduct),
-		postgres.NewDocumentKind[*invoicing.Series, invoicing.SeriesView]("series", id.Series, invoicing.FoldSeries),
-		postgres.NewDocumentKind[*invoicing.Invoice, invoicing.InvoiceView]("invoice", id.Invoice, invoicing.FoldInvoice),
-		postgres.NewDocumentKind[*invoicing.Receipt, invoicing.ReceiptView]("receipt", id.Receipt, invoicing.FoldReceipt),
-		postgres.NewDocumentKind[*invoicing.Retention, invoicing.RetentionView]("retention", id.Retention, invoicing.FoldRetention),
+func DocumentKinds() []projections.DocumentKind {
+	return []projections.DocumentKind{
+		projections.NewDocumentKind[*invoicing.Client, invoicing.ClientView]("client", id.Client, invoicing.FoldClient),
+		projections.NewDocumentKind[*invoicing.Product, invoicing.ProductView]("product", id.Product, invoicing.FoldProduct),
+		projections.NewDocumentKind[*invoicing.Series, invoicing.SeriesView]("series", id.Series, invoicing.FoldSeries),
+		projections.NewDocumentKind[*invoicing.Invoice, invoicing.InvoiceView]("invoice", id.Invoice, invoicing.FoldInvoice),
+		projections.NewDocumentKind[*invoicing.Receipt, invoicing.ReceiptView]("receipt", id.Receipt, invoicing.FoldReceipt),
+		projections.NewDocumentKind[*invoicing.Retention, invoicing.RetentionView]("retention", id.Retention, invoicing.FoldRetention),
 	}
 }

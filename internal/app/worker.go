@@ -23,7 +23,7 @@ type Runner interface {
 // Projections are every asynchronous projection, in the order they start.
 func Projections() []projections.Projection {
 	return []projections.Projection{
-		postgres.NewDocumentsProjection(DocumentKinds()...),
+		projections.NewDocuments(DocumentKinds()...),
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/testenv"
+	"github.com/facturo/facturo/projections"
 )
 
 const ktOperatorKey = "operator-test-key-0123456789"
@@ -69,7 +70,7 @@ type keyTestServer struct {
 // newKeyTestServer wires an API server the way cmd/api does, against db.
 func newKeyTestServer(t *testing.T, db *postgres.DB) *keyTestServer {
 	t.Helper()
-	store := postgres.NewEventStore(db, events.Upcast, postgres.AccountsProjection{}, postgres.AuditProjection{})
+	store := postgres.NewEventStore(db, events.Upcast, projections.Accounts{}, projections.Audit{})
 	accts := postgres.NewAccountStore(db)
 	activity := postgres.NewActivityStore(db)
 	clock := &ktClock{}

@@ -7,29 +7,86 @@ import (
 	"time"
 
 	"github.com/facturo/facturo"
-	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/jackc/pgx/v5"
 )
 
-// AccountsProjection maintains users, organizations and api_keys. It runs
-// inline (in the appending transaction) so that a user, organization or key
-// is usable the moment its creation is acknowledged.
-type AccountsProjection struct{}
-
-// Name implements projections.Projection.
-func (AccountsProjection) Name() string { return "accounts" }
-
-// Types implements InlineProjection.
-func (AccountsProjection) Types() []string {
-	return []string{events.UserCreated,
-		events.OrganizationCreated, events.OrganizationUpdated, events.OrganizationDisabled, events.OrganizationEnabled,
-		events.KeyCreated, events.KeyUpdated, events.KeyRotated, events.KeyRevoked}
+// UserRow is a row of users.
+type UserRow struct {
+	ID, Email, Name string
+	CreatedAt       time.Time
 }
 
-// Reset implements InlineProjection: the keys' last use, which is batched
-// usage rather than events, is set aside for Restore.
-func (AccountsProjection) Reset(ctx context.Context, tx pgx.Tx) error {
+// OrganizationRow is a row of organizations.
+type OrganizationRow struct {
+	ID, OwnerID, Name    string
+	APIDisabled          bool
+	Data                 any // the public view, stored as JSON
+	CreatedAt, UpdatedAt time.Time
+}
+
+// KeyRow is a row of api_keys (last_used_at aside: batched usage, not
+// events, see AccountStore.TouchKeys).
+type KeyRow struct {
+	ID, Kind, UserID, OrgID string
+	Livemode                bool
+	Name, Prefix            string
+	Hash                    []byte
+	PreviousPrefix          *string
+	PreviousHash            []byte
+	PreviousExpiresAt       *time.Time
+	Scopes, IPAllowlist     []string
+	Enabled                 bool
+	ExpiresAt, RevokedAt    *time.Time
+	CreatedAt, UpdatedAt    time.Time
+}
+
+// AccountWriter writes users, organizations and api_keys for the accounts
+// projection, in the caller's transaction.
+type AccountWriter struct{}
+
+// InsertUser adds a user; applying the same user again changes nothing.
+// Another user with the same email fails with already_exists.
+func (AccountWriter) InsertUser(ctx context.Context, tx pgx.Tx, u UserRow) error {
+	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO NOTHING`, u.ID, u.Email, u.Name, u.CreatedAt)
+	if isUniqueViolation(err, "users_email_key") {
+		return facturo.ParamError(facturo.CodeAlreadyExists, "email", "A user with this email already exists.")
+	}
+	return err
+}
+
+// UpsertOrganization writes an organization's row.
+func (AccountWriter) UpsertOrganization(ctx context.Context, tx pgx.Tx, o OrganizationRow) error {
+	_, err := tx.Exec(ctx, `INSERT INTO organizations (id, owner_id, name, api_disabled, data, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, api_disabled = EXCLUDED.api_disabled,
+			data = EXCLUDED.data, updated_at = EXCLUDED.updated_at`,
+		o.ID, o.OwnerID, o.Name, o.APIDisabled, o.Data, o.CreatedAt, o.UpdatedAt)
+	return err
+}
+
+// UpsertKey writes a key's row, keeping its last use.
+func (AccountWriter) UpsertKey(ctx context.Context, tx pgx.Tx, k KeyRow) error {
+	_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, kind, user_id, org_id, livemode, name, prefix, hash,
+			previous_prefix, previous_hash, previous_expires_at, scopes, ip_allowlist, enabled,
+			expires_at, revoked_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, prefix = EXCLUDED.prefix, hash = EXCLUDED.hash,
+			previous_prefix = EXCLUDED.previous_prefix, previous_hash = EXCLUDED.previous_hash,
+			previous_expires_at = EXCLUDED.previous_expires_at, scopes = EXCLUDED.scopes,
+			ip_allowlist = EXCLUDED.ip_allowlist, enabled = EXCLUDED.enabled,
+			expires_at = EXCLUDED.expires_at, revoked_at = EXCLUDED.revoked_at, updated_at = EXCLUDED.updated_at`,
+		k.ID, k.Kind, k.UserID, k.OrgID, k.Livemode, k.Name, k.Prefix, k.Hash, k.PreviousPrefix, k.PreviousHash,
+		k.PreviousExpiresAt, k.Scopes, k.IPAllowlist, k.Enabled, k.ExpiresAt, k.RevokedAt, k.CreatedAt, k.UpdatedAt)
+	return err
+}
+
+// ClearForRebuild empties users, organizations and api_keys for an
+// in-place rebuild, after locking them against writers (see
+// lockForRebuild). The keys' last use, which is batched usage rather than
+// events, is set aside in a temporary table for RestoreKeyUse.
+func (AccountWriter) ClearForRebuild(ctx context.Context, tx pgx.Tx) error {
 	if err := lockForRebuild(ctx, tx, "users, organizations, api_keys"); err != nil {
 		return err
 	}
@@ -48,6 +105,16 @@ func (AccountsProjection) Reset(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
+// RestoreKeyUse puts back the last use ClearForRebuild set aside.
+func (AccountWriter) RestoreKeyUse(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `UPDATE api_keys k SET last_used_at = u.last_used_at
+		FROM rebuild_key_use u WHERE k.id = u.id`)
+	if err != nil {
+		return fmt.Errorf("restore key use: %w", err)
+	}
+	return nil
+}
+
 // lockForRebuild takes the tables of an inline projection for a rebuild:
 // writers (the transactions appending its events) wait until the rebuild
 // commits, readers never do. Those that wrote before have committed once
@@ -57,93 +124,6 @@ func lockForRebuild(ctx context.Context, tx pgx.Tx, tables string) error {
 		return fmt.Errorf("lock %s: %w", tables, err)
 	}
 	return nil
-}
-
-// Restore implements InlineProjection.
-func (AccountsProjection) Restore(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `UPDATE api_keys k SET last_used_at = u.last_used_at
-		FROM rebuild_key_use u WHERE k.id = u.id`)
-	if err != nil {
-		return fmt.Errorf("restore key use: %w", err)
-	}
-	return nil
-}
-
-// Apply implements projections.Projection.
-func (AccountsProjection) Apply(ctx context.Context, tx pgx.Tx, e events.Event) error {
-	switch e.Type {
-	case events.UserCreated:
-		var d accounts.UserCreated
-		if err := e.Decode(&d); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO NOTHING`, e.StreamID, d.Email, d.Name, e.CreatedAt)
-		if isUniqueViolation(err, "users_email_key") {
-			return facturo.ParamError(facturo.CodeAlreadyExists, "email", "A user with this email already exists.")
-		}
-		return err
-	case events.OrganizationCreated, events.OrganizationUpdated, events.OrganizationDisabled, events.OrganizationEnabled:
-		return applyOrganization(ctx, tx, e)
-	case events.KeyCreated, events.KeyUpdated, events.KeyRotated, events.KeyRevoked:
-		return applyKey(ctx, tx, e)
-	}
-	return nil
-}
-
-func applyOrganization(ctx context.Context, tx pgx.Tx, e events.Event) error {
-	history, err := loadUpTo(ctx, tx, e)
-	if err != nil {
-		return err
-	}
-	o, err := accounts.FoldOrganization(history)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO organizations (id, owner_id, name, api_disabled, data, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, api_disabled = EXCLUDED.api_disabled,
-			data = EXCLUDED.data, updated_at = EXCLUDED.updated_at`,
-		o.ID, o.OwnerID, o.Name, o.APIDisabled, o.View(), o.CreatedAt, o.UpdatedAt)
-	return err
-}
-
-func applyKey(ctx context.Context, tx pgx.Tx, e events.Event) error {
-	history, err := loadUpTo(ctx, tx, e)
-	if err != nil {
-		return err
-	}
-	k, err := accounts.FoldAPIKey(history)
-	if err != nil {
-		return err
-	}
-	var prevPrefix *string
-	if k.PreviousPrefix != "" {
-		prevPrefix = &k.PreviousPrefix
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO api_keys (id, kind, user_id, org_id, livemode, name, prefix, hash,
-			previous_prefix, previous_hash, previous_expires_at, scopes, ip_allowlist, enabled,
-			expires_at, revoked_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, prefix = EXCLUDED.prefix, hash = EXCLUDED.hash,
-			previous_prefix = EXCLUDED.previous_prefix, previous_hash = EXCLUDED.previous_hash,
-			previous_expires_at = EXCLUDED.previous_expires_at, scopes = EXCLUDED.scopes,
-			ip_allowlist = EXCLUDED.ip_allowlist, enabled = EXCLUDED.enabled,
-			expires_at = EXCLUDED.expires_at, revoked_at = EXCLUDED.revoked_at, updated_at = EXCLUDED.updated_at`,
-		k.ID, k.Kind, k.UserID, k.OrgID, k.Livemode, k.Name, k.Prefix, k.Hash, prevPrefix, k.PreviousHash,
-		k.PreviousExpiresAt, k.Scopes, k.IPAllowlist, k.Enabled, k.ExpiresAt, k.RevokedAt, k.CreatedAt, k.UpdatedAt)
-	return err
-}
-
-// loadUpTo reads e's stream up to and including e: the state right after it,
-// whether applied inline or during a rebuild.
-func loadUpTo(ctx context.Context, q Querier, e events.Event) ([]events.Event, error) {
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
-		WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`, e.StreamID, e.StreamVersion)
-	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", e.StreamID, err)
-	}
-	return collectEvents(rows, events.Upcast)
 }
 
 // AccountStore answers the queries on the accounts read models.

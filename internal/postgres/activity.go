@@ -3,78 +3,60 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/oklog/ulid/v2"
 
-	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/auth"
 )
 
 // Audit actions that are not event types.
 const AuditAuthFailed = "auth.failed"
 
-// auditPrefix starts every audit entry id.
-const auditPrefix = "aud_"
+// AuditIDPrefix starts every audit entry id.
+const AuditIDPrefix = "aud_"
 
-// AuditProjection writes the key lifecycle into audit_log. It runs inline,
-// like the accounts projection, so an organization's audit log shows a key
-// change the moment it is acknowledged; the entry id derives from the event
-// id, so a rebuild writes the same rows.
-type AuditProjection struct{}
-
-// Name implements projections.Projection.
-func (AuditProjection) Name() string { return "audit" }
-
-// Types implements InlineProjection.
-func (AuditProjection) Types() []string {
-	return []string{events.KeyCreated, events.KeyUpdated, events.KeyRotated, events.KeyRevoked}
+// AuditRow is an audit_log entry written for an event.
+type AuditRow struct {
+	ID         string
+	OrgID      string
+	Livemode   bool
+	Action     string
+	OccurredAt time.Time
+	KeyID      string
+	KeyPrefix  string
+	Actor      string
+	RequestID  string
+	EventID    string
+	IP         string
 }
 
-// Reset implements InlineProjection: only the rows it wrote (authentication
-// failures are not events and stay).
-func (AuditProjection) Reset(ctx context.Context, tx pgx.Tx) error {
+// AuditWriter writes audit_log entries for the audit projection, in the
+// caller's transaction.
+type AuditWriter struct{}
+
+// Insert adds an entry; one for the same event changes nothing.
+func (AuditWriter) Insert(ctx context.Context, tx pgx.Tx, a AuditRow) error {
+	_, err := tx.Exec(ctx, `INSERT INTO audit_log (id, org_id, livemode, action, occurred_at, key_id,
+			key_prefix, actor, request_id, event_id, ip)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (event_id) DO NOTHING`,
+		a.ID, a.OrgID, a.Livemode, a.Action, a.OccurredAt, a.KeyID, a.KeyPrefix, a.Actor, a.RequestID, a.EventID, a.IP)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", a.EventID, err)
+	}
+	return nil
+}
+
+// ClearForRebuild deletes the entries written for events, after locking
+// audit_log against writers (see lockForRebuild). Authentication failures
+// are not events and stay.
+func (AuditWriter) ClearForRebuild(ctx context.Context, tx pgx.Tx) error {
 	if err := lockForRebuild(ctx, tx, "audit_log"); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `DELETE FROM audit_log WHERE event_id IS NOT NULL`)
 	return err
-}
-
-// Restore implements InlineProjection: nothing was set aside.
-func (AuditProjection) Restore(context.Context, pgx.Tx) error { return nil }
-
-// Apply implements projections.Projection.
-func (AuditProjection) Apply(ctx context.Context, tx pgx.Tx, e events.Event) error {
-	switch e.Type {
-	case events.KeyCreated, events.KeyUpdated, events.KeyRotated, events.KeyRevoked:
-	default:
-		return nil
-	}
-	history, err := loadUpTo(ctx, tx, e)
-	if err != nil {
-		return err
-	}
-	k, err := accounts.FoldAPIKey(history)
-	if err != nil {
-		return err
-	}
-	actor := e.Metadata.UserID
-	if actor == "" {
-		actor = e.Metadata.Source
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO audit_log (id, org_id, livemode, action, occurred_at, key_id,
-			key_prefix, actor, request_id, event_id, ip)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (event_id) DO NOTHING`,
-		auditPrefix+strings.TrimPrefix(e.ID, "evt_"), e.OrgID, e.Livemode, e.Type, e.CreatedAt, k.ID,
-		k.Prefix, actor, e.Metadata.RequestID, e.ID, e.Metadata.IP)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", e.ID, err)
-	}
-	return nil
 }
 
 // ActivityStore keeps per-key request activity and authentication
@@ -125,7 +107,7 @@ func (s *ActivityStore) RecordFailures(ctx context.Context, fails []auth.AuthFai
 	ids, ats, ips, prefixes, codes, rids :=
 		make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, f := range fails {
-		ids[i] = auditPrefix + ulid.MustNew(ulid.Timestamp(f.At), ulid.DefaultEntropy()).String()
+		ids[i] = AuditIDPrefix + ulid.MustNew(ulid.Timestamp(f.At), ulid.DefaultEntropy()).String()
 		ats[i], ips[i], prefixes[i], codes[i], rids[i] = f.At, f.IP, f.Prefix, f.Code, f.RequestID
 	}
 	_, err := s.db.Pool.Exec(ctx, `INSERT INTO audit_log (id, org_id, livemode, action, occurred_at, ip,

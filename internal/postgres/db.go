@@ -1,6 +1,13 @@
 // Package postgres is where Facturo talks to PostgreSQL: the event store,
-// migrations, the inline projections and the read-model queries. Every method
-// that reads tenant data takes the tenant and filters on it.
+// migrations, the read-model queries, the statements the projections (package projections) write their read models
+// and rebuild them with, and those of the operator tooling
+// (internal/replay). It does not import package projections: the inline
+// projections are handed to NewEventStore. (WebhookEndpointsProjection, the
+// webhook_endpoints read model that WebhookStore writes in its own
+// commands, is still here.) Every method that reads tenant data for the API
+// takes the tenant and filters on it; the operator tooling's reads
+// (EventStore.FindEvent, EventStore.Bounds, WebhookStore.Redeliver, status)
+// work across tenants.
 package postgres
 
 import (

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/facturo/facturo"
@@ -12,188 +11,59 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// DocumentKind tells the documents projection how to turn one kind of stream
-// into its public view.
-type DocumentKind struct {
-	Name   string // object name: "client", "invoice", ...
-	Prefix string // id prefix of its streams: "cli", "inv", ...
-	// Fold returns the view of the aggregate after history, and whether it
-	// exists (false once deleted).
-	Fold func(history []events.Event) (view any, exists bool, err error)
+// Document is one row of the documents read model: the public view of an
+// invoicing aggregate and the columns lists filter on.
+type Document struct {
+	Kind      string // object name: "client", "invoice", ...
+	ID        string // the aggregate's stream id
+	OrgID     string
+	Livemode  bool
+	Status    string
+	ClientID  string
+	Series    string
+	Version   int // stream version the view is of
+	Data      []byte
+	CreatedAt time.Time
+	// Exists is false for an aggregate that no longer exists: its row is
+	// deleted (only Kind and ID matter then).
+	Exists bool
 }
 
-// Aggregate is what an aggregate offers the documents projection.
-type Aggregate[V any] interface {
-	Exists() bool
-	View() V
-}
+// DocumentWriter writes the documents table for the documents projection.
+// It uses the unqualified table name, so a rebuild's search_path points it
+// at the shadow copy.
+type DocumentWriter struct{}
 
-// NewDocumentKind adapts an aggregate's fold function.
-func NewDocumentKind[A Aggregate[V], V any](name, prefix string, fold func([]events.Event) (A, error)) DocumentKind {
-	return DocumentKind{Name: name, Prefix: prefix, Fold: func(h []events.Event) (any, bool, error) {
-		a, err := fold(h)
-		if err != nil {
-			return nil, false, err
-		}
-		return a.View(), a.Exists(), nil
-	}}
-}
-
-// DocumentsProjection keeps the current view of every invoicing aggregate in
-// the documents table. For each event it folds the stream up to that event,
-// so applying it again (redelivery, rebuild) gives the same row.
-type DocumentsProjection struct {
-	kinds map[string]DocumentKind // by id prefix
-}
-
-// NewDocumentsProjection returns the projection for the given kinds.
-func NewDocumentsProjection(kinds ...DocumentKind) *DocumentsProjection {
-	p := &DocumentsProjection{kinds: map[string]DocumentKind{}}
-	for _, k := range kinds {
-		p.kinds[k.Prefix] = k
-	}
-	return p
-}
-
-// Name implements projections.Projection.
-func (p *DocumentsProjection) Name() string { return "documents" }
-
-// Tables implements projections.Tabled: a rebuild fills a shadow copy of
-// these tables and swaps it in.
-func (p *DocumentsProjection) Tables() []string { return []string{"documents"} }
-
-// Reset implements projections.Projection.
-func (p *DocumentsProjection) Reset(ctx context.Context, tx pgx.Tx) error {
+// Truncate empties the documents table.
+func (DocumentWriter) Truncate(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `TRUNCATE documents`)
 	return err
 }
 
-// Apply implements projections.Projection.
-func (p *DocumentsProjection) Apply(ctx context.Context, tx pgx.Tx, e events.Event) error {
-	return p.ApplyBatch(ctx, tx, []events.Event{e})
-}
-
-// ApplyBatch implements projections.BatchApplier. A document is the fold of
-// its stream, so only the last event of each stream in the batch matters:
-// the histories of those streams are read in one query and the documents
-// written in one round trip.
-func (p *DocumentsProjection) ApplyBatch(ctx context.Context, tx pgx.Tx, batch []events.Event) error {
-	latest := map[string]int{} // stream → index in todo
-	var todo []events.Event
-	for _, e := range batch {
-		if _, ok := p.kind(e.StreamID); !ok {
-			continue
-		}
-		if i, ok := latest[e.StreamID]; ok {
-			if e.StreamVersion > todo[i].StreamVersion {
-				todo[i] = e
-			}
-			continue
-		}
-		latest[e.StreamID] = len(todo)
-		todo = append(todo, e)
-	}
-	if len(todo) == 0 {
-		return nil
-	}
-	histories, err := loadStreamsUpTo(ctx, tx, todo)
-	if err != nil {
-		return err
-	}
+// Write upserts or deletes docs in one round trip. An upsert never goes
+// back to an older version of a document.
+func (DocumentWriter) Write(ctx context.Context, tx pgx.Tx, docs []Document) error {
 	var writes pgx.Batch
-	for _, e := range todo {
-		kind, _ := p.kind(e.StreamID)
-		history := histories[e.StreamID]
-		if len(history) == 0 || history[len(history)-1].StreamVersion != e.StreamVersion {
-			return fmt.Errorf("documents: history of %s up to version %d not found", e.StreamID, e.StreamVersion)
-		}
-		view, exists, err := kind.Fold(history)
-		if err != nil {
-			return err
-		}
-		if !exists {
-			writes.Queue(`DELETE FROM documents WHERE kind = $1 AND id = $2`, kind.Name, e.StreamID)
+	for _, d := range docs {
+		if !d.Exists {
+			writes.Queue(`DELETE FROM documents WHERE kind = $1 AND id = $2`, d.Kind, d.ID)
 			continue
 		}
-		data, err := json.Marshal(view)
-		if err != nil {
-			return fmt.Errorf("encode %s view: %w", kind.Name, err)
-		}
-		cols := filterColumns(data)
 		writes.Queue(`INSERT INTO documents (kind, id, org_id, livemode, status, client_id, series, version, data, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (kind, id) DO UPDATE SET status = EXCLUDED.status, client_id = EXCLUDED.client_id,
 				series = EXCLUDED.series, version = EXCLUDED.version, data = EXCLUDED.data
 			WHERE documents.version < EXCLUDED.version`,
-			kind.Name, e.StreamID, e.OrgID, e.Livemode, cols.Status, cols.clientID(), cols.Series,
-			e.StreamVersion, data, history[0].CreatedAt)
+			d.Kind, d.ID, d.OrgID, d.Livemode, d.Status, d.ClientID, d.Series, d.Version, d.Data, d.CreatedAt)
 	}
 	results := tx.SendBatch(ctx, &writes)
-	for _, e := range todo {
+	for _, d := range docs {
 		if _, err := results.Exec(); err != nil {
 			results.Close()
-			return fmt.Errorf("write document %s: %w", e.StreamID, err)
+			return fmt.Errorf("write document %s: %w", d.ID, err)
 		}
 	}
 	return results.Close()
-}
-
-func (p *DocumentsProjection) kind(streamID string) (DocumentKind, bool) {
-	prefix, _, _ := strings.Cut(streamID, "_")
-	k, ok := p.kinds[prefix]
-	return k, ok
-}
-
-// loadStreamsUpTo reads, in one query, the history of each event's stream up
-// to that event, upcast.
-func loadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event) (map[string][]events.Event, error) {
-	ids := make([]string, len(upTo))
-	versions := make([]int64, len(upTo))
-	for i, e := range upTo {
-		ids[i], versions[i] = e.StreamID, int64(e.StreamVersion)
-	}
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
-		JOIN unnest($1::text[], $2::bigint[]) AS upto(stream_id, version) USING (stream_id)
-		WHERE events.stream_version <= upto.version
-		ORDER BY stream_id, stream_version`, ids, versions)
-	if err != nil {
-		return nil, fmt.Errorf("load %d streams: %w", len(upTo), err)
-	}
-	all, err := collectEvents(rows, events.Upcast)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]events.Event, len(upTo))
-	for _, ev := range all {
-		out[ev.StreamID] = append(out[ev.StreamID], ev)
-	}
-	return out, nil
-}
-
-// docColumns are the view fields that list filters use.
-type docColumns struct {
-	Status string          `json:"status"`
-	Client json.RawMessage `json:"client"`
-	Series string          `json:"series"`
-}
-
-func filterColumns(view []byte) docColumns {
-	var c docColumns
-	_ = json.Unmarshal(view, &c) // views without these fields leave them empty
-	return c
-}
-
-// clientID reads the client reference, whether an id or an embedded object.
-func (c docColumns) clientID() string {
-	var s string
-	if json.Unmarshal(c.Client, &s) == nil {
-		return s
-	}
-	var obj struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(c.Client, &obj)
-	return obj.ID
 }
 
 // DocumentFilter narrows a document list.

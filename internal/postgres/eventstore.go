@@ -14,19 +14,13 @@ import (
 )
 
 // InlineProjection is a read model written in the same transaction as the
-// events that change it. Apply must ignore event types it does not handle.
-//
-// It can be rebuilt in place, in one transaction (replay.Rebuilder): Reset
-// locks its tables against writers and empties them with DELETE (readers
-// keep seeing the old rows until the rebuild commits), setting aside what
-// events do not carry; every event of Types is applied again in relay
-// order; Restore puts back what Reset set aside.
+// events that change it: Append applies it to every event it stores. Apply
+// must ignore event types it does not handle. The inline projections
+// themselves live in package projections and are passed to NewEventStore by
+// the composition root.
 type InlineProjection interface {
 	Name() string
 	Apply(ctx context.Context, tx pgx.Tx, e events.Event) error
-	Types() []string
-	Reset(ctx context.Context, tx pgx.Tx) error
-	Restore(ctx context.Context, tx pgx.Tx) error
 }
 
 // EventStore appends and loads events. It is the only writer of the events
@@ -259,9 +253,6 @@ func (s *EventStore) EventByID(ctx context.Context, t facturo.Tenant, eventID st
 	return evs[0], nil
 }
 
-// ReadAfter returns up to limit events after cursor in relay order, only
-// below the snapshot horizon: rows of transactions that might still commit
-// are never passed over. Used by the relay and by rebuilds.
 // ReadTypesAfter returns up to limit committed events of the given types
 // after cursor, in relay order, without the snapshot horizon of ReadAfter:
 // for rebuilding inline projections, where a transaction that has not
@@ -277,6 +268,9 @@ func (s *EventStore) ReadTypesAfter(ctx context.Context, q Querier, after events
 	return s.collect(rows)
 }
 
+// ReadAfter returns up to limit events after cursor in relay order, only
+// below the snapshot horizon: rows of transactions that might still commit
+// are never passed over. Used by the relay and by rebuilds.
 func (s *EventStore) ReadAfter(ctx context.Context, q Querier, after events.Cursor, limit int) ([]events.Event, error) {
 	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
 		WHERE (tx_id, position) > ($1::text::xid8, $2)
@@ -287,4 +281,41 @@ func (s *EventStore) ReadAfter(ctx context.Context, q Querier, after events.Curs
 		return nil, fmt.Errorf("read events after %v: %w", after, err)
 	}
 	return s.collect(rows)
+}
+
+// LoadUpTo reads e's stream up to and including e, upcast: the state right
+// after it, whether a projection applies e inline or during a rebuild.
+func LoadUpTo(ctx context.Context, q Querier, e events.Event) ([]events.Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`, e.StreamID, e.StreamVersion)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", e.StreamID, err)
+	}
+	return collectEvents(rows, events.Upcast)
+}
+
+// LoadStreamsUpTo reads, in one query, the history of each event's stream
+// up to that event, upcast, by stream id.
+func LoadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event) (map[string][]events.Event, error) {
+	ids := make([]string, len(upTo))
+	versions := make([]int64, len(upTo))
+	for i, e := range upTo {
+		ids[i], versions[i] = e.StreamID, int64(e.StreamVersion)
+	}
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
+		JOIN unnest($1::text[], $2::bigint[]) AS upto(stream_id, version) USING (stream_id)
+		WHERE events.stream_version <= upto.version
+		ORDER BY stream_id, stream_version`, ids, versions)
+	if err != nil {
+		return nil, fmt.Errorf("load %d streams: %w", len(upTo), err)
+	}
+	all, err := collectEvents(rows, events.Upcast)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]events.Event, len(upTo))
+	for _, ev := range all {
+		out[ev.StreamID] = append(out[ev.StreamID], ev)
+	}
+	return out, nil
 }

@@ -309,9 +309,7 @@ func (s *WebhookStore) Resend(ctx context.Context, t facturo.Tenant, endpointID,
 		if leased {
 			return facturo.Errorf(facturo.CodeInvalidState, "Delivery %s is being attempted right now.", deliveryID)
 		}
-		_, err = tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', attempts = 0,
-				next_attempt_at = now(), lease_token = NULL, updated_at = now()
-			WHERE id = $1`, deliveryID)
+		_, err = requeue(ctx, tx, `id = $1`, deliveryID)
 		return err
 	})
 	if err != nil {
@@ -323,23 +321,87 @@ func (s *WebhookStore) Resend(ctx context.Context, t facturo.Tenant, endpointID,
 // Recover re-queues the failed deliveries of an endpoint whose events
 // happened in [since, until) and returns how many.
 func (s *WebhookStore) Recover(ctx context.Context, t facturo.Tenant, endpointID string, since, until time.Time) (int, error) {
-	var n int
+	var n int64
 	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
 		if err := s.requireEnabled(ctx, tx, t, endpointID); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', attempts = 0,
-				next_attempt_at = now(), lease_token = NULL, updated_at = now()
-			WHERE endpoint_id = $1 AND org_id = $2 AND livemode = $3 AND status = 'failed'
+		var err error
+		n, err = requeue(ctx, tx, `endpoint_id = $1 AND org_id = $2 AND livemode = $3 AND status = 'failed'
 			  AND event_created_at >= $4 AND event_created_at < $5`,
 			endpointID, t.OrgID, t.Livemode, since, until)
 		if err != nil {
 			return fmt.Errorf("recover deliveries: %w", err)
 		}
-		n = int(tag.RowsAffected())
 		return nil
 	})
-	return n, err
+	return int(n), err
+}
+
+// Redelivery selects the deliveries of one endpoint, whatever its tenant,
+// whose events happened in [Since, Until), optionally only those in one
+// status (empty: any but pending).
+type Redelivery struct {
+	EndpointID   string
+	Since, Until time.Time
+	Status       string
+	DryRun       bool
+}
+
+// Redeliver is Recover for the operator tooling: it finds the endpoint by
+// id alone, selects by r, and returns the endpoint's tenant and the ids of
+// the deliveries queued again (in a dry run, those that would be), oldest
+// event first. Deliveries locked by another transaction are left alone. A
+// disabled endpoint is refused.
+func (s *WebhookStore) Redeliver(ctx context.Context, r Redelivery) (t facturo.Tenant, ids []string, err error) {
+	err = s.db.Transact(ctx, func(tx pgx.Tx) error {
+		var status string
+		err := tx.QueryRow(ctx, `SELECT org_id, livemode, status FROM webhook_endpoints WHERE id = $1`, r.EndpointID).
+			Scan(&t.OrgID, &t.Livemode, &status)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return facturo.NotFound("webhook endpoint", r.EndpointID)
+		}
+		if err != nil {
+			return fmt.Errorf("endpoint %s: %w", r.EndpointID, err)
+		}
+		if status != "enabled" {
+			return fmt.Errorf("endpoint %s is %s: enable it first", r.EndpointID, status)
+		}
+		lock := " FOR UPDATE SKIP LOCKED"
+		if r.DryRun {
+			lock = ""
+		}
+		rows, err := tx.Query(ctx, `SELECT id FROM webhook_deliveries
+			WHERE endpoint_id = $1 AND org_id = $2 AND livemode = $3
+			  AND event_created_at >= $4 AND event_created_at < $5
+			  AND status <> 'pending' AND ($6 = '' OR status = $6)
+			ORDER BY event_created_at, id`+lock,
+			r.EndpointID, t.OrgID, t.Livemode, r.Since, r.Until, r.Status)
+		if err != nil {
+			return fmt.Errorf("select deliveries: %w", err)
+		}
+		if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return fmt.Errorf("select deliveries: %w", err)
+		}
+		if r.DryRun || len(ids) == 0 {
+			return nil
+		}
+		if _, err := requeue(ctx, tx, `id = ANY($1) AND org_id = $2 AND livemode = $3`, ids, t.OrgID, t.Livemode); err != nil {
+			return fmt.Errorf("queue deliveries: %w", err)
+		}
+		return nil
+	})
+	return t, ids, err
+}
+
+// requeue makes the deliveries that match where due now with a fresh retry
+// schedule: pending, attempts counted afresh, any lease dropped (Recover,
+// Redeliver, Resend). It returns how many.
+func requeue(ctx context.Context, q Querier, where string, args ...any) (int64, error) {
+	tag, err := q.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', attempts = 0,
+			next_attempt_at = now(), lease_token = NULL, updated_at = now()
+		WHERE `+where, args...)
+	return tag.RowsAffected(), err
 }
 
 // deliveriesChannel is notified, at commit, by every transaction that makes

@@ -34,7 +34,7 @@ func (WebhookEndpointsProjection) Apply(ctx context.Context, tx pgx.Tx, e events
 	if !strings.HasPrefix(e.StreamID, id.WebhookEndpt+"_") {
 		return nil
 	}
-	history, err := loadUpTo(ctx, tx, e)
+	history, err := LoadUpTo(ctx, tx, e)
 	if err != nil {
 		return err
 	}

@@ -4,96 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/relay"
 )
 
-// Range selects stored events: by position (FromPos..ToPos, inclusive) or by
-// creation time (From..To, To exclusive), optionally one organization and
-// one type. Zero bounds are open.
-type Range struct {
-	FromPos, ToPos int64
-	From, To       time.Time
-	OrgID          string
-	Type           string
-	// After, when set, skips the events up to and including this cursor:
-	// where an interrupted walk stopped (see Walk).
-	After events.Cursor
-}
-
-func (r Range) where() (string, []any) {
-	sql, args := "TRUE", []any{}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		sql += fmt.Sprintf(" AND "+cond, len(args))
-	}
-	if r.FromPos > 0 {
-		add("position >= $%d", r.FromPos)
-	}
-	if r.ToPos > 0 {
-		add("position <= $%d", r.ToPos)
-	}
-	if !r.From.IsZero() {
-		add("created_at >= $%d", r.From)
-	}
-	if !r.To.IsZero() {
-		add("created_at < $%d", r.To)
-	}
-	if r.OrgID != "" {
-		add("org_id = $%d", r.OrgID)
-	}
-	if r.Type != "" {
-		add("type = $%d", r.Type)
-	}
-	if r.After != (events.Cursor{}) {
-		args = append(args, strconv.FormatUint(r.After.TxID, 10), r.After.Position)
-		sql += fmt.Sprintf(" AND (tx_id, position) > ($%d::text::xid8, $%d)", len(args)-1, len(args))
-	}
-	return sql, args
-}
-
-func (r Range) match(e events.Event) bool {
-	return e.Cursor().After(r.After) && (r.FromPos == 0 || e.Position >= r.FromPos) && (r.ToPos == 0 || e.Position <= r.ToPos) &&
-		(r.From.IsZero() || !e.CreatedAt.Before(r.From)) && (r.To.IsZero() || e.CreatedAt.Before(r.To)) &&
-		(r.OrgID == "" || e.OrgID == r.OrgID) && (r.Type == "" || e.Type == r.Type)
-}
-
-// bounds returns the number of events in r and the first and last of them
-// in relay order.
-func (r Range) bounds(ctx context.Context, db *postgres.DB) (n int64, first, last events.Cursor, err error) {
-	where, args := r.where()
-	var ftx, ltx *string
-	var fpos, lpos *int64
-	err = db.Pool.QueryRow(ctx, `SELECT count(*),
-		(array_agg(tx_id::text ORDER BY tx_id, position))[1], (array_agg(position ORDER BY tx_id, position))[1],
-		(array_agg(tx_id::text ORDER BY tx_id DESC, position DESC))[1], (array_agg(position ORDER BY tx_id DESC, position DESC))[1]
-		FROM events WHERE `+where, args...).Scan(&n, &ftx, &fpos, &ltx, &lpos)
-	if err != nil || n == 0 {
-		return n, first, last, err
-	}
-	if first.TxID, err = strconv.ParseUint(*ftx, 10, 64); err != nil {
-		return
-	}
-	if last.TxID, err = strconv.ParseUint(*ltx, 10, 64); err != nil {
-		return
-	}
-	first.Position, last.Position = *fpos, *lpos
-	return n, first, last, nil
-}
+// Range selects stored events (see postgres.EventRange); Range.After is
+// where an interrupted Walk or Republish stopped.
+type Range = postgres.EventRange
 
 // Walk calls fn with every event of r in relay order, in batches read
 // straight from PostgreSQL below the snapshot horizon.
 func Walk(ctx context.Context, store *postgres.EventStore, r Range, batchSize int, fn func(total int64, batch []events.Event) error) error {
-	n, first, last, err := r.bounds(ctx, store.DB())
+	n, first, last, err := store.Bounds(ctx, r)
 	if err != nil {
 		return fmt.Errorf("select events: %w", err)
 	}
@@ -114,7 +42,7 @@ func Walk(ctx context.Context, store *postgres.EventStore, r Range, batchSize in
 			if e.Cursor().After(last) {
 				break
 			}
-			if r.match(e) {
+			if r.Match(e) {
 				sel = append(sel, e)
 			}
 			cur = e.Cursor()
@@ -182,15 +110,7 @@ func Republish(ctx context.Context, store *postgres.EventStore, js jetstream.Jet
 
 // Show returns one event by id, whatever its tenant (operator tooling).
 func Show(ctx context.Context, store *postgres.EventStore, id string) (events.Event, error) {
-	var t facturo.Tenant
-	err := store.DB().Pool.QueryRow(ctx, `SELECT org_id, livemode FROM events WHERE id = $1`, id).Scan(&t.OrgID, &t.Livemode)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return events.Event{}, facturo.NotFound("event", id)
-	}
-	if err != nil {
-		return events.Event{}, fmt.Errorf("event %s: %w", id, err)
-	}
-	return store.EventByID(ctx, t, id)
+	return store.FindEvent(ctx, id)
 }
 
 // Tail follows the live stream from now on (an ordered consumer delivering

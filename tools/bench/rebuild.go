@@ -9,14 +9,14 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/postgres"
-	"github.com/facturo/facturo/internal/replay"
+	"github.com/facturo/facturo/projections"
 )
 
 // eventsPerStream: one client.created and nine client.updated per client,
 // so each apply folds a real, short stream as in production.
 const eventsPerStream = 10
 
-// rebuildSpeed times replay.Rebuilder (what `worker projections rebuild
+// rebuildSpeed times projections.Rebuilder (what `worker projections rebuild
 // documents` runs) over n generated events, in a database of its own on the
 // same cluster so that the running worker does not relay or project them.
 // The baseline is a scan of the same events in relay order through the
@@ -37,13 +37,13 @@ func rebuildSpeed(ctx context.Context, s *system, n int) ([]Row, error) {
 
 	fmt.Fprintf(os.Stderr, "rebuild: %d events generated in %s, scanned in %s; rebuilding\n", total, gen.Round(time.Second), scan.Round(time.Second))
 	next := int64(100_000)
-	rb := &replay.Rebuilder{DB: db, Store: store, Progress: func(done, all int64) {
+	rb := &projections.Rebuilder{DB: db, Store: store, Progress: func(done, all int64) {
 		if done >= next { // a long phase should not look hung
 			fmt.Fprintf(os.Stderr, "rebuild: %d/%d events\n", done, all)
 			next += 100_000
 		}
 	}}
-	res, err := rb.Rebuild(ctx, postgres.NewDocumentsProjection(app.DocumentKinds()...), true)
+	res, err := rb.Rebuild(ctx, projections.NewDocuments(app.DocumentKinds()...), true)
 	if err != nil {
 		return nil, fmt.Errorf("rebuild: %w", err)
 	}

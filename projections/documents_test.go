@@ -1,4 +1,4 @@
-package postgres_test
+package projections_test
 
 import (
 	"context"
@@ -12,11 +12,12 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/testenv"
+	"github.com/facturo/facturo/projections"
 )
 
 // thingKind folds "tst_" streams: thing.set sets n, thing.deleted deletes
 // the thing (a later thing.set brings it back).
-var thingKind = postgres.DocumentKind{Name: "thing", Prefix: "tst", Fold: func(h []events.Event) (any, bool, error) {
+var thingKind = projections.DocumentKind{Name: "thing", Prefix: "tst", Fold: func(h []events.Event) (any, bool, error) {
 	view := map[string]any{"id": h[0].StreamID, "status": "open", "sets": 0}
 	exists := false
 	for _, e := range h {
@@ -86,7 +87,7 @@ func documentsDB(t testing.TB) *postgres.DB {
 
 // applyInBatches resets the documents table and applies all in batches of
 // the sizes next returns, one transaction each.
-func applyInBatches(t testing.TB, db *postgres.DB, p *postgres.DocumentsProjection, all []events.Event, next func() int) {
+func applyInBatches(t testing.TB, db *postgres.DB, p *projections.Documents, all []events.Event, next func() int) {
 	t.Helper()
 	ctx := context.Background()
 	if err := db.Transact(ctx, func(tx pgx.Tx) error { return p.Reset(ctx, tx) }); err != nil {
@@ -117,7 +118,7 @@ func dumpDocuments(t testing.TB, db *postgres.DB) string {
 // documents are those of applying the events one by one, in relay order.
 func TestDocumentsApplyBatchIsApplyInOrder(t *testing.T) {
 	db := documentsDB(t)
-	p := postgres.NewDocumentsProjection(thingKind)
+	p := projections.NewDocuments(thingKind)
 	for seed := range uint64(4) {
 		all := thingEvents(t, db, seed, 300, 12)
 		applyInBatches(t, db, p, all, func() int { return 1 })
@@ -142,7 +143,7 @@ func TestDocumentsApplyBatchIsApplyInOrder(t *testing.T) {
 // events (10 per stream) one event at a time with ApplyBatch.
 func BenchmarkDocumentsApply(b *testing.B) {
 	db := documentsDB(b)
-	p := postgres.NewDocumentsProjection(thingKind)
+	p := projections.NewDocuments(thingKind)
 	all := thingEvents(b, db, 1, 2000, 200)
 	for _, bc := range []struct {
 		name string
