@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-
 // Fanout implements delivery.FanoutStore.
 func (s *WebhookStore) Fanout(ctx context.Context, e events.Event, body []byte) (int, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM webhook_endpoints
