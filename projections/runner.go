@@ -26,7 +26,7 @@ type Runner struct {
 	Stream     jetstream.Stream
 	Log        *slog.Logger
 	BatchSize  int           // events per transaction, default 256
-	Retry      time.Duration // pause after an error, default 1s
+	Retry      time.Duration // how often a standby tries the lock, default 1s
 	// OnApplied, if set, is called after each committed batch with the new
 	// checkpoint and the number of messages in the batch (metrics, tests).
 	OnApplied func(c Checkpoint, n int)
@@ -40,7 +40,11 @@ type Checkpoint struct {
 	UpdatedAt time.Time
 }
 
-// Run applies events until ctx ends, starting over after any error.
+// Run applies events until ctx ends, then returns nil. While another
+// process runs the projection it waits for the projection's lock as a
+// standby. When a reset or rebuild moves the checkpoint it resumes from
+// there; on any other error (a lost connection, a failed batch) it returns
+// it: run it under a supervise.Group, which starts it over.
 func (r *Runner) Run(ctx context.Context) error {
 	if r.BatchSize <= 0 {
 		r.BatchSize = 256
@@ -52,47 +56,25 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.Log = slog.Default()
 	}
 	log := r.Log.With("projection", r.Projection.Name())
-	for {
-		err := r.lead(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if errors.Is(err, errCheckpointMoved) {
+	// The lock key stays hashtextextended('projection:' || name, 0).
+	lock := postgres.LockName("projection:" + r.Projection.Name())
+	err := r.DB.Lead(ctx, lock, r.Retry, func(ctx context.Context, _ *pgx.Conn) error {
+		for {
+			err := r.follow(ctx)
+			if !errors.Is(err, errCheckpointMoved) {
+				return err
+			}
 			log.Info("checkpoint moved (reset or rebuild); resuming from it")
-			continue
 		}
-		log.Warn("projection interrupted, retrying", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(r.Retry):
-		}
+	})
+	if ctx.Err() != nil {
+		return nil
 	}
+	return err
 }
 
-func (r *Runner) lead(ctx context.Context) error {
-	conn, err := r.DB.Pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("acquire: %w", err)
-	}
-	defer conn.Release()
-	defer conn.Conn().Close(context.WithoutCancel(ctx)) // never return a locked session to the pool
-	for {
-		var ok bool
-		err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended('projection:' || $1, 0))`,
-			r.Projection.Name()).Scan(&ok)
-		if err != nil {
-			return fmt.Errorf("try projection lock: %w", err)
-		}
-		if ok {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(r.Retry):
-		}
-	}
+// follow applies the stream from the stored checkpoint on, until an error.
+func (r *Runner) follow(ctx context.Context) error {
 	cp, err := ReadCheckpoint(ctx, r.DB, r.Projection.Name())
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/supervise"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,10 @@ type Services struct {
 	Stream   jetstream.Stream
 	Store    *postgres.EventStore
 	Registry *prometheus.Registry
+	// Components supervises the process's background components (API and
+	// worker roles alike): restarts, facturo_component_* metrics, and
+	// their part of Ready.
+	Components *supervise.Group
 }
 
 // NewLogger returns the structured logger of a process.
@@ -76,6 +81,7 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 	store.OnCommit = countAppended(reg)
 	return &Services{
 		Config: c, Log: log, DB: db, NC: nc, JS: js, Stream: stream, Registry: reg, Store: store,
+		Components: supervise.New(reg, log),
 	}, nil
 }
 
@@ -107,8 +113,8 @@ func (s *Services) Close() {
 	s.DB.Close()
 }
 
-// Ready reports whether PostgreSQL and NATS answer and the schema is
-// current.
+// Ready reports whether PostgreSQL and NATS answer, the schema is current
+// and every supervised background component is running.
 func (s *Services) Ready(ctx context.Context) error {
 	if err := s.DB.Pool.Ping(ctx); err != nil {
 		return fmt.Errorf("postgres: %w", err)
@@ -125,6 +131,9 @@ func (s *Services) Ready(ctx context.Context) error {
 	}
 	if _, err := s.JS.AccountInfo(ctx); err != nil {
 		return fmt.Errorf("jetstream: %w", err)
+	}
+	if s.Components != nil {
+		return s.Components.Ready()
 	}
 	return nil
 }

@@ -10,8 +10,10 @@
 // running (pg_snapshot_xmin), where nothing can appear any more, and orders
 // them by transaction id then position.
 //
-// Only one relay publishes at a time (a session advisory lock); others wait
-// as standbys. Each event is published with Nats-Msg-Id = event id, so a
+// Only one relay publishes at a time (a session advisory lock, taken with
+// postgres.Lead); others wait as standbys. Run does one stint as relay or
+// standby and returns on failure; internal/app runs it under a
+// supervise.Group, which restarts it with backoff. Each event is published with Nats-Msg-Id = event id, so a
 // relay that dies after publishing but before saving its cursor republishes
 // a batch that JetStream deduplicates; consumers skip anything at or before
 // their own cursor in any case.
@@ -27,7 +29,7 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/pgnotify"
 	"github.com/facturo/facturo/internal/postgres"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -68,42 +70,24 @@ func (r *Relay) defaults() {
 	}
 }
 
-// Run relays until ctx ends. It survives lost connections by starting over:
-// wait for the lock, then drain.
+// Run relays until ctx ends, then returns nil. While another relay is
+// active it waits for the lock as a standby. It returns an error when it
+// cannot go on (a lost connection, a publish that failed): run it under a
+// supervise.Group, which starts it over.
 func (r *Relay) Run(ctx context.Context) error {
 	r.defaults()
-	for {
-		err := r.lead(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		r.Log.Warn("relay interrupted, retrying", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(r.Poll):
-		}
+	err := r.Store.DB().Lead(ctx, postgres.LockKey(lockKey), r.Poll, r.lead)
+	if ctx.Err() != nil {
+		return nil
 	}
+	return err
 }
 
-// lead holds a dedicated connection with the advisory lock and LISTEN, and
+// lead runs on the session holding the relay lock: it LISTENs there and
 // drains the outbox whenever woken.
-func (r *Relay) lead(ctx context.Context) error {
-	pool := r.Store.DB().Pool
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("acquire: %w", err)
-	}
-	defer conn.Release()
-	// A connection that held the lock must not go back to the pool holding
-	// it (or LISTENing): close it instead.
-	defer conn.Conn().Close(context.WithoutCancel(ctx))
-
-	if err := waitForLock(ctx, conn, r.Poll); err != nil {
-		return err
-	}
+func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 	r.Log.Info("relay active")
-	if err := pgnotify.Listen(ctx, conn.Conn(), "facturo_events"); err != nil {
+	if err := pgnotify.Listen(ctx, conn, "facturo_events"); err != nil {
 		return err
 	}
 	for {
@@ -117,25 +101,8 @@ func (r *Relay) lead(ctx context.Context) error {
 			// notification will come when it ends, so look again soon.
 			wait = heldBackRetry
 		}
-		if _, err := pgnotify.Wait(ctx, conn.Conn(), wait); err != nil {
+		if _, err := pgnotify.Wait(ctx, conn, wait); err != nil {
 			return err
-		}
-	}
-}
-
-func waitForLock(ctx context.Context, conn *pgxpool.Conn, poll time.Duration) error {
-	for {
-		var ok bool
-		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", int64(lockKey)).Scan(&ok); err != nil {
-			return fmt.Errorf("try relay lock: %w", err)
-		}
-		if ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(poll):
 		}
 	}
 }
