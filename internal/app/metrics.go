@@ -138,16 +138,12 @@ func (p *MetricsPoller) Poll(ctx context.Context) error {
 		m.projLagEvents.WithLabelValues(pp.Name).Set(float64(pp.Lag.Events))
 		m.projLagSeconds.WithLabelValues(pp.Name).Set(pp.Lag.Seconds)
 	}
-	var stored, due, retrying int64
-	err = p.DB.Pool.QueryRow(ctx, `SELECT
-		(SELECT COALESCE(max(position), 0) FROM events),
-		(SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' AND attempts = 0),
-		(SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' AND attempts > 0)`).Scan(&stored, &due, &retrying)
+	q, err := postgres.NewStats(p.DB).Queues(ctx)
 	if err != nil {
-		return fmt.Errorf("queue depth: %w", err)
+		return err
 	}
-	m.eventsStored.Set(float64(stored))
-	m.deliveriesQueue.WithLabelValues("due").Set(float64(due))
-	m.deliveriesQueue.WithLabelValues("retrying").Set(float64(retrying))
+	m.eventsStored.Set(float64(q.EventsStored))
+	m.deliveriesQueue.WithLabelValues("due").Set(float64(q.DeliveriesDue))
+	m.deliveriesQueue.WithLabelValues("retrying").Set(float64(q.DeliveriesRetrying))
 	return nil
 }

@@ -107,6 +107,8 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 	}
 }
 
+func (r *Relay) cursors() *postgres.RelayCursors { return postgres.NewRelayCursors(r.Store.DB()) }
+
 // Drain publishes every event past the cursor that is below the horizon.
 // Callers must hold the relay lock (Run does).
 func (r *Relay) Drain(ctx context.Context) error {
@@ -122,7 +124,7 @@ const heldBackRetry = 20 * time.Millisecond
 // are still held back by the horizon.
 func (r *Relay) drain(ctx context.Context) (heldBack bool, err error) {
 	r.defaults()
-	cur, err := r.cursor(ctx)
+	cur, err := r.cursors().Get(ctx, r.Name)
 	if err != nil {
 		return false, err
 	}
@@ -137,7 +139,7 @@ func (r *Relay) drain(ctx context.Context) (heldBack bool, err error) {
 				return false, err
 			}
 			cur = batch[len(batch)-1].Cursor()
-			if err := r.saveCursor(ctx, cur, seq); err != nil {
+			if err := r.cursors().Save(ctx, r.Name, cur, seq); err != nil {
 				return false, err
 			}
 			if r.OnPublished != nil {
@@ -145,21 +147,9 @@ func (r *Relay) drain(ctx context.Context) (heldBack bool, err error) {
 			}
 		}
 		if len(batch) < r.BatchSize {
-			return r.pendingAfter(ctx, cur)
+			return r.cursors().AnyAfter(ctx, cur)
 		}
 	}
-}
-
-// pendingAfter reports whether any event, visible or not yet below the
-// horizon, lies past cur.
-func (r *Relay) pendingAfter(ctx context.Context, cur events.Cursor) (bool, error) {
-	var pending bool
-	err := r.Store.DB().Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events
-		WHERE (tx_id, position) > ($1::text::xid8, $2))`, strconv.FormatUint(cur.TxID, 10), cur.Position).Scan(&pending)
-	if err != nil {
-		return false, fmt.Errorf("pending events: %w", err)
-	}
-	return pending, nil
 }
 
 // publish sends a batch asynchronously and waits for every PubAck. It
@@ -201,27 +191,4 @@ func Message(e events.Event) (*nats.Msg, error) {
 	msg.Header.Set(events.HeaderPosition, strconv.FormatInt(e.Position, 10))
 	msg.Header.Set(events.HeaderTxID, strconv.FormatUint(e.TxID, 10))
 	return msg, nil
-}
-
-func (r *Relay) cursor(ctx context.Context) (events.Cursor, error) {
-	var c events.Cursor
-	var tx string
-	err := r.Store.DB().Pool.QueryRow(ctx, `INSERT INTO relay_cursor (name) VALUES ($1)
-		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
-		RETURNING tx_id::text, position`, r.Name).Scan(&tx, &c.Position)
-	if err != nil {
-		return c, fmt.Errorf("read relay cursor: %w", err)
-	}
-	c.TxID, err = strconv.ParseUint(tx, 10, 64)
-	return c, err
-}
-
-func (r *Relay) saveCursor(ctx context.Context, c events.Cursor, seq uint64) error {
-	_, err := r.Store.DB().Pool.Exec(ctx, `UPDATE relay_cursor
-		SET tx_id = $2::text::xid8, position = $3, stream_seq = GREATEST(stream_seq, $4), updated_at = now()
-		WHERE name = $1`, r.Name, strconv.FormatUint(c.TxID, 10), c.Position, int64(seq))
-	if err != nil {
-		return fmt.Errorf("save relay cursor: %w", err)
-	}
-	return nil
 }
