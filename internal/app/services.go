@@ -50,6 +50,9 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 	if err := c.RequireServices(); err != nil {
 		return nil, err
 	}
+	if err := InstallEventTypes(); err != nil {
+		return nil, err
+	}
 	db, err := postgres.Open(ctx, c.DatabaseURL, 0)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
@@ -45,6 +46,9 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	if err := app.InstallEventTypes(); err != nil { // endpoints subscribe to known types only
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	dsn := testenv.PostgresFrom(t, "migrated", func(ctx context.Context, dsn string) error {
 		db, err := postgres.Open(ctx, dsn, 2)
