@@ -1,9 +1,17 @@
 package events
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+	"sync"
+)
 
-// Event types. The catalogue below is closed: webhook endpoints may subscribe
-// only to these (or "*"), and GET /v1/event_types lists them.
+// Event types used across packages. The catalogue is closed: webhook
+// endpoints may subscribe only to registered types (or "*"), and GET
+// /v1/event_types lists them. Each type is registered, with its
+// description, by the package whose aggregate emits it: users,
+// organizations and keys by internal/accounts, clients and products by
+// internal/invoicing.
 const (
 	UserCreated = "user.created"
 
@@ -32,48 +40,71 @@ type TypeInfo struct {
 	Description string `json:"description"`
 }
 
-var catalogue = map[string]string{}
-
-// Register adds event types to the catalogue. Domain packages call it from
-// init with the types they emit, so the catalogue is always complete.
-func Register(types ...TypeInfo) {
-	for _, t := range types {
-		catalogue[t.Name] = t.Description
-	}
+// Registry is a catalogue of event types. Each domain package lists the
+// types it emits next to its aggregates and registers them with its
+// RegisterEvents; the composition root (internal/app) registers every
+// package, once, in one place.
+type Registry struct {
+	mu    sync.RWMutex
+	types map[string]string
 }
 
-func init() {
-	Register(
-		TypeInfo{UserCreated, "A user account was created by the operator."},
-		TypeInfo{OrganizationCreated, "An organization was created."},
-		TypeInfo{OrganizationUpdated, "An organization's profile changed."},
-		TypeInfo{OrganizationDisabled, "The operator disabled API access for an organization."},
-		TypeInfo{OrganizationEnabled, "The operator enabled API access for an organization again."},
-		TypeInfo{KeyCreated, "An API key was created."},
-		TypeInfo{KeyUpdated, "An API key's name, scopes, allowlist, expiry or enabled flag changed."},
-		TypeInfo{KeyRotated, "An API key's secret was rotated; the old secret works until the grace period ends."},
-		TypeInfo{KeyRevoked, "An API key was revoked and no longer authenticates."},
-		TypeInfo{ClientCreated, "A client was created."},
-		TypeInfo{ClientUpdated, "A client was updated."},
-		TypeInfo{ClientDeleted, "A client was deleted."},
-		TypeInfo{ProductCreated, "A product was created."},
-		TypeInfo{ProductUpdated, "A product was updated."},
-		TypeInfo{ProductDeleted, "A product was deleted."},
-	)
+// NewRegistry returns an empty catalogue.
+func NewRegistry() *Registry { return &Registry{types: map[string]string{}} }
+
+// Register adds event types. A type already registered (by this call or an
+// earlier one) is an error, and then nothing is added: every type has one
+// owner and one description.
+func (r *Registry) Register(types ...TypeInfo) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.types == nil {
+		r.types = map[string]string{}
+	}
+	seen := map[string]bool{}
+	for _, t := range types {
+		if t.Name == "" {
+			return fmt.Errorf("event type without a name (%q)", t.Description)
+		}
+		if _, dup := r.types[t.Name]; dup || seen[t.Name] {
+			return fmt.Errorf("event type %q registered twice", t.Name)
+		}
+		seen[t.Name] = true
+	}
+	for _, t := range types {
+		r.types[t.Name] = t.Description
+	}
+	return nil
 }
 
 // Known reports whether t is in the catalogue.
-func Known(t string) bool {
-	_, ok := catalogue[t]
+func (r *Registry) Known(t string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	_, ok := r.types[t]
 	return ok
 }
 
 // Types lists the catalogue sorted by name.
-func Types() []TypeInfo {
-	out := make([]TypeInfo, 0, len(catalogue))
-	for n, d := range catalogue {
+func (r *Registry) Types() []TypeInfo {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]TypeInfo, 0, len(r.types))
+	for n, d := range r.types {
 		out = append(out, TypeInfo{Name: n, Description: d})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// Catalogue is the process's catalogue, which webhook endpoints validate
+// their subscriptions against and GET /v1/event_types lists. It starts
+// empty; the composition root fills it at start-up
+// (app.RegisterEventTypes).
+var Catalogue = NewRegistry()
+
+// Known reports whether t is in the process's Catalogue.
+func Known(t string) bool { return Catalogue.Known(t) }
+
+// Types lists the process's Catalogue sorted by name.
+func Types() []TypeInfo { return Catalogue.Types() }

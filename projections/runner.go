@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,21 +25,21 @@ type Runner struct {
 	Stream     jetstream.Stream
 	Log        *slog.Logger
 	BatchSize  int           // events per transaction, default 256
-	Retry      time.Duration // pause after an error, default 1s
+	Retry      time.Duration // how often a standby tries the lock, default 1s
 	// OnApplied, if set, is called after each committed batch with the new
 	// checkpoint and the number of messages in the batch (metrics, tests).
 	OnApplied func(c Checkpoint, n int)
 }
 
-// Checkpoint is where a projection has got to.
-type Checkpoint struct {
-	Name      string
-	Cursor    events.Cursor
-	StreamSeq uint64
-	UpdatedAt time.Time
-}
+// Checkpoint is where a projection has got to (stored by
+// postgres.Checkpoints).
+type Checkpoint = postgres.Checkpoint
 
-// Run applies events until ctx ends, starting over after any error.
+// Run applies events until ctx ends, then returns nil. While another
+// process runs the projection it waits for the projection's lock as a
+// standby. When a reset or rebuild moves the checkpoint it resumes from
+// there; on any other error (a lost connection, a failed batch) it returns
+// it: run it under a supervise.Group, which starts it over.
 func (r *Runner) Run(ctx context.Context) error {
 	if r.BatchSize <= 0 {
 		r.BatchSize = 256
@@ -52,47 +51,25 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.Log = slog.Default()
 	}
 	log := r.Log.With("projection", r.Projection.Name())
-	for {
-		err := r.lead(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if errors.Is(err, errCheckpointMoved) {
+	// The lock key stays hashtextextended('projection:' || name, 0).
+	lock := postgres.LockName("projection:" + r.Projection.Name())
+	err := r.DB.Lead(ctx, lock, r.Retry, func(ctx context.Context, _ *pgx.Conn) error {
+		for {
+			err := r.follow(ctx)
+			if !errors.Is(err, errCheckpointMoved) {
+				return err
+			}
 			log.Info("checkpoint moved (reset or rebuild); resuming from it")
-			continue
 		}
-		log.Warn("projection interrupted, retrying", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(r.Retry):
-		}
+	})
+	if ctx.Err() != nil {
+		return nil
 	}
+	return err
 }
 
-func (r *Runner) lead(ctx context.Context) error {
-	conn, err := r.DB.Pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("acquire: %w", err)
-	}
-	defer conn.Release()
-	defer conn.Conn().Close(context.WithoutCancel(ctx)) // never return a locked session to the pool
-	for {
-		var ok bool
-		err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended('projection:' || $1, 0))`,
-			r.Projection.Name()).Scan(&ok)
-		if err != nil {
-			return fmt.Errorf("try projection lock: %w", err)
-		}
-		if ok {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(r.Retry):
-		}
-	}
+// follow applies the stream from the stored checkpoint on, until an error.
+func (r *Runner) follow(ctx context.Context) error {
 	cp, err := ReadCheckpoint(ctx, r.DB, r.Projection.Name())
 	if err != nil {
 		return err
@@ -173,7 +150,7 @@ func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq u
 	var cp Checkpoint
 	err := r.DB.Transact(ctx, func(tx pgx.Tx) error {
 		var err error
-		if cp, err = lockCheckpoint(ctx, tx, r.Projection.Name()); err != nil {
+		if cp, err = postgres.LockCheckpoint(ctx, tx, r.Projection.Name()); err != nil {
 			return err
 		}
 		if cp.StreamSeq != seenSeq {
@@ -198,7 +175,7 @@ func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq u
 		if err := ApplyAll(ctx, tx, r.Projection, fresh); err != nil {
 			return err
 		}
-		return saveCheckpoint(ctx, tx, cp)
+		return postgres.SaveCheckpoint(ctx, tx, cp)
 	})
 	return cp, err
 }
@@ -206,13 +183,11 @@ func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq u
 // checkMoved fails with errCheckpointMoved if the stored checkpoint is no
 // longer the one this runner last wrote.
 func (r *Runner) checkMoved(ctx context.Context, seenSeq uint64) error {
-	var seq int64
-	err := r.DB.Pool.QueryRow(ctx, `SELECT stream_seq FROM projection_checkpoints WHERE name = $1`,
-		r.Projection.Name()).Scan(&seq)
+	seq, err := postgres.NewCheckpoints(r.DB).StreamSeq(ctx, r.Projection.Name())
 	if err != nil {
-		return fmt.Errorf("read checkpoint %s: %w", r.Projection.Name(), err)
+		return err
 	}
-	if uint64(seq) != seenSeq {
+	if seq != seenSeq {
 		return errCheckpointMoved
 	}
 	return nil
@@ -220,64 +195,12 @@ func (r *Runner) checkMoved(ctx context.Context, seenSeq uint64) error {
 
 // ReadCheckpoint returns a projection's checkpoint (zero if it never ran).
 func ReadCheckpoint(ctx context.Context, db *postgres.DB, name string) (Checkpoint, error) {
-	var cp Checkpoint
-	err := db.Transact(ctx, func(tx pgx.Tx) error {
-		var err error
-		cp, err = lockCheckpoint(ctx, tx, name)
-		return err
-	})
-	return cp, err
+	return postgres.NewCheckpoints(db).Read(ctx, name)
 }
 
 // ListCheckpoints returns every projection's checkpoint.
 func ListCheckpoints(ctx context.Context, db *postgres.DB) ([]Checkpoint, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT name, tx_id::text, position, stream_seq, updated_at
-		FROM projection_checkpoints ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("list checkpoints: %w", err)
-	}
-	defer rows.Close()
-	var out []Checkpoint
-	for rows.Next() {
-		cp, err := scanCheckpoint(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cp)
-	}
-	return out, rows.Err()
-}
-
-func lockCheckpoint(ctx context.Context, tx pgx.Tx, name string) (Checkpoint, error) {
-	if _, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name) VALUES ($1)
-		ON CONFLICT (name) DO NOTHING`, name); err != nil {
-		return Checkpoint{}, fmt.Errorf("init checkpoint %s: %w", name, err)
-	}
-	return scanCheckpoint(tx.QueryRow(ctx, `SELECT name, tx_id::text, position, stream_seq, updated_at
-		FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, name))
-}
-
-func scanCheckpoint(row pgx.Row) (Checkpoint, error) {
-	var cp Checkpoint
-	var tx string
-	var seq int64
-	if err := row.Scan(&cp.Name, &tx, &cp.Cursor.Position, &seq, &cp.UpdatedAt); err != nil {
-		return cp, fmt.Errorf("read checkpoint: %w", err)
-	}
-	var err error
-	cp.Cursor.TxID, err = strconv.ParseUint(tx, 10, 64)
-	cp.StreamSeq = uint64(seq)
-	return cp, err
-}
-
-func saveCheckpoint(ctx context.Context, tx pgx.Tx, cp Checkpoint) error {
-	_, err := tx.Exec(ctx, `UPDATE projection_checkpoints
-		SET tx_id = $2::text::xid8, position = $3, stream_seq = $4, updated_at = now()
-		WHERE name = $1`, cp.Name, strconv.FormatUint(cp.Cursor.TxID, 10), cp.Cursor.Position, int64(cp.StreamSeq))
-	if err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", cp.Name, err)
-	}
-	return nil
+	return postgres.NewCheckpoints(db).List(ctx)
 }
 
 // Reset empties a projection and rewinds its checkpoint to zero, in one
@@ -285,13 +208,13 @@ func saveCheckpoint(ctx context.Context, tx pgx.Tx, cp Checkpoint) error {
 // runners notice on their next batch (the checkpoint row lock orders them).
 func Reset(ctx context.Context, db *postgres.DB, p Projection) error {
 	return db.Transact(ctx, func(tx pgx.Tx) error {
-		if _, err := lockCheckpoint(ctx, tx, p.Name()); err != nil {
+		if _, err := postgres.LockCheckpoint(ctx, tx, p.Name()); err != nil {
 			return err
 		}
 		if err := p.Reset(ctx, tx); err != nil {
 			return fmt.Errorf("reset %s: %w", p.Name(), err)
 		}
-		return saveCheckpoint(ctx, tx, Checkpoint{Name: p.Name()})
+		return postgres.SaveCheckpoint(ctx, tx, Checkpoint{Name: p.Name()})
 	})
 }
 
@@ -299,12 +222,12 @@ func Reset(ctx context.Context, db *postgres.DB, p Projection) error {
 // until tx ends: the projection's runner cannot commit a batch meanwhile.
 // Rebuilds use it to swap in a new read model at a precise point.
 func LockCheckpoint(ctx context.Context, tx pgx.Tx, name string) (Checkpoint, error) {
-	return lockCheckpoint(ctx, tx, name)
+	return postgres.LockCheckpoint(ctx, tx, name)
 }
 
 // SaveCheckpoint stores cp inside tx (see LockCheckpoint). A changed
 // StreamSeq makes a running runner restart from it; a changed Cursor alone
 // only makes it skip more.
 func SaveCheckpoint(ctx context.Context, tx pgx.Tx, cp Checkpoint) error {
-	return saveCheckpoint(ctx, tx, cp)
+	return postgres.SaveCheckpoint(ctx, tx, cp)
 }

@@ -23,15 +23,18 @@ const (
 	PingType = "webhook.ping"
 )
 
-func init() {
-	events.Register(
-		events.TypeInfo{Name: EndpointCreated, Description: "A webhook endpoint was created."},
-		events.TypeInfo{Name: EndpointUpdated, Description: "A webhook endpoint's URL, events, description, metadata or status changed."},
-		events.TypeInfo{Name: EndpointDeleted, Description: "A webhook endpoint was deleted."},
-		events.TypeInfo{Name: EndpointSecretRotated, Description: "A webhook endpoint's signing secret was rotated; the old one signs too until the grace period ends."},
-		events.TypeInfo{Name: EndpointDisabled, Description: "A webhook endpoint was disabled: by request, by a 410 Gone answer, or after failing too long."},
-	)
+// Events are the event types of webhook endpoints (PingType is not one:
+// it is never stored).
+var Events = []events.TypeInfo{
+	{Name: EndpointCreated, Description: "A webhook endpoint was created."},
+	{Name: EndpointUpdated, Description: "A webhook endpoint's URL, events, description, metadata or status changed."},
+	{Name: EndpointDeleted, Description: "A webhook endpoint was deleted."},
+	{Name: EndpointSecretRotated, Description: "A webhook endpoint's signing secret was rotated; the old one signs too until the grace period ends."},
+	{Name: EndpointDisabled, Description: "A webhook endpoint was disabled: by request, by a 410 Gone answer, or after failing too long."},
 }
+
+// RegisterEvents adds Events to r.
+func RegisterEvents(r *events.Registry) error { return r.Register(Events...) }
 
 // Endpoint statuses.
 const (

@@ -14,6 +14,23 @@ import (
 	"github.com/facturo/facturo/events"
 )
 
+// Events are the event types of users, organizations and keys (their names
+// are constants of package events, which authentication uses too).
+var Events = []events.TypeInfo{
+	{Name: events.UserCreated, Description: "A user account was created by the operator."},
+	{Name: events.OrganizationCreated, Description: "An organization was created."},
+	{Name: events.OrganizationUpdated, Description: "An organization's profile changed."},
+	{Name: events.OrganizationDisabled, Description: "The operator disabled API access for an organization."},
+	{Name: events.OrganizationEnabled, Description: "The operator enabled API access for an organization again."},
+	{Name: events.KeyCreated, Description: "An API key was created."},
+	{Name: events.KeyUpdated, Description: "An API key's name, scopes, allowlist, expiry or enabled flag changed."},
+	{Name: events.KeyRotated, Description: "An API key's secret was rotated; the old secret works until the grace period ends."},
+	{Name: events.KeyRevoked, Description: "An API key was revoked and no longer authenticates."},
+}
+
+// RegisterEvents adds Events to r.
+func RegisterEvents(r *events.Registry) error { return r.Register(Events...) }
+
 // User is a person with an account; its secret key manages organizations.
 type User struct {
 	ID        string

@@ -14,6 +14,7 @@ import (
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/supervise"
 )
 
 // API is the HTTP API with the background components every API process
@@ -24,7 +25,8 @@ type API struct {
 	// failures), the listener that drops cached keys when key or
 	// organization events arrive from any process, and the gossip that
 	// shares the brute-force throttle's counts with the other processes.
-	Background []Runner
+	// RunAPI runs them under the process's supervise.Group.
+	Background []supervise.Component
 }
 
 // NewAPI builds the HTTP API on the shared services.
@@ -51,10 +53,10 @@ func NewAPI(s *Services) *API {
 		WebhookPolicy: s.Config.Webhooks.Policy(),
 		Activity:      activity,
 	})
-	return &API{Server: server, Background: []Runner{
-		usage,
-		&auth.Listener{JS: s.JS, Cache: authn.Cache, Log: s.Log},
-		auth.NewThrottleGossip(s.NC, authn.Throttle, s.Log),
+	return &API{Server: server, Background: []supervise.Component{
+		{Name: "auth-usage", Run: usage.Run},
+		{Name: "auth-sync", Run: (&auth.Listener{JS: s.JS, Cache: authn.Cache, Log: s.Log}).Run},
+		{Name: "auth-throttle-gossip", Run: auth.NewThrottleGossip(s.NC, authn.Throttle, s.Log).Run},
 	}}
 }
 
@@ -64,15 +66,7 @@ func RunAPI(ctx context.Context, s *Services, ln net.Listener) error {
 	api := NewAPI(s)
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, r := range api.Background {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := r.Run(bg); err != nil {
-				s.Log.Error("api background component stopped", "err", err)
-			}
-		}()
-	}
+	s.Components.Go(bg, &wg, api.Background...)
 	// Stop the background components after the server has drained, so the
 	// last requests' usage is flushed.
 	defer func() { stopBackground(); wg.Wait() }()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/facturo/facturo/events"
@@ -91,16 +90,16 @@ func (m *WorkerMetrics) OnAttempt(_ webhooks.Claimed, _ webhooks.AttemptResult, 
 }
 
 // MetricsPoller refreshes the gauges that only a query can tell: lags and
-// queue depths. It is a worker Runner.
+// queue depths. It is a worker component.
 type MetricsPoller struct {
 	Metrics  *WorkerMetrics
 	DB       *postgres.DB
 	Names    []string // projections
 	Interval time.Duration
-	Log      *slog.Logger
 }
 
-// Run polls until ctx ends.
+// Run polls until ctx ends, then returns nil; it returns the error of a
+// poll that failed (its supervisor starts it over).
 func (p *MetricsPoller) Run(ctx context.Context) error {
 	if p.Interval <= 0 {
 		p.Interval = 5 * time.Second
@@ -108,8 +107,11 @@ func (p *MetricsPoller) Run(ctx context.Context) error {
 	t := time.NewTicker(p.Interval)
 	defer t.Stop()
 	for {
-		if err := p.Poll(ctx); err != nil && ctx.Err() == nil {
-			p.Log.Warn("metrics poll failed", "err", err)
+		if err := p.Poll(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("metrics poll: %w", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -136,16 +138,12 @@ func (p *MetricsPoller) Poll(ctx context.Context) error {
 		m.projLagEvents.WithLabelValues(pp.Name).Set(float64(pp.Lag.Events))
 		m.projLagSeconds.WithLabelValues(pp.Name).Set(pp.Lag.Seconds)
 	}
-	var stored, due, retrying int64
-	err = p.DB.Pool.QueryRow(ctx, `SELECT
-		(SELECT COALESCE(max(position), 0) FROM events),
-		(SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' AND attempts = 0),
-		(SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' AND attempts > 0)`).Scan(&stored, &due, &retrying)
+	q, err := postgres.NewStats(p.DB).Queues(ctx)
 	if err != nil {
-		return fmt.Errorf("queue depth: %w", err)
+		return err
 	}
-	m.eventsStored.Set(float64(stored))
-	m.deliveriesQueue.WithLabelValues("due").Set(float64(due))
-	m.deliveriesQueue.WithLabelValues("retrying").Set(float64(retrying))
+	m.eventsStored.Set(float64(q.EventsStored))
+	m.deliveriesQueue.WithLabelValues("due").Set(float64(q.DeliveriesDue))
+	m.deliveriesQueue.WithLabelValues("retrying").Set(float64(q.DeliveriesRetrying))
 	return nil
 }

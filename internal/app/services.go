@@ -12,6 +12,7 @@ import (
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/supervise"
 	"github.com/facturo/facturo/projections"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -29,6 +30,10 @@ type Services struct {
 	Stream   jetstream.Stream
 	Store    *postgres.EventStore
 	Registry *prometheus.Registry
+	// Components supervises the process's background components (API and
+	// worker roles alike): restarts, facturo_component_* metrics, and
+	// their part of Ready.
+	Components *supervise.Group
 }
 
 // NewLogger returns the structured logger of a process.
@@ -44,6 +49,9 @@ func NewLogger(w io.Writer, c Config) *slog.Logger {
 // EVENTS stream). name identifies the process to NATS.
 func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Services, error) {
 	if err := c.RequireServices(); err != nil {
+		return nil, err
+	}
+	if err := InstallEventTypes(); err != nil {
 		return nil, err
 	}
 	db, err := postgres.Open(ctx, c.DatabaseURL, 0)
@@ -77,6 +85,7 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 	store.OnCommit = countAppended(reg)
 	return &Services{
 		Config: c, Log: log, DB: db, NC: nc, JS: js, Stream: stream, Registry: reg, Store: store,
+		Components: supervise.New(reg, log),
 	}, nil
 }
 
@@ -108,8 +117,8 @@ func (s *Services) Close() {
 	s.DB.Close()
 }
 
-// Ready reports whether PostgreSQL and NATS answer and the schema is
-// current.
+// Ready reports whether PostgreSQL and NATS answer, the schema is current
+// and every supervised background component is running.
 func (s *Services) Ready(ctx context.Context) error {
 	if err := s.DB.Pool.Ping(ctx); err != nil {
 		return fmt.Errorf("postgres: %w", err)
@@ -126,6 +135,9 @@ func (s *Services) Ready(ctx context.Context) error {
 	}
 	if _, err := s.JS.AccountInfo(ctx); err != nil {
 		return fmt.Errorf("jetstream: %w", err)
+	}
+	if s.Components != nil {
+		return s.Components.Ready()
 	}
 	return nil
 }

@@ -3,22 +3,19 @@ package app
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/relay"
+	"github.com/facturo/facturo/internal/supervise"
 	"github.com/facturo/facturo/projections"
 	"github.com/facturo/facturo/webhooks/delivery"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 )
-
-// Runner is a long-running worker component.
-type Runner interface {
-	Run(ctx context.Context) error
-}
 
 // Projections are every asynchronous projection, in the order they start.
 func Projections() []projections.Projection {
@@ -27,34 +24,43 @@ func Projections() []projections.Projection {
 	}
 }
 
-// WorkerRunners are the worker role's components: the relay and one runner
-// per projection. Every component coordinates through PostgreSQL locks and
-// JetStream consumers, so any number of workers may run.
-func WorkerRunners(s *Services) []Runner {
+// WorkerComponents are the worker role's components: the relay, one
+// runner per projection, the webhook fan-out and deliverer, and the
+// metrics poller. Every component coordinates through PostgreSQL locks and
+// JetStream consumers, so any number of workers may run. Each runs under
+// the process's supervise.Group (RunWorker), which restarts it when it
+// fails.
+func WorkerComponents(s *Services) []supervise.Component {
 	m := NewWorkerMetrics(s.Registry)
-	rs := []Runner{&relay.Relay{Store: s.Store, JS: s.JS, Log: s.Log, OnPublished: m.OnPublished}}
+	cs := []supervise.Component{{Name: "relay",
+		Run: (&relay.Relay{Store: s.Store, JS: s.JS, Log: s.Log, OnPublished: m.OnPublished}).Run}}
 	var names []string
 	for _, p := range Projections() {
-		rs = append(rs, &projections.Runner{Projection: p, DB: s.DB, Stream: s.Stream, Log: s.Log,
-			OnApplied: m.OnApplied(p.Name())})
+		r := &projections.Runner{Projection: p, DB: s.DB, Stream: s.Stream, Log: s.Log, OnApplied: m.OnApplied(p.Name())}
+		cs = append(cs, supervise.Component{Name: "projection:" + p.Name(), Run: r.Run})
 		names = append(names, p.Name())
 	}
 	hooks := postgres.NewWebhookStore(s.Store)
-	rs = append(rs, &delivery.Dispatcher{Store: hooks, Stream: s.Stream, Log: s.Log},
-		&delivery.Deliverer{Store: hooks, Wake: hooks, Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt},
-		&MetricsPoller{Metrics: m, DB: s.DB, Names: names, Log: s.Log})
-	return rs
+	return append(cs,
+		supervise.Component{Name: "webhook-fanout", Run: (&delivery.Dispatcher{Store: hooks, Stream: s.Stream, Log: s.Log}).Run},
+		supervise.Component{Name: "webhook-deliverer", Run: (&delivery.Deliverer{Store: hooks, Wake: hooks,
+			Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt, Supervisor: s.Components}).Run},
+		supervise.Component{Name: "worker-metrics", Run: (&MetricsPoller{Metrics: m, DB: s.DB, Names: names}).Run},
+	)
 }
 
 // RunWorker runs the worker components until ctx ends. If metricsLn is not
-// nil it also serves /metrics there.
+// nil it also serves /metrics and /readyz (see Services.Ready) there.
 func RunWorker(ctx context.Context, s *Services, metricsLn net.Listener) error {
 	g, ctx := errgroup.WithContext(ctx)
-	for _, r := range WorkerRunners(s) {
-		g.Go(func() error { return r.Run(ctx) })
+	for _, c := range WorkerComponents(s) {
+		g.Go(func() error { s.Components.Supervise(ctx, c.Name, c.Run); return nil })
 	}
 	if metricsLn != nil {
-		srv := &http.Server{Handler: promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+		mux.HandleFunc("/readyz", s.readyz)
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		g.Go(func() error {
 			err := srv.Serve(metricsLn)
 			if errors.Is(err, http.ErrServerClosed) {
@@ -68,4 +74,14 @@ func RunWorker(ctx context.Context, s *Services, metricsLn net.Listener) error {
 		})
 	}
 	return g.Wait()
+}
+
+// readyz is the worker's readiness probe: 200 "ready", or 503 with what is
+// not (the API answers /readyz in its error envelope instead).
+func (s *Services) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.Ready(r.Context()); err != nil {
+		http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = io.WriteString(w, "ready\n")
 }

@@ -67,7 +67,8 @@ func (g *ThrottleGossip) enqueue(o Observation) {
 }
 
 // Run receives the peers' observations and publishes this process's until
-// ctx ends.
+// ctx ends, then returns nil. It returns an error when it cannot subscribe
+// (the connection is closed): the API runs it under a supervise.Group.
 func (g *ThrottleGossip) Run(ctx context.Context) error {
 	if g.Log == nil {
 		g.Log = slog.Default()

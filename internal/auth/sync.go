@@ -50,7 +50,9 @@ type Listener struct {
 	OnEvent func(events.Event)
 }
 
-// Run listens until ctx ends.
+// Run listens until ctx ends, then returns nil. It returns an error when it
+// cannot subscribe (the EVENTS stream does not exist yet, NATS is closed):
+// the API runs it under a supervise.Group, which tries again.
 func (l *Listener) Run(ctx context.Context) error {
 	stop, err := l.Start(ctx)
 	if err != nil {

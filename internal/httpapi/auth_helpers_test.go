@@ -20,6 +20,7 @@ import (
 	"github.com/facturo/facturo/webhooks"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/postgres"
@@ -70,6 +71,9 @@ type keyTestServer struct {
 // newKeyTestServer wires an API server the way cmd/api does, against db.
 func newKeyTestServer(t *testing.T, db *postgres.DB) *keyTestServer {
 	t.Helper()
+	if err := app.InstallEventTypes(); err != nil {
+		t.Fatal(err)
+	}
 	store := postgres.NewEventStore(db, events.Upcast, projections.Accounts{}, projections.Audit{})
 	accts := postgres.NewAccountStore(db)
 	activity := postgres.NewActivityStore(db)

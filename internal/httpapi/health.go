@@ -22,8 +22,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readyz answers 200 only when PostgreSQL and NATS are reachable and the
-// migrations are applied.
+// readyz answers 200 only when Ready says so: PostgreSQL and NATS are
+// reachable, the migrations are applied and (internal/app) every supervised
+// background component is running.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if s.Ready != nil {
 		if err := s.Ready(r.Context()); err != nil {

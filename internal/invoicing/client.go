@@ -8,12 +8,11 @@ import (
 	"github.com/facturo/facturo/events"
 )
 
-func init() {
-	events.Register(
-		events.TypeInfo{Name: events.ClientCreated, Description: "A client was created."},
-		events.TypeInfo{Name: events.ClientUpdated, Description: "A client was updated; data holds the whole client after the change."},
-		events.TypeInfo{Name: events.ClientDeleted, Description: "A client was deleted."},
-	)
+// clientEvents are the event types of clients.
+var clientEvents = []events.TypeInfo{
+	{Name: events.ClientCreated, Description: "A client was created."},
+	{Name: events.ClientUpdated, Description: "A client was updated; data holds the whole client after the change."},
+	{Name: events.ClientDeleted, Description: "A client was deleted."},
 }
 
 // DefaultCountry is the address country when none is given.

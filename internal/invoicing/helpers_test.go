@@ -17,6 +17,16 @@ var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // stream plays the storage layer: it turns drafts into stored events the
 // way the store does (JSON data, versions, time, tenant).
+// catalogue holds the types this package registers: every event its
+// aggregates decide must be one of them.
+var catalogue = func() *events.Registry {
+	r := events.NewRegistry()
+	if err := RegisterEvents(r); err != nil {
+		panic(err)
+	}
+	return r
+}()
+
 type stream struct {
 	id      string
 	live    bool
@@ -30,7 +40,7 @@ func (s *stream) append(t *testing.T, drafts []events.Draft) {
 		if err != nil {
 			t.Fatalf("marshal %s: %v", d.Type, err)
 		}
-		if !events.Known(d.Type) {
+		if !catalogue.Known(d.Type) {
 			t.Errorf("event type %q is not registered", d.Type)
 		}
 		v := len(s.history) + 1

@@ -23,19 +23,18 @@ const (
 	InvoiceSendSkipped     = "invoice.send_skipped"     // test mode: no email leaves
 )
 
-func init() {
-	events.Register(
-		events.TypeInfo{Name: InvoiceCreated, Description: "An invoice draft was created (or a credit note, issued right after)."},
-		events.TypeInfo{Name: InvoiceUpdated, Description: "An invoice draft was changed; data holds the whole content after the change."},
-		events.TypeInfo{Name: InvoiceDeleted, Description: "An invoice draft was deleted."},
-		events.TypeInfo{Name: InvoiceIssued, Description: "An invoice was issued: it has a series and folio number and is valid."},
-		events.TypeInfo{Name: InvoicePaymentRecorded, Description: "A payment of an invoice was recorded."},
-		events.TypeInfo{Name: InvoicePaid, Description: "An invoice was paid in full."},
-		events.TypeInfo{Name: InvoiceVoided, Description: "An issued invoice was voided (canceled before the tax authority), with the SAT motive."},
-		events.TypeInfo{Name: InvoiceCorrected, Description: "A credit note was issued against an invoice."},
-		events.TypeInfo{Name: InvoiceSent, Description: "An invoice was sent by email."},
-		events.TypeInfo{Name: InvoiceSendSkipped, Description: "Sending an invoice was skipped because it is in test mode."},
-	)
+// invoiceEvents are the event types of invoices.
+var invoiceEvents = []events.TypeInfo{
+	{Name: InvoiceCreated, Description: "An invoice draft was created (or a credit note, issued right after)."},
+	{Name: InvoiceUpdated, Description: "An invoice draft was changed; data holds the whole content after the change."},
+	{Name: InvoiceDeleted, Description: "An invoice draft was deleted."},
+	{Name: InvoiceIssued, Description: "An invoice was issued: it has a series and folio number and is valid."},
+	{Name: InvoicePaymentRecorded, Description: "A payment of an invoice was recorded."},
+	{Name: InvoicePaid, Description: "An invoice was paid in full."},
+	{Name: InvoiceVoided, Description: "An issued invoice was voided (canceled before the tax authority), with the SAT motive."},
+	{Name: InvoiceCorrected, Description: "A credit note was issued against an invoice."},
+	{Name: InvoiceSent, Description: "An invoice was sent by email."},
+	{Name: InvoiceSendSkipped, Description: "Sending an invoice was skipped because it is in test mode."},
 }
 
 // Invoice statuses: draft → valid (issued) → paid; valid or paid → canceled.

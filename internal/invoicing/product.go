@@ -9,12 +9,11 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-func init() {
-	events.Register(
-		events.TypeInfo{Name: events.ProductCreated, Description: "A product was created."},
-		events.TypeInfo{Name: events.ProductUpdated, Description: "A product was updated; data holds the whole product after the change."},
-		events.TypeInfo{Name: events.ProductDeleted, Description: "A product was deleted."},
-	)
+// productEvents are the event types of products.
+var productEvents = []events.TypeInfo{
+	{Name: events.ProductCreated, Description: "A product was created."},
+	{Name: events.ProductUpdated, Description: "A product was updated; data holds the whole product after the change."},
+	{Name: events.ProductDeleted, Description: "A product was deleted."},
 }
 
 // Product defaults, as in Facturapi: unit "H87" (pieza) and product key

@@ -14,12 +14,11 @@ const (
 	ReceiptCanceled = "receipt.canceled"
 )
 
-func init() {
-	events.Register(
-		events.TypeInfo{Name: ReceiptCreated, Description: "A sales receipt was created (open)."},
-		events.TypeInfo{Name: ReceiptInvoiced, Description: "A receipt was invoiced, to its customer or in a global invoice; data names the invoice and the mode."},
-		events.TypeInfo{Name: ReceiptCanceled, Description: "An open receipt was canceled."},
-	)
+// receiptEvents are the event types of receipts.
+var receiptEvents = []events.TypeInfo{
+	{Name: ReceiptCreated, Description: "A sales receipt was created (open)."},
+	{Name: ReceiptInvoiced, Description: "A receipt was invoiced, to its customer or in a global invoice; data names the invoice and the mode."},
+	{Name: ReceiptCanceled, Description: "An open receipt was canceled."},
 }
 
 // Receipt statuses: open → invoiced_to_customer | invoiced_globally | canceled.

@@ -17,12 +17,11 @@ const (
 	RetentionCanceled = "retention.canceled"
 )
 
-func init() {
-	events.Register(
-		events.TypeInfo{Name: RetentionCreated, Description: "A withholding certificate draft was created."},
-		events.TypeInfo{Name: RetentionIssued, Description: "A withholding certificate was issued (draft → valid)."},
-		events.TypeInfo{Name: RetentionCanceled, Description: "A withholding certificate was canceled."},
-	)
+// retentionEvents are the event types of withholding certificates.
+var retentionEvents = []events.TypeInfo{
+	{Name: RetentionCreated, Description: "A withholding certificate draft was created."},
+	{Name: RetentionIssued, Description: "A withholding certificate was issued (draft → valid)."},
+	{Name: RetentionCanceled, Description: "A withholding certificate was canceled."},
 }
 
 // DefaultRetentionKey is SAT c_CveRetenc "25": other withholdings.

@@ -15,11 +15,10 @@ const (
 	SeriesUpdated = "series.updated"
 )
 
-func init() {
-	events.Register(
-		events.TypeInfo{Name: SeriesCreated, Description: "An invoice series was created."},
-		events.TypeInfo{Name: SeriesUpdated, Description: "An invoice series' prefix or next number changed; data holds the whole series."},
-	)
+// seriesEvents are the event types of invoice series.
+var seriesEvents = []events.TypeInfo{
+	{Name: SeriesCreated, Description: "An invoice series was created."},
+	{Name: SeriesUpdated, Description: "An invoice series' prefix or next number changed; data holds the whole series."},
 }
 
 // DefaultSeries is the series of an invoice that names none. It need not

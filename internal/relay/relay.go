@@ -10,8 +10,10 @@
 // running (pg_snapshot_xmin), where nothing can appear any more, and orders
 // them by transaction id then position.
 //
-// Only one relay publishes at a time (a session advisory lock); others wait
-// as standbys. Each event is published with Nats-Msg-Id = event id, so a
+// Only one relay publishes at a time (a session advisory lock, taken with
+// postgres.Lead); others wait as standbys. Run does one stint as relay or
+// standby and returns on failure; internal/app runs it under a
+// supervise.Group, which restarts it with backoff. Each event is published with Nats-Msg-Id = event id, so a
 // relay that dies after publishing but before saving its cursor republishes
 // a batch that JetStream deduplicates; consumers skip anything at or before
 // their own cursor in any case.
@@ -27,7 +29,7 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/pgnotify"
 	"github.com/facturo/facturo/internal/postgres"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -68,42 +70,24 @@ func (r *Relay) defaults() {
 	}
 }
 
-// Run relays until ctx ends. It survives lost connections by starting over:
-// wait for the lock, then drain.
+// Run relays until ctx ends, then returns nil. While another relay is
+// active it waits for the lock as a standby. It returns an error when it
+// cannot go on (a lost connection, a publish that failed): run it under a
+// supervise.Group, which starts it over.
 func (r *Relay) Run(ctx context.Context) error {
 	r.defaults()
-	for {
-		err := r.lead(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		r.Log.Warn("relay interrupted, retrying", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(r.Poll):
-		}
+	err := r.Store.DB().Lead(ctx, postgres.LockKey(lockKey), r.Poll, r.lead)
+	if ctx.Err() != nil {
+		return nil
 	}
+	return err
 }
 
-// lead holds a dedicated connection with the advisory lock and LISTEN, and
+// lead runs on the session holding the relay lock: it LISTENs there and
 // drains the outbox whenever woken.
-func (r *Relay) lead(ctx context.Context) error {
-	pool := r.Store.DB().Pool
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("acquire: %w", err)
-	}
-	defer conn.Release()
-	// A connection that held the lock must not go back to the pool holding
-	// it (or LISTENing): close it instead.
-	defer conn.Conn().Close(context.WithoutCancel(ctx))
-
-	if err := waitForLock(ctx, conn, r.Poll); err != nil {
-		return err
-	}
+func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 	r.Log.Info("relay active")
-	if err := pgnotify.Listen(ctx, conn.Conn(), "facturo_events"); err != nil {
+	if err := pgnotify.Listen(ctx, conn, "facturo_events"); err != nil {
 		return err
 	}
 	for {
@@ -117,28 +101,13 @@ func (r *Relay) lead(ctx context.Context) error {
 			// notification will come when it ends, so look again soon.
 			wait = heldBackRetry
 		}
-		if _, err := pgnotify.Wait(ctx, conn.Conn(), wait); err != nil {
+		if _, err := pgnotify.Wait(ctx, conn, wait); err != nil {
 			return err
 		}
 	}
 }
 
-func waitForLock(ctx context.Context, conn *pgxpool.Conn, poll time.Duration) error {
-	for {
-		var ok bool
-		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", int64(lockKey)).Scan(&ok); err != nil {
-			return fmt.Errorf("try relay lock: %w", err)
-		}
-		if ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(poll):
-		}
-	}
-}
+func (r *Relay) cursors() *postgres.RelayCursors { return postgres.NewRelayCursors(r.Store.DB()) }
 
 // Drain publishes every event past the cursor that is below the horizon.
 // Callers must hold the relay lock (Run does).
@@ -155,7 +124,7 @@ const heldBackRetry = 20 * time.Millisecond
 // are still held back by the horizon.
 func (r *Relay) drain(ctx context.Context) (heldBack bool, err error) {
 	r.defaults()
-	cur, err := r.cursor(ctx)
+	cur, err := r.cursors().Get(ctx, r.Name)
 	if err != nil {
 		return false, err
 	}
@@ -170,7 +139,7 @@ func (r *Relay) drain(ctx context.Context) (heldBack bool, err error) {
 				return false, err
 			}
 			cur = batch[len(batch)-1].Cursor()
-			if err := r.saveCursor(ctx, cur, seq); err != nil {
+			if err := r.cursors().Save(ctx, r.Name, cur, seq); err != nil {
 				return false, err
 			}
 			if r.OnPublished != nil {
@@ -178,21 +147,9 @@ func (r *Relay) drain(ctx context.Context) (heldBack bool, err error) {
 			}
 		}
 		if len(batch) < r.BatchSize {
-			return r.pendingAfter(ctx, cur)
+			return r.cursors().AnyAfter(ctx, cur)
 		}
 	}
-}
-
-// pendingAfter reports whether any event, visible or not yet below the
-// horizon, lies past cur.
-func (r *Relay) pendingAfter(ctx context.Context, cur events.Cursor) (bool, error) {
-	var pending bool
-	err := r.Store.DB().Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events
-		WHERE (tx_id, position) > ($1::text::xid8, $2))`, strconv.FormatUint(cur.TxID, 10), cur.Position).Scan(&pending)
-	if err != nil {
-		return false, fmt.Errorf("pending events: %w", err)
-	}
-	return pending, nil
 }
 
 // publish sends a batch asynchronously and waits for every PubAck. It
@@ -234,27 +191,4 @@ func Message(e events.Event) (*nats.Msg, error) {
 	msg.Header.Set(events.HeaderPosition, strconv.FormatInt(e.Position, 10))
 	msg.Header.Set(events.HeaderTxID, strconv.FormatUint(e.TxID, 10))
 	return msg, nil
-}
-
-func (r *Relay) cursor(ctx context.Context) (events.Cursor, error) {
-	var c events.Cursor
-	var tx string
-	err := r.Store.DB().Pool.QueryRow(ctx, `INSERT INTO relay_cursor (name) VALUES ($1)
-		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
-		RETURNING tx_id::text, position`, r.Name).Scan(&tx, &c.Position)
-	if err != nil {
-		return c, fmt.Errorf("read relay cursor: %w", err)
-	}
-	c.TxID, err = strconv.ParseUint(tx, 10, 64)
-	return c, err
-}
-
-func (r *Relay) saveCursor(ctx context.Context, c events.Cursor, seq uint64) error {
-	_, err := r.Store.DB().Pool.Exec(ctx, `UPDATE relay_cursor
-		SET tx_id = $2::text::xid8, position = $3, stream_seq = GREATEST(stream_seq, $4), updated_at = now()
-		WHERE name = $1`, r.Name, strconv.FormatUint(c.TxID, 10), c.Position, int64(seq))
-	if err != nil {
-		return fmt.Errorf("save relay cursor: %w", err)
-	}
-	return nil
 }

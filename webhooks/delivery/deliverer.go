@@ -11,12 +11,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/facturo/facturo/internal/supervise"
 	"github.com/facturo/facturo/webhooks"
 	"github.com/facturo/facturo/webhooks/stdwebhooks"
 )
@@ -43,7 +45,8 @@ type Waker interface {
 	// Wakeups sends on wake, without blocking, whenever deliveries may have
 	// fallen due, and once as soon as it is listening (what fell due before
 	// went unheard). It returns nil when ctx ends, and an error when it
-	// stops hearing (a lost connection); the Deliverer calls it again.
+	// stops hearing (a lost connection); the Deliverer's Supervisor calls
+	// it again.
 	Wakeups(ctx context.Context, wake chan<- struct{}) error
 }
 
@@ -79,6 +82,10 @@ type Deliverer struct {
 	Now func() time.Time
 	// OnAttempt, if set, hears about each completed attempt (metrics, tests).
 	OnAttempt func(c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision)
+	// Supervisor restarts the Wake listener when it stops hearing (as
+	// WakeupsComponent) and reports it; nil: a group of its own that only
+	// logs.
+	Supervisor *supervise.Group
 
 	mu       sync.Mutex
 	inflight map[string]int // endpoint id → attempts in flight
@@ -132,7 +139,9 @@ func (d *Deliverer) lease() time.Duration {
 // Run delivers until ctx ends. Then it claims nothing more and lets the
 // attempts in flight finish (each is bounded by the HTTP timeout), for at
 // most ShutdownGrace; an attempt still running after that is abandoned, its
-// lease expires and another worker sends it again.
+// lease expires and another worker sends it again. It returns nil then, or
+// an error, after the same wait, when a claim fails (PostgreSQL is gone):
+// run it under a supervise.Group, which starts it over.
 func (d *Deliverer) Run(ctx context.Context) error {
 	d.defaults()
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -142,16 +151,25 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	done := make(chan struct{}, d.Concurrency)
 	wake := make(chan struct{}, 1)
 	if d.Wake != nil {
+		listen, stopListening := context.WithCancel(ctx)
 		listening := make(chan struct{})
-		go func() { defer close(listening); d.listen(ctx, wake) }()
-		defer func() { <-listening }()
+		go func() {
+			defer close(listening)
+			d.supervisor().Supervise(listen, WakeupsComponent, func(ctx context.Context) error {
+				return d.Wake.Wakeups(ctx, wake)
+			})
+		}()
+		defer func() { stopListening(); <-listening }()
 	}
 	tick := time.NewTicker(d.Poll)
 	defer tick.Stop()
 	for {
 		n, err := d.claimAndStart(ctx, work, &wg, done)
-		if err != nil && ctx.Err() == nil {
-			d.Log.Warn("webhook claim failed", "err", err)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("webhook claim: %w", err)
 		}
 		if n > 0 && d.free() > 0 {
 			continue // there may be more due right now
@@ -166,24 +184,15 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	}
 }
 
-// listenRetry is the pause before listening again after Wake stopped
-// hearing; the poll carries on meanwhile.
-const listenRetry = time.Second
+// WakeupsComponent names the Deliverer's wake-up listener in its
+// Supervisor: polling carries on while it waits to be restarted.
+const WakeupsComponent = "webhook-wakeups"
 
-// listen keeps Wake's wake-ups coming until ctx ends.
-func (d *Deliverer) listen(ctx context.Context, wake chan<- struct{}) {
-	for {
-		err := d.Wake.Wakeups(ctx, wake)
-		if ctx.Err() != nil {
-			return
-		}
-		d.Log.Warn("webhook wake-ups interrupted; polling until they resume", "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(listenRetry):
-		}
+func (d *Deliverer) supervisor() *supervise.Group {
+	if d.Supervisor != nil {
+		return d.Supervisor
 	}
+	return &supervise.Group{Log: d.Log}
 }
 
 // finish waits for the attempts in flight, up to the shutdown grace.

@@ -15,10 +15,12 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/relay"
+	"github.com/facturo/facturo/internal/supervise"
 	"github.com/facturo/facturo/internal/testenv"
 	"github.com/facturo/facturo/webhooks"
 	"github.com/facturo/facturo/webhooks/delivery"
@@ -44,6 +46,9 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	if err := app.InstallEventTypes(); err != nil { // endpoints subscribe to known types only
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	dsn := testenv.PostgresFrom(t, "migrated", func(ctx context.Context, dsn string) error {
 		db, err := postgres.Open(ctx, dsn, 2)
@@ -80,10 +85,13 @@ func newEnv(t *testing.T) *env {
 	// Registered last, so it runs first: every goroutine ends before the
 	// database and NATS go away.
 	t.Cleanup(func() { cancel(); e.wg.Wait() })
-	e.wg.Go(func() { _ = (&relay.Relay{Store: store, JS: js, Log: e.log, Poll: 50 * time.Millisecond}).Run(ctx) })
-	e.wg.Go(func() {
-		_ = (&delivery.Dispatcher{Store: e.hooks, Stream: stream, Log: e.log, Retry: 100 * time.Millisecond}).Run(ctx)
-	})
+	// As in the worker, the relay and the fan-out run under a supervisor.
+	sup := &supervise.Group{Log: e.log, MinDelay: 50 * time.Millisecond}
+	sup.Go(ctx, e.wg,
+		supervise.Component{Name: "relay", Run: (&relay.Relay{Store: store, JS: js, Log: e.log, Poll: 50 * time.Millisecond}).Run},
+		supervise.Component{Name: "webhook-fanout",
+			Run: (&delivery.Dispatcher{Store: e.hooks, Stream: stream, Log: e.log, Retry: 100 * time.Millisecond}).Run},
+	)
 	return e
 }
 

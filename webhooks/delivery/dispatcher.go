@@ -37,7 +37,7 @@ type Dispatcher struct {
 	Durable string           // default DefaultDurable
 	Log     *slog.Logger
 	Batch   int           // messages per fetch, default 100
-	Retry   time.Duration // pause after an error, default 1s
+	Retry   time.Duration // redelivery delay of an event that failed, default 1s
 	// OnFanout, if set, hears about each event fanned out (metrics, tests).
 	OnFanout func(e events.Event, deliveries int)
 }
@@ -57,22 +57,17 @@ func (d *Dispatcher) defaults() {
 	}
 }
 
-// Run fans out until ctx ends, starting over after any error (a NATS or
-// PostgreSQL restart).
+// Run fans out until ctx ends, then returns nil. It returns an error when
+// it cannot go on (a NATS or PostgreSQL restart): run it under a
+// supervise.Group, which starts it over; the durable consumer resumes
+// where it was.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.defaults()
-	for {
-		err := d.consume(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		d.Log.Warn("webhook fan-out interrupted, retrying", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(d.Retry):
-		}
+	err := d.consume(ctx)
+	if ctx.Err() != nil {
+		return nil
 	}
+	return err
 }
 
 func (d *Dispatcher) consume(ctx context.Context) error {

@@ -1,0 +1,65 @@
+package app
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/invoicing"
+)
+
+// The catalogue is assembled once, in RegisterEventTypes, and is what GET
+// /v1/event_types served when each package registered its types from
+// init (testdata/event_types.json, recorded then; client.updated and
+// product.updated were registered twice, and the invoicing descriptions
+// won).
+func TestEventCatalogueIsUnchanged(t *testing.T) {
+	r := events.NewRegistry()
+	if err := RegisterEventTypes(r); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("testdata/event_types.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []events.TypeInfo
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Types(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("catalogue changed:\n got %v\nwant %v", got, want)
+	}
+	if err := InstallEventTypes(); err != nil {
+		t.Fatal(err)
+	}
+	if got := events.Types(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("process catalogue:\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestEventTypeRegisteredTwiceIsAnError(t *testing.T) {
+	r := events.NewRegistry()
+	if err := accounts.RegisterEvents(r); err != nil {
+		t.Fatal(err)
+	}
+	if err := accounts.RegisterEvents(r); err == nil || !strings.Contains(err.Error(), "registered twice") {
+		t.Fatalf("second registration of the account types: %v, want an error", err)
+	}
+	// Another package claiming a type invoicing owns, as events/types.go
+	// once did with client.updated.
+	r = events.NewRegistry()
+	if err := r.Register(events.TypeInfo{Name: events.ClientUpdated, Description: "A client was updated."}); err != nil {
+		t.Fatal(err)
+	}
+	err := invoicing.RegisterEvents(r)
+	if err == nil || !strings.Contains(err.Error(), `"client.updated"`) {
+		t.Fatalf("invoicing after another owner of client.updated: %v, want an error naming it", err)
+	}
+	if r.Known(events.ClientCreated) {
+		t.Fatal("a failed registration added some of its types")
+	}
+}
