@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
@@ -129,14 +128,12 @@ func (s *Services) Ready(ctx context.Context) error {
 	return nil
 }
 
-// DocumentKinds are the aggregates the documents projection keeps.
+// DocumentKinds are the aggregates the documents projection keeps: every
+// invoicing object kind (invoicing.Objects).
 func DocumentKinds() []postgres.DocumentKind {
-	return []postgres.DocumentKind{
-		postgres.NewDocumentKind[*invoicing.Client, invoicing.ClientView]("client", id.Client, invoicing.FoldClient),
-		postgres.NewDocumentKind[*invoicing.Product, invoicing.ProductView]("product", id.Product, invoicing.FoldProduct),
-		postgres.NewDocumentKind[*invoicing.Series, invoicing.SeriesView]("series", id.Series, invoicing.FoldSeries),
-		postgres.NewDocumentKind[*invoicing.Invoice, invoicing.InvoiceView]("invoice", id.Invoice, invoicing.FoldInvoice),
-		postgres.NewDocumentKind[*invoicing.Receipt, invoicing.ReceiptView]("receipt", id.Receipt, invoicing.FoldReceipt),
-		postgres.NewDocumentKind[*invoicing.Retention, invoicing.RetentionView]("retention", id.Retention, invoicing.FoldRetention),
+	kinds := make([]postgres.DocumentKind, len(invoicing.Objects))
+	for i, o := range invoicing.Objects {
+		kinds[i] = postgres.DocumentKind{Name: o.Name, Prefix: o.Prefix, Fold: o.FoldView}
 	}
+	return kinds
 }
