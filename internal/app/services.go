@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
@@ -142,14 +141,12 @@ func (s *Services) Ready(ctx context.Context) error {
 	return nil
 }
 
-// DocumentKinds are the aggregates the documents projection keeps.
+// DocumentKinds are the aggregates the documents projection keeps: every
+// invoicing object kind (invoicing.Objects).
 func DocumentKinds() []projections.DocumentKind {
-	return []projections.DocumentKind{
-		projections.NewDocumentKind[*invoicing.Client, invoicing.ClientView]("client", id.Client, invoicing.FoldClient),
-		projections.NewDocumentKind[*invoicing.Product, invoicing.ProductView]("product", id.Product, invoicing.FoldProduct),
-		projections.NewDocumentKind[*invoicing.Series, invoicing.SeriesView]("series", id.Series, invoicing.FoldSeries),
-		projections.NewDocumentKind[*invoicing.Invoice, invoicing.InvoiceView]("invoice", id.Invoice, invoicing.FoldInvoice),
-		projections.NewDocumentKind[*invoicing.Receipt, invoicing.ReceiptView]("receipt", id.Receipt, invoicing.FoldReceipt),
-		projections.NewDocumentKind[*invoicing.Retention, invoicing.RetentionView]("retention", id.Retention, invoicing.FoldRetention),
+	kinds := make([]projections.DocumentKind, len(invoicing.Objects))
+	for i, o := range invoicing.Objects {
+		kinds[i] = projections.DocumentKind{Name: o.Name, Prefix: o.Prefix, Fold: o.FoldView}
 	}
+	return kinds
 }

@@ -5,49 +5,21 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
-	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/command"
 	"github.com/gorilla/mux"
 )
 
-// registerKeyManagementRoutes adds update, rotate and revoke. Each runs the
-// key aggregate's decision and then drops the key from this process's cache
-// of verified keys at once; other processes hear of it through the key
-// events (internal/authsync).
+// registerKeyManagementRoutes adds update, rotate and revoke. Each runs a
+// key command and then drops the key from this process's cache of
+// verified keys at once; other processes hear of it through the key
+// events (internal/auth).
 func (s *Server) registerKeyManagementRoutes(r *mux.Router) {
 	base := "/v1/organizations/{org}/api_keys/{id}"
-	s.Handle(r, Route{Method: "PATCH", Path: base, Auth: AuthUser}, s.updateKey)
-	s.Handle(r, Route{Method: "POST", Path: base + "/rotate", Auth: AuthUser}, s.rotateKey)
-	s.Handle(r, Route{Method: "POST", Path: base + "/revoke", Auth: AuthUser}, s.revokeKey)
-}
-
-// keyDecide decides a key command on the folded key.
-type keyDecide func(k *accounts.APIKey) ([]events.Draft, error)
-
-// runKeyCommand loads a key of an organization the caller owns (404
-// otherwise), decides on its current state with the expected version, and
-// invalidates the local cache after the commit.
-func (s *Server) runKeyCommand(r *http.Request, decide keyDecide) (*accounts.APIKey, error) {
-	v := mux.Vars(r)
-	k, err := s.loadKey(r.Context(), v["org"], v["id"])
-	if err != nil {
-		return nil, err
-	}
-	st := events.Stream{ID: k.ID, OrgID: k.OrgID, Livemode: k.Livemode}
-	all, err := s.Store.Execute(r.Context(), st, meta(r),
-		func(_ context.Context, _ *postgres.Tx, history []events.Event) ([]events.Draft, error) {
-			cur, err := accounts.FoldAPIKey(history)
-			if err != nil {
-				return nil, err
-			}
-			return decide(cur)
-		})
-	if err != nil {
-		return nil, err
-	}
-	s.Auth.Cache.InvalidateKey(k.ID)
-	return accounts.FoldAPIKey(all)
+	s.HandleCommand(r, Route{Method: "PATCH", Path: base, Auth: AuthUser}, runCommand(s, true, s.updateKey, s.answerKey))
+	s.HandleCommand(r, Route{Method: "POST", Path: base + "/rotate", Auth: AuthUser},
+		runCommand(s, true, s.rotateKey, s.answerNewKey(http.StatusOK, true)))
+	s.HandleCommand(r, Route{Method: "POST", Path: base + "/revoke", Auth: AuthUser}, runCommand(s, true, s.revokeKey, s.answerKey))
 }
 
 func (s *Server) keyView(ctx context.Context, k *accounts.APIKey) (accounts.KeyView, error) {
@@ -57,17 +29,18 @@ func (s *Server) keyView(ctx context.Context, k *accounts.APIKey) (accounts.KeyV
 	return v, err
 }
 
-func (s *Server) updateKey(w http.ResponseWriter, r *http.Request) error {
-	var patch accounts.KeyPatch
-	if err := decode(r, &patch); err != nil {
-		return err
+// keyChanged drops a changed key from this process's cache.
+func (s *Server) keyChanged(r *http.Request) {
+	s.Auth.Cache.InvalidateKey(mux.Vars(r)["id"])
+}
+
+func (s *Server) updateKey(r *http.Request, m command.Meta, p accounts.KeyPatch) (*accounts.APIKey, error) {
+	v := mux.Vars(r)
+	k, err := command.UpdateKey(r.Context(), s.commands, principal(r.Context()).UserID, m, v["org"], v["id"], p)
+	if err == nil {
+		s.keyChanged(r)
 	}
-	now := s.Now()
-	k, err := s.runKeyCommand(r, func(k *accounts.APIKey) ([]events.Draft, error) { return k.Update(patch, now) })
-	if err != nil {
-		return err
-	}
-	return s.answerKey(w, r, k)
+	return k, err
 }
 
 type rotateInput struct {
@@ -76,11 +49,7 @@ type rotateInput struct {
 
 // rotateKey issues a new secret, shown in this answer only; the old one
 // keeps working for the grace period (default one day).
-func (s *Server) rotateKey(w http.ResponseWriter, r *http.Request) error {
-	var in rotateInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
+func (s *Server) rotateKey(r *http.Request, m command.Meta, in rotateInput) (command.NewKey, error) {
 	grace := accounts.DefaultGracePeriod
 	if in.GracePeriodSeconds != nil {
 		grace = time.Duration(*in.GracePeriodSeconds) * time.Second
@@ -88,46 +57,21 @@ func (s *Server) rotateKey(w http.ResponseWriter, r *http.Request) error {
 			grace = -1 // out of range: the aggregate refuses it with the parameter's name
 		}
 	}
-	// bcrypt runs before the command's transaction, not inside it; the
-	// decision is taken again on the state the transaction reads.
-	vars := mux.Vars(r)
-	cur, err := s.loadKey(r.Context(), vars["org"], vars["id"])
-	if err != nil {
-		return err
+	v := mux.Vars(r)
+	k, err := command.RotateKey(r.Context(), s.commands, s.newSecret, principal(r.Context()).UserID, m, v["org"], v["id"], grace)
+	if err == nil {
+		s.keyChanged(r)
 	}
-	if err := cur.CanRotate(grace); err != nil {
-		return err
-	}
-	tok, hash, err := s.newSecret(cur.SecretKind())
-	if err != nil {
-		return err
-	}
-	now := s.Now()
-	k, err := s.runKeyCommand(r, func(k *accounts.APIKey) ([]events.Draft, error) {
-		return k.Rotate(tok, hash, grace, now)
-	})
-	if err != nil {
-		return err
-	}
-	v, err := s.keyView(r.Context(), k)
-	if err != nil {
-		return err
-	}
-	v.Secret = tok.String()
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return k, err
 }
 
-func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
-	if err := decode(r, &struct{}{}); err != nil {
-		return err
+func (s *Server) revokeKey(r *http.Request, m command.Meta, _ command.None) (*accounts.APIKey, error) {
+	v := mux.Vars(r)
+	k, err := command.RevokeKey(r.Context(), s.commands, principal(r.Context()).UserID, m, v["org"], v["id"])
+	if err == nil {
+		s.keyChanged(r)
 	}
-	now := s.Now()
-	k, err := s.runKeyCommand(r, func(k *accounts.APIKey) ([]events.Draft, error) { return k.Revoke(now) })
-	if err != nil {
-		return err
-	}
-	return s.answerKey(w, r, k)
+	return k, err
 }
 
 // answerKey writes a key's view with its last use.

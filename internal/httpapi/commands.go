@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/command"
 )
 
 // meta is the metadata every event appended for r carries.
@@ -18,6 +19,12 @@ func meta(r *http.Request) events.Metadata {
 		m.IP = p.IP.String()
 	}
 	return m
+}
+
+// commandMeta is what a command run for r is given: the events' metadata,
+// the request's idempotency claim (nil without one) and the time.
+func (s *Server) commandMeta(r *http.Request, claim *command.Claim) command.Meta {
+	return command.Meta{Metadata: meta(r), Claim: claim, Now: s.Now()}
 }
 
 // orgStream names a stream of the request's tenant.

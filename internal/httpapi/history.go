@@ -5,6 +5,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/id"
+	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/gorilla/mux"
 )
 
@@ -12,17 +13,9 @@ import (
 // of one object, oldest first, in the public event shape. Only an
 // event-sourced store can answer it; a deleted object keeps its history.
 func (s *Server) registerHistoryRoutes(r *mux.Router) {
-	resources := []struct{ plural, object, prefix string }{
-		{"clients", "client", id.Client},
-		{"products", "product", id.Product},
-		{"series", "series", id.Series},
-		{"invoices", "invoice", id.Invoice},
-		{"receipts", "receipt", id.Receipt},
-		{"retentions", "retention", id.Retention},
-	}
-	for _, res := range resources {
-		s.Handle(r, Route{Method: "GET", Path: "/v1/" + res.plural + "/{id}/history", Auth: AuthOrg, Scope: res.plural + ":read"},
-			s.history(res.object, res.prefix))
+	for _, o := range invoicing.Objects {
+		s.Handle(r, Route{Method: "GET", Path: "/v1/" + o.Plural + "/{id}/history", Auth: AuthOrg, Scope: o.Plural + ":read"},
+			s.history(o.Name, o.Prefix))
 	}
 }
 

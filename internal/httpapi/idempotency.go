@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo"
-	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/command"
 )
 
 // idempotencyLock bounds how long a claimed key waits for its first request
@@ -39,10 +39,13 @@ func (b *bufferedResponse) WriteHeader(code int) {
 
 // idempotent runs a POST at most once per Idempotency-Key: a retry with the
 // same key and body gets the first answer, with Idempotent-Replayed: true.
-func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, fn handlerFunc) error {
+//
+// The claim is handed to fn, whose command marks it committed in its own
+// transaction.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, fn commandFunc) error {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
-		return fn(w, r)
+		return fn(w, r, nil)
 	}
 	if len(key) > 255 {
 		return facturo.ParamError(facturo.CodeParameterInvalid, "Idempotency-Key", "Idempotency-Key must be at most 255 characters.")
@@ -70,9 +73,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, fn handlerFu
 		return nil
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	r = r.WithContext(postgres.WithIdempotencyClaim(ctx, scope, key))
 	buf := &bufferedResponse{header: w.Header()}
-	if err := fn(buf, r); err != nil {
+	if err := fn(buf, r, &command.Claim{Scope: scope, Key: key}); err != nil {
 		writeError(buf, r, s.log, err)
 	}
 	if buf.status >= 500 {

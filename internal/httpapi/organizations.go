@@ -1,44 +1,35 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 
-	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
-	"github.com/facturo/facturo/internal/id"
-	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/command"
 	"github.com/gorilla/mux"
 )
 
 func (s *Server) registerOrganizationRoutes(r *mux.Router) {
-	s.Handle(r, Route{Method: "POST", Path: "/v1/organizations", Auth: AuthUser}, s.createOrganization)
+	s.HandleCommand(r, Route{Method: "POST", Path: "/v1/organizations", Auth: AuthUser},
+		runCommand(s, true, s.createOrganization, answer[*accounts.Organization](http.StatusCreated)))
 	s.Handle(r, Route{Method: "GET", Path: "/v1/organizations", Auth: AuthUser}, s.listOrganizations)
 	s.Handle(r, Route{Method: "GET", Path: "/v1/organizations/{id}", Auth: AuthUser}, s.getOrganization)
-	s.Handle(r, Route{Method: "PATCH", Path: "/v1/organizations/{id}", Auth: AuthUser}, s.updateOrganization)
-	s.Handle(r, Route{Method: "POST", Path: "/v1/organizations/{id}/api_access", Auth: AuthOperator}, s.setOrganizationAccess)
+	s.HandleCommand(r, Route{Method: "PATCH", Path: "/v1/organizations/{id}", Auth: AuthUser},
+		runCommand(s, true, s.updateOrganization, answer[*accounts.Organization](http.StatusOK)))
+	s.HandleCommand(r, Route{Method: "POST", Path: "/v1/organizations/{id}/api_access", Auth: AuthOperator},
+		runCommand(s, true, s.setOrganizationAccess, answer[*accounts.Organization](http.StatusOK)))
 	s.Handle(r, Route{Method: "GET", Path: "/v1/account", Auth: AuthOrg, Scope: "account:read"}, s.getAccount)
 }
 
-func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
-	var in accounts.OrganizationInput
-	if err := decode(r, &in); err != nil {
-		return err
+// answer writes the view of what a command returns.
+func answer[A interface{ View() V }, V any](status int) func(http.ResponseWriter, *http.Request, A) error {
+	return func(w http.ResponseWriter, _ *http.Request, a A) error {
+		writeJSON(w, status, a.View())
+		return nil
 	}
-	orgID := id.New(id.Organization)
-	all, err := s.Store.Execute(r.Context(), accountStream(orgID, orgID), meta(r),
-		func(ctx context.Context, tx *postgres.Tx, _ []events.Event) ([]events.Draft, error) {
-			return accounts.NewOrganization(principal(ctx).UserID, in)
-		})
-	if err != nil {
-		return err
-	}
-	o, err := accounts.FoldOrganization(all)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, o.View())
-	return nil
+}
+
+func (s *Server) createOrganization(r *http.Request, m command.Meta, in accounts.OrganizationInput) (*accounts.Organization, error) {
+	return command.CreateOrganization(r.Context(), s.commands, principal(r.Context()).UserID, m, in)
 }
 
 func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error {
@@ -62,68 +53,26 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request) error {
-	orgID := mux.Vars(r)["id"]
-	var patch accounts.OrganizationPatch
-	if err := decode(r, &patch); err != nil {
-		return err
-	}
-	all, err := s.Store.Execute(r.Context(), accountStream(orgID, orgID), meta(r),
-		func(ctx context.Context, tx *postgres.Tx, history []events.Event) ([]events.Draft, error) {
-			o, err := accounts.FoldOrganization(history)
-			if err != nil {
-				return nil, err
-			}
-			if err := o.OwnedBy(principal(ctx).UserID, orgID); err != nil {
-				return nil, err
-			}
-			return o.Update(patch)
-		})
-	if err != nil {
-		return err
-	}
-	o, err := accounts.FoldOrganization(all)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, o.View())
-	return nil
+func (s *Server) updateOrganization(r *http.Request, m command.Meta, p accounts.OrganizationPatch) (*accounts.Organization, error) {
+	return command.UpdateOrganization(r.Context(), s.commands, principal(r.Context()).UserID, m, mux.Vars(r)["id"], p)
+}
+
+type accessInput struct {
+	APIDisabled *bool `json:"api_disabled"`
 }
 
 // setOrganizationAccess lets the operator disable or enable an
 // organization's API access: {"api_disabled": true}.
-func (s *Server) setOrganizationAccess(w http.ResponseWriter, r *http.Request) error {
-	orgID := mux.Vars(r)["id"]
-	var in struct {
-		APIDisabled *bool `json:"api_disabled"`
-	}
-	if err := decode(r, &in); err != nil {
-		return err
-	}
+func (s *Server) setOrganizationAccess(r *http.Request, m command.Meta, in accessInput) (*accounts.Organization, error) {
 	if in.APIDisabled == nil {
-		return required("api_disabled", "")
+		return nil, required("api_disabled", "")
 	}
-	all, err := s.Store.Execute(r.Context(), accountStream(orgID, orgID), meta(r),
-		func(ctx context.Context, tx *postgres.Tx, history []events.Event) ([]events.Draft, error) {
-			o, err := accounts.FoldOrganization(history)
-			if err != nil {
-				return nil, err
-			}
-			if !o.Exists() {
-				return nil, notFoundOrg(orgID)
-			}
-			return o.SetAPIDisabled(*in.APIDisabled), nil
-		})
+	o, err := command.SetOrganizationAccess(r.Context(), s.commands, m, mux.Vars(r)["id"], *in.APIDisabled)
 	if err != nil {
-		return err
-	}
-	o, err := accounts.FoldOrganization(all)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	s.Auth.Cache.InvalidateAll() // this process at once; others through the key-event listener
-	writeJSON(w, http.StatusOK, o.View())
-	return nil
+	return o, nil
 }
 
 // getAccount describes the organization and mode of the calling key.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/auth"
+	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/webhooks"
 )
@@ -39,6 +40,16 @@ type Route struct {
 // handlerFunc is a handler that returns its error to one adapter.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
+// commandFunc is a handler that runs a command: claim is the
+// Idempotency-Key the request holds (nil without one), which the command
+// commits with its events (command.Store.Run).
+type commandFunc func(w http.ResponseWriter, r *http.Request, claim *command.Claim) error
+
+// reading adapts a handler that runs no command.
+func reading(fn handlerFunc) commandFunc {
+	return func(w http.ResponseWriter, r *http.Request, _ *command.Claim) error { return fn(w, r) }
+}
+
 // Deps are the services the API uses.
 type Deps struct {
 	Log          *slog.Logger
@@ -61,10 +72,11 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	log     *slog.Logger
-	metrics *Metrics
-	routes  []Route
-	router  *mux.Router
+	commands command.Store // Store, as the commands use it
+	log      *slog.Logger
+	metrics  *Metrics
+	routes   []Route
+	router   *mux.Router
 }
 
 // New builds the API and its router.
@@ -82,6 +94,9 @@ func New(d Deps) *Server {
 		d.Metrics = NewMetrics(nil)
 	}
 	s := &Server{Deps: d, log: d.Log, metrics: d.Metrics}
+	if d.Store != nil {
+		s.commands = d.Store.Commands()
+	}
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, facturo.Errorf(facturo.CodeRouteNotFound, "Unrecognized request URL (%s %s).", r.Method, r.URL.Path))
@@ -113,11 +128,16 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // Handle registers a route: authentication, scope, idempotency for POST,
 // then fn. Exported so resource packages can add their routes.
 func (s *Server) Handle(r *mux.Router, rt Route, fn handlerFunc) {
+	s.HandleCommand(r, rt, reading(fn))
+}
+
+// HandleCommand is Handle for a handler that runs a command.
+func (s *Server) HandleCommand(r *mux.Router, rt Route, fn commandFunc) {
 	s.routes = append(s.routes, rt)
 	r.Handle(rt.Path, s.wrap(rt, fn)).Methods(rt.Method)
 }
 
-func (s *Server) wrap(rt Route, fn handlerFunc) http.Handler {
+func (s *Server) wrap(rt Route, fn commandFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setRouteLabel(r.Context(), rt.Path)
 		if r.Body != nil {
@@ -130,7 +150,7 @@ func (s *Server) wrap(rt Route, fn handlerFunc) http.Handler {
 	})
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, fn handlerFunc) (err error) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, fn commandFunc) (err error) {
 	if rt.Auth != AuthNone {
 		p, authErr := s.Auth.Authenticate(r, rt.Auth)
 		if authErr != nil {
@@ -147,5 +167,5 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, fn hand
 	if r.Method == http.MethodPost && rt.Auth != AuthNone {
 		return s.idempotent(w, r, fn)
 	}
-	return fn(w, r)
+	return fn(w, r, nil)
 }

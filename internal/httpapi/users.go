@@ -8,12 +8,11 @@ import (
 
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/auth"
-	"github.com/facturo/facturo/internal/id"
-	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/command"
 )
 
 func (s *Server) registerUserRoutes(r *mux.Router) {
-	s.Handle(r, Route{Method: "POST", Path: "/v1/users", Auth: AuthOperator}, s.createUser)
+	s.HandleCommand(r, Route{Method: "POST", Path: "/v1/users", Auth: AuthOperator}, runCommand(s, true, s.createUser, answerUser))
 }
 
 type userCreated struct {
@@ -22,36 +21,12 @@ type userCreated struct {
 }
 
 // createUser makes a user and its secret key; the key is shown only here.
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
-	var in accounts.UserInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	drafts, err := accounts.NewUser(in)
-	if err != nil {
-		return err
-	}
-	tok, hash, err := s.newSecret(auth.KindUser)
-	if err != nil {
-		return err
-	}
-	userID, keyID := id.New(id.User), id.New(id.Key)
-	var user *accounts.User
-	_, err = s.Store.Run(r.Context(), meta(r), func(tx *postgres.Tx) error {
-		added, err := tx.Append(r.Context(), accountStream(userID, ""), 0, drafts...)
-		if err != nil {
-			return err
-		}
-		if user, err = accounts.FoldUser(added); err != nil {
-			return err
-		}
-		_, err = tx.Append(r.Context(), accountStream(keyID, ""), 0, accounts.NewUserKey(userID, tok, hash)...)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, userCreated{UserView: user.View(), SecretKey: tok.String()})
+func (s *Server) createUser(r *http.Request, m command.Meta, in accounts.UserInput) (command.NewUser, error) {
+	return command.CreateUser(r.Context(), s.commands, s.newSecret, m, in)
+}
+
+func answerUser(w http.ResponseWriter, _ *http.Request, u command.NewUser) error {
+	writeJSON(w, http.StatusCreated, userCreated{UserView: u.User.View(), SecretKey: u.Secret.String()})
 	return nil
 }
 
@@ -68,16 +43,5 @@ func (s *Server) newSecret(kind auth.Kind) (auth.Token, []byte, error) {
 // loadOrganization returns an organization the calling user owns; any
 // other reads as not found.
 func (s *Server) loadOrganization(ctx context.Context, orgID string) (*accounts.Organization, error) {
-	history, err := s.Store.Load(ctx, accountStream(orgID, orgID))
-	if err != nil {
-		return nil, err
-	}
-	o, err := accounts.FoldOrganization(history)
-	if err != nil {
-		return nil, err
-	}
-	if err := o.OwnedBy(principal(ctx).UserID, orgID); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return command.OwnedOrganization(ctx, s.commands, principal(ctx).UserID, orgID)
 }

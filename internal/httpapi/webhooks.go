@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo"
-	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/id"
+	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/webhooks"
 	"github.com/gorilla/mux"
@@ -28,37 +27,24 @@ func (s *Server) registerWebhookRoutes(r *mux.Router) {
 	h := &webhookRoutes{s: s, store: postgres.NewWebhookStore(s.Store), policy: s.WebhookPolicy}
 	base := "/v1/webhook_endpoints"
 	one := base + "/{id}"
-	route := func(method, path, action string, fn handlerFunc) {
-		s.Handle(r, Route{Method: method, Path: path, Auth: AuthOrg, Scope: "webhooks:" + action}, fn)
+	route := func(method, path, action string, fn commandFunc) {
+		s.HandleCommand(r, Route{Method: method, Path: path, Auth: AuthOrg, Scope: "webhooks:" + action}, fn)
 	}
-	route("POST", base, "write", h.create)
-	route("GET", base, "read", h.list)
-	route("GET", one, "read", h.get)
-	route("PATCH", one, "write", h.update)
-	route("DELETE", one, "delete", h.remove)
-	route("POST", one+"/rotate_secret", "write", h.rotateSecret)
-	route("POST", one+"/ping", "write", h.ping)
-	route("POST", one+"/recover", "write", h.recover)
-	route("GET", one+"/deliveries", "read", h.listDeliveries)
-	route("GET", one+"/deliveries/{delivery}", "read", h.getDelivery)
-	route("POST", one+"/deliveries/{delivery}/resend", "write", h.resend)
+	route("POST", base, "write", runCommand(s, true, h.create, answerEndpoint(http.StatusCreated, true)))
+	route("GET", base, "read", reading(h.list))
+	route("GET", one, "read", reading(h.get))
+	route("PATCH", one, "write", runCommand(s, true, h.update, answerEndpoint(http.StatusOK, false)))
+	route("DELETE", one, "delete", runCommand(s, false, h.remove, answerDeleted))
+	route("POST", one+"/rotate_secret", "write", runCommand(s, true, h.rotateSecret, answerEndpoint(http.StatusOK, true)))
+	route("POST", one+"/ping", "write", reading(h.ping))
+	route("POST", one+"/recover", "write", reading(h.recover))
+	route("GET", one+"/deliveries", "read", reading(h.listDeliveries))
+	route("GET", one+"/deliveries/{delivery}", "read", reading(h.getDelivery))
+	route("POST", one+"/deliveries/{delivery}/resend", "write", reading(h.resend))
 }
 
-func (h *webhookRoutes) create(w http.ResponseWriter, r *http.Request) error {
-	var in webhooks.EndpointInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	secret, err := webhooks.NewSecret()
-	if err != nil {
-		return err
-	}
-	all, err := h.store.ExecuteEndpoint(r.Context(), orgStream(r, id.New(id.WebhookEndpt)), meta(r),
-		func([]events.Event) ([]events.Draft, error) { return webhooks.NewEndpoint(in, secret, h.policy) })
-	if err != nil {
-		return err
-	}
-	return answerEndpoint(w, http.StatusCreated, all, true)
+func (h *webhookRoutes) create(r *http.Request, m command.Meta, in webhooks.EndpointInput) (*webhooks.Endpoint, error) {
+	return command.CreateEndpoint(r.Context(), h.store, h.policy, tenant(r), m, in)
 }
 
 func (h *webhookRoutes) list(w http.ResponseWriter, r *http.Request) error {
@@ -74,7 +60,7 @@ func (h *webhookRoutes) list(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *webhookRoutes) get(w http.ResponseWriter, r *http.Request) error {
-	ep, err := LoadAggregate(r, h.s.Store, "webhook_endpoint", mux.Vars(r)["id"], webhooks.FoldEndpoint)
+	ep, err := loadObject(r, h.s.Store, command.EndpointKind)
 	if err != nil {
 		return err
 	}
@@ -82,22 +68,15 @@ func (h *webhookRoutes) get(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *webhookRoutes) update(w http.ResponseWriter, r *http.Request) error {
-	var p webhooks.EndpointPatch
-	if err := decode(r, &p); err != nil {
-		return err
-	}
-	all, err := h.change(r, func(ep *webhooks.Endpoint) ([]events.Draft, error) { return ep.Update(p, h.policy) })
-	if err != nil {
-		return err
-	}
-	return answerEndpoint(w, http.StatusOK, all, false)
+func (h *webhookRoutes) update(r *http.Request, m command.Meta, p webhooks.EndpointPatch) (*webhooks.Endpoint, error) {
+	return command.UpdateEndpoint(r.Context(), h.store, h.policy, tenant(r), m, mux.Vars(r)["id"], p)
 }
 
-func (h *webhookRoutes) remove(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.change(r, (*webhooks.Endpoint).Delete); err != nil {
-		return err
-	}
+func (h *webhookRoutes) remove(r *http.Request, m command.Meta, _ command.None) (*webhooks.Endpoint, error) {
+	return command.DeleteEndpoint(r.Context(), h.store, tenant(r), m, mux.Vars(r)["id"])
+}
+
+func answerDeleted(w http.ResponseWriter, r *http.Request, _ *webhooks.Endpoint) error {
 	writeJSON(w, http.StatusOK, map[string]any{"id": mux.Vars(r)["id"], "object": "webhook_endpoint", "deleted": true})
 	return nil
 }
@@ -106,15 +85,11 @@ type rotateSecretInput struct {
 	GracePeriodSeconds *int64 `json:"grace_period_seconds"`
 }
 
-func (h *webhookRoutes) rotateSecret(w http.ResponseWriter, r *http.Request) error {
-	var in rotateSecretInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
+func (h *webhookRoutes) rotateSecret(r *http.Request, m command.Meta, in rotateSecretInput) (*webhooks.Endpoint, error) {
 	grace := webhooks.DefaultGracePeriod
 	if in.GracePeriodSeconds != nil {
 		if *in.GracePeriodSeconds < 0 {
-			return facturo.ParamError(facturo.CodeParameterInvalid, "grace_period_seconds",
+			return nil, facturo.ParamError(facturo.CodeParameterInvalid, "grace_period_seconds",
 				"grace_period_seconds must be zero or more.")
 		}
 		// 0 ends the old secret now; the aggregate bounds the maximum.
@@ -123,43 +98,20 @@ func (h *webhookRoutes) rotateSecret(w http.ResponseWriter, r *http.Request) err
 			grace = -1
 		}
 	}
-	secret, err := webhooks.NewSecret()
-	if err != nil {
-		return err
-	}
-	now := h.s.Now()
-	all, err := h.change(r, func(ep *webhooks.Endpoint) ([]events.Draft, error) { return ep.RotateSecret(secret, grace, now) })
-	if err != nil {
-		return err
-	}
-	return answerEndpoint(w, http.StatusOK, all, true)
-}
-
-// change runs a decision on an existing endpoint of the caller's tenant.
-func (h *webhookRoutes) change(r *http.Request, decide func(*webhooks.Endpoint) ([]events.Draft, error)) ([]events.Event, error) {
-	epID := mux.Vars(r)["id"]
-	return h.store.ExecuteEndpoint(r.Context(), orgStream(r, epID), meta(r), func(history []events.Event) ([]events.Draft, error) {
-		ep, err := FoldExisting(history, "webhook_endpoint", epID, webhooks.FoldEndpoint)
-		if err != nil {
-			return nil, err
-		}
-		return decide(ep)
-	})
+	return command.RotateEndpointSecret(r.Context(), h.store, tenant(r), m, mux.Vars(r)["id"], grace)
 }
 
 // answerEndpoint writes the endpoint's view; withSecret shows the signing
 // secret, which only create and rotate_secret do.
-func answerEndpoint(w http.ResponseWriter, status int, all []events.Event, withSecret bool) error {
-	ep, err := webhooks.FoldEndpoint(all)
-	if err != nil {
-		return err
+func answerEndpoint(status int, withSecret bool) func(http.ResponseWriter, *http.Request, *webhooks.Endpoint) error {
+	return func(w http.ResponseWriter, _ *http.Request, ep *webhooks.Endpoint) error {
+		v := ep.View()
+		if withSecret {
+			v.Secret = ep.Secret
+		}
+		writeJSON(w, status, v)
+		return nil
 	}
-	v := ep.View()
-	if withSecret {
-		v.Secret = ep.Secret
-	}
-	writeJSON(w, status, v)
-	return nil
 }
 
 func (h *webhookRoutes) ping(w http.ResponseWriter, r *http.Request) error {

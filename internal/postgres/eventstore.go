@@ -9,6 +9,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/id"
 	"github.com/jackc/pgx/v5"
 )
@@ -57,15 +58,23 @@ type Tx struct {
 }
 
 // Run runs fn in one transaction. Everything fn appends commits together or
-// not at all; the appended events are returned after the commit.
+// not at all; the appended events are returned after the commit. It holds
+// no idempotency claim: requests go through RunClaimed (or Commands).
 func (s *EventStore) Run(ctx context.Context, meta events.Metadata, fn func(tx *Tx) error) ([]events.Event, error) {
+	return s.RunClaimed(ctx, meta, nil, fn)
+}
+
+// RunClaimed is Run for a request that holds an Idempotency-Key: claim,
+// when not nil, is marked committed in the same transaction, so that the
+// key is never released once the request's events are stored.
+func (s *EventStore) RunClaimed(ctx context.Context, meta events.Metadata, claim *command.Claim, fn func(tx *Tx) error) ([]events.Event, error) {
 	var appended []events.Event
 	err := s.db.Transact(ctx, func(ptx pgx.Tx) error {
 		tx := &Tx{Tx: ptx, store: s, meta: meta}
 		if err := fn(tx); err != nil {
 			return err
 		}
-		if err := markIdempotencyCommitted(ctx, ptx); err != nil {
+		if err := markIdempotencyCommitted(ctx, ptx, claim); err != nil {
 			return err
 		}
 		appended = tx.appended

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/internal/command"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -117,23 +118,14 @@ func (s *IdempotencyStore) Sweep(ctx context.Context) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-type claimKey struct{}
-
-type claim struct{ scope, key string }
-
-// WithIdempotencyClaim marks ctx as serving a claimed key, so that the
-// command transaction records that it committed.
-func WithIdempotencyClaim(ctx context.Context, scope, key string) context.Context {
-	return context.WithValue(ctx, claimKey{}, claim{scope, key})
-}
-
-func markIdempotencyCommitted(ctx context.Context, tx pgx.Tx) error {
-	c, ok := ctx.Value(claimKey{}).(claim)
-	if !ok {
+// markIdempotencyCommitted records, in the command's transaction, that the
+// request holding claim committed; nothing when claim is nil.
+func markIdempotencyCommitted(ctx context.Context, tx pgx.Tx, claim *command.Claim) error {
+	if claim == nil {
 		return nil
 	}
 	if _, err := tx.Exec(ctx, `UPDATE idempotency_keys SET committed = true
-		WHERE scope = $1 AND key = $2`, c.scope, c.key); err != nil {
+		WHERE scope = $1 AND key = $2`, claim.Scope, claim.Key); err != nil {
 		return fmt.Errorf("mark idempotency key committed: %w", err)
 	}
 	return nil

@@ -5,20 +5,16 @@ import (
 	"fmt"
 
 	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/internal/command"
 )
 
 // SeriesCounter is the locked counter row of one series of a tenant.
-type SeriesCounter struct {
-	Series     string
-	SeriesID   string // "" for a series used but never created
-	NextNumber int64
-	LastIssued int64
-}
+type SeriesCounter = command.Counter
 
 // LockCounter makes sure the counter row exists (upsert), then locks it
 // until tx ends: every writer of a counter goes through here, so they
 // queue on the row instead of racing.
-func LockCounter(ctx context.Context, tx *Tx, t facturo.Tenant, series string) (SeriesCounter, error) {
+func (tx *Tx) LockCounter(ctx context.Context, t facturo.Tenant, series string) (SeriesCounter, error) {
 	_, err := tx.Exec(ctx, `INSERT INTO series_counters (org_id, livemode, series)
 		VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, t.OrgID, t.Livemode, series)
 	if err != nil {
@@ -43,8 +39,8 @@ func LockCounter(ctx context.Context, tx *Tx, t facturo.Tenant, series string) (
 // numbers are never duplicated, and a rollback gives the number back, so
 // they have no gaps. The counter also names the series object, if any, so
 // the caller can format the number with its prefix.
-func TakeNumber(ctx context.Context, tx *Tx, t facturo.Tenant, series string) (SeriesCounter, int64, error) {
-	c, err := LockCounter(ctx, tx, t, series)
+func (tx *Tx) TakeNumber(ctx context.Context, t facturo.Tenant, series string) (SeriesCounter, int64, error) {
+	c, err := tx.LockCounter(ctx, t, series)
 	if err != nil {
 		return c, 0, err
 	}
@@ -61,8 +57,8 @@ func TakeNumber(ctx context.Context, tx *Tx, t facturo.Tenant, series string) (S
 // that numbering goes on from next. A code that another series claimed is
 // resource_exists; a next below a number already issued (by invoices in a
 // series used before it was created) is refused.
-func ClaimSeries(ctx context.Context, tx *Tx, t facturo.Tenant, code, seriesID string, next int64) error {
-	c, err := LockCounter(ctx, tx, t, code)
+func (tx *Tx) ClaimSeries(ctx context.Context, t facturo.Tenant, code, seriesID string, next int64) error {
+	c, err := tx.LockCounter(ctx, t, code)
 	if err != nil {
 		return err
 	}
@@ -73,8 +69,8 @@ func ClaimSeries(ctx context.Context, tx *Tx, t facturo.Tenant, code, seriesID s
 }
 
 // MoveSeries sets where the numbering of a created series goes on from.
-func MoveSeries(ctx context.Context, tx *Tx, t facturo.Tenant, code string, next int64) error {
-	c, err := LockCounter(ctx, tx, t, code)
+func (tx *Tx) MoveSeries(ctx context.Context, t facturo.Tenant, code string, next int64) error {
+	c, err := tx.LockCounter(ctx, t, code)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/webhooks"
 	"github.com/jackc/pgx/v5"
@@ -88,8 +89,15 @@ type EndpointDecide func(history []events.Event) ([]events.Draft, error)
 // model in the same transaction. When the endpoint ends up disabled or
 // deleted, its pending deliveries fail, in that transaction too.
 func (s *WebhookStore) ExecuteEndpoint(ctx context.Context, st events.Stream, meta events.Metadata, decide EndpointDecide) ([]events.Event, error) {
+	return s.RunEndpoint(ctx, st, meta, nil, decide)
+}
+
+// RunEndpoint is ExecuteEndpoint for a request that holds an
+// Idempotency-Key (command.Endpoints): claim, when not nil, is marked
+// committed in the same transaction.
+func (s *WebhookStore) RunEndpoint(ctx context.Context, st events.Stream, meta events.Metadata, claim *command.Claim, decide func(history []events.Event) ([]events.Draft, error)) ([]events.Event, error) {
 	var all []events.Event
-	_, err := s.store.Run(ctx, meta, func(tx *Tx) error {
+	_, err := s.store.RunClaimed(ctx, meta, claim, func(tx *Tx) error {
 		var err error
 		all, err = s.executeIn(ctx, tx, st, decide)
 		return err

@@ -1,0 +1,149 @@
+package command
+
+import (
+	"context"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/auth"
+	"github.com/facturo/facturo/internal/id"
+)
+
+// Account commands act for a user (organizations, their keys) or the
+// operator (users, API access), not for an organization mode: their
+// streams are recorded as live.
+
+// Secrets makes a key secret of a kind and its hash (bcrypt, at the cost
+// the process is configured with).
+type Secrets func(kind auth.Kind) (auth.Token, []byte, error)
+
+// accountStream names a stream outside the test/live split.
+func accountStream(streamID, orgID string) events.Stream {
+	return events.Stream{ID: streamID, OrgID: orgID, Livemode: true}
+}
+
+// NewUser is a created user with its secret key, shown only once.
+type NewUser struct {
+	User   *accounts.User
+	Secret auth.Token
+}
+
+// CreateUser makes a user and its secret key, in one transaction.
+func CreateUser(ctx context.Context, st Store, secrets Secrets, m Meta, in accounts.UserInput) (NewUser, error) {
+	drafts, err := accounts.NewUser(in)
+	if err != nil {
+		return NewUser{}, err
+	}
+	tok, hash, err := secrets(auth.KindUser)
+	if err != nil {
+		return NewUser{}, err
+	}
+	userID, keyID := id.New(id.User), id.New(id.Key)
+	var user *accounts.User
+	err = st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+		added, err := tx.Append(ctx, accountStream(userID, ""), 0, drafts...)
+		if err != nil {
+			return err
+		}
+		if user, err = accounts.FoldUser(added); err != nil {
+			return err
+		}
+		_, err = tx.Append(ctx, accountStream(keyID, ""), 0, accounts.NewUserKey(userID, tok, hash)...)
+		return err
+	})
+	return NewUser{User: user, Secret: tok}, err
+}
+
+// CreateOrganization makes an organization owned by userID.
+func CreateOrganization(ctx context.Context, st Store, userID string, m Meta, in accounts.OrganizationInput) (*accounts.Organization, error) {
+	drafts, err := accounts.NewOrganization(userID, in)
+	if err != nil {
+		return nil, err
+	}
+	orgID := id.New(id.Organization)
+	var created []events.Event
+	err = st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+		created, err = tx.Append(ctx, accountStream(orgID, orgID), 0, drafts...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return accounts.FoldOrganization(created)
+}
+
+// UpdateOrganization applies a patch to an organization userID owns.
+func UpdateOrganization(ctx context.Context, st Store, userID string, m Meta, orgID string, p accounts.OrganizationPatch) (*accounts.Organization, error) {
+	return changeOrganization(ctx, st, m, orgID, func(o *accounts.Organization) ([]events.Draft, error) {
+		if err := o.OwnedBy(userID, orgID); err != nil {
+			return nil, err
+		}
+		return o.Update(p)
+	})
+}
+
+// SetOrganizationAccess disables or enables an organization's API access
+// (the operator's command).
+func SetOrganizationAccess(ctx context.Context, st Store, m Meta, orgID string, disabled bool) (*accounts.Organization, error) {
+	return changeOrganization(ctx, st, m, orgID, func(o *accounts.Organization) ([]events.Draft, error) {
+		if !o.Exists() {
+			return nil, facturo.NotFound("organization", orgID)
+		}
+		return o.SetAPIDisabled(disabled), nil
+	})
+}
+
+func changeOrganization(ctx context.Context, st Store, m Meta, orgID string, decide func(*accounts.Organization) ([]events.Draft, error)) (*accounts.Organization, error) {
+	var after *accounts.Organization
+	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+		all, err := appendDecided(ctx, tx, accountStream(orgID, orgID), func(history []events.Event) ([]events.Draft, error) {
+			o, err := accounts.FoldOrganization(history)
+			if err != nil {
+				return nil, err
+			}
+			return decide(o)
+		})
+		if err != nil {
+			return err
+		}
+		after, err = accounts.FoldOrganization(all)
+		return err
+	})
+	return after, err
+}
+
+// appendDecided loads a stream, lets decide choose on its history and
+// appends that at the version read; it returns the whole stream after.
+func appendDecided(ctx context.Context, tx Tx, st events.Stream, decide func([]events.Event) ([]events.Draft, error)) ([]events.Event, error) {
+	history, err := tx.Load(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	drafts, err := decide(history)
+	if err != nil {
+		return nil, err
+	}
+	added, err := tx.Append(ctx, st, len(history), drafts...)
+	if err != nil {
+		return nil, err
+	}
+	return append(history, added...), nil
+}
+
+// OwnedOrganization reads an organization userID owns; any other reads as
+// not found.
+func OwnedOrganization(ctx context.Context, st Store, userID, orgID string) (*accounts.Organization, error) {
+	history, err := st.Load(ctx, accountStream(orgID, orgID))
+	if err != nil {
+		return nil, err
+	}
+	o, err := accounts.FoldOrganization(history)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.OwnedBy(userID, orgID); err != nil {
+		return nil, err
+	}
+	return o, nil
+}

@@ -1,0 +1,176 @@
+package command_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/command"
+	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/shopspring/decimal"
+)
+
+// memStore is a command.Store in memory: a transaction works on copies
+// that replace the store's state only if fn succeeds. It proves the
+// commands need nothing of PostgreSQL beyond the interfaces.
+type memStore struct {
+	streams  map[events.Stream][]events.Event
+	counters map[string]command.Counter // by org/mode/series
+	claims   []*command.Claim
+}
+
+type memTx struct {
+	streams  map[events.Stream][]events.Event
+	counters map[string]command.Counter
+}
+
+func newMemStore() *memStore {
+	return &memStore{streams: map[events.Stream][]events.Event{}, counters: map[string]command.Counter{}}
+}
+
+func (s *memStore) Run(_ context.Context, _ events.Metadata, claim *command.Claim, fn func(command.Tx) error) error {
+	s.claims = append(s.claims, claim)
+	tx := &memTx{streams: maps.Clone(s.streams), counters: maps.Clone(s.counters)}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	s.streams, s.counters = tx.streams, tx.counters
+	return nil
+}
+
+func (s *memStore) Load(_ context.Context, st events.Stream) ([]events.Event, error) {
+	return s.streams[st], nil
+}
+
+func (tx *memTx) Load(_ context.Context, st events.Stream) ([]events.Event, error) {
+	return tx.streams[st], nil
+}
+
+func (tx *memTx) Append(_ context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error) {
+	history := tx.streams[st]
+	if len(history) != expected {
+		return nil, facturo.Errorf(facturo.CodeVersionConflict, "conflict")
+	}
+	var out []events.Event
+	for _, d := range drafts {
+		data, err := json.Marshal(d.Data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, events.Event{OrgID: st.OrgID, Livemode: st.Livemode, StreamID: st.ID,
+			StreamVersion: len(history) + len(out) + 1, Type: d.Type, SchemaVersion: 1, Data: data, CreatedAt: time.Now().UTC()})
+	}
+	tx.streams[st] = append(history[:len(history):len(history)], out...)
+	return out, nil
+}
+
+func counterKey(t facturo.Tenant, series string) string {
+	return t.OrgID + "/" + t.Mode() + "/" + series
+}
+
+func (tx *memTx) LockCounter(_ context.Context, t facturo.Tenant, series string) (command.Counter, error) {
+	c, ok := tx.counters[counterKey(t, series)]
+	if !ok {
+		c = command.Counter{Series: series, NextNumber: 1}
+	}
+	return c, nil
+}
+
+func (tx *memTx) TakeNumber(ctx context.Context, t facturo.Tenant, series string) (command.Counter, int64, error) {
+	c, _ := tx.LockCounter(ctx, t, series)
+	n := c.NextNumber
+	c.NextNumber, c.LastIssued = n+1, n
+	tx.counters[counterKey(t, series)] = c
+	return c, n, nil
+}
+
+func (tx *memTx) ClaimSeries(ctx context.Context, t facturo.Tenant, code, seriesID string, next int64) error {
+	c, _ := tx.LockCounter(ctx, t, code)
+	c.SeriesID, c.NextNumber = seriesID, next
+	tx.counters[counterKey(t, code)] = c
+	return nil
+}
+
+func (tx *memTx) MoveSeries(ctx context.Context, t facturo.Tenant, code string, next int64) error {
+	c, _ := tx.LockCounter(ctx, t, code)
+	c.NextNumber = next
+	tx.counters[counterKey(t, code)] = c
+	return nil
+}
+
+func wantCode(t *testing.T, err error, code, param string) {
+	t.Helper()
+	var e *facturo.Error
+	if !errors.As(err, &e) || e.Code != code || e.Param != param {
+		t.Fatalf("err = %v, want %s on param %q", err, code, param)
+	}
+}
+
+// One invoice's life through the commands alone: the client and product
+// are read in the invoice's transaction, issuing takes the series' next
+// number, a refused issue takes none, and every transaction got the claim
+// of its call.
+func TestInvoiceCommands(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	org := facturo.Tenant{OrgID: "org_1", Livemode: false}
+	claim := &command.Claim{Scope: "org:org_1:test", Key: "k1"}
+	m := command.Meta{Claim: claim, Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+
+	c, err := command.CreateClient(ctx, st, org, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "AAA010101AAA",
+		Email: "a@acme.mx", Address: invoicing.Address{Zip: "06600"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	price, qty, no := decimal.RequireFromString("100"), decimal.RequireFromString("2"), false
+	p, err := command.CreateProduct(ctx, st, org, m, invoicing.ProductInput{Description: "Widget", Price: &price, TaxIncluded: &no})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := invoicing.InvoiceInput{Client: c.ID, PaymentForm: "03",
+		Items: []invoicing.ItemInput{{Product: invoicing.ProductRef{ID: p.ID}, Quantity: &qty}}}
+	var numbers []int64
+	for range 2 {
+		inv, err := command.CreateInvoice(ctx, st, org, m, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inv, err = command.IssueInvoice(ctx, st, org, m, inv.ID, command.None{}); err != nil {
+			t.Fatal(err)
+		}
+		numbers = append(numbers, inv.FolioNumber)
+		_, err = command.IssueInvoice(ctx, st, org, m, inv.ID, command.None{})
+		wantCode(t, err, facturo.CodeInvalidState, "")
+	}
+	if numbers[0] != 1 || numbers[1] != 2 {
+		t.Errorf("issued numbers %v, want [1 2]", numbers)
+	}
+	for i, got := range st.claims {
+		if got != claim {
+			t.Fatalf("transaction %d ran with claim %v, want the call's", i, got)
+		}
+	}
+
+	other := facturo.Tenant{OrgID: "org_2", Livemode: false}
+	invs := invoicing.InvoiceKind
+	_, err = command.PayInvoice(ctx, st, other, m, firstInvoice(st), invoicing.PaymentInput{})
+	wantCode(t, err, facturo.CodeNotFound, "id")
+	_, err = command.CorrectInvoice(ctx, st, org, m, "cli_x", invoicing.CorrectionInput{})
+	wantCode(t, err, facturo.CodeNotFound, "id")
+	_, err = command.CorrectInvoice(ctx, st, org, m, invs.New(), invoicing.CorrectionInput{})
+	wantCode(t, err, facturo.CodeNotFound, "id")
+}
+
+func firstInvoice(st *memStore) string {
+	for s := range st.streams {
+		if invoicing.InvoiceKind.Has(s.ID) {
+			return s.ID
+		}
+	}
+	return ""
+}

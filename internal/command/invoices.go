@@ -1,0 +1,203 @@
+package command
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/invoicing"
+)
+
+// CreateInvoice makes a draft invoice. Its client and products are read in
+// the same transaction; an unknown or foreign one is resource_missing on
+// the field that names it.
+func CreateInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, in invoicing.InvoiceInput) (*invoicing.Invoice, error) {
+	if in.Global != nil {
+		return nil, facturo.ParamError(facturo.CodeParameterInvalid, "global",
+			"Global invoices are made from open receipts with POST /v1/receipts/global_invoice.")
+	}
+	return create(ctx, st, t, m, invoicing.InvoiceKind, func(tx Tx) ([]events.Draft, error) {
+		client, err := loadClient(ctx, tx, t, in.Client)
+		if err != nil {
+			return nil, err
+		}
+		products, err := loadProducts(ctx, tx, t, in.Items)
+		if err != nil {
+			return nil, err
+		}
+		return invoicing.NewInvoice(in, client, products)
+	})
+}
+
+// UpdateInvoice applies a patch to a draft invoice, reading the client and
+// products it names in the same transaction.
+func UpdateInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, p invoicing.InvoicePatch) (*invoicing.Invoice, error) {
+	return change(ctx, st, t, m, invoicing.InvoiceKind, invoiceID, func(tx Tx, inv *invoicing.Invoice) ([]events.Draft, error) {
+		var client *invoicing.Client
+		var products map[string]*invoicing.Product
+		var err error
+		if p.Client != nil {
+			if client, err = loadClient(ctx, tx, t, *p.Client); err != nil {
+				return nil, err
+			}
+		}
+		if p.Items != nil {
+			if products, err = loadProducts(ctx, tx, t, *p.Items); err != nil {
+				return nil, err
+			}
+		}
+		return inv.Update(p, client, products)
+	})
+}
+
+// DeleteInvoice deletes a draft invoice.
+func DeleteInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, _ None) (*invoicing.Invoice, error) {
+	return change(ctx, st, t, m, invoicing.InvoiceKind, invoiceID, func(_ Tx, inv *invoicing.Invoice) ([]events.Draft, error) {
+		return inv.Delete()
+	})
+}
+
+// IssueInvoice issues a draft with the next number of its series, taken
+// in the transaction that appends invoice.issued: numbers are never
+// duplicated and a failure gives the number back (Tx.TakeNumber).
+func IssueInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, _ None) (*invoicing.Invoice, error) {
+	return change(ctx, st, t, m, invoicing.InvoiceKind, invoiceID, func(tx Tx, inv *invoicing.Invoice) ([]events.Draft, error) {
+		if inv.Status != invoicing.StatusDraft { // let the decision refuse before taking a number
+			return inv.Issue(nil, 1, m.Now)
+		}
+		series, number, err := takeNumber(ctx, tx, t, inv.Series)
+		if err != nil {
+			return nil, err
+		}
+		return inv.Issue(series, number, m.Now)
+	})
+}
+
+// PayInvoice records a payment.
+func PayInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, in invoicing.PaymentInput) (*invoicing.Invoice, error) {
+	return change(ctx, st, t, m, invoicing.InvoiceKind, invoiceID, func(_ Tx, inv *invoicing.Invoice) ([]events.Draft, error) {
+		return inv.Pay(in, m.Now)
+	})
+}
+
+// VoidInvoice cancels an issued invoice.
+func VoidInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, in invoicing.CancelInput) (*invoicing.Invoice, error) {
+	return change(ctx, st, t, m, invoicing.InvoiceKind, invoiceID, func(_ Tx, inv *invoicing.Invoice) ([]events.Draft, error) {
+		return inv.Cancel(in, m.Now)
+	})
+}
+
+// SendInvoice records that an invoice is to be emailed.
+func SendInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, in invoicing.SendInput) (*invoicing.Invoice, error) {
+	return change(ctx, st, t, m, invoicing.InvoiceKind, invoiceID, func(_ Tx, inv *invoicing.Invoice) ([]events.Draft, error) {
+		return inv.Send(in, m.Now)
+	})
+}
+
+// DuplicateInvoice copies an invoice's content into a new draft and
+// returns the draft.
+func DuplicateInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, _ None) (*invoicing.Invoice, error) {
+	if err := pathID(invoicing.InvoiceKind, invoiceID); err != nil {
+		return nil, err
+	}
+	return create(ctx, st, t, m, invoicing.InvoiceKind, func(tx Tx) ([]events.Draft, error) {
+		inv, _, err := load(ctx, tx, t, invoicing.InvoiceKind, invoiceID, "id")
+		if err != nil {
+			return nil, err
+		}
+		return inv.Duplicate()
+	})
+}
+
+// CorrectInvoice issues a credit note against an invoice: the note's stream
+// and the original's invoice.corrected are appended in one transaction, the
+// original's at the version read, so two concurrent corrections can never
+// together credit more than the invoice's total. It returns the credit
+// note.
+func CorrectInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, in invoicing.CorrectionInput) (*invoicing.Invoice, error) {
+	k := invoicing.InvoiceKind
+	if err := pathID(k, invoiceID); err != nil {
+		return nil, err
+	}
+	var note []events.Event
+	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+		inv, version, err := load(ctx, tx, t, k, invoiceID, "id")
+		if err != nil {
+			return err
+		}
+		if inv.Status != invoicing.StatusValid && inv.Status != invoicing.StatusPaid {
+			_, err := inv.Correct(in, "", nil, 1, m.Now) // refuses before a number is taken
+			return err
+		}
+		series, number, err := takeNumber(ctx, tx, t, inv.CreditNoteSeries(in))
+		if err != nil {
+			return err
+		}
+		noteID := k.New()
+		c, err := inv.Correct(in, noteID, series, number, m.Now)
+		if err != nil {
+			return err
+		}
+		if note, err = tx.Append(ctx, stream(t, noteID), 0, c.CreditNote...); err != nil {
+			return err
+		}
+		_, err = tx.Append(ctx, stream(t, invoiceID), version, c.Original...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k.Fold(note)
+}
+
+// takeNumber takes the next number of a series code and folds the series
+// object that owns the code, if one was created (nil otherwise).
+func takeNumber(ctx context.Context, tx Tx, t facturo.Tenant, code string) (*invoicing.Series, int64, error) {
+	c, number, err := tx.TakeNumber(ctx, t, code)
+	if err != nil || c.SeriesID == "" {
+		return nil, number, err
+	}
+	history, err := tx.Load(ctx, stream(t, c.SeriesID))
+	if err != nil {
+		return nil, 0, err
+	}
+	series, err := invoicing.FoldSeries(history)
+	return series, number, err
+}
+
+// loadClient folds t's client named clientID inside tx; nil when clientID
+// is empty. A client of another tenant, or any unknown id, folds as absent
+// and the decision answers resource_missing on param client.
+func loadClient(ctx context.Context, tx Tx, t facturo.Tenant, clientID string) (*invoicing.Client, error) {
+	if clientID == "" || !invoicing.ClientKind.Has(clientID) {
+		return nil, nil
+	}
+	history, err := tx.Load(ctx, stream(t, clientID))
+	if err != nil {
+		return nil, err
+	}
+	return invoicing.FoldClient(history)
+}
+
+// loadProducts folds t's products that items name, inside tx. Ids of other
+// tenants or kinds are left out, so the decision answers resource_missing
+// on the item's product.
+func loadProducts(ctx context.Context, tx Tx, t facturo.Tenant, items []invoicing.ItemInput) (map[string]*invoicing.Product, error) {
+	out := map[string]*invoicing.Product{}
+	for _, pid := range invoicing.ProductIDs(items) {
+		if !invoicing.ProductKind.Has(pid) {
+			continue
+		}
+		history, err := tx.Load(ctx, stream(t, pid))
+		if err != nil {
+			return nil, err
+		}
+		p, err := invoicing.FoldProduct(history)
+		if err != nil {
+			return nil, fmt.Errorf("product %s: %w", pid, err)
+		}
+		out[pid] = p
+	}
+	return out, nil
+}

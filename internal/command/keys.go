@@ -1,0 +1,131 @@
+package command
+
+import (
+	"context"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/auth"
+	"github.com/facturo/facturo/internal/id"
+)
+
+// NewKey is a key with a new secret (created or rotated), shown only in
+// the answer of that command.
+type NewKey struct {
+	Key    *accounts.APIKey
+	Secret auth.Token
+}
+
+// CreateKey makes a live or test key of an organization userID owns.
+func CreateKey(ctx context.Context, st Store, secrets Secrets, userID string, m Meta, orgID string, in accounts.KeyInput) (NewKey, error) {
+	if _, err := OwnedOrganization(ctx, st, userID, orgID); err != nil {
+		return NewKey{}, err
+	}
+	livemode, err := accounts.ParseMode(in.Mode)
+	if err != nil {
+		return NewKey{}, err
+	}
+	kind := auth.KindTest
+	if livemode {
+		kind = auth.KindLive
+	}
+	tok, hash, err := secrets(kind)
+	if err != nil {
+		return NewKey{}, err
+	}
+	drafts, err := accounts.NewOrgKey(orgID, in, tok, hash, m.Now)
+	if err != nil {
+		return NewKey{}, err
+	}
+	var created []events.Event
+	err = st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+		created, err = tx.Append(ctx, events.Stream{ID: id.New(id.Key), OrgID: orgID, Livemode: livemode}, 0, drafts...)
+		return err
+	})
+	if err != nil {
+		return NewKey{}, err
+	}
+	k, err := accounts.FoldAPIKey(created)
+	return NewKey{Key: k, Secret: tok}, err
+}
+
+// OwnedKey reads a key of an organization userID owns; any other reads as
+// not found.
+func OwnedKey(ctx context.Context, st Store, userID, orgID, keyID string) (*accounts.APIKey, error) {
+	if _, err := OwnedOrganization(ctx, st, userID, orgID); err != nil {
+		return nil, err
+	}
+	for _, live := range []bool{true, false} {
+		history, err := st.Load(ctx, events.Stream{ID: keyID, OrgID: orgID, Livemode: live})
+		if err != nil {
+			return nil, err
+		}
+		if len(history) > 0 {
+			return accounts.FoldAPIKey(history)
+		}
+	}
+	return nil, facturo.NotFound("api_key", keyID)
+}
+
+// UpdateKey changes a key's name, scopes, allowlist or expiry.
+func UpdateKey(ctx context.Context, st Store, userID string, m Meta, orgID, keyID string, p accounts.KeyPatch) (*accounts.APIKey, error) {
+	return changeKey(ctx, st, userID, m, orgID, keyID, func(k *accounts.APIKey) ([]events.Draft, error) {
+		return k.Update(p, m.Now)
+	})
+}
+
+// RevokeKey revokes a key at once.
+func RevokeKey(ctx context.Context, st Store, userID string, m Meta, orgID, keyID string) (*accounts.APIKey, error) {
+	return changeKey(ctx, st, userID, m, orgID, keyID, func(k *accounts.APIKey) ([]events.Draft, error) {
+		return k.Revoke(m.Now)
+	})
+}
+
+// RotateKey gives a key a new secret; the old one keeps working for grace.
+// The secret is hashed (bcrypt) before the command's transaction, not in
+// it; the decision is taken again on the state the transaction reads.
+func RotateKey(ctx context.Context, st Store, secrets Secrets, userID string, m Meta, orgID, keyID string, grace time.Duration) (NewKey, error) {
+	cur, err := OwnedKey(ctx, st, userID, orgID, keyID)
+	if err != nil {
+		return NewKey{}, err
+	}
+	if err := cur.CanRotate(grace); err != nil {
+		return NewKey{}, err
+	}
+	tok, hash, err := secrets(cur.SecretKind())
+	if err != nil {
+		return NewKey{}, err
+	}
+	k, err := changeKey(ctx, st, userID, m, orgID, keyID, func(k *accounts.APIKey) ([]events.Draft, error) {
+		return k.Rotate(tok, hash, grace, m.Now)
+	})
+	return NewKey{Key: k, Secret: tok}, err
+}
+
+// changeKey reads a key of an organization userID owns (not found
+// otherwise) and decides on its current state at the version read.
+func changeKey(ctx context.Context, st Store, userID string, m Meta, orgID, keyID string, decide func(*accounts.APIKey) ([]events.Draft, error)) (*accounts.APIKey, error) {
+	k, err := OwnedKey(ctx, st, userID, orgID, keyID)
+	if err != nil {
+		return nil, err
+	}
+	var after *accounts.APIKey
+	err = st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+		all, err := appendDecided(ctx, tx, events.Stream{ID: k.ID, OrgID: k.OrgID, Livemode: k.Livemode},
+			func(history []events.Event) ([]events.Draft, error) {
+				cur, err := accounts.FoldAPIKey(history)
+				if err != nil {
+					return nil, err
+				}
+				return decide(cur)
+			})
+		if err != nil {
+			return err
+		}
+		after, err = accounts.FoldAPIKey(all)
+		return err
+	})
+	return after, err
+}

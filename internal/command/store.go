@@ -1,0 +1,86 @@
+// Package command is Facturo's application layer: one function per write
+// the API offers. A command loads the aggregates it needs from a Store,
+// asks them to decide (pure code in internal/invoicing, internal/accounts,
+// webhooks) and appends what they decide, all in one transaction, and
+// returns the resulting aggregate. It knows nothing of HTTP: its callers
+// give it the tenant, the Meta and a decoded input.
+//
+// The Store and Tx interfaces below are all a command needs of the event
+// store; internal/postgres implements them (EventStore.Commands).
+package command
+
+import (
+	"context"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+)
+
+// Claim names the Idempotency-Key a command serves: the store marks it
+// committed in the command's transaction, so that a retry after a crash
+// between commit and recording the response never runs the command twice.
+type Claim struct {
+	Scope string // whose key: an organization mode, a user, the operator
+	Key   string
+}
+
+// Meta is what a command is given besides its tenant and input.
+type Meta struct {
+	events.Metadata        // recorded on every event the command appends
+	Claim           *Claim // the Idempotency-Key it serves; nil without one
+	Now             time.Time
+}
+
+// Store runs commands.
+type Store interface {
+	// Run runs fn in one transaction: everything fn appends commits
+	// together, with the claim (when not nil) marked committed, or nothing
+	// does. A concurrent append to a stream fn appends to fails the whole
+	// transaction with version_conflict.
+	Run(ctx context.Context, meta events.Metadata, claim *Claim, fn func(Tx) error) error
+	// Load reads one stream outside any transaction, in version order; a
+	// stream of another tenant reads as empty.
+	Load(ctx context.Context, st events.Stream) ([]events.Event, error)
+}
+
+// Tx is one command's transaction.
+type Tx interface {
+	// Load reads one stream in version order; a stream of another tenant
+	// reads as empty.
+	Load(ctx context.Context, st events.Stream) ([]events.Event, error)
+	// Append adds drafts to a stream read at version expected (0 for a new
+	// stream) and returns the stored events.
+	Append(ctx context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error)
+
+	// Series numbering (gapless per tenant and series code). Every method
+	// locks the code's counter until the transaction ends, so concurrent
+	// writers queue on it, and a rollback gives a taken number back.
+
+	// LockCounter returns the counter of a series code, creating it.
+	LockCounter(ctx context.Context, t facturo.Tenant, series string) (Counter, error)
+	// TakeNumber takes the next number of a series code.
+	TakeNumber(ctx context.Context, t facturo.Tenant, series string) (Counter, int64, error)
+	// ClaimSeries records that the series object seriesID owns code and
+	// numbers on from next: resource_exists if another series owns it.
+	ClaimSeries(ctx context.Context, t facturo.Tenant, code, seriesID string, next int64) error
+	// MoveSeries sets where the numbering of a created series goes on
+	// from; never at or below a number already issued.
+	MoveSeries(ctx context.Context, t facturo.Tenant, code string, next int64) error
+}
+
+// Counter is the numbering state of one series code of a tenant.
+type Counter struct {
+	Series     string
+	SeriesID   string // "" for a code used but never created as a series
+	NextNumber int64
+	LastIssued int64
+}
+
+// None is the input of a command that takes no parameters.
+type None struct{}
+
+// stream names a stream of t.
+func stream(t facturo.Tenant, streamID string) events.Stream {
+	return events.Stream{ID: streamID, OrgID: t.OrgID, Livemode: t.Livemode}
+}
