@@ -184,15 +184,21 @@ func (v *Verifier) checkFresh(sent time.Time) error {
 }
 
 // Sign returns the webhook-signature value of body for message id sent at
-// ts, with one "v1," entry per secret: what Facturo sends. It lets the tests
-// of a receiver make deliveries of their own.
+// ts, with one "v1," entry per secret (secrets are read as NewVerifier reads
+// them). Facturo's server signs its deliveries with this very function; it
+// also lets the tests of a receiver make deliveries of their own.
+//
+// Errors wrap ErrNoSecrets or ErrInvalidSecret, or report an id that is
+// empty or holds a dot (the specification warns that it makes the signed
+// content ambiguous), a space or a control character (it would not travel
+// in a header intact).
 func Sign(id string, ts time.Time, body []byte, secrets ...string) (string, error) {
 	v, err := NewVerifier(secrets...)
 	if err != nil {
 		return "", err
 	}
-	if id == "" || strings.ContainsAny(id, ". \t\r\n") {
-		return "", fmt.Errorf("webhook: message id %q is empty or holds a dot or a space", id)
+	if !validID(id) {
+		return "", fmt.Errorf("webhook: message id %q is empty or holds a dot, a space or a control character", id)
 	}
 	unix := strconv.FormatInt(ts.Unix(), 10)
 	sigs := make([]string, len(v.keys))
@@ -200,6 +206,15 @@ func Sign(id string, ts time.Time, body []byte, secrets ...string) (string, erro
 		sigs[i] = "v1," + base64.StdEncoding.EncodeToString(mac(key, id, unix, body))
 	}
 	return strings.Join(sigs, " "), nil
+}
+
+func validID(id string) bool {
+	for _, r := range id {
+		if r == '.' || r <= ' ' || r == 0x7f {
+			return false
+		}
+	}
+	return id != ""
 }
 
 // mac is HMAC-SHA256(key, id + "." + timestamp + "." + body).

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facturo/facturo/client/webhook"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/webhooks"
 	"github.com/facturo/facturo/webhooks/delivery"
-	"github.com/facturo/facturo/webhooks/stdwebhooks"
 )
 
 // hookReceiver records what a real HTTP endpoint receives.
@@ -116,7 +116,7 @@ func TestWebhookEndpointRoutes(t *testing.T) {
 	// Ping goes out in test mode too, signed.
 	p := s.must(202, ktReq{Method: "POST", Path: path + "/ping", Key: key})
 	req, body := rcv.wait(t, 1)
-	v, _ := stdwebhooks.NewVerifier(secret)
+	v, _ := webhook.NewVerifier(secret)
 	if err := v.Verify(req.Header, body); err != nil || !strings.Contains(string(body), `"type":"webhook.ping"`) {
 		t.Fatalf("ping: %v %s", err, body)
 	}
@@ -151,7 +151,7 @@ func TestWebhookEndpointRoutes(t *testing.T) {
 	s.must(202, ktReq{Method: "POST", Path: dpath + "/resend", Key: key})
 	req, body = rcv.wait(t, 2)
 	for _, sec := range []string{secret, newSecret} {
-		v, _ := stdwebhooks.NewVerifier(sec)
+		v, _ := webhook.NewVerifier(sec)
 		if err := v.Verify(req.Header, body); err != nil {
 			t.Errorf("resend after rotation, secret %d: %v", len(sec), err)
 		}

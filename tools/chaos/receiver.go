@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/facturo/facturo/webhooks/stdwebhooks"
+	"github.com/facturo/facturo/client/webhook"
 )
 
 // Shares of the receiver's misbehaviour; the rest answer 200.
@@ -26,7 +26,7 @@ type receiver struct {
 	hang time.Duration
 
 	mu       sync.Mutex
-	verifier *stdwebhooks.Verifier
+	verifier *webhook.Verifier
 	got      map[string]int // event id -> 200 answers
 	requests int
 	badSig   int
@@ -40,7 +40,7 @@ func newReceiver(hang time.Duration) *receiver {
 }
 
 func (r *receiver) setSecret(secret string) error {
-	v, err := stdwebhooks.NewVerifier(secret)
+	v, err := webhook.NewVerifier(secret)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.mu.Lock()
-	r.got[req.Header.Get(stdwebhooks.HeaderID)]++
+	r.got[req.Header.Get(webhook.HeaderID)]++
 	r.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/client/webhook"
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/id"
@@ -24,7 +25,6 @@ import (
 	"github.com/facturo/facturo/internal/testenv"
 	"github.com/facturo/facturo/webhooks"
 	"github.com/facturo/facturo/webhooks/delivery"
-	"github.com/facturo/facturo/webhooks/stdwebhooks"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -179,7 +179,7 @@ type receiver struct {
 	mu       sync.Mutex
 	got      []received
 	respond  func(n int, w http.ResponseWriter) // n counts requests from 1
-	verifier *stdwebhooks.Verifier
+	verifier *webhook.Verifier
 }
 
 type received struct {
@@ -212,7 +212,7 @@ func newReceiver(t *testing.T, respond func(n int, w http.ResponseWriter)) *rece
 }
 
 func (r *receiver) verify(t *testing.T, secrets ...string) {
-	v, err := stdwebhooks.NewVerifier(secrets...)
+	v, err := webhook.NewVerifier(secrets...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func (e *env) loadEndpoint(epID string, live bool) *webhooks.Endpoint {
 }
 
 func verifyWith(secret string, r received) error {
-	v, err := stdwebhooks.NewVerifier(secret)
+	v, err := webhook.NewVerifier(secret)
 	if err != nil {
 		return err
 	}
