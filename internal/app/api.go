@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/facturo/facturo/internal/auth"
+	"github.com/facturo/facturo/internal/auth/authnats"
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/supervise"
@@ -55,8 +56,8 @@ func NewAPI(s *Services) *API {
 	})
 	return &API{Server: server, Background: []supervise.Component{
 		{Name: "auth-usage", Run: usage.Run},
-		{Name: "auth-sync", Run: (&auth.Listener{JS: s.JS, Cache: authn.Cache, Log: s.Log}).Run},
-		{Name: "auth-throttle-gossip", Run: auth.NewThrottleGossip(s.NC, authn.Throttle, s.Log).Run},
+		{Name: "auth-sync", Run: (&authnats.Listener{JS: s.JS, Cache: authn.Cache, Log: s.Log}).Run},
+		{Name: "auth-throttle-gossip", Run: authnats.NewThrottleGossip(s.NC, authn.Throttle, s.Log).Run},
 	}}
 }
 

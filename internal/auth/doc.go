@@ -2,10 +2,11 @@
 // applies it (internal/httpapi) and the SQL that stores keys
 // (internal/postgres): the token format, bcrypt hashing behind a
 // concurrency bound, the cache of verified keys, scopes, IP allowlists, the
-// brute-force throttle and its gossip between API processes (gossip.go),
-// the listener that keeps every process's cache in step with the key
-// lifecycle (sync.go), and the batcher that records key usage and
-// authentication failures off the request path (usage.go).
+// brute-force throttle, and the batcher that records key usage and
+// authentication failures off the request path (usage.go). The subpackage
+// authnats carries the throttle's gossip and the key-lifecycle events that
+// keep every API process's cache in step over NATS; it is apart so that
+// the domain packages that use tokens and scopes do not depend on NATS.
 //
 // The pieces are designed for this order on every request, cheapest and
 // safest first, so that a flood of bad keys costs almost nothing:

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/facturo/facturo/internal/auth"
+	"github.com/facturo/facturo/internal/auth/authnats"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/testenv"
 )
@@ -31,7 +31,7 @@ func TestThrottleSharedBetweenProcesses(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { natsjs.Close(nc, 5*time.Second) })
-		g := auth.NewThrottleGossip(nc, s.Auth.Throttle, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		g := authnats.NewThrottleGossip(nc, s.Auth.Throttle, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		wg.Go(func() { _ = g.Run(ctx) })
 	}
 	// Both gossips subscribed: a probe IP failed on one is blocked on the

@@ -8,7 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/auth"
+	"github.com/facturo/facturo/internal/auth/authnats"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/internal/testenv"
@@ -113,7 +113,7 @@ func TestRevocationPropagates(t *testing.T) {
 	go func() { _ = (&relay.Relay{Store: a.Store, JS: js}).Run(ctx) }()
 	heard := make(chan events.Event, 16) // what process b's listener applied
 	for _, s := range []*keyTestServer{a, b} {
-		l := &auth.Listener{JS: js, Cache: s.Auth.Cache}
+		l := &authnats.Listener{JS: js, Cache: s.Auth.Cache}
 		if s == b {
 			l.OnEvent = func(e events.Event) { heard <- e }
 		}

@@ -1,4 +1,8 @@
-// Keeping caches in step: each API process runs one Listener: it reads the
+// Package authnats carries authentication state between API processes over
+// NATS, apart from package auth so that the domain code that uses tokens,
+// hashes and scopes does not depend on NATS.
+//
+// Keeping caches in step: each API process runs one Listener. It reads the
 // key and organization-access events from JetStream as the relay publishes
 // them and drops the affected cache entries, so that revoking, rotating,
 // disabling or changing a key, or disabling an organization, takes effect
@@ -7,8 +11,10 @@
 //
 // The process that ran the command has already invalidated its own cache
 // right after the commit; the listener is for every other process.
-
-package auth
+//
+// Sharing the brute-force throttle: ThrottleGossip (gossip.go) publishes
+// what this process's throttle records and applies what its peers saw.
+package authnats
 
 import (
 	"context"
@@ -22,7 +28,7 @@ import (
 )
 
 // Invalidator is the cache the listener keeps honest
-// (Cache[httpapi.Principal] implements it).
+// (auth.Cache[httpapi.Principal] implements it).
 type Invalidator interface {
 	// InvalidateKey drops every cached secret of the key.
 	InvalidateKey(keyID string)
@@ -40,7 +46,7 @@ func Subjects() []string {
 	}
 }
 
-// Listener consumes the events of Subjects and invalidates Cache.
+// Listener consumes the events of Subjects and invalidates auth.Cache.
 type Listener struct {
 	JS    jetstream.JetStream
 	Cache Invalidator

@@ -1,4 +1,4 @@
-package auth
+package authnats
 
 import (
 	"context"
@@ -12,19 +12,20 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/testenv"
 )
 
 // gossiping starts a throttle sharing through its own NATS connection, as
 // one API process would.
-func gossiping(t *testing.T, url string, p ThrottlePolicy) (*Throttle, *ThrottleGossip) {
+func gossiping(t *testing.T, url string, p auth.ThrottlePolicy) (*auth.Throttle, *ThrottleGossip) {
 	t.Helper()
 	nc, err := natsjs.Connect(url, "gossip-test", t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	th := NewThrottle(p)
+	th := auth.NewThrottle(p)
 	g := NewThrottleGossip(nc, th, slog.New(slog.DiscardHandler))
 	g.Interval = 10 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
@@ -40,7 +41,7 @@ func gossiping(t *testing.T, url string, p ThrottlePolicy) (*Throttle, *Throttle
 
 // awaitLinked fails a probe IP on from until to blocks it too: from then on,
 // to hears what from shares (both gossips subscribed and publishing).
-func awaitLinked(t *testing.T, from, to *Throttle, probe string) {
+func awaitLinked(t *testing.T, from, to *auth.Throttle, probe string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -55,7 +56,7 @@ func awaitLinked(t *testing.T, from, to *Throttle, probe string) {
 	}
 }
 
-func waitBlocked(t *testing.T, th *Throttle, ip, prefix string) {
+func waitBlocked(t *testing.T, th *auth.Throttle, ip, prefix string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -73,7 +74,7 @@ func waitBlocked(t *testing.T, th *Throttle, ip, prefix string) {
 // success on one keeps its IP trusted on the other.
 func TestThrottleGossip(t *testing.T) {
 	url := testenv.NATS(t).URL()
-	p := ThrottlePolicy{PerIP: 4, PerPrefix: 100}
+	p := auth.ThrottlePolicy{PerIP: 4, PerPrefix: 100}
 	a, _ := gossiping(t, url, p)
 	b, _ := gossiping(t, url, p)
 	awaitLinked(t, a, b, "192.0.2.101")
@@ -114,22 +115,22 @@ func TestThrottleGossip(t *testing.T) {
 // TestThrottleGossipReceive: a process ignores its own messages, oversized
 // fields and garbage.
 func TestThrottleGossipReceive(t *testing.T) {
-	th := NewThrottle(ThrottlePolicy{PerIP: 1})
+	th := auth.NewThrottle(auth.ThrottlePolicy{PerIP: 1})
 	g := &ThrottleGossip{Throttle: th, Log: slog.New(slog.DiscardHandler), origin: "proc_me"}
-	send := func(origin string, o Observation) {
-		body, _ := json.Marshal(gossipMsg{Origin: origin, Observations: []Observation{o}})
+	send := func(origin string, o auth.Observation) {
+		body, _ := json.Marshal(gossipMsg{Origin: origin, Observations: []auth.Observation{o}})
 		g.receive(&nats.Msg{Data: body})
 	}
-	send("proc_me", Observation{IP: "192.0.2.1"})
-	send("proc_peer", Observation{IP: strings.Repeat("1", 65)})
-	send("proc_peer", Observation{Prefix: strings.Repeat("p", 33)})
+	send("proc_me", auth.Observation{IP: "192.0.2.1"})
+	send("proc_peer", auth.Observation{IP: strings.Repeat("1", 65)})
+	send("proc_peer", auth.Observation{Prefix: strings.Repeat("p", 33)})
 	g.receive(&nats.Msg{Data: []byte("not json")})
 	for _, c := range [][2]string{{"192.0.2.1", ""}, {strings.Repeat("1", 65), ""}, {"", strings.Repeat("p", 33)}} {
 		if _, blocked := th.Check(c[0], c[1], time.Now()); blocked {
 			t.Errorf("counted %.20q %.20q", c[0], c[1])
 		}
 	}
-	send("proc_peer", Observation{IP: "192.0.2.1"})
+	send("proc_peer", auth.Observation{IP: "192.0.2.1"})
 	if _, blocked := th.Check("192.0.2.1", "", time.Now()); !blocked {
 		t.Error("a peer's failure was not counted")
 	}

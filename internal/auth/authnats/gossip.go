@@ -1,4 +1,4 @@
-package auth
+package authnats
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/id"
 )
 
@@ -38,28 +39,28 @@ const (
 // process still counts what it sees itself.
 type ThrottleGossip struct {
 	NC       *nats.Conn
-	Throttle *Throttle
+	Throttle *auth.Throttle
 	Log      *slog.Logger
 	Interval time.Duration // batching delay; default 50 ms
 
 	origin string
-	queue  chan Observation
+	queue  chan auth.Observation
 }
 
 type gossipMsg struct {
-	Origin       string        `json:"origin"`
-	Observations []Observation `json:"observations"`
+	Origin       string             `json:"origin"`
+	Observations []auth.Observation `json:"observations"`
 }
 
 // NewThrottleGossip connects th to its peers through nc: from now on th
 // queues what it records for publishing. Call Run to publish and receive.
-func NewThrottleGossip(nc *nats.Conn, th *Throttle, log *slog.Logger) *ThrottleGossip {
-	g := &ThrottleGossip{NC: nc, Throttle: th, Log: log, origin: id.New("proc"), queue: make(chan Observation, 4*gossipMaxBatch)}
+func NewThrottleGossip(nc *nats.Conn, th *auth.Throttle, log *slog.Logger) *ThrottleGossip {
+	g := &ThrottleGossip{NC: nc, Throttle: th, Log: log, origin: id.New("proc"), queue: make(chan auth.Observation, 4*gossipMaxBatch)}
 	th.Share = g.enqueue
 	return g
 }
 
-func (g *ThrottleGossip) enqueue(o Observation) {
+func (g *ThrottleGossip) enqueue(o auth.Observation) {
 	select {
 	case g.queue <- o:
 	default: // full: the peers miss this one, this process counted it
@@ -83,7 +84,7 @@ func (g *ThrottleGossip) Run(ctx context.Context) error {
 	defer func() { _ = sub.Unsubscribe() }()
 	tick := time.NewTicker(g.Interval)
 	defer tick.Stop()
-	var batch []Observation
+	var batch []auth.Observation
 	for {
 		select {
 		case <-ctx.Done():
@@ -101,7 +102,7 @@ func (g *ThrottleGossip) Run(ctx context.Context) error {
 }
 
 // drain appends what the queue holds to batch.
-func drain(batch []Observation, q chan Observation) []Observation {
+func drain(batch []auth.Observation, q chan auth.Observation) []auth.Observation {
 	for {
 		select {
 		case o := <-q:
@@ -114,7 +115,7 @@ func drain(batch []Observation, q chan Observation) []Observation {
 
 // publish sends batch (in messages of at most gossipMaxBatch) and returns
 // it emptied for reuse.
-func (g *ThrottleGossip) publish(batch []Observation) []Observation {
+func (g *ThrottleGossip) publish(batch []auth.Observation) []auth.Observation {
 	for rest := batch; len(rest) > 0; {
 		n := min(len(rest), gossipMaxBatch)
 		body, err := json.Marshal(gossipMsg{Origin: g.origin, Observations: rest[:n]})
