@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/facturo/facturo/client"
 	"github.com/facturo/facturo/client/webhook"
+	"github.com/facturo/facturo/internal/app"
 )
 
 // receiver is a webhook endpoint that accepts only deliveries that the
@@ -100,7 +101,7 @@ func (rc *receiver) got(typ string) int {
 // served OpenAPI document. Webhooks of the real worker are verified with
 // the SDK's client/webhook, across a secret rotation.
 func TestClientEndToEnd(t *testing.T) {
-	s := startSystemWith(t, func(c *Config) {
+	s := startSystemWith(t, func(c *app.Config) {
 		c.Webhooks.AllowNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	})
 	t.Setenv("FACTURO_WEBHOOK_ALLOW_NETS", "127.0.0.0/8") // read by the API's address policy

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/replay"
 	"github.com/facturo/facturo/internal/testenv"
 	"github.com/nats-io/nats.go/jetstream"
@@ -30,7 +31,7 @@ func TestScaleOut(t *testing.T) {
 	dsn, ns := migratedDB(t), testenv.NATS(t)
 	env := map[string]string{"DATABASE_URL": dsn, "NATS_URL": ns.URL(), "FACTURO_ADMIN_KEY": testAdminKey,
 		"FACTURO_WEBHOOK_ALLOW_NETS": "127.0.0.0/8"}
-	cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
+	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +47,8 @@ func TestScaleOut(t *testing.T) {
 			c()
 		}
 	})
-	connect := func(name string) *Services {
-		svc, err := Connect(ctx, cfg, log, name)
+	connect := func(name string) *app.Services {
+		svc, err := app.Connect(ctx, cfg, log, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,13 +62,13 @@ func TestScaleOut(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wg.Go(func() { _ = RunAPI(ctx, svc, ln) })
+		wg.Go(func() { _ = app.RunAPI(ctx, svc, ln) })
 		apis = append(apis, newSystem(t, "http://"+ln.Addr().String(), svc))
 	}
-	var workers []*Services
+	var workers []*app.Services
 	for i := range 2 {
 		svc := connect(fmt.Sprintf("worker%d", i+1))
-		wg.Go(func() { _ = RunWorker(ctx, svc, nil) })
+		wg.Go(func() { _ = app.RunWorker(ctx, svc, nil) })
 		workers = append(workers, svc)
 	}
 
@@ -137,7 +138,7 @@ func TestScaleOut(t *testing.T) {
 	mu.Unlock()
 
 	// The gauges a periodic query keeps, on either worker.
-	poller := &MetricsPoller{Metrics: NewWorkerMetrics(workers[1].Registry), DB: workers[1].DB, Names: []string{"documents"}}
+	poller := &app.MetricsPoller{Metrics: app.NewWorkerMetrics(workers[1].Registry), DB: workers[1].DB, Names: []string{"documents"}}
 	if err := poller.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestScaleOut(t *testing.T) {
 }
 
 // relayOrder lists the stored event ids in relay order.
-func relayOrder(t *testing.T, s *Services) []string {
+func relayOrder(t *testing.T, s *app.Services) []string {
 	t.Helper()
 	var ids []string
 	err := replay.Walk(context.Background(), s.Store, replay.Range{FromPos: 1}, 1000, func(_ int64, b []events.Event) error {

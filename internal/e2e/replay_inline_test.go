@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/projections"
 )
 
@@ -90,7 +91,7 @@ func TestRebuildInlineProjections(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	rb := &projections.Rebuilder{DB: s.svc.DB, Store: s.svc.Store, BatchSize: 3}
 	var applied int64
-	for _, p := range InlineProjections() {
+	for _, p := range app.InlineProjections() {
 		res, err := rb.RebuildInline(ctx, p)
 		if err != nil {
 			t.Fatalf("rebuild %s: %v", p.Name(), err)

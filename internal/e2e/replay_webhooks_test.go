@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/replay"
 	"github.com/facturo/facturo/webhooks"
 )
@@ -15,7 +16,7 @@ import (
 // TestRedeliver lets a receiver fail, then queues its failed deliveries
 // again: a dry run changes nothing, the real run sends them once more.
 func TestRedeliver(t *testing.T) {
-	s := startSystemWith(t, func(c *Config) {
+	s := startSystemWith(t, func(c *app.Config) {
 		c.Webhooks.Schedule = []time.Duration{} // no retries: the first failure is final
 		nets, err := webhooks.ParseAllowNets("127.0.0.0/8")
 		if err != nil {

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"testing"
+
+	"github.com/facturo/facturo/internal/app"
 )
 
 // product is an inline product of an item: price, tax_included, taxes.
@@ -59,7 +61,7 @@ func secondAPI(t *testing.T, s *system) *system {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := Connect(ctx, s.svc.Config, log, t.Name()+"-api2")
+	svc, err := app.Connect(ctx, s.svc.Config, log, t.Name()+"-api2")
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -70,7 +72,7 @@ func secondAPI(t *testing.T, s *system) *system {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { _ = RunAPI(ctx, svc, ln); close(done) }()
+	go func() { _ = app.RunAPI(ctx, svc, ln); close(done) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/replay"
 	"github.com/facturo/facturo/projections"
 )
@@ -71,7 +72,7 @@ func waitCheckpoint(t *testing.T, s *system, name string, pos int64, within time
 
 func documentsProjection(t *testing.T) projections.Tabled {
 	t.Helper()
-	for _, p := range Projections() {
+	for _, p := range app.Projections() {
 		if tp, ok := p.(projections.Tabled); ok && p.Name() == "documents" {
 			return tp
 		}

@@ -1,16 +1,17 @@
-package app
+package e2e
 
 import (
 	"context"
 	"testing"
 
+	"github.com/facturo/facturo/internal/app"
 	"golang.org/x/crypto/bcrypt"
 )
 
 // The other end-to-end tests lower the bcrypt cost for speed; this one runs
 // the configuration production runs and checks what lands in the database.
 func TestProductionKeysUseCost12(t *testing.T) {
-	s := startSystemWith(t, func(c *Config) { c.BcryptCost = 0 })
+	s := startSystemWith(t, func(c *app.Config) { c.BcryptCost = 0 })
 	u := s.must(201, "POST", "/v1/users", testAdminKey, map[string]any{"email": "cost@example.com", "name": "Cost"})
 	var hash []byte
 	err := s.svc.DB.Pool.QueryRow(context.Background(),

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/testenv"
 )
 
 // componentMetric reads facturo_component_<metric>{component=name} from the
 // process registry (-1 if absent).
-func componentMetric(t *testing.T, svc *Services, metric, name string) float64 {
+func componentMetric(t *testing.T, svc *app.Services, metric, name string) float64 {
 	t.Helper()
 	mfs, err := svc.Registry.Gather()
 	if err != nil {
@@ -49,13 +50,13 @@ func componentMetric(t *testing.T, svc *Services, metric, name string) float64 {
 // components the same way.
 func TestAPIBackgroundComponentFailingAtStartIsRestarted(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": migratedDB(t), "NATS_URL": testenv.NATS(t).URL(), "FACTURO_ADMIN_KEY": testAdminKey}
-	cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
+	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.BcryptCost = bcrypt.MinCost
 	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := Connect(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), t.Name())
+	svc, err := app.Connect(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), t.Name())
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -73,7 +74,7 @@ func TestAPIBackgroundComponentFailingAtStartIsRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan struct{}, 2)
-	go func() { _ = RunAPI(ctx, svc, ln); done <- struct{}{} }()
+	go func() { _ = app.RunAPI(ctx, svc, ln); done <- struct{}{} }()
 	t.Cleanup(func() { cancel(); <-done; <-done; svc.Close() })
 	s := newSystem(t, "http://"+ln.Addr().String(), svc)
 
@@ -100,7 +101,7 @@ func TestAPIBackgroundComponentFailingAtStartIsRestarted(t *testing.T) {
 	s.must(http.StatusOK, "GET", "/readyz", "", nil)
 
 	svc.Stream = stream // the worker consumes the stream as it is now
-	go func() { _ = RunWorker(ctx, svc, metricsLn); done <- struct{}{} }()
+	go func() { _ = app.RunWorker(ctx, svc, metricsLn); done <- struct{}{} }()
 	eventually(t, "worker /readyz", func() bool {
 		res, err := http.Get("http://" + metricsLn.Addr().String() + "/readyz")
 		if err != nil {

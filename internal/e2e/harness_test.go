@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/client"
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/testenv"
 	"golang.org/x/crypto/bcrypt"
@@ -28,13 +29,13 @@ const testAdminKey = "fact_admin_test_operator_key_0123456789"
 type system struct {
 	t    *testing.T
 	base string
-	svc  *Services
+	svc  *app.Services
 	http *http.Client // validates every answer against the served document
 }
 
 // newSystem wraps the API at base: every call of the test, through call,
 // must or client, is checked by a specCheck.
-func newSystem(t *testing.T, base string, svc *Services) *system {
+func newSystem(t *testing.T, base string, svc *app.Services) *system {
 	t.Helper()
 	hc := &http.Client{Transport: newSpecCheck(t, base), Timeout: 30 * time.Second}
 	return &system{t: t, base: base, svc: svc, http: hc}
@@ -79,12 +80,12 @@ func startSystem(t *testing.T) *system {
 }
 
 // startSystemWith lets a test change the configuration before start.
-func startSystemWith(t *testing.T, configure func(*Config)) *system {
+func startSystemWith(t *testing.T, configure func(*app.Config)) *system {
 	t.Helper()
 	dsn := migratedDB(t)
 	ns := testenv.NATS(t)
 	env := map[string]string{"DATABASE_URL": dsn, "NATS_URL": ns.URL(), "FACTURO_ADMIN_KEY": testAdminKey}
-	cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
+	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func startSystemWith(t *testing.T, configure func(*Config)) *system {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := Connect(ctx, cfg, log, t.Name())
+	svc, err := app.Connect(ctx, cfg, log, t.Name())
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -104,8 +105,8 @@ func startSystemWith(t *testing.T, configure func(*Config)) *system {
 		t.Fatal(err)
 	}
 	done := make(chan struct{}, 2)
-	go func() { _ = RunAPI(ctx, svc, ln); done <- struct{}{} }()
-	go func() { _ = RunWorker(ctx, svc, nil); done <- struct{}{} }()
+	go func() { _ = app.RunAPI(ctx, svc, ln); done <- struct{}{} }()
+	go func() { _ = app.RunWorker(ctx, svc, nil); done <- struct{}{} }()
 	t.Cleanup(func() {
 		cancel()
 		<-done

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/facturo/facturo/internal/app"
 )
 
 // docs/quickstart.md works as written: its sh blocks run, in order, in one
@@ -29,7 +31,7 @@ func TestQuickstartRuns(t *testing.T) {
 	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(b), -1) {
 		script.WriteString(m[1])
 	}
-	s := startSystemWith(t, func(c *Config) {
+	s := startSystemWith(t, func(c *app.Config) {
 		c.Webhooks.AllowNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	})
 	t.Setenv("FACTURO_WEBHOOK_ALLOW_NETS", "127.0.0.0/8")

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/httpapi"
 )
 
@@ -45,7 +46,7 @@ func (o tenantObjects) ids(except ...string) []string {
 // receiver, so live endpoints get real deliveries.
 func startSecuritySystem(t *testing.T) *system {
 	t.Helper()
-	return startSystemWith(t, func(c *Config) {
+	return startSystemWith(t, func(c *app.Config) {
 		c.Webhooks.AllowNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	})
 }
