@@ -1,6 +1,7 @@
 // Package natsjs holds the NATS JetStream plumbing: an embedded server for
 // the all-in-one process and tests, a client connection with production
-// options, and the EVENTS stream definition.
+// options, the EVENTS stream definition, and Decode, which every consumer
+// of that stream uses to read an event from a message.
 package natsjs
 
 import (
