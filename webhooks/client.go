@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -40,7 +41,7 @@ func NewHTTPClient(p AddressPolicy, timeout time.Duration) *http.Client {
 	}
 	transport := &http.Transport{
 		Proxy:                  nil,
-		DialContext:            dialer.DialContext,
+		DialContext:            p.dialContext(dialer),
 		ForceAttemptHTTP2:      true,
 		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:    10 * time.Second,
@@ -58,6 +59,24 @@ func NewHTTPClient(p AddressPolicy, timeout time.Duration) *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
+	}
+}
+
+// dialContext checks a host name before it is resolved: the resolver is
+// never asked about a name that ValidateURL would refuse (single-label
+// names resolve through our own search domains), whatever was stored.
+func (p AddressPolicy) dialContext(d *net.Dialer) func(ctx context.Context, network, address string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, fmt.Errorf("%w: unparsable address %q", ErrAddressNotAllowed, address)
+		}
+		if _, err := netip.ParseAddr(host); err != nil {
+			if err := p.checkHost(host); err != nil {
+				return nil, err
+			}
+		}
+		return d.DialContext(ctx, network, address)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -174,5 +175,20 @@ func TestReadLimitedError(t *testing.T) {
 	got, truncated, err := ReadLimited(r, 10)
 	if !errors.Is(err, boom) || string(got) != "abc" || truncated {
 		t.Fatalf("ReadLimited = %q, %v, %v; want \"abc\", false, boom", got, truncated, err)
+	}
+}
+
+// A single-label name is refused before the resolver is asked, so neither
+// a stored URL from before the rule nor a probe of internal names reaches
+// our DNS.
+func TestHTTPClientRefusesSingleLabelHostsBeforeResolving(t *testing.T) {
+	c := NewHTTPClient(AddressPolicy{}, time.Second)
+	_, err := c.Get("http://vm/hook")
+	if !errors.Is(err, ErrInvalidURL) {
+		t.Fatalf("got %v, want ErrInvalidURL", err)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		t.Fatalf("the name was resolved: %v", err)
 	}
 }

@@ -82,8 +82,8 @@ func (p AddressPolicy) checkHost(host string) error {
 	return nil
 }
 
-// checkHostname accepts DNS names (internationalised ones too: the HTTP
-// client converts them). A numeric last label is refused: no top-level domain
+// checkHostname accepts DNS names of two labels or more (internationalised
+// ones too: the HTTP client converts them). A numeric last label is refused: no top-level domain
 // is numeric, and resolvers read forms like "2130706433" or "0x7f.1" as
 // IPv4 addresses, which would slip past the literal-IP check.
 func checkHostname(name string) error {
@@ -91,6 +91,11 @@ func checkHostname(name string) error {
 		return errors.New("length must be 1 to 253")
 	}
 	labels := strings.Split(name, ".")
+	if len(labels) == 1 && name != "localhost" {
+		// A single label ("vm", "intranet") resolves through the search
+		// domains of our own network: only internal names answer.
+		return errors.New("a single-label host name is not allowed; use a fully qualified domain name")
+	}
 	for _, label := range labels {
 		if len(label) == 0 || len(label) > 63 {
 			return errors.New("empty or over-long label")

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -323,11 +324,18 @@ func (d *Deliverer) send(ctx context.Context, c webhooks.Claimed) webhooks.Attem
 }
 
 // transportError describes a failed request without echoing internals
-// beyond what the endpoint owner needs to fix their side.
+// beyond what the endpoint owner needs to fix their side: the delivery log
+// is the tenant's, so resolver details (our DNS servers, which internal
+// names exist) never reach it.
 func transportError(err error) string {
+	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, webhooks.ErrAddressNotAllowed):
 		return "destination address not allowed"
+	case errors.Is(err, webhooks.ErrInvalidURL):
+		return "destination host not allowed"
+	case errors.As(err, &dnsErr):
+		return "could not resolve host"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timed out"
 	}
