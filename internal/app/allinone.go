@@ -66,10 +66,25 @@ func RunAllInOne(ctx context.Context, c Config, out io.Writer, log *slog.Logger)
 		return fmt.Errorf("listen %s: %w", c.Addr, err)
 	}
 	printQuickstart(out, "http://"+ln.Addr().String(), c.AdminKey)
+	metricsLn := listenMetrics(c.MetricsAddr, log)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return RunAPI(gctx, svc, ln) })
-	g.Go(func() error { return RunWorker(gctx, svc, nil) })
+	g.Go(func() error { return RunWorker(gctx, svc, metricsLn) })
 	return g.Wait()
+}
+
+// listenMetrics opens the worker role's /metrics and /readyz address. The
+// all-in-one process must start on a laptop where that port is taken, so a
+// failure is a warning, not an error (the API's address serves /metrics
+// too).
+func listenMetrics(addr string, log *slog.Logger) net.Listener {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Warn("worker metrics not served", "addr", addr, "err", err)
+		return nil
+	}
+	log.Info("worker metrics listening", "addr", ln.Addr().String())
+	return ln
 }
 
 func ensureDatabase(ctx context.Context, c *pgcluster.Cluster, name string) error {

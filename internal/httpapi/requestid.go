@@ -59,11 +59,24 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			}
 			dur := time.Since(start)
 			s.metrics.observe(r, rec.status, dur)
-			s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+			s.log.LogAttrs(ctx, requestLogLevel(r.URL.Path, rec.status), "request",
 				slog.String("request_id", rid), slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.Int("status", rec.status),
 				slog.Duration("duration", dur))
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// requestLogLevel is Info for every request but a successful probe: load
+// balancers and orchestrators call /healthz, /readyz and /metrics every few
+// seconds, and an Info line each would drown the log.
+func requestLogLevel(path string, status int) slog.Level {
+	switch path {
+	case "/healthz", "/readyz", "/metrics":
+		if status < 400 {
+			return slog.LevelDebug
+		}
+	}
+	return slog.LevelInfo
 }
