@@ -159,6 +159,9 @@ func (sp *servedSpec) validate(req *http.Request, res *http.Response, body []byt
 		if res.StatusCode != 404 && res.StatusCode != 405 {
 			return "", fmt.Errorf("no operation in the document, status %d", res.StatusCode)
 		}
+		if res.StatusCode == 405 && res.Header.Get("Allow") == "" {
+			return "", fmt.Errorf("405 without Allow (RFC 9110)")
+		}
 		return "", sp.validateEnvelope(res, body)
 	}
 	route := o.route

@@ -65,7 +65,7 @@ func (s *Server) OpenAPI() *openapi3.T {
 			Description: "true when this is the stored answer to an earlier request with the same Idempotency-Key.",
 			Schema:      openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string"), Enum: []any{"true"}})}}},
 	}
-	doc.Components.Responses = openapi3.ResponseBodies{"Error": {Value: errorResponse()}}
+	doc.Components.Responses = openapi3.ResponseBodies{"Error": {Value: errorResponse()}, "MethodNotAllowed": {Value: methodNotAllowedResponse()}}
 	for _, rt := range s.Routes() {
 		d, ok := operations[rt.Method+" "+rt.Path]
 		if !ok {
@@ -111,7 +111,11 @@ func operation(g *schemaGen, rt Route, d opDoc) *openapi3.Operation {
 	op.Security, op.Extensions = &sec, ext
 	op.AddResponse(d.successStatus(), success(g, d, idempotent))
 	for _, status := range errorStatuses(rt) {
-		op.Responses.Set(strconv.Itoa(status), &openapi3.ResponseRef{Ref: "#/components/responses/Error"})
+		ref := "#/components/responses/Error"
+		if status == http.StatusMethodNotAllowed {
+			ref = "#/components/responses/MethodNotAllowed"
+		}
+		op.Responses.Set(strconv.Itoa(status), &openapi3.ResponseRef{Ref: ref})
 	}
 	return op
 }
@@ -213,6 +217,18 @@ func errorResponse() *openapi3.Response {
 			Description: "Seconds to wait before retrying; sent with 429 too_many_auth_failures and 503.",
 			Schema:      openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("integer"), Min: new(1.0)})}}},
 	}
+	return r
+}
+
+// methodNotAllowedResponse is the 405 answer: the envelope, and the methods
+// the path does allow (RFC 9110, section 15.5.6).
+func methodNotAllowedResponse() *openapi3.Response {
+	r := errorResponse()
+	r.Description = new("The path exists but not with this method; Allow lists the methods it takes.")
+	r.Headers["Allow"] = &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+		Description: "The methods the path allows, e.g. \"GET, POST\".",
+		Required:    true,
+		Schema:      openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string")})}}}
 	return r
 }
 

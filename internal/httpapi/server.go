@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -102,6 +103,7 @@ func New(d Deps) *Server {
 		writeError(w, r, s.log, facturo.Errorf(facturo.CodeRouteNotFound, "Unrecognized request URL (%s %s).", r.Method, r.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", strings.Join(s.allowedMethods(r), ", "))
 		writeError(w, r, s.log, facturo.Errorf(facturo.CodeMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
 	})
 	s.registerHealthRoutes(r)
@@ -168,4 +170,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, fn comm
 		return s.idempotent(w, r, fn)
 	}
 	return fn(w, r, nil)
+}
+
+// allowedMethods lists the methods some route takes on r's path, for the
+// Allow header of a 405.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if s.router.Match(probe, &match) && match.MatchErr == nil {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
 }
