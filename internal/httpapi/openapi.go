@@ -44,6 +44,7 @@ func (s *Server) OpenAPI() *openapi3.T {
 		Info: &openapi3.Info{
 			Title:   "Facturo API",
 			Version: "1",
+			License: &openapi3.License{Name: "Proprietary", Identifier: "LicenseRef-Proprietary"},
 			Description: "Multi-tenant invoicing, event-sourced. Authenticate with `Authorization: Bearer <key>`: " +
 				"the operator key creates users, a user key (fact_user_) manages organizations and their keys, " +
 				"an organization key (fact_live_ / fact_test_) works on one organization's live or test data. " +
