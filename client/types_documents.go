@@ -98,7 +98,7 @@ type InvoiceInput struct {
 	Client        string            `json:"client,omitempty"`   // the client's id
 	Series        string            `json:"series,omitempty"`   // a series code, default "A"
 	Currency      string            `json:"currency,omitempty"` // default MXN
-	Exchange      string            `json:"exchange,omitempty"` // a decimal, default "1" (MXN must be 1)
+	Exchange      string            `json:"exchange,omitempty"` // a decimal: the rate to MXN, required unless the currency is MXN (which is 1)
 	Items         []ItemInput       `json:"items"`
 	PaymentForm   string            `json:"payment_form,omitempty"`   // required with PUE, "99" with PPD
 	PaymentMethod string            `json:"payment_method,omitempty"` // PUE (default) or PPD
@@ -209,6 +209,7 @@ type Receipt struct {
 	UpdatedAt   *time.Time        `json:"updated_at"`
 	Status      string            `json:"status"`
 	Currency    string            `json:"currency"`
+	Exchange    string            `json:"exchange"` // the exchange rate to MXN
 	Items       []Line            `json:"items"`
 	PaymentForm string            `json:"payment_form"`
 	Invoice     *string           `json:"invoice"` // the invoice that includes it
@@ -219,6 +220,7 @@ type Receipt struct {
 // ReceiptInput is the body of Receipts.Create.
 type ReceiptInput struct {
 	Currency    string            `json:"currency,omitempty"`
+	Exchange    string            `json:"exchange,omitempty"` // a decimal, required unless the currency is MXN
 	Items       []ItemInput       `json:"items"`
 	PaymentForm string            `json:"payment_form"`
 	Metadata    map[string]string `json:"metadata,omitempty"`

@@ -70,10 +70,10 @@ func GlobalInvoiceInput(receipts []*Receipt, period GlobalInfo) (InvoiceInput, e
 	if len(receipts) == 0 {
 		return InvoiceInput{}, invalid("receipts", "there are no open receipts in the period.")
 	}
-	in := InvoiceInput{Currency: receipts[0].Currency, Global: &g}
+	in := InvoiceInput{Currency: receipts[0].Currency, Exchange: receipts[0].Exchange, Global: &g}
 	byForm := map[string]decimal.Decimal{}
 	for _, r := range receipts {
-		if err := r.checkGlobal(g, in.Currency); err != nil {
+		if err := r.checkGlobal(g, receipts[0]); err != nil {
 			return InvoiceInput{}, err
 		}
 		byForm[r.PaymentForm] = byForm[r.PaymentForm].Add(r.Totals.Total)
@@ -86,7 +86,10 @@ func GlobalInvoiceInput(receipts []*Receipt, period GlobalInfo) (InvoiceInput, e
 	return in, nil
 }
 
-func (r *Receipt) checkGlobal(g GlobalInfo, currency string) error {
+// checkGlobal tells whether r can join first (the period's first receipt)
+// in one global invoice.
+func (r *Receipt) checkGlobal(g GlobalInfo, first *Receipt) error {
+	currency := first.Currency
 	switch {
 	case !r.Exists():
 		return notFound("receipt", r.ID)
@@ -94,6 +97,8 @@ func (r *Receipt) checkGlobal(g GlobalInfo, currency string) error {
 		return invalidState("receipt %s is %s; only open receipts go into a global invoice.", r.ID, r.Status)
 	case r.Currency != currency:
 		return invalid("receipts", "receipts in %s and %s cannot share one invoice.", currency, r.Currency)
+	case !r.exchange().Equal(first.exchange()):
+		return invalid("receipts", "receipts in %s at exchange rates %s and %s cannot share one invoice.", currency, fmtPrice(first.exchange()), fmtPrice(r.exchange()))
 	case r.CreatedAt.Before(g.From) || r.CreatedAt.After(g.To):
 		return invalid("receipts", "receipt %s is outside the period.", r.ID)
 	}

@@ -170,7 +170,10 @@ func newContent(in InvoiceInput, client *Client, products map[string]*Product) (
 		return c, err
 	}
 	c.Items, c.Totals = lines, ComputeTotals(lines)
-	return c, c.normalize()
+	if err := c.normalize(); err != nil {
+		return c, err
+	}
+	return c, requireExchange(c.Currency, in.Exchange)
 }
 
 // setClient snapshots the client, or the general public for a global invoice.
@@ -211,7 +214,7 @@ func (c *InvoiceContent) normalize() error {
 	c.Notes = strings.TrimSpace(c.Notes)
 	return firstErr(
 		validateSeriesCode("series", c.Series),
-		matches(currencyPattern, "currency", c.Currency, "an ISO 4217 currency code"),
+		validateCurrency("currency", c.Currency),
 		c.validateExchange(),
 		c.validatePayment(),
 		matches(usePattern, "use", c.Use, "a SAT CFDI use code (e.g. G03)"),

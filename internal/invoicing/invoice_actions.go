@@ -68,7 +68,13 @@ func (inv *Invoice) patched(p InvoicePatch, client *Client, products map[string]
 	if p.Metadata != nil {
 		c.Metadata = copyMetadata(p.Metadata)
 	}
-	return c, c.normalize()
+	if err := c.normalize(); err != nil {
+		return c, err
+	}
+	if inv.Currency == DefaultCurrency && p.Exchange == nil { // a switch to a foreign currency names its rate
+		return c, requireExchange(c.Currency, nil)
+	}
+	return c, nil
 }
 
 // Delete decides the deletion of a draft; issued invoices are canceled.
@@ -118,6 +124,9 @@ func (inv *Invoice) Pay(in PaymentInput, now time.Time) ([]events.Draft, error) 
 	}
 	if inv.Type == TypeEgress {
 		return nil, invalidState("A credit note is not paid.")
+	}
+	if inv.Balance().IsZero() {
+		return nil, invalidState("Nothing is left to pay: credit notes cover the balance.")
 	}
 	p, err := inv.payment(in, now)
 	if err != nil {

@@ -75,8 +75,14 @@ type SendRecord struct {
 // Exists reports whether the invoice was created and not deleted.
 func (inv *Invoice) Exists() bool { return inv.Version > 0 && !inv.Deleted }
 
-// Balance is what is left to pay.
-func (inv *Invoice) Balance() decimal.Decimal { return inv.Totals.Total.Sub(inv.PaidTotal) }
+// Balance is what is left to pay (the CFDI "saldo insoluto"): the total
+// less payments and less the credit notes issued against the invoice,
+// never below zero (a credit note on a paid invoice is a refund owed, not
+// a negative balance). A credit note leaves the original valid: it is
+// still a valid CFDI, with its balance reduced.
+func (inv *Invoice) Balance() decimal.Decimal {
+	return decimal.Max(decimal.Zero, inv.Totals.Total.Sub(inv.PaidTotal).Sub(inv.CorrectedTotal))
+}
 
 // Apply folds one event into the invoice.
 func (inv *Invoice) Apply(e events.Event) error {

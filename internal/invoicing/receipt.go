@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/events"
+	"github.com/shopspring/decimal"
 )
 
 // Receipt event types.
@@ -34,6 +35,7 @@ const (
 // ReceiptInput is the body of POST /v1/receipts: a sale with no client yet.
 type ReceiptInput struct {
 	Currency    string            `json:"currency,omitempty"`
+	Exchange    *decimal.Decimal  `json:"exchange,omitempty"` // required unless MXN
 	Items       []ItemInput       `json:"items"`
 	PaymentForm string            `json:"payment_form"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
@@ -42,6 +44,7 @@ type ReceiptInput struct {
 // ReceiptContent is the data of receipt.created, with its lines priced.
 type ReceiptContent struct {
 	Currency    string            `json:"currency"`
+	Exchange    *decimal.Decimal  `json:"exchange,omitempty"` // nil for MXN
 	Items       []Line            `json:"items"`
 	Totals      Totals            `json:"totals"`
 	PaymentForm string            `json:"payment_form"`
@@ -71,6 +74,7 @@ type ReceiptView struct {
 	UpdatedAt   *time.Time        `json:"updated_at"`
 	Status      string            `json:"status"`
 	Currency    string            `json:"currency"`
+	Exchange    string            `json:"exchange"`
 	Items       []LineView        `json:"items"`
 	PaymentForm string            `json:"payment_form"`
 	Invoice     *string           `json:"invoice"`
@@ -83,6 +87,7 @@ type ReceiptView struct {
 func NewReceipt(in ReceiptInput, products map[string]*Product) ([]events.Draft, error) {
 	c := ReceiptContent{
 		Currency:    orDefault(strings.ToUpper(strings.TrimSpace(in.Currency)), DefaultCurrency),
+		Exchange:    in.Exchange,
 		PaymentForm: strings.TrimSpace(in.PaymentForm),
 		Metadata:    copyMetadata(in.Metadata),
 	}
@@ -95,7 +100,8 @@ func NewReceipt(in ReceiptInput, products map[string]*Product) ([]events.Draft, 
 		return nil, missing("payment_form")
 	}
 	if err := firstErr(
-		matches(currencyPattern, "currency", c.Currency, "an ISO 4217 currency code"),
+		validateCurrency("currency", c.Currency),
+		c.validateExchange(),
 		matches(paymentFormPattern, "payment_form", c.PaymentForm, "a SAT payment form code (\"01\" to \"98\")"),
 		validateMetadata("metadata", c.Metadata),
 	); err != nil {
@@ -184,7 +190,7 @@ func (r *Receipt) View() ReceiptView {
 	v := ReceiptView{
 		ID: r.ID, Object: "receipt", Livemode: r.Livemode,
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
-		Status: r.Status, Currency: r.Currency, Items: lineViews(r.Items),
+		Status: r.Status, Currency: r.Currency, Exchange: fmtPrice(r.exchange()), Items: lineViews(r.Items),
 		PaymentForm: r.PaymentForm, Metadata: copyMetadata(r.Metadata), TotalsView: r.Totals.view(),
 	}
 	if r.Invoice != "" {
@@ -206,7 +212,28 @@ func (r *Receipt) CustomerInvoiceInput(client string) (InvoiceInput, error) {
 		return InvoiceInput{}, missing("client")
 	}
 	return InvoiceInput{
-		Client: client, Currency: r.Currency, Items: receiptItems(r),
+		Client: client, Currency: r.Currency, Exchange: r.Exchange, Items: receiptItems(r),
 		PaymentForm: r.PaymentForm, PaymentMethod: PaymentMethodPUE,
 	}, nil
+}
+
+// validateExchange requires a rate for a foreign currency, as invoices do,
+// since the receipt's invoice inherits it.
+func (c ReceiptContent) validateExchange() error {
+	if err := requireExchange(c.Currency, c.Exchange); err != nil {
+		return err
+	}
+	if c.Exchange == nil {
+		return nil
+	}
+	ic := InvoiceContent{Currency: c.Currency, Exchange: *c.Exchange}
+	return ic.validateExchange()
+}
+
+// exchange is the receipt's rate to MXN (1 for MXN).
+func (r *Receipt) exchange() decimal.Decimal {
+	if r.Exchange == nil {
+		return one1
+	}
+	return *r.Exchange
 }
