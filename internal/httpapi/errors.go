@@ -59,9 +59,6 @@ func ErrorCodes() []string {
 	return out
 }
 
-// DocURL is where each code is explained.
-const DocURL = "https://docs.facturo.dev/errors#"
-
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }
@@ -96,6 +93,6 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	writeJSON(w, m.status, errorBody{Error: errorDetail{
 		Type: m.typ, Code: appErr.Code, Message: appErr.Message, Param: appErr.Param,
-		RequestID: RequestID(r.Context()), DocURL: DocURL + appErr.Code,
+		RequestID: RequestID(r.Context()), DocURL: docURL(r, appErr.Code),
 	}})
 }

@@ -253,7 +253,7 @@ func errorSchema() *openapi3.Schema {
 			"message":    str("For humans; may change."),
 			"param":      str("The request field at fault, when there is one."),
 			"request_id": str("The X-Request-Id of the request."),
-			"doc_url":    str(DocURL + "<code>"),
+			"doc_url":    str("The section of the errors guide, served by the API at /docs/errors, that explains code."),
 		},
 		Required:             []string{"type", "code", "message", "request_id", "doc_url"},
 		AdditionalProperties: openapi3.AdditionalProperties{Has: new(false)},

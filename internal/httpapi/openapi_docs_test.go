@@ -18,7 +18,7 @@ func TestEveryErrorCodeIsDocumented(t *testing.T) {
 	doc := string(b)
 	for _, code := range ErrorCodes() {
 		if !strings.Contains(doc, fmt.Sprintf(`<a id="%s"></a>`, code)) {
-			t.Errorf("docs/errors.md has no anchor for %s (doc_url %s%s)", code, DocURL, code)
+			t.Errorf("docs/errors.md has no anchor for %s (doc_url .../docs/errors#%s)", code, code)
 		}
 		row := fmt.Sprintf("| [`%s`](#%s) | %d | %s |", code, code, errorTable[code].status, errorTable[code].typ)
 		if !strings.Contains(doc, row) {

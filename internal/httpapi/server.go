@@ -106,6 +106,7 @@ func New(d Deps) *Server {
 		w.Header().Set("Allow", strings.Join(s.allowedMethods(r), ", "))
 		writeError(w, r, s.log, facturo.Errorf(facturo.CodeMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
 	})
+	r.PathPrefix("/docs/").Methods(http.MethodGet, http.MethodHead).Handler(s.docsHandler())
 	s.registerHealthRoutes(r)
 	s.Handle(r, Route{Method: "GET", Path: "/v1/openapi.json", Auth: AuthNone}, s.openAPIHandler())
 	s.registerRootRoutes(r)
