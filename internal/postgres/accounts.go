@@ -8,6 +8,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -191,6 +192,8 @@ func (s *AccountStore) ListKeys(ctx context.Context, orgID string, p Page) ([]ac
 			v := accounts.KeyView{Object: "api_key"}
 			err := row.Scan(&v.ID, &v.Livemode, &v.Name, &v.Prefix, &v.Scopes, &v.IPAllowlist, &v.Enabled,
 				&v.CreatedAt, &v.LastUsedAt, &v.ExpiresAt, &v.RevokedAt)
+			// A row written before a scope was retired may still hold it.
+			v.Scopes = auth.StoredScopes(v.Scopes).Strings()
 			return v, err
 		})
 	return page, more, err
