@@ -59,6 +59,7 @@ func TestSecurityCrossTenantMatrix(t *testing.T) {
 	callers := map[httpapi.Auth]map[string]string{
 		httpapi.AuthOrg:  {"A's test key": a.test, "B's live key": b.live, "B's test key": b.test},
 		httpapi.AuthUser: {"user B": b.userKey},
+		httpapi.AuthKey:  {"A's test key": a.test, "B's live key": b.live, "B's test key": b.test, "user B": b.userKey},
 	}
 	for _, rt := range routesOf(s) {
 		name := rt.Method + " " + rt.Path

@@ -175,6 +175,8 @@ func security(rt Route) (openapi3.SecurityRequirements, map[string]any) {
 	case AuthOrg:
 		return openapi3.SecurityRequirements{{"organizationKey": {}}},
 			map[string]any{"x-auth": "organization", "x-required-scope": rt.Scope}
+	case AuthKey:
+		return openapi3.SecurityRequirements{{"userKey": {}}, {"organizationKey": {}}}, map[string]any{"x-auth": "any key"}
 	}
 	return openapi3.SecurityRequirements{}, map[string]any{"x-auth": "none"}
 }
