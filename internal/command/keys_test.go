@@ -67,3 +67,60 @@ func TestKeyCommandsValidateBeforeHashing(t *testing.T) {
 		t.Errorf("bad user: err %v, %d secrets hashed", err, secrets.n)
 	}
 }
+
+// A user key command reaches only that user's own secret key: another
+// user's key and an organization key read as not found, and a bad grace
+// period is refused before the new secret is hashed.
+func TestUserKeyCommands(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	m := command.Meta{Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	secrets := &countingSecrets{}
+	newUser := func(email string) (userID, keyID string) {
+		u, err := command.CreateUser(ctx, st, secrets.make, m, accounts.UserInput{Email: email, Name: "U"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for s := range st.streams {
+			if k, _ := command.UserKey(ctx, st, u.User.ID, s.ID); k != nil {
+				return u.User.ID, k.ID
+			}
+		}
+		t.Fatal("no user key")
+		return "", ""
+	}
+	a, aKey := newUser("a@example.com")
+	b, _ := newUser("b@example.com")
+	org, err := command.CreateOrganization(ctx, st, a, m, accounts.OrganizationInput{Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgKey, err := command.CreateKey(ctx, st, secrets.make, a, m, org.ID, accounts.KeyInput{Mode: "live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = command.RevokeUserKey(ctx, st, m, b, aKey)
+	wantCode(t, err, facturo.CodeNotFound, "id")
+	_, err = command.RevokeUserKey(ctx, st, m, a, orgKey.Key.ID)
+	wantCode(t, err, facturo.CodeNotFound, "id")
+	secrets.n = 0
+	_, err = command.RotateUserKey(ctx, st, secrets.make, m, a, aKey, 8*24*time.Hour)
+	wantCode(t, err, facturo.CodeParameterInvalid, "grace_period_seconds")
+	if secrets.n != 0 {
+		t.Errorf("%d secrets hashed for a refused rotation", secrets.n)
+	}
+
+	k, err := command.RotateUserKey(ctx, st, secrets.make, m, a, aKey, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Secret.Kind() != auth.KindUser || k.Key.PreviousExpiresAt == nil || !k.Key.PreviousExpiresAt.Equal(m.Now.Add(time.Hour)) {
+		t.Errorf("rotated user key %+v, secret kind %v", k.Key, k.Secret.Kind())
+	}
+	if _, err := command.RevokeUserKey(ctx, st, m, a, aKey); err != nil {
+		t.Fatal(err)
+	}
+	_, err = command.RevokeUserKey(ctx, st, m, a, aKey)
+	wantCode(t, err, facturo.CodeInvalidState, "")
+}
