@@ -52,11 +52,49 @@ func call[T any](ctx context.Context, c *Client, method, path string, in any, op
 	return &out, nil
 }
 
-// Users are created with the operator key.
+// Users are created, read and have their secret key rotated or revoked
+// with the operator key; a user key rotates or revokes itself.
 type Users struct{ c *Client }
 
 func (s *Users) Create(ctx context.Context, in UserInput, opts ...RequestOption) (*UserWithKey, error) {
 	return call[UserWithKey](ctx, s.c, "POST", "/v1/users", in, opts...)
+}
+
+// Get reads a user and its secret key, without the secret (operator key).
+func (s *Users) Get(ctx context.Context, id string) (*UserDetail, error) {
+	return call[UserDetail](ctx, s.c, "GET", "/v1/users/"+esc(id), nil)
+}
+
+// RotateKey gives a user's secret key a new secret, in the answer only;
+// the old one works for grace (nil: one day; 0: not at all). Operator key.
+func (s *Users) RotateKey(ctx context.Context, id string, grace *time.Duration) (*APIKey, error) {
+	return call[APIKey](ctx, s.c, "POST", "/v1/users/"+esc(id)+"/secret_key/rotate", graceBody(grace))
+}
+
+// RevokeKey revokes a user's secret key at once, for good (operator key).
+func (s *Users) RevokeKey(ctx context.Context, id string) (*APIKey, error) {
+	return call[APIKey](ctx, s.c, "POST", "/v1/users/"+esc(id)+"/secret_key/revoke", nil)
+}
+
+// RotateOwnKey gives the calling user key a new secret, in the answer
+// only; the one the client holds works for grace (nil: one day; 0: not at
+// all). Use the new secret from then on (New with it).
+func (s *Users) RotateOwnKey(ctx context.Context, grace *time.Duration) (*APIKey, error) {
+	return call[APIKey](ctx, s.c, "POST", "/v1/user/secret_key/rotate", graceBody(grace))
+}
+
+// RevokeOwnKey revokes the calling user key, for good: no request with it
+// succeeds afterwards, and only the operator can tell the user's state.
+func (s *Users) RevokeOwnKey(ctx context.Context) (*APIKey, error) {
+	return call[APIKey](ctx, s.c, "POST", "/v1/user/secret_key/revoke", nil)
+}
+
+func graceBody(grace *time.Duration) map[string]any {
+	body := map[string]any{}
+	if grace != nil {
+		body["grace_period_seconds"] = int64(grace.Seconds())
+	}
+	return body
 }
 
 // Organizations are managed with a user key.
@@ -105,11 +143,7 @@ func (s *Keys) Update(ctx context.Context, org, id string, p APIKeyPatch) (*APIK
 
 // Rotate issues a new secret; the old one works for grace (nil: one day).
 func (s *Keys) Rotate(ctx context.Context, org, id string, grace *time.Duration) (*APIKey, error) {
-	body := map[string]any{}
-	if grace != nil {
-		body["grace_period_seconds"] = int64(grace.Seconds())
-	}
-	return call[APIKey](ctx, s.c, "POST", keysPath(org)+"/"+esc(id)+"/rotate", body)
+	return call[APIKey](ctx, s.c, "POST", keysPath(org)+"/"+esc(id)+"/rotate", graceBody(grace))
 }
 func (s *Keys) Revoke(ctx context.Context, org, id string) (*APIKey, error) {
 	return call[APIKey](ctx, s.c, "POST", keysPath(org)+"/"+esc(id)+"/revoke", nil)

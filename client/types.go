@@ -32,6 +32,13 @@ type UserWithKey struct {
 	SecretKey string `json:"secret_key"` // fact_user_...: store it now
 }
 
+// UserDetail is a user with its secret key (never the secret), as
+// Users.Get answers it.
+type UserDetail struct {
+	User
+	APIKey APIKey `json:"api_key"` // the user's key: kind user, scopes ["*"]
+}
+
 // Organization is a tenant: its data, keys and webhooks are its own.
 type Organization struct {
 	ID          string    `json:"id"` // org_...
@@ -59,8 +66,8 @@ type OrganizationPatch struct {
 	TaxID     *string `json:"tax_id,omitempty"`
 }
 
-// APIKey is an organization key. Secret is set only in the answers to
-// Keys.Create and Keys.Rotate.
+// APIKey is an organization key, or a user's secret key. Secret is set
+// only in the answers to Keys.Create, Keys.Rotate and the Users' rotations.
 type APIKey struct {
 	ID          string     `json:"id"` // key_...
 	Object      string     `json:"object"`

@@ -40,6 +40,9 @@ type User struct {
 	Version   int
 }
 
+// Exists reports whether the stream had any event.
+func (u *User) Exists() bool { return u.Version > 0 }
+
 // UserInput creates a user.
 type UserInput struct {
 	Email string `json:"email"`

@@ -134,8 +134,20 @@ func ParseMode(mode string) (livemode bool, err error) {
 	return false, facturo.ParamError(facturo.CodeParameterInvalid, "mode", "mode must be \"live\" or \"test\".")
 }
 
+// CheckOrgKey validates every field of a new organization key and returns
+// its mode. Callers run it before generating and hashing the secret: a
+// bcrypt hash costs about a second of CPU at cost 12, and bad input must
+// not buy one.
+func CheckOrgKey(in KeyInput, now time.Time) (livemode bool, err error) {
+	if livemode, err = ParseMode(in.Mode); err != nil {
+		return false, err
+	}
+	_, err = keySettings(in.Name, in.Scopes, in.IPAllowlist, in.ExpiresAt, now)
+	return livemode, err
+}
+
 // NewOrgKey decides the key.created of an organization key whose secret tok
-// the caller generated (in the mode ParseMode read) and hashed.
+// the caller generated (in the mode CheckOrgKey read) and hashed.
 func NewOrgKey(orgID string, in KeyInput, tok auth.Token, hash []byte, now time.Time) ([]events.Draft, error) {
 	settings, err := keySettings(in.Name, in.Scopes, in.IPAllowlist, in.ExpiresAt, now)
 	if err != nil {
@@ -303,14 +315,14 @@ func (k *APIKey) apply(e events.Event) error {
 			return err
 		}
 		*k = APIKey{ID: e.StreamID, Kind: d.Kind, UserID: d.UserID, OrgID: d.OrgID, Livemode: d.Livemode,
-			Name: d.Name, Prefix: d.Prefix, Hash: d.Hash, Scopes: d.Scopes, IPAllowlist: d.IPAllowlist,
+			Name: d.Name, Prefix: d.Prefix, Hash: d.Hash, Scopes: storedScopes(d.Scopes), IPAllowlist: d.IPAllowlist,
 			ExpiresAt: d.ExpiresAt, Enabled: true, CreatedAt: e.CreatedAt}
 	case events.KeyUpdated:
 		var d KeyUpdated
 		if err := e.Decode(&d); err != nil {
 			return err
 		}
-		k.Name, k.Scopes, k.IPAllowlist, k.ExpiresAt, k.Enabled = d.Name, d.Scopes, d.IPAllowlist, d.ExpiresAt, d.Enabled
+		k.Name, k.Scopes, k.IPAllowlist, k.ExpiresAt, k.Enabled = d.Name, storedScopes(d.Scopes), d.IPAllowlist, d.ExpiresAt, d.Enabled
 	case events.KeyRotated:
 		var d KeyRotated
 		if err := e.Decode(&d); err != nil {
@@ -329,6 +341,13 @@ func (k *APIKey) apply(e events.Event) error {
 	k.UpdatedAt = e.CreatedAt
 	k.Version = e.StreamVersion
 	return nil
+}
+
+// storedScopes reads the scopes an event recorded: a scope that has left
+// the catalogue since (auth.StoredScopes) granted nothing and is dropped, so
+// the key reads, changes and authenticates as if it never had it.
+func storedScopes(list []string) []string {
+	return auth.StoredScopes(list).Strings()
 }
 
 // KeyView is the public JSON of a key: never the secret or its hash.

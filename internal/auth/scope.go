@@ -23,25 +23,53 @@ const (
 	ActionDelete = "delete" // DELETE
 )
 
-// resources is the catalogue. To add a resource, add a line; extra lists
-// actions beyond read, write and delete.
+// resources is the catalogue. To add a resource, add a line with the basic
+// actions it has (read, write, delete) and any extra ones. A scope belongs
+// here only if some route checks it (TestEveryCatalogueScopeIsChecked in
+// internal/httpapi): a scope nothing checks would promise a control that
+// does not exist.
 var resources = []struct {
 	name, noun string
+	basic      []string
 	extra      []scopeAction
 }{
-	{"account", "the organization's account settings", nil},
-	{"clients", "clients", nil},
-	{"products", "products", nil},
-	{"invoices", "invoices", []scopeAction{
+	{"account", "the organization's account settings", read, nil},
+	{"clients", "clients", readWriteDelete, nil},
+	{"products", "products", readWriteDelete, nil},
+	{"invoices", "invoices", readWriteDelete, []scopeAction{
 		{"send", "Send invoices to their clients by email"},
 		{"void", "Void issued invoices"},
 	}},
-	{"receipts", "receipts", nil},
-	{"retentions", "retentions", nil},
-	{"series", "numbering series", nil},
-	{"webhooks", "webhook endpoints", nil},
-	{"events", "events", nil},
-	{"keys", "API keys", nil},
+	// Fiscal documents and numbering are cancelled, never deleted.
+	{"receipts", "receipts", readWrite, nil},
+	{"retentions", "retentions", readWrite, nil},
+	{"series", "numbering series", readWrite, nil},
+	{"webhooks", "webhook endpoints", readWriteDelete, nil},
+	// Events are immutable.
+	{"events", "events", read, nil},
+}
+
+var (
+	read            = []string{ActionRead}
+	readWrite       = []string{ActionRead, ActionWrite}
+	readWriteDelete = []string{ActionRead, ActionWrite, ActionDelete}
+)
+
+// retired are scopes that were in the catalogue although no route checked
+// them, and were removed. New keys may not name them (invalid_scope); keys
+// stored with them keep working, because StoredScopes drops them on load:
+// they never granted anything, so dropping them takes nothing away.
+//
+//   - keys:*: keys are managed with the user key only; an organization key
+//     that could manage keys could raise its own scopes.
+//   - account:write, account:delete: the organization's profile belongs to
+//     its owner's user key.
+//   - receipts:delete, retentions:delete, series:delete: fiscal documents
+//     and numbering series are cancelled (a write), never deleted.
+//   - events:write, events:delete: events are immutable.
+var retired = []string{
+	"keys:read", "keys:write", "keys:delete", "account:write", "account:delete",
+	"receipts:delete", "retentions:delete", "series:delete", "events:write", "events:delete",
 }
 
 type scopeAction struct{ name, description string }
@@ -52,15 +80,17 @@ type ScopeInfo struct {
 	Description string `json:"description"`
 }
 
+var basicDescriptions = map[string]string{
+	ActionRead: "Read ", ActionWrite: "Create and update ", ActionDelete: "Delete ",
+}
+
 // Catalogue lists every scope in a stable order, ScopeAll first.
 func Catalogue() []ScopeInfo {
 	list := []ScopeInfo{{ScopeAll, "Everything, including scopes added later"}}
 	for _, r := range resources {
-		list = append(list,
-			ScopeInfo{r.name + ":" + ActionRead, "Read " + r.noun},
-			ScopeInfo{r.name + ":" + ActionWrite, "Create and update " + r.noun},
-			ScopeInfo{r.name + ":" + ActionDelete, "Delete " + r.noun},
-		)
+		for _, a := range r.basic {
+			list = append(list, ScopeInfo{r.name + ":" + a, basicDescriptions[a] + r.noun})
+		}
 		for _, a := range r.extra {
 			list = append(list, ScopeInfo{r.name + ":" + a.name, a.description})
 		}
@@ -75,14 +105,10 @@ func isScope(s string) bool {
 		return s == ScopeAll
 	}
 	for _, r := range resources {
-		if r.name != resource {
-			continue
+		if r.name == resource {
+			return slices.Contains(r.basic, action) ||
+				slices.ContainsFunc(r.extra, func(a scopeAction) bool { return a.name == action })
 		}
-		switch action {
-		case ActionRead, ActionWrite, ActionDelete:
-			return true
-		}
-		return slices.ContainsFunc(r.extra, func(a scopeAction) bool { return a.name == action })
 	}
 	return false
 }
@@ -100,16 +126,39 @@ type Scopes struct {
 func ParseScopes(list []string) (Scopes, error) {
 	s := Scopes{set: make(map[string]struct{}, len(list))}
 	for _, v := range list {
+		if slices.Contains(retired, v) {
+			return Scopes{}, facturo.ParamError(facturo.CodeInvalidScope, "scopes",
+				"The scope '%s' was retired: no operation needs it. GET /v1/ lists the valid scopes.", v)
+		}
 		if !isScope(v) {
 			return Scopes{}, facturo.ParamError(facturo.CodeInvalidScope, "scopes",
 				"Unknown scope '%s'. GET /v1/ lists the valid scopes.", truncate(v, 64))
 		}
-		if v == ScopeAll {
-			s.all = true
-		}
-		s.set[v] = struct{}{}
+		s.add(v)
 	}
 	return s, nil
+}
+
+// StoredScopes reads the scopes of a stored key. Unlike ParseScopes it
+// never fails: a scope outside the catalogue (a retired one, see retired)
+// is dropped. It granted nothing, because no route checks it, so the key
+// keeps exactly the access it had and is not locked out by an error on
+// every request. Input is always checked with ParseScopes first.
+func StoredScopes(list []string) Scopes {
+	s := Scopes{set: make(map[string]struct{}, len(list))}
+	for _, v := range list {
+		if isScope(v) {
+			s.add(v)
+		}
+	}
+	return s
+}
+
+func (s *Scopes) add(v string) {
+	if v == ScopeAll {
+		s.all = true
+	}
+	s.set[v] = struct{}{}
 }
 
 // Allows reports whether the set grants the required scope. An empty

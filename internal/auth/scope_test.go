@@ -18,7 +18,9 @@ func TestParseScopes(t *testing.T) {
 		{in: nil, want: []string{}},
 		{in: []string{"*"}, want: []string{"*"}},
 		{in: []string{"invoices:read", "clients:write", "invoices:read"}, want: []string{"clients:write", "invoices:read"}},
-		{in: []string{"invoices:send", "invoices:void", "keys:delete"}, want: []string{"invoices:send", "invoices:void", "keys:delete"}},
+		{in: []string{"invoices:send", "invoices:void", "webhooks:delete"}, want: []string{"invoices:send", "invoices:void", "webhooks:delete"}},
+		{in: []string{"clients:read", "keys:delete"}, badName: "keys:delete"}, // retired
+		{in: []string{"events:write"}, badName: "events:write"},               // retired
 		{in: []string{"invoices:read", "invoices:fly", "nope"}, badName: "invoices:fly"},
 		{in: []string{"clients:send"}, badName: "clients:send"}, // send exists only for invoices
 		{in: []string{"Invoices:read"}, badName: "Invoices:read"},
@@ -112,8 +114,35 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("catalogue scope %q does not parse: %v", s.Scope, err)
 		}
 	}
-	// 10 resources × 3 actions, invoices:send, invoices:void, and *.
-	if len(cat) != 10*3+2+1 {
+	// 4 resources with read, write and delete, 3 with read and write, 2
+	// read only, invoices:send, invoices:void, and *.
+	if len(cat) != 4*3+3*2+2+2+1 {
 		t.Errorf("catalogue has %d scopes", len(cat))
+	}
+}
+
+// A key stored with scopes that left the catalogue keeps working: they are
+// dropped on load (they granted nothing), and nothing fails.
+func TestStoredScopesDropRetiredScopes(t *testing.T) {
+	for _, v := range retired {
+		if isScope(v) {
+			t.Errorf("retired scope %q is still in the catalogue", v)
+		}
+		if _, err := ParseScopes([]string{v}); err == nil {
+			t.Errorf("ParseScopes accepts retired scope %q", v)
+		}
+	}
+	s := StoredScopes([]string{"keys:read", "clients:read", "events:delete", "account:write"})
+	if got := s.Strings(); !slices.Equal(got, []string{"clients:read"}) {
+		t.Errorf("StoredScopes = %q, want [clients:read]", got)
+	}
+	if !s.Allows("clients:read") || s.Allows("keys:read") {
+		t.Error("stored scopes grant the wrong things")
+	}
+	if all := StoredScopes([]string{"*", "keys:write"}); !all.Allows("invoices:void") {
+		t.Error("* lost with a retired scope beside it")
+	}
+	if got := StoredScopes(nil).Strings(); got == nil || len(got) != 0 {
+		t.Errorf("StoredScopes(nil) = %#v", got)
 	}
 }

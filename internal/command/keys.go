@@ -23,7 +23,8 @@ func CreateKey(ctx context.Context, st Store, secrets Secrets, userID string, m 
 	if _, err := OwnedOrganization(ctx, st, userID, orgID); err != nil {
 		return NewKey{}, err
 	}
-	livemode, err := accounts.ParseMode(in.Mode)
+	// Everything is validated before the secret is hashed (see CheckOrgKey).
+	livemode, err := accounts.CheckOrgKey(in, m.Now)
 	if err != nil {
 		return NewKey{}, err
 	}

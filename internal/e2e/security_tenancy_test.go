@@ -15,6 +15,11 @@ var untenanted = map[string]string{
 	"GET /v1/openapi.json":                   "the public API description, no data",
 	"POST /v1/users":                         "operator only: creates a user",
 	"POST /v1/organizations/{id}/api_access": "operator only: suspends an organization",
+	"GET /v1/users/{id}":                     "operator only: reads a user",
+	"POST /v1/users/{id}/secret_key/rotate":  "operator only: rotates a user's key",
+	"POST /v1/users/{id}/secret_key/revoke":  "operator only: revokes a user's key",
+	"POST /v1/user/secret_key/rotate":        "acts on the calling user key itself: it names no one else's (TestUserKeyLifecycle)",
+	"POST /v1/user/secret_key/revoke":        "acts on the calling user key itself: it names no one else's (TestUserKeyLifecycle)",
 }
 
 // Collection POSTs and what a foreign caller can try with them. A body
@@ -59,6 +64,7 @@ func TestSecurityCrossTenantMatrix(t *testing.T) {
 	callers := map[httpapi.Auth]map[string]string{
 		httpapi.AuthOrg:  {"A's test key": a.test, "B's live key": b.live, "B's test key": b.test},
 		httpapi.AuthUser: {"user B": b.userKey},
+		httpapi.AuthKey:  {"A's test key": a.test, "B's live key": b.live, "B's test key": b.test, "user B": b.userKey},
 	}
 	for _, rt := range routesOf(s) {
 		name := rt.Method + " " + rt.Path

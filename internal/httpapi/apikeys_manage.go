@@ -47,9 +47,8 @@ type rotateInput struct {
 	GracePeriodSeconds *int64 `json:"grace_period_seconds"`
 }
 
-// rotateKey issues a new secret, shown in this answer only; the old one
-// keeps working for the grace period (default one day).
-func (s *Server) rotateKey(r *http.Request, m command.Meta, in rotateInput) (command.NewKey, error) {
+// grace is the grace period asked for (default one day).
+func (in rotateInput) grace() time.Duration {
 	grace := accounts.DefaultGracePeriod
 	if in.GracePeriodSeconds != nil {
 		grace = time.Duration(*in.GracePeriodSeconds) * time.Second
@@ -57,8 +56,14 @@ func (s *Server) rotateKey(r *http.Request, m command.Meta, in rotateInput) (com
 			grace = -1 // out of range: the aggregate refuses it with the parameter's name
 		}
 	}
+	return grace
+}
+
+// rotateKey issues a new secret, shown in this answer only; the old one
+// keeps working for the grace period (default one day).
+func (s *Server) rotateKey(r *http.Request, m command.Meta, in rotateInput) (command.NewKey, error) {
 	v := mux.Vars(r)
-	k, err := command.RotateKey(r.Context(), s.commands, s.newSecret, principal(r.Context()).UserID, m, v["org"], v["id"], grace)
+	k, err := command.RotateKey(r.Context(), s.commands, s.newSecret, principal(r.Context()).UserID, m, v["org"], v["id"], in.grace())
 	if err == nil {
 		s.keyChanged(r)
 	}

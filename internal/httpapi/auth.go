@@ -84,8 +84,15 @@ func NewAuthenticator(store KeyStore, adminKey string) *Authenticator {
 	}
 }
 
-// credential finds the key in the headers, in order of precedence. A key in
-// the query string is refused: URLs end up in logs and browser histories.
+// credentialHeaders are the headers a key may be sent in, by precedence.
+var credentialHeaders = []string{"Authorization", "X-API-Key", "X-Auth-Token", "Token"}
+
+// credential finds the key in the headers, in order of precedence. The
+// first of credentialHeaders that is present decides, even when it is
+// empty or blank: a bad header of higher precedence is never rescued by a
+// good one of lower precedence, and neither is a header sent twice. A key
+// in the query string is refused: URLs end up in logs and browser
+// histories.
 func credential(r *http.Request) (string, error) {
 	q := r.URL.Query()
 	for _, name := range []string{"api_key", "apikey", "key", "token", "access_token"} {
@@ -94,17 +101,26 @@ func credential(r *http.Request) (string, error) {
 				"API keys are not accepted in the query string; send them in the Authorization header.")
 		}
 	}
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, tok, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return "", facturo.Errorf(facturo.CodeInvalidAPIKey, "Use \"Authorization: Bearer <key>\".")
+	for _, name := range credentialHeaders {
+		values, present := r.Header[http.CanonicalHeaderKey(name)]
+		if !present {
+			continue
 		}
-		return strings.TrimSpace(tok), nil
-	}
-	for _, name := range []string{"X-API-Key", "X-Auth-Token", "Token"} {
-		if v := r.Header.Get(name); v != "" {
-			return strings.TrimSpace(v), nil
+		if len(values) != 1 {
+			return "", facturo.Errorf(facturo.CodeInvalidAPIKey, "Send the %s header once.", name)
 		}
+		v := strings.TrimSpace(values[0])
+		if name == "Authorization" {
+			scheme, tok, ok := strings.Cut(v, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
+				return "", facturo.Errorf(facturo.CodeInvalidAPIKey, "Use \"Authorization: Bearer <key>\".")
+			}
+			v = strings.TrimSpace(tok)
+		}
+		if v == "" {
+			return "", facturo.Errorf(facturo.CodeInvalidAPIKey, "The %s header is empty.", name)
+		}
+		return v, nil
 	}
 	return "", facturo.Errorf(facturo.CodeMissingAPIKey,
 		"No API key provided. Send it as \"Authorization: Bearer <key>\" (or X-API-Key).")
@@ -136,11 +152,16 @@ func (a *Authenticator) Authenticate(r *http.Request, need Auth) (Principal, err
 		a.Throttle.Fail(ip, "", now)
 		return Principal{}, errInvalidKey
 	}
+	// The token's prefix tells its kind: a key of the wrong kind for the
+	// route is refused before any database or bcrypt work.
+	if !fits(authOfKind(tok.Kind()), need) {
+		return Principal{}, facturo.Errorf(facturo.CodeInvalidAPIKey, "%s", wrongKeyKind(need))
+	}
 	p, err := a.verify(r, tok)
 	if err != nil {
 		return Principal{}, err
 	}
-	if p.Auth != need {
+	if !fits(p.Auth, need) { // the stored key disagrees with its prefix
 		return Principal{}, facturo.Errorf(facturo.CodeInvalidAPIKey, "%s", wrongKeyKind(need))
 	}
 	p.IP = clientIP(r, a.TrustProxies)
@@ -148,6 +169,23 @@ func (a *Authenticator) Authenticate(r *http.Request, need Auth) (Principal, err
 		return Principal{}, facturo.Errorf(facturo.CodeIPNotAllowed, "This key may not be used from your IP address.")
 	}
 	return p, nil
+}
+
+// authOfKind is who a token of kind k authenticates as.
+func authOfKind(k auth.Kind) Auth {
+	if k == auth.KindUser {
+		return AuthUser
+	}
+	return AuthOrg
+}
+
+// fits reports whether a key that authenticates as got may call a route
+// that needs need.
+func fits(got, need Auth) bool {
+	if need == AuthKey {
+		return got == AuthUser || got == AuthOrg
+	}
+	return got == need
 }
 
 func wrongKeyKind(need Auth) string {
@@ -224,10 +262,9 @@ func usable(k postgres.KeyRecord, now time.Time) error {
 }
 
 func principalOf(k postgres.KeyRecord, tok auth.Token) (Principal, error) {
-	scopes, err := auth.ParseScopes(k.Scopes)
-	if err != nil {
-		return Principal{}, err
-	}
+	// Stored scopes are read leniently: one that left the catalogue granted
+	// nothing, and must not lock the key out (auth.StoredScopes).
+	scopes := auth.StoredScopes(k.Scopes)
 	allow, err := auth.ParseAllowlist(k.IPAllowlist)
 	if err != nil {
 		return Principal{}, err

@@ -160,7 +160,7 @@ func TestRevocationPropagates(t *testing.T) {
 	// propagation, bounded at one second from the commit), then checks b
 	// refuses the key (which costs b one bcrypt, not counted: under the race
 	// detector bcrypt alone takes seconds).
-	waitRefused := func(start time.Time, what, key, eventType, code string) {
+	waitRefused := func(start time.Time, what, path, key, eventType, code string) {
 		t.Helper()
 		deadline := time.After(time.Second - time.Since(start))
 		for done := false; !done; {
@@ -172,7 +172,7 @@ func TestRevocationPropagates(t *testing.T) {
 			}
 		}
 		t.Logf("%s: process b invalidated its cache %v after the command was sent", what, time.Since(start).Round(time.Millisecond))
-		got := b.do(ktReq{Method: "GET", Path: "/v1/account", Key: key})
+		got := b.do(ktReq{Method: "GET", Path: path, Key: key})
 		if got.Status == 200 || got.errorCode() != code {
 			t.Fatalf("%s: process b answers %d %s, want %s", what, got.Status, got.Raw, code)
 		}
@@ -180,11 +180,11 @@ func TestRevocationPropagates(t *testing.T) {
 	drain(heard) // the creations
 	start := time.Now()
 	a.must(200, ktReq{Method: "POST", Path: tn.keyPath(keyID) + "/revoke", Key: tn.UserKey})
-	waitRefused(start, "revoke", secret, events.KeyRevoked, "api_key_revoked")
+	waitRefused(start, "revoke", "/v1/account", secret, events.KeyRevoked, "api_key_revoked")
 
 	start = time.Now()
 	a.must(200, ktReq{Method: "PATCH", Path: tn.keyPath(disabledID), Key: tn.UserKey, Body: map[string]any{"enabled": false}})
-	waitRefused(start, "disable", disabledSecret, events.KeyUpdated, "api_key_revoked")
+	waitRefused(start, "disable", "/v1/account", disabledSecret, events.KeyUpdated, "api_key_revoked")
 
 	// The operator disables the organization: every key of it, everywhere.
 	liveID, liveSecret := a.newKey(tn, map[string]any{"mode": "live"})
@@ -193,7 +193,14 @@ func TestRevocationPropagates(t *testing.T) {
 	start = time.Now()
 	a.must(200, ktReq{Method: "POST", Path: "/v1/organizations/" + tn.OrgID + "/api_access", Key: ktOperatorKey,
 		Body: map[string]any{"api_disabled": true}})
-	waitRefused(start, "organization disabled", liveSecret, events.OrganizationDisabled, "api_disabled")
+	waitRefused(start, "organization disabled", "/v1/account", liveSecret, events.OrganizationDisabled, "api_disabled")
+
+	// A user key (its events have no organization: events.live._.key.*)
+	// revoked through a is refused by b, which had it cached.
+	b.must(200, ktReq{Method: "GET", Path: "/v1/organizations", Key: tn.UserKey})
+	start = time.Now()
+	a.must(200, ktReq{Method: "POST", Path: "/v1/user/secret_key/revoke", Key: tn.UserKey})
+	waitRefused(start, "user key revoked", "/v1/organizations", tn.UserKey, events.KeyRevoked, "api_key_revoked")
 }
 
 func drain[T any](c chan T) {

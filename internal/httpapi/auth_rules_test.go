@@ -1,12 +1,17 @@
 package httpapi_test
 
 import (
+	"context"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/facturo/facturo/internal/auth"
+	"github.com/facturo/facturo/internal/httpapi"
+	"github.com/facturo/facturo/internal/postgres"
 )
 
 // wrongSecret keeps the prefix of secret (so the key is found and bcrypt
@@ -55,6 +60,11 @@ func TestAuthHeaderPrecedence(t *testing.T) {
 		{"basic scheme refused", map[string]string{"Authorization": "Basic " + good}, 401},
 		{"x-api-key wins over x-auth-token", map[string]string{"X-API-Key": bad, "X-Auth-Token": good}, 401},
 		{"x-auth-token wins over token", map[string]string{"X-Auth-Token": good, "Token": bad}, 200},
+		// A present header decides even when empty or blank.
+		{"empty authorization is not rescued by x-api-key", map[string]string{"Authorization": "", "X-API-Key": good}, 401},
+		{"bearer without a key is not rescued", map[string]string{"Authorization": "Bearer ", "X-API-Key": good}, 401},
+		{"empty x-api-key is not rescued by x-auth-token", map[string]string{"X-API-Key": "", "X-Auth-Token": good}, 401},
+		{"blank x-auth-token is not rescued by token", map[string]string{"X-Auth-Token": "  ", "Token": good}, 401},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := s.do(ktReq{Method: "GET", Path: "/v1/account", Header: tc.header, IP: "198.51.100.7"})
@@ -192,4 +202,77 @@ func TestAuthLockout(t *testing.T) {
 		t.Fatalf("blocked prefix from a new IP: %d %s", got.Status, got.Raw)
 	}
 	s.must(200, ktReq{Method: "GET", Path: "/v1/account", Key: second, IP: owner})
+}
+
+// countingKeys counts the key lookups that precede bcrypt.
+type countingKeys struct {
+	httpapi.KeyStore
+	n atomic.Int32
+}
+
+func (c *countingKeys) KeysByPrefix(ctx context.Context, prefix string) ([]postgres.KeyRecord, error) {
+	c.n.Add(1)
+	return c.KeyStore.KeysByPrefix(ctx, prefix)
+}
+
+// A key of the wrong kind for the route is refused from its prefix alone,
+// before the database and bcrypt: it cannot be made to burn a CPU second.
+func TestWrongKeyKindRefusedBeforeBcrypt(t *testing.T) {
+	t.Parallel()
+	s := newKeyTestServer(t, newKeyTestDB(t))
+	tn := s.newTenant("kinds@example.com")
+	_, orgKey := s.newKey(tn, nil)
+	keys := &countingKeys{KeyStore: s.Auth.Keys}
+	s.Auth.Keys = keys
+	s.Auth.Cache.InvalidateAll() // nothing verified: every key would need bcrypt
+	for _, q := range []ktReq{
+		{Method: "GET", Path: "/v1/account", Key: tn.UserKey},
+		{Method: "GET", Path: "/v1/organizations", Key: orgKey},
+		{Method: "GET", Path: "/v1/clients", Key: tn.UserKey},
+	} {
+		got := s.do(q)
+		if got.Status != 401 || got.errorCode() != "invalid_api_key" {
+			t.Errorf("%s with the wrong kind: %d %s", q.Path, got.Status, got.Raw)
+		}
+	}
+	if n := keys.n.Load(); n != 0 {
+		t.Errorf("%d key lookups (and bcrypt comparisons) for keys of the wrong kind", n)
+	}
+}
+
+// GET /v1/ answers every valid key, whatever its scopes: a restricted key
+// is exactly the one that needs to ask what it may do.
+func TestAPIRootAnswersAnyKey(t *testing.T) {
+	t.Parallel()
+	s := newKeyTestServer(t, newKeyTestDB(t))
+	tn := s.newTenant("root@example.com")
+	_, bare := s.newKey(tn, map[string]any{"scopes": []string{}})
+	_, readClients := s.newKey(tn, map[string]any{"scopes": []string{"clients:read"}})
+	routes := func(r ktResponse) []string {
+		var out []string
+		for _, v := range r.Body["routes"].([]any) {
+			out = append(out, v.(string))
+		}
+		return out
+	}
+
+	r := s.must(200, ktReq{Method: "GET", Path: "/v1/", Key: bare})
+	if got := routes(r); !slices.Equal(got, []string{"GET /v1/"}) || r.str("kind") != "organization" {
+		t.Errorf("a key without scopes: kind %q, routes %q", r.str("kind"), got)
+	}
+	r = s.must(200, ktReq{Method: "GET", Path: "/v1/", Key: readClients})
+	got := routes(r)
+	if !slices.Contains(got, "GET /v1/clients/{id}") || slices.Contains(got, "POST /v1/clients") || slices.Contains(got, "GET /v1/account") {
+		t.Errorf("clients:read key may use %q", got)
+	}
+	if res := r.Body["resources"].([]any); len(res) != 1 || res[0].(map[string]any)["resource"] != "clients" {
+		t.Errorf("clients:read key resources %v", res)
+	}
+	r = s.must(200, ktReq{Method: "GET", Path: "/v1/", Key: tn.UserKey})
+	got = routes(r)
+	if r.str("kind") != "user" || !slices.Contains(got, "POST /v1/organizations") || slices.Contains(got, "GET /v1/clients") ||
+		slices.Contains(got, "POST /v1/users") {
+		t.Errorf("user key: kind %q, routes %q", r.str("kind"), got)
+	}
+	s.must(401, ktReq{Method: "GET", Path: "/v1/", Key: ktOperatorKey})
 }

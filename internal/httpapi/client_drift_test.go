@@ -30,6 +30,7 @@ var clientMirrors = []struct {
 }{
 	{client.UserInput{}, "request POST /v1/users"},
 	{client.UserWithKey{}, "response POST /v1/users"},
+	{client.UserDetail{}, "response GET /v1/users/{id}"},
 	{client.Organization{}, "response GET /v1/organizations/{id}"},
 	{client.OrganizationInput{}, "request POST /v1/organizations"},
 	{client.OrganizationPatch{}, "request PATCH /v1/organizations/{id}"},

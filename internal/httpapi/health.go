@@ -38,7 +38,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) registerRootRoutes(r *mux.Router) {
-	s.Handle(r, Route{Method: "GET", Path: "/v1/", Auth: AuthOrg, Scope: "account:read"}, s.root)
+	// Any valid key may ask what it may do: a key with few scopes is the
+	// one that most needs to know.
+	s.Handle(r, Route{Method: "GET", Path: "/v1/", Auth: AuthKey}, s.root)
 	s.Handle(r, Route{Method: "GET", Path: "/v1/event_types", Auth: AuthOrg, Scope: "events:read"}, s.eventTypes)
 }
 
@@ -48,15 +50,21 @@ type resourceAccess struct {
 	Routes   []string `json:"routes"`
 }
 
-// root lists the resources and actions the calling key may use.
+// root lists what the calling key may do: every route it may call, and
+// for an organization key the resources and actions its scopes grant.
 func (s *Server) root(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r.Context())
 	byScope := map[string]*resourceAccess{}
 	var order []string
+	routes := []string{}
 	for _, rt := range s.routes {
-		if rt.Auth != AuthOrg || !p.Scopes.Allows(rt.Scope) {
+		if rt.Auth == AuthKey || (rt.Auth == AuthUser && p.Auth == AuthUser) {
+			routes = append(routes, rt.Method+" "+rt.Path)
+		}
+		if rt.Auth != AuthOrg || p.Auth != AuthOrg || !p.Scopes.Allows(rt.Scope) {
 			continue
 		}
+		routes = append(routes, rt.Method+" "+rt.Path)
 		res, action := splitScope(rt.Scope)
 		a, ok := byScope[res]
 		if !ok {
@@ -73,9 +81,13 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) error {
 	for _, res := range order {
 		out = append(out, *byScope[res])
 	}
+	kind := "organization"
+	if p.Auth == AuthUser {
+		kind = "user"
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"object": "api_root", "livemode": p.Tenant.Livemode, "key": p.KeyPrefix,
-		"scopes": p.Scopes.Strings(), "resources": out, "scope_catalogue": auth.Catalogue(),
+		"object": "api_root", "kind": kind, "livemode": p.Tenant.Livemode, "key": p.KeyPrefix,
+		"scopes": p.Scopes.Strings(), "resources": out, "routes": routes, "scope_catalogue": auth.Catalogue(),
 	})
 	return nil
 }

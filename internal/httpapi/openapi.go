@@ -180,6 +180,8 @@ func security(rt Route) (openapi3.SecurityRequirements, map[string]any) {
 	case AuthOrg:
 		return openapi3.SecurityRequirements{{"organizationKey": {}}},
 			map[string]any{"x-auth": "organization", "x-required-scope": rt.Scope}
+	case AuthKey:
+		return openapi3.SecurityRequirements{{"userKey": {}}, {"organizationKey": {}}}, map[string]any{"x-auth": "any key"}
 	}
 	return openapi3.SecurityRequirements{}, map[string]any{"x-auth": "none"}
 }
@@ -189,8 +191,8 @@ func securitySchemes() openapi3.SecuritySchemes {
 		return &openapi3.SecuritySchemeRef{Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").WithDescription(desc)}
 	}
 	return openapi3.SecuritySchemes{
-		"operatorKey":     bearer("The operator key (FACTURO_ADMIN_KEY): creates users, disables organizations."),
-		"userKey":         bearer("A user secret key, fact_user_...: organizations and their keys."),
+		"operatorKey":     bearer("The operator key (FACTURO_ADMIN_KEY): creates and reads users, rotates and revokes their keys, disables organizations."),
+		"userKey":         bearer("A user secret key, fact_user_...: organizations and their keys; it can rotate or revoke itself."),
 		"organizationKey": bearer("An organization key, fact_live_... or fact_test_...: one organization's live or test data, limited to its scopes (see x-required-scope). X-API-Key is accepted as well."),
 	}
 }

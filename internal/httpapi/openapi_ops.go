@@ -47,10 +47,12 @@ type (
 	}
 	apiRootDoc struct {
 		Object         string           `json:"object"`
+		Kind           string           `json:"kind"`
 		Livemode       bool             `json:"livemode"`
 		Key            string           `json:"key"`
 		Scopes         []string         `json:"scopes"`
 		Resources      []resourceAccess `json:"resources"`
+		Routes         []string         `json:"routes"`
 		ScopeCatalogue []auth.ScopeInfo `json:"scope_catalogue"`
 	}
 	deletedDoc struct {
@@ -87,11 +89,16 @@ var operations = map[string]opDoc{
 	"GET /healthz":         {summary: "The process is alive", tag: "Health", out: statusDoc{}},
 	"GET /readyz":          {summary: "PostgreSQL and NATS are reachable and migrations applied", tag: "Health", out: statusDoc{}},
 	"GET /v1/openapi.json": {summary: "This document", tag: "Health", out: map[string]any{}},
-	"GET /v1/":             {summary: "What the calling key may do", tag: "Account", out: apiRootDoc{}},
+	"GET /v1/":             {summary: "What the calling key may do (any valid key, whatever its scopes)", tag: "Account", out: apiRootDoc{}},
 	"GET /v1/event_types":  {summary: "The event catalogue", tag: "Events", out: events.TypeInfo{}, list: true},
 	"GET /v1/account":      {summary: "The organization and mode of the calling key", tag: "Account", out: accountDoc{}},
 
-	"POST /v1/users": {summary: "Create a user and its secret key (shown once)", tag: "Users", in: accounts.UserInput{}, out: userCreated{}, status: 201},
+	"POST /v1/users":                        {summary: "Create a user and its secret key (shown once)", tag: "Users", in: accounts.UserInput{}, out: userCreated{}, status: 201},
+	"GET /v1/users/{id}":                    {summary: "Retrieve a user and its secret key (operator)", tag: "Users", out: userDetail{}},
+	"POST /v1/users/{id}/secret_key/rotate": {summary: "Rotate a user's secret key (operator; the new secret is shown once, the old one works for the grace period)", tag: "Users", in: rotateInput{}, out: accounts.KeyView{}},
+	"POST /v1/users/{id}/secret_key/revoke": {summary: "Revoke a user's secret key (operator)", tag: "Users", in: emptyDoc{}, out: accounts.KeyView{}},
+	"POST /v1/user/secret_key/rotate":       {summary: "Rotate the calling user key (the new secret is shown once, the old one works for the grace period)", tag: "Users", in: rotateInput{}, out: accounts.KeyView{}},
+	"POST /v1/user/secret_key/revoke":       {summary: "Revoke the calling user key, for good", tag: "Users", in: emptyDoc{}, out: accounts.KeyView{}},
 
 	"POST /v1/organizations":                 {summary: "Create an organization", tag: "Organizations", in: accounts.OrganizationInput{}, out: accounts.OrganizationView{}, status: 201},
 	"GET /v1/organizations":                  {summary: "List the user's organizations", tag: "Organizations", out: accounts.OrganizationView{}, list: true, paged: true},

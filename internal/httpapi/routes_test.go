@@ -32,9 +32,9 @@ func TestEveryRouteDeclaresItsScope(t *testing.T) {
 			if !publicRoutes[name] {
 				t.Errorf("%s needs no key but is not a known public route", name)
 			}
-		case AuthOperator, AuthUser:
+		case AuthOperator, AuthUser, AuthKey:
 			if rt.Scope != "" {
-				t.Errorf("%s: operator and user routes take no scope, got %q", name, rt.Scope)
+				t.Errorf("%s: operator, user and any-key routes take no scope, got %q", name, rt.Scope)
 			}
 		case AuthOrg:
 			checkOrgScope(t, name, rt)
@@ -59,5 +59,23 @@ func checkOrgScope(t *testing.T, name string, rt Route) {
 		return // an action scope such as invoices:send
 	} else if rt.Scope != want {
 		t.Errorf("%s: scope %q, but %s maps to %q", name, rt.Scope, rt.Method, want)
+	}
+}
+
+// Every scope of the catalogue is checked by some route: a scope that no
+// route needs would be a control that does not exist, and a key "without"
+// it would be no more restricted than one with it.
+func TestEveryCatalogueScopeIsChecked(t *testing.T) {
+	s := New(Deps{Store: postgres.NewEventStore(&postgres.DB{}, nil)})
+	checked := map[string]bool{}
+	for _, rt := range s.Routes() {
+		if rt.Auth == AuthOrg {
+			checked[rt.Scope] = true
+		}
+	}
+	for _, sc := range auth.Catalogue() {
+		if sc.Scope != auth.ScopeAll && !checked[sc.Scope] {
+			t.Errorf("scope %q is in the catalogue but no route checks it: give it a route or retire it (internal/auth/scope.go)", sc.Scope)
+		}
 	}
 }

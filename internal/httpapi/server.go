@@ -27,6 +27,7 @@ const (
 	AuthOperator             // the operator key from configuration
 	AuthUser                 // a user secret key (fact_user_)
 	AuthOrg                  // an organization key (fact_live_ / fact_test_) with Route.Scope
+	AuthKey                  // any valid user or organization key, whatever its scopes
 )
 
 // Route describes one endpoint. Every route declares who may call it and,

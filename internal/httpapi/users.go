@@ -13,6 +13,7 @@ import (
 
 func (s *Server) registerUserRoutes(r *mux.Router) {
 	s.HandleCommand(r, Route{Method: "POST", Path: "/v1/users", Auth: AuthOperator}, runCommand(s, true, s.createUser, answerUser))
+	s.registerUserKeyRoutes(r)
 }
 
 type userCreated struct {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/auth"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -191,9 +192,33 @@ func (s *AccountStore) ListKeys(ctx context.Context, orgID string, p Page) ([]ac
 			v := accounts.KeyView{Object: "api_key"}
 			err := row.Scan(&v.ID, &v.Livemode, &v.Name, &v.Prefix, &v.Scopes, &v.IPAllowlist, &v.Enabled,
 				&v.CreatedAt, &v.LastUsedAt, &v.ExpiresAt, &v.RevokedAt)
+			// A row written before a scope was retired may still hold it.
+			v.Scopes = auth.StoredScopes(v.Scopes).Strings()
 			return v, err
 		})
 	return page, more, err
+}
+
+// UserKeys lists a user's secret keys, newest first, with their last use.
+func (s *AccountStore) UserKeys(ctx context.Context, userID string) ([]accounts.KeyView, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, livemode, name, prefix, scopes, ip_allowlist, enabled,
+			created_at, last_used_at, expires_at, revoked_at FROM api_keys WHERE user_id = $1 AND kind = 'user'
+		ORDER BY created_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("user keys: %w", err)
+	}
+	defer rows.Close()
+	out := []accounts.KeyView{}
+	for rows.Next() {
+		v := accounts.KeyView{Object: "api_key"}
+		if err := rows.Scan(&v.ID, &v.Livemode, &v.Name, &v.Prefix, &v.Scopes, &v.IPAllowlist, &v.Enabled,
+			&v.CreatedAt, &v.LastUsedAt, &v.ExpiresAt, &v.RevokedAt); err != nil {
+			return nil, fmt.Errorf("scan user key: %w", err)
+		}
+		v.Scopes = auth.StoredScopes(v.Scopes).Strings()
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // KeyLastUsed returns when a key was last used, if ever.

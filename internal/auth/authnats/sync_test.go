@@ -1,6 +1,8 @@
 package authnats
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/facturo/facturo/events"
@@ -51,4 +53,37 @@ func TestSubjectsMatchTheEvents(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("missing subjects %v", want)
 	}
+}
+
+// The key events of user keys have no organization (they are published on
+// events.live._.key.*): the listener's filters must catch them as they
+// catch organization keys', or a revoked user key would live on in other
+// processes' caches for the TTL.
+func TestSubjectsCatchEveryKeyEvent(t *testing.T) {
+	for _, e := range []events.Event{
+		{Type: events.KeyRevoked, OrgID: "", Livemode: true},       // a user key
+		{Type: events.KeyRotated, OrgID: "", Livemode: true},       // a user key
+		{Type: events.KeyUpdated, OrgID: "org_1", Livemode: false}, // an organization test key
+		{Type: events.KeyCreated, OrgID: "org_1", Livemode: true},
+		{Type: events.OrganizationDisabled, OrgID: "org_1", Livemode: true},
+	} {
+		subject := events.Subject(e)
+		if !slices.ContainsFunc(Subjects(), func(f string) bool { return subjectMatches(f, subject) }) {
+			t.Errorf("%s is published on %s, which no filter of %v matches", e.Type, subject, Subjects())
+		}
+	}
+}
+
+// subjectMatches is NATS subject matching: * is one token, > the rest.
+func subjectMatches(filter, subject string) bool {
+	f, s := strings.Split(filter, "."), strings.Split(subject, ".")
+	for i, tok := range f {
+		if tok == ">" {
+			return len(s) > i
+		}
+		if i >= len(s) || (tok != "*" && tok != s[i]) || s[i] == "" {
+			return false
+		}
+	}
+	return len(f) == len(s)
 }
