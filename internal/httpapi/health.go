@@ -40,7 +40,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) registerRootRoutes(r *mux.Router) {
 	// Any valid key may ask what it may do: a key with few scopes is the
 	// one that most needs to know.
-	s.Handle(r, Route{Method: "GET", Path: "/v1/", Auth: AuthKey}, s.root)
+	root := Route{Method: "GET", Path: "/v1", Auth: AuthKey}
+	s.Handle(r, root, s.root)
+	// "/v1/" answers the same: it was the documented path before the
+	// document dropped trailing slashes.
+	r.Handle("/v1/", s.wrap(root, reading(s.root))).Methods(root.Method)
 	s.Handle(r, Route{Method: "GET", Path: "/v1/event_types", Auth: AuthOrg, Scope: "events:read"}, s.eventTypes)
 }
 

@@ -284,7 +284,7 @@ func pathParams(path string) []string {
 
 // operationID is "get_invoices_id_history" for GET /v1/invoices/{id}/history.
 func operationID(rt Route) string {
-	p := strings.NewReplacer("/v1/", "/", "{", "", "}", "", ".", "_").Replace(rt.Path)
+	p := strings.NewReplacer("{", "", "}", "", ".", "_").Replace(strings.TrimPrefix(rt.Path, "/v1"))
 	parts := strings.FieldsFunc(p, func(r rune) bool { return r == '/' })
 	if len(parts) == 0 {
 		parts = []string{"root"}

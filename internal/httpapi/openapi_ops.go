@@ -89,7 +89,7 @@ var operations = map[string]opDoc{
 	"GET /healthz":         {summary: "The process is alive", tag: "Health", out: statusDoc{}},
 	"GET /readyz":          {summary: "PostgreSQL and NATS are reachable and migrations applied", tag: "Health", out: statusDoc{}},
 	"GET /v1/openapi.json": {summary: "This document", tag: "Health", out: map[string]any{}},
-	"GET /v1/":             {summary: "What the calling key may do (any valid key, whatever its scopes)", tag: "Account", out: apiRootDoc{}},
+	"GET /v1":              {summary: "What the calling key may do (any valid key, whatever its scopes)", tag: "Account", out: apiRootDoc{}},
 	"GET /v1/event_types":  {summary: "The event catalogue", tag: "Events", out: events.TypeInfo{}, list: true},
 	"GET /v1/account":      {summary: "The organization and mode of the calling key", tag: "Account", out: accountDoc{}},
 
