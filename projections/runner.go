@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -29,6 +30,9 @@ type Runner struct {
 	// OnApplied, if set, is called after each committed batch with the new
 	// checkpoint and the number of messages in the batch (metrics, tests).
 	OnApplied func(c Checkpoint, n int)
+	// OnPoison, if set, is called after a batch that skipped a message the
+	// projection can never apply (metrics, tests). See applyBatch.
+	OnPoison func(p events.Poison)
 }
 
 // Checkpoint is where a projection has got to (stored by
@@ -102,8 +106,16 @@ func (r *Runner) follow(ctx context.Context) error {
 			}
 			continue
 		}
-		if cp, err = r.applyBatch(ctx, msgs, cp.StreamSeq); err != nil {
+		var poison []events.Poison
+		if cp, poison, err = r.applyBatch(ctx, msgs, cp.StreamSeq); err != nil {
 			return err
+		}
+		for _, p := range poison {
+			r.Log.Error("projection: poison message skipped", "projection", p.Consumer,
+				"stream_seq", p.StreamSeq, "subject", p.Subject, "event_id", p.EventID, "err", p.Error)
+			if r.OnPoison != nil {
+				r.OnPoison(p)
+			}
 		}
 		if r.OnApplied != nil {
 			r.OnApplied(cp, len(msgs))
@@ -146,8 +158,16 @@ func (r *Runner) next(ctx context.Context, it jetstream.MessagesContext) ([]jets
 // checkpoint under this runner: it must restart from the stored position.
 var errCheckpointMoved = errors.New("checkpoint moved by another process")
 
-func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq uint64) (Checkpoint, error) {
+// applyBatch applies msgs and moves the checkpoint past them in one
+// transaction. A message that can never be applied (it does not decode,
+// its upcast fails, or applying its event fails for a reason other than
+// the database connection: see applyEach) is recorded as poison in the
+// same transaction and skipped, instead of failing the batch forever; it
+// is returned for logging. Any other error fails the batch, which is
+// retried.
+func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq uint64) (Checkpoint, []events.Poison, error) {
 	var cp Checkpoint
+	var poison []events.Poison
 	err := r.DB.Transact(ctx, func(tx pgx.Tx) error {
 		var err error
 		if cp, err = postgres.LockCheckpoint(ctx, tx, r.Projection.Name()); err != nil {
@@ -156,28 +176,113 @@ func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq u
 		if cp.StreamSeq != seenSeq {
 			return errCheckpointMoved
 		}
-		var fresh []events.Event // not applied before (a redelivery skips the rest)
+		poison = nil
+		var fresh []freshMsg // not applied before (a redelivery skips the rest)
 		for _, m := range msgs {
 			meta, err := m.Metadata()
 			if err != nil {
 				return fmt.Errorf("message metadata: %w", err)
 			}
 			e, err := natsjs.Decode(m)
-			if err != nil {
-				return err
-			}
-			if e.Cursor().After(cp.Cursor) {
-				fresh = append(fresh, e)
+			switch {
+			case err != nil:
+				poison = append(poison, natsjs.PoisonOf(r.Projection.Name(), m, e.ID, err))
+			case e.Cursor().After(cp.Cursor):
+				fresh = append(fresh, freshMsg{e, m})
 				cp.Cursor = e.Cursor()
 			}
 			cp.StreamSeq = meta.Sequence.Stream
 		}
-		if err := ApplyAll(ctx, tx, r.Projection, fresh); err != nil {
+		failed, err := r.apply(ctx, tx, fresh)
+		if err != nil {
 			return err
+		}
+		poison = append(poison, failed...)
+		for _, p := range poison {
+			if err := postgres.RecordPoison(ctx, tx, p); err != nil {
+				return err
+			}
 		}
 		return postgres.SaveCheckpoint(ctx, tx, cp)
 	})
-	return cp, err
+	return cp, poison, err
+}
+
+// freshMsg is an event to apply and the message it came in.
+type freshMsg struct {
+	e events.Event
+	m jetstream.Msg
+}
+
+// apply applies the events together under a savepoint. If that fails for
+// a reason a retry cannot fix (permanent), it applies them one by one and
+// returns those that fail as poison.
+func (r *Runner) apply(ctx context.Context, tx pgx.Tx, fresh []freshMsg) ([]events.Poison, error) {
+	all := make([]events.Event, len(fresh))
+	for i, f := range fresh {
+		all[i] = f.e
+	}
+	err := inSavepoint(ctx, tx, func(sp pgx.Tx) error { return ApplyAll(ctx, sp, r.Projection, all) })
+	if err == nil || !permanent(ctx, err) {
+		return nil, err
+	}
+	var poison []events.Poison
+	for _, f := range fresh {
+		err := inSavepoint(ctx, tx, func(sp pgx.Tx) error { return ApplyAll(ctx, sp, r.Projection, []events.Event{f.e}) })
+		if err == nil {
+			continue
+		}
+		if !permanent(ctx, err) {
+			return nil, err
+		}
+		poison = append(poison, natsjs.PoisonOf(r.Projection.Name(), f.m, f.e.ID, err))
+	}
+	return poison, nil
+}
+
+// inSavepoint runs fn under a savepoint of tx. If fn fails and the
+// savepoint cannot even be rolled back (the connection is gone), that
+// error is returned instead: it is not fn's event's fault.
+func inSavepoint(ctx context.Context, tx pgx.Tx, fn func(pgx.Tx) error) error {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return &transientError{err}
+	}
+	if err := fn(sp); err != nil {
+		if rerr := sp.Rollback(ctx); rerr != nil {
+			return &transientError{fmt.Errorf("%w (rollback: %v)", err, rerr)}
+		}
+		return err
+	}
+	return sp.Commit(ctx)
+}
+
+// transientError is a failure of the transaction itself.
+type transientError struct{ err error }
+
+func (e *transientError) Error() string { return e.err.Error() }
+func (e *transientError) Unwrap() error { return e.err }
+
+// permanent reports whether applying failed for a reason of the events
+// themselves (a fold that fails, a row PostgreSQL refuses), which no retry
+// fixes, rather than of the moment: a cancelled context, a lost
+// connection, a serialization failure or deadlock, an overloaded or
+// restarting server.
+func permanent(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		pgconn.Timeout(err) {
+		return false
+	}
+	if _, ok := errors.AsType[*transientError](err); ok {
+		return false
+	}
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
+		switch pgErr.Code[:2] {
+		case "08", "40", "53", "55", "57", "58", "XX":
+			return false
+		}
+	}
+	return true
 }
 
 // checkMoved fails with errCheckpointMoved if the stored checkpoint is no

@@ -91,5 +91,7 @@ const usage = `usage: worker <command>
                                    X, Y: positions or RFC 3339 times
   events tail [--org ORG] [--type TYPE] [--mode live|test] [--json]
   events show ID
+  events poison [--consumer NAME] [--limit N] [--json]
+                                   messages consumers could never apply, recorded and skipped
   webhooks redeliver --endpoint ID --since T [--until T] [--status failed] [--dry-run]
 `

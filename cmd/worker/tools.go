@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,6 +54,8 @@ func runTool(ctx context.Context, group string, args []string, cfg app.Config, l
 		return t.tail(ctx, args)
 	case "events show":
 		return t.show(ctx, args)
+	case "events poison":
+		return t.poison(ctx, args)
 	case "webhooks redeliver":
 		return t.redeliver(ctx, args)
 	}
@@ -355,6 +358,37 @@ func (t *tool) show(ctx context.Context, args []string) error {
 	enc := json.NewEncoder(t.out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(e)
+}
+
+// poison lists the messages consumers recorded as poison and skipped.
+func (t *tool) poison(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("poison", flag.ContinueOnError)
+	consumer := fs.String("consumer", "", "only this consumer (webhooks-fanout, a projection name)")
+	limit := fs.Int("limit", 100, "at most this many, newest first")
+	asJSON := fs.Bool("json", false, "print JSON, one object per line")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	list, err := replay.Poison(ctx, t.svc.DB, *consumer, *limit)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(t.out)
+		for _, p := range list {
+			if err := enc.Encode(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	w := tabwriter.NewWriter(t.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "RECORDED\tCONSUMER\tSEQ\tEVENT\tSUBJECT\tERROR")
+	for _, p := range list {
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\n", p.At.Format(time.RFC3339), p.Consumer, p.StreamSeq,
+			cmp.Or(p.EventID, "-"), p.Subject, strconv.Quote(p.Error))
+	}
+	return w.Flush()
 }
 
 func (t *tool) redeliver(ctx context.Context, args []string) error {

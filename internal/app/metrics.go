@@ -22,6 +22,7 @@ type WorkerMetrics struct {
 	Relayed    prometheus.Counter
 	Applied    *prometheus.CounterVec // projection → events applied by this process
 	Deliveries *prometheus.CounterVec // outcome → attempts recorded by this process
+	Poison     *prometheus.CounterVec // consumer → poison messages this process gave up on
 
 	eventsStored    prometheus.Gauge
 	relayLagEvents  prometheus.Gauge
@@ -44,6 +45,9 @@ func NewWorkerMetrics(reg prometheus.Registerer) *WorkerMetrics {
 		Deliveries: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "facturo_webhook_deliveries_total", Help: "Webhook attempts this process recorded, by outcome (succeeded, retry, failed, skipped)."},
 			[]string{"outcome"})),
+		Poison: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "facturo_poison_events_total", Help: "Stream messages this process recorded as poison (never applicable) and skipped, per consumer."},
+			[]string{"consumer"})),
 		eventsStored: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "facturo_events_appended", Help: "Events appended to the store so far (highest position); rate() gives events appended per second."})),
 		relayLagEvents: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
@@ -73,6 +77,10 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 
 // OnPublished counts a relayed batch (relay.Relay.OnPublished).
 func (m *WorkerMetrics) OnPublished(batch []events.Event) { m.Relayed.Add(float64(len(batch))) }
+
+// OnPoison counts a poison message (delivery.Dispatcher.OnPoison,
+// projections.Runner.OnPoison).
+func (m *WorkerMetrics) OnPoison(p events.Poison) { m.Poison.WithLabelValues(p.Consumer).Inc() }
 
 // OnApplied returns a projections.Runner hook counting applied messages.
 func (m *WorkerMetrics) OnApplied(name string) func(projections.Checkpoint, int) {

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/natsjs"
@@ -45,7 +48,10 @@ func NewLogger(w io.Writer, c Config) *slog.Logger {
 }
 
 // Connect opens PostgreSQL (applying migrations) and NATS (ensuring the
-// EVENTS stream). name identifies the process to NATS.
+// EVENTS stream). name identifies the process to NATS. A server that is not
+// up yet (containers starting together, a restart) is waited for: each
+// first connection is retried with backoff until ctx ends, and every
+// retry is logged (see retryConnect).
 func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Services, error) {
 	if err := c.RequireServices(); err != nil {
 		return nil, err
@@ -53,7 +59,12 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 	if err := InstallEventTypes(); err != nil {
 		return nil, err
 	}
-	db, err := postgres.Open(ctx, c.DatabaseURL, 0)
+	if _, err := pgxpool.ParseConfig(c.DatabaseURL); err != nil { // no retry fixes a malformed URL
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	db, err := retryConnect(ctx, log, "postgres", func() (*postgres.DB, error) {
+		return postgres.Open(ctx, c.DatabaseURL, 0)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +72,9 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 		db.Close()
 		return nil, err
 	}
-	nc, err := natsjs.Connect(c.NATSURL, name, func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) })
+	nc, err := retryConnect(ctx, log, "nats", func() (*nats.Conn, error) {
+		return natsjs.Connect(c.NATSURL, name, func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) })
+	})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect nats: %w", err)
@@ -72,7 +85,9 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 		db.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	stream, err := natsjs.EnsureStream(ctx, js, c.StreamReplicas)
+	stream, err := retryConnect(ctx, log, "jetstream", func() (jetstream.Stream, error) {
+		return natsjs.EnsureStream(ctx, js, c.StreamReplicas)
+	})
 	if err != nil {
 		nc.Close()
 		db.Close()
@@ -86,6 +101,26 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 		Config: c, Log: log, DB: db, NC: nc, JS: js, Stream: stream, Registry: reg, Store: store,
 		Components: supervise.New(reg, log),
 	}, nil
+}
+
+// Backoff of the first connections: 250 ms doubling to 5 s, until ctx ends.
+const (
+	connectMinDelay = 250 * time.Millisecond
+	connectMaxDelay = 5 * time.Second
+)
+
+// retryConnect calls open until it succeeds or ctx ends, waiting with
+// exponential backoff between attempts and logging each failure.
+func retryConnect[T any](ctx context.Context, log *slog.Logger, what string, open func() (T, error)) (T, error) {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval, b.MaxElapsedTime = connectMinDelay, connectMaxDelay, 0
+	attempt := 0
+	return backoff.RetryNotifyWithData(func() (T, error) {
+		attempt++
+		return open()
+	}, backoff.WithContext(b, ctx), func(err error, wait time.Duration) {
+		log.Warn("cannot connect yet; retrying", "service", what, "attempt", attempt, "retry_in", wait.Round(time.Millisecond), "err", err)
+	})
 }
 
 // InlineProjections are the read models written in the transaction that

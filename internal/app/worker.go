@@ -36,13 +36,15 @@ func WorkerComponents(s *Services) []supervise.Component {
 		Run: (&relay.Relay{Store: s.Store, JS: s.JS, Log: s.Log, OnPublished: m.OnPublished}).Run}}
 	var names []string
 	for _, p := range Projections() {
-		r := &projections.Runner{Projection: p, DB: s.DB, Stream: s.Stream, Log: s.Log, OnApplied: m.OnApplied(p.Name())}
+		r := &projections.Runner{Projection: p, DB: s.DB, Stream: s.Stream, Log: s.Log,
+			OnApplied: m.OnApplied(p.Name()), OnPoison: m.OnPoison}
 		cs = append(cs, supervise.Component{Name: "projection:" + p.Name(), Run: r.Run})
 		names = append(names, p.Name())
 	}
 	hooks := postgres.NewWebhookStore(s.Store)
 	return append(cs,
-		supervise.Component{Name: "webhook-fanout", Run: (&delivery.Dispatcher{Store: hooks, Stream: s.Stream, Log: s.Log}).Run},
+		supervise.Component{Name: "webhook-fanout", Run: (&delivery.Dispatcher{Store: hooks, Stream: s.Stream, Log: s.Log,
+			Poison: postgres.NewPoisonStore(s.DB), OnPoison: m.OnPoison}).Run},
 		supervise.Component{Name: "webhook-deliverer", Run: (&delivery.Deliverer{Store: hooks, Wake: hooks,
 			Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt, Supervisor: s.Components}).Run},
 		supervise.Component{Name: "worker-metrics", Run: (&MetricsPoller{Metrics: m, DB: s.DB, Names: names}).Run},

@@ -2,10 +2,14 @@ package auth
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // KeyUse is one authenticated request, as a key's activity shows it.
@@ -55,6 +59,45 @@ type UsageBatcher struct {
 	dropped  int
 }
 
+// Bounds of the text of a usage record, in bytes. A request path is the
+// client's to choose, so it is cut rather than trusted.
+const (
+	MaxUsagePath  = 1024
+	MaxUsageField = 128 // method, IP, token prefix, error code, request id
+)
+
+// RejectedRowsError is what an ActivityWriter returns when the database
+// refused some rows of a batch one by one: every other row of the batch
+// was stored. The batcher logs it and goes on; it is not a failed flush.
+type RejectedRowsError struct {
+	Rows int   // how many were refused
+	Err  error // the first refusal
+}
+
+func (e *RejectedRowsError) Error() string {
+	return fmt.Sprintf("%d rows refused: %v", e.Rows, e.Err)
+}
+
+func (e *RejectedRowsError) Unwrap() error { return e.Err }
+
+// CleanText makes s storable in a text column and bounded: invalid UTF-8
+// and NUL become U+FFFD (PostgreSQL refuses both), and s is cut to at most
+// max bytes on a character boundary.
+func CleanText(s string, max int) string {
+	if len(s) <= max && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
+}
+
 // LastUsedWriter stores last_used_at for many keys at once.
 type LastUsedWriter interface {
 	TouchKeys(ctx context.Context, used map[string]time.Time) error
@@ -97,7 +140,8 @@ func (b *UsageBatcher) Used(_ context.Context, keyID string, ip netip.Addr, meth
 	if at.After(b.lastUsed[keyID]) {
 		b.lastUsed[keyID] = at
 	}
-	u := KeyUse{KeyID: keyID, At: at, IP: addrString(ip), Method: method, Path: path, Status: status}
+	u := KeyUse{KeyID: CleanText(keyID, MaxUsageField), At: at, IP: addrString(ip),
+		Method: CleanText(method, MaxUsageField), Path: CleanText(path, MaxUsagePath), Status: status}
 	list := b.uses[keyID]
 	switch {
 	case len(list) >= b.KeepPerKey:
@@ -119,8 +163,8 @@ func (b *UsageBatcher) Failed(_ context.Context, ip netip.Addr, prefix, code, re
 		b.dropped++
 		return
 	}
-	b.fails = append(b.fails, AuthFailure{At: at, IP: addrString(ip), Prefix: prefix, Code: code,
-		RequestID: requestID})
+	b.fails = append(b.fails, AuthFailure{At: at, IP: addrString(ip), Prefix: CleanText(prefix, MaxUsageField),
+		Code: CleanText(code, MaxUsageField), RequestID: CleanText(requestID, MaxUsageField)})
 }
 
 func addrString(a netip.Addr) string {
@@ -159,9 +203,13 @@ func (b *UsageBatcher) Run(ctx context.Context) error {
 	}
 }
 
-// Flush writes everything gathered so far. Last-use times that could not
-// be written are kept for the next flush; activity and failures are not
-// (they are a bounded window, not a ledger).
+// Flush writes everything gathered so far. Last-use times, key activity
+// and authentication failures are written independently: one failing
+// does not keep the others from being written. Last-use times that could
+// not be written are kept for the next flush; activity and failures are
+// not (they are a bounded window, not a ledger). Rows the database refuses
+// one by one are logged and dropped (RejectedRowsError): the rest of the
+// batch is stored.
 func (b *UsageBatcher) Flush(ctx context.Context) error {
 	b.mu.Lock()
 	lastUsed, uses, fails, dropped := b.lastUsed, b.uses, b.fails, b.dropped
@@ -172,18 +220,32 @@ func (b *UsageBatcher) Flush(ctx context.Context) error {
 	if dropped > 0 {
 		b.Log.WarnContext(ctx, "usage records dropped: buffer full", "dropped", dropped)
 	}
+	var errs []error
 	if err := b.Keys.TouchKeys(ctx, lastUsed); err != nil {
 		b.restore(lastUsed)
-		return err
+		errs = append(errs, fmt.Errorf("key last use: %w", err))
 	}
 	var all []KeyUse
 	for _, list := range uses {
 		all = append(all, list...)
 	}
-	if err := b.Activity.RecordUses(ctx, all, keep); err != nil {
-		return err
+	errs = append(errs, b.rejected(ctx, "key activity", b.Activity.RecordUses(ctx, all, keep)),
+		b.rejected(ctx, "auth failures", b.Activity.RecordFailures(ctx, fails)))
+	return errors.Join(errs...)
+}
+
+// rejected logs the rows the database refused (the rest of their batch
+// was stored) and returns any other error.
+func (b *UsageBatcher) rejected(ctx context.Context, what string, err error) error {
+	if rej, ok := errors.AsType[*RejectedRowsError](err); ok {
+		b.Log.WarnContext(ctx, "usage rows refused by the database, dropped", "what", what,
+			"rows", rej.Rows, "err", rej.Err)
+		return nil
 	}
-	return b.Activity.RecordFailures(ctx, fails)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 func (b *UsageBatcher) restore(lastUsed map[string]time.Time) {

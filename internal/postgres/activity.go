@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/oklog/ulid/v2"
 
 	"github.com/facturo/facturo/internal/auth"
@@ -67,50 +69,139 @@ type ActivityStore struct{ db *DB }
 func NewActivityStore(db *DB) *ActivityStore { return &ActivityStore{db: db} }
 
 // RecordUses inserts uses and trims every key it touched to its keep most
-// recent entries, in one transaction.
+// recent entries, in one transaction. If PostgreSQL refuses the batch, the
+// rows are inserted one by one and only the refused ones are left out
+// (auth.RejectedRowsError): one bad row never loses the others.
 func (s *ActivityStore) RecordUses(ctx context.Context, uses []auth.KeyUse, keep int) error {
 	if len(uses) == 0 {
 		return nil
 	}
+	var rejected *auth.RejectedRowsError
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		var err error
+		if rejected, err = insertRows(ctx, tx, uses, insertUses); err != nil {
+			return fmt.Errorf("record key activity: %w", err)
+		}
+		keys := make([]string, len(uses))
+		for i, u := range uses {
+			keys[i] = u.KeyID
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM key_activity a USING (
+				SELECT u.key_id, (SELECT id FROM key_activity WHERE key_id = u.key_id
+					ORDER BY id DESC OFFSET $2 LIMIT 1) AS cutoff
+				FROM (SELECT DISTINCT unnest($1::text[]) AS key_id) u) c
+			WHERE a.key_id = c.key_id AND a.id <= c.cutoff`, keys, keep)
+		if err != nil {
+			return fmt.Errorf("trim key activity: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if rejected != nil {
+		return rejected
+	}
+	return nil
+}
+
+func insertUses(ctx context.Context, tx pgx.Tx, uses []auth.KeyUse) error {
 	n := len(uses)
 	ids, ats, ips, methods, paths, statuses :=
 		make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n), make([]string, n), make([]int32, n)
 	for i, u := range uses {
 		ids[i], ats[i], ips[i], methods[i], paths[i], statuses[i] = u.KeyID, u.At, u.IP, u.Method, u.Path, int32(u.Status)
 	}
-	return s.db.Transact(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO key_activity (key_id, at, ip, method, path, status)
-			SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::int[])
-			ORDER BY 2`, ids, ats, ips, methods, paths, statuses); err != nil {
-			return fmt.Errorf("record key activity: %w", err)
+	_, err := tx.Exec(ctx, `INSERT INTO key_activity (key_id, at, ip, method, path, status)
+		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::int[])
+		ORDER BY 2`, ids, ats, ips, methods, paths, statuses)
+	return err
+}
+
+// insertRows inserts rows with one statement under a savepoint. If
+// PostgreSQL refuses it (a *pgconn.PgError: the server answered, so the
+// connection is fine and some row is at fault), it inserts them one by one,
+// each under its own savepoint, and leaves out the ones refused, which it
+// reports. Any other error (a lost connection, a cancelled context) is
+// returned as is and the caller's transaction fails whole.
+func insertRows[T any](ctx context.Context, tx pgx.Tx, rows []T,
+	insert func(context.Context, pgx.Tx, []T) error) (*auth.RejectedRowsError, error) {
+	err := savepoint(ctx, tx, func(sp pgx.Tx) error { return insert(ctx, sp, rows) })
+	if _, refused := errors.AsType[*pgconn.PgError](err); !refused {
+		return nil, err
+	}
+	var rejected *auth.RejectedRowsError
+	for i := range rows {
+		err := savepoint(ctx, tx, func(sp pgx.Tx) error { return insert(ctx, sp, rows[i:i+1]) })
+		if _, refused := errors.AsType[*pgconn.PgError](err); refused {
+			if rejected == nil {
+				rejected = &auth.RejectedRowsError{Err: err}
+			}
+			rejected.Rows++
+			continue
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM key_activity a USING (
-				SELECT u.key_id, (SELECT id FROM key_activity WHERE key_id = u.key_id
-					ORDER BY id DESC OFFSET $2 LIMIT 1) AS cutoff
-				FROM (SELECT DISTINCT unnest($1::text[]) AS key_id) u) c
-			WHERE a.key_id = c.key_id AND a.id <= c.cutoff`, ids, keep)
 		if err != nil {
-			return fmt.Errorf("trim key activity: %w", err)
+			return nil, err
 		}
-		return nil
-	})
+	}
+	return rejected, nil
+}
+
+// savepoint runs fn in a savepoint of tx, rolled back if fn fails.
+func savepoint(ctx context.Context, tx pgx.Tx, fn func(pgx.Tx) error) error {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(sp); err != nil {
+		_ = sp.Rollback(ctx)
+		return err
+	}
+	return sp.Commit(ctx)
 }
 
 // RecordFailures inserts authentication failures into the audit log. The
 // organization is looked up from the token prefix: a guessed prefix of a
-// real key shows in that organization's log, an unknown one in none.
+// real key shows in that organization's log, an unknown one in none. Like
+// RecordUses, a refused batch is retried row by row and only the refused
+// rows are left out (auth.RejectedRowsError).
 func (s *ActivityStore) RecordFailures(ctx context.Context, fails []auth.AuthFailure) error {
 	if len(fails) == 0 {
 		return nil
 	}
+	rows := make([]auditFailure, len(fails))
+	for i, f := range fails {
+		rows[i] = auditFailure{f, AuditIDPrefix + ulid.MustNew(ulid.Timestamp(f.At), ulid.DefaultEntropy()).String()}
+	}
+	var rejected *auth.RejectedRowsError
+	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
+		var err error
+		rejected, err = insertRows(ctx, tx, rows, insertFailures)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record auth failures: %w", err)
+	}
+	if rejected != nil {
+		return rejected
+	}
+	return nil
+}
+
+// auditFailure is an authentication failure with its audit entry id.
+type auditFailure struct {
+	auth.AuthFailure
+	id string
+}
+
+func insertFailures(ctx context.Context, tx pgx.Tx, fails []auditFailure) error {
 	n := len(fails)
 	ids, ats, ips, prefixes, codes, rids :=
 		make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, f := range fails {
-		ids[i] = AuditIDPrefix + ulid.MustNew(ulid.Timestamp(f.At), ulid.DefaultEntropy()).String()
-		ats[i], ips[i], prefixes[i], codes[i], rids[i] = f.At, f.IP, f.Prefix, f.Code, f.RequestID
+		ids[i], ats[i], ips[i], prefixes[i], codes[i], rids[i] = f.id, f.At, f.IP, f.Prefix, f.Code, f.RequestID
 	}
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO audit_log (id, org_id, livemode, action, occurred_at, ip,
+	_, err := tx.Exec(ctx, `INSERT INTO audit_log (id, org_id, livemode, action, occurred_at, ip,
 			reason, key_id, key_prefix, request_id)
 		SELECT u.id, COALESCE(k.org_id, ''), k.livemode, $7, u.at, u.ip, u.code, COALESCE(k.id, ''), u.prefix, u.rid
 		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
@@ -118,10 +209,7 @@ func (s *ActivityStore) RecordFailures(ctx context.Context, fails []auth.AuthFai
 		LEFT JOIN LATERAL (SELECT id, org_id, livemode FROM api_keys
 			WHERE u.prefix <> '' AND (prefix = u.prefix OR previous_prefix = u.prefix) LIMIT 1) k ON true
 		ON CONFLICT (id) DO NOTHING`, ids, ats, ips, prefixes, codes, rids, AuditAuthFailed)
-	if err != nil {
-		return fmt.Errorf("record auth failures: %w", err)
-	}
-	return nil
+	return err
 }
 
 // TrimAudit deletes audit entries older than before.

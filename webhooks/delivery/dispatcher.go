@@ -2,13 +2,13 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/webhooks"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -38,8 +38,26 @@ type Dispatcher struct {
 	Log     *slog.Logger
 	Batch   int           // messages per fetch, default 100
 	Retry   time.Duration // redelivery delay of an event that failed, default 1s
+	// MaxRetry caps the redelivery delay, which doubles with each failed
+	// delivery of the event (default 1m).
+	MaxRetry time.Duration
+	// MaxAttempts is how many deliveries of an event whose fan-out keeps
+	// failing (while its poison record can be written, so PostgreSQL
+	// works) make it poison (default 10).
+	MaxAttempts uint64
+	// Poison records the messages that can never be fanned out (nil: they
+	// are only logged and counted). See events.Poison.
+	Poison PoisonStore
 	// OnFanout, if set, hears about each event fanned out (metrics, tests).
 	OnFanout func(e events.Event, deliveries int)
+	// OnPoison, if set, hears about each poison message (metrics, tests).
+	OnPoison func(p events.Poison)
+}
+
+// PoisonStore records messages a consumer gave up on
+// (postgres.PoisonStore implements it).
+type PoisonStore interface {
+	RecordPoison(ctx context.Context, p events.Poison) error
 }
 
 func (d *Dispatcher) defaults() {
@@ -51,6 +69,12 @@ func (d *Dispatcher) defaults() {
 	}
 	if d.Retry <= 0 {
 		d.Retry = time.Second
+	}
+	if d.MaxRetry <= 0 {
+		d.MaxRetry = time.Minute
+	}
+	if d.MaxAttempts == 0 {
+		d.MaxAttempts = 10
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
@@ -79,6 +103,11 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       30 * time.Second,
 		MaxAckPending: 4 * d.Batch,
+		// No server-side limit: during a long PostgreSQL outage it would
+		// drop events silently. The dispatcher gives up on a message
+		// itself, once it has recorded it as poison (handle), and backs
+		// off its redeliveries (retryDelay).
+		MaxDeliver: -1,
 	})
 	if err != nil {
 		return fmt.Errorf("fan-out consumer: %w", err)
@@ -88,11 +117,18 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("fetch: %w", err)
 		}
+		var failed error
 		for msg := range batch.Messages() {
-			if err := d.handle(ctx, msg); err != nil {
-				_ = msg.NakWithDelay(d.Retry)
-				return err
+			if failed != nil {
+				_ = msg.Nak() // not tried: back at once, to whoever runs next
+				continue
 			}
+			if failed = d.handle(ctx, msg); failed != nil {
+				_ = msg.NakWithDelay(d.retryDelay(msg))
+			}
+		}
+		if failed != nil {
+			return failed
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) &&
 			!errors.Is(err, nats.ErrTimeout) {
@@ -104,24 +140,26 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 	}
 }
 
+// handle fans out one message. It returns an error only for a failure
+// that a retry may fix; a message that can never be fanned out is recorded
+// as poison and terminated, and the batch goes on.
 func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg) error {
-	var e events.Event
-	if err := json.Unmarshal(msg.Data(), &e); err != nil {
-		// Not an event: nothing any retry could fix.
-		d.Log.Error("webhook fan-out: undecodable message, dropped", "subject", msg.Subject(), "err", err)
-		return msg.Term()
-	}
-	if err := events.Upcast(&e); err != nil {
-		return err
+	e, err := natsjs.Decode(msg)
+	if err != nil {
+		return d.poison(ctx, msg, e.ID, err)
 	}
 	n := 0
 	if e.OrgID != "" && e.OrgID != events.NoOrg {
 		body, err := webhooks.Body(e)
 		if err != nil {
-			return err
+			return d.poison(ctx, msg, e.ID, fmt.Errorf("render body: %w", err))
 		}
 		if n, err = d.Store.Fanout(ctx, e, body); err != nil {
-			return fmt.Errorf("fan out %s: %w", e.ID, err)
+			err = fmt.Errorf("fan out %s: %w", e.ID, err)
+			if ctx.Err() == nil && natsjs.Deliveries(msg) >= d.MaxAttempts {
+				return d.poison(ctx, msg, e.ID, err)
+			}
+			return err
 		}
 	}
 	if err := msg.Ack(); err != nil {
@@ -131,4 +169,35 @@ func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg) error {
 		d.OnFanout(e, n)
 	}
 	return nil
+}
+
+// poison records msg as poison, then terminates it: JetStream never
+// delivers it again. If the record cannot be written the message is
+// retried like any failure.
+func (d *Dispatcher) poison(ctx context.Context, msg jetstream.Msg, eventID string, cause error) error {
+	p := natsjs.PoisonOf(d.Durable, msg, eventID, cause)
+	if d.Poison != nil {
+		if err := d.Poison.RecordPoison(ctx, p); err != nil {
+			return fmt.Errorf("poison message %d (%v): %w", p.StreamSeq, cause, err)
+		}
+	}
+	d.Log.Error("webhook fan-out: poison message terminated", "stream_seq", p.StreamSeq,
+		"subject", p.Subject, "event_id", eventID, "err", cause)
+	if d.OnPoison != nil {
+		d.OnPoison(p)
+	}
+	if err := msg.Term(); err != nil {
+		return fmt.Errorf("term poison message %d: %w", p.StreamSeq, err)
+	}
+	return nil
+}
+
+// retryDelay is the redelivery delay of msg after a failure: Retry,
+// doubling with each delivery, up to MaxRetry.
+func (d *Dispatcher) retryDelay(msg jetstream.Msg) time.Duration {
+	delay := d.Retry
+	for i := uint64(1); i < natsjs.Deliveries(msg) && delay < d.MaxRetry; i++ {
+		delay *= 2
+	}
+	return min(delay, d.MaxRetry)
 }
