@@ -218,37 +218,29 @@ func requireSeries(ctx context.Context, tx Tx, t facturo.Tenant, raw string) err
 }
 
 // loadClient folds t's client named clientID inside tx; nil when clientID
-// is empty. A client of another tenant, or any unknown id, folds as absent
-// and the decision answers resource_missing on param client.
+// is empty. A client of another tenant, a deleted one, any unknown id or
+// an id of another kind is absent, and the decision answers
+// resource_missing on param client.
 func loadClient(ctx context.Context, tx Tx, t facturo.Tenant, clientID string) (*invoicing.Client, error) {
-	if clientID == "" || !invoicing.ClientKind.Has(clientID) {
+	if clientID == "" {
 		return nil, nil
 	}
-	history, err := tx.Load(ctx, stream(t, clientID))
-	if err != nil {
-		return nil, err
-	}
-	return invoicing.FoldClient(history)
+	return findObject(ctx, tx, t, invoicing.ClientKind, clientID)
 }
 
 // loadProducts folds t's products that items name, inside tx. Ids of other
-// tenants or kinds are left out, so the decision answers resource_missing
-// on the item's product.
+// tenants or kinds, and deleted products, are left out, so the decision
+// answers resource_missing on the item's product.
 func loadProducts(ctx context.Context, tx Tx, t facturo.Tenant, items []invoicing.ItemInput) (map[string]*invoicing.Product, error) {
 	out := map[string]*invoicing.Product{}
 	for _, pid := range invoicing.ProductIDs(items) {
-		if !invoicing.ProductKind.Has(pid) {
-			continue
-		}
-		history, err := tx.Load(ctx, stream(t, pid))
-		if err != nil {
-			return nil, err
-		}
-		p, err := invoicing.FoldProduct(history)
+		p, err := findObject(ctx, tx, t, invoicing.ProductKind, pid)
 		if err != nil {
 			return nil, fmt.Errorf("product %s: %w", pid, err)
 		}
-		out[pid] = p
+		if p != nil {
+			out[pid] = p
+		}
 	}
 	return out, nil
 }
