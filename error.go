@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Public error codes. Each appears in the API error envelope as `code`; the
@@ -72,8 +73,24 @@ func ParamError(code, param, format string, args ...any) *Error {
 
 // NotFound is the answer for a missing id and for an id that belongs to
 // another tenant alike, so that the two can never be told apart.
+// The id is repeated in the message up to maxEchoedID bytes: the caller
+// sent it, and may have sent a megabyte.
 func NotFound(kind, id string) *Error {
-	return &Error{Code: CodeNotFound, Message: fmt.Sprintf("No such %s: '%s'", kind, id), Param: "id"}
+	return &Error{Code: CodeNotFound, Message: fmt.Sprintf("No such %s: '%s'", kind, echo(id)), Param: "id"}
+}
+
+const maxEchoedID = 64
+
+// echo cuts s to at most maxEchoedID bytes, at a character boundary.
+func echo(s string) string {
+	if len(s) <= maxEchoedID {
+		return s
+	}
+	cut := maxEchoedID
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // ErrorCode returns the code of the application error in err's chain, or

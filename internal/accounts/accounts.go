@@ -12,6 +12,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/id"
 )
 
 // Events are the event types of users, organizations and keys (their names
@@ -30,6 +31,10 @@ var Events = []events.TypeInfo{
 
 // RegisterEvents adds Events to r.
 func RegisterEvents(r *events.Registry) error { return r.Register(Events...) }
+
+// Objects maps the object of each account event type ("key" in
+// "key.rotated") to the id prefix of the streams those events belong to.
+var Objects = map[string]string{"user": id.User, "organization": id.Organization, "key": id.Key}
 
 // User is a person with an account; its secret key manages organizations.
 type User struct {

@@ -15,6 +15,10 @@ const (
 	KindOrg  = "org"  // fact_live_ / fact_test_: works on one organization's data in one mode
 )
 
+// MaxAllowlist bounds the entries of a key's IP allowlist, which every
+// authentication with the key checks.
+const MaxAllowlist = 100
+
 // Rotation grace periods: how long a rotated-out secret keeps working.
 const (
 	DefaultGracePeriod = 24 * time.Hour
@@ -174,6 +178,10 @@ func keySettings(name string, scopes, allow []string, expires *time.Time, now ti
 		return s, err
 	}
 	s.Scopes = sc.Strings()
+	if len(allow) > MaxAllowlist {
+		return s, facturo.ParamError(facturo.CodeParameterInvalid, "ip_allowlist",
+			"ip_allowlist may hold at most %d entries.", MaxAllowlist)
+	}
 	al, err := auth.ParseAllowlist(allow)
 	if err != nil {
 		return s, err

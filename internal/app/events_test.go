@@ -10,6 +10,7 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/postgres"
 )
 
 // The catalogue is assembled once, in RegisterEventTypes, and is what GET
@@ -61,5 +62,22 @@ func TestEventTypeRegisteredTwiceIsAnError(t *testing.T) {
 	}
 	if r.Known(events.ClientCreated) {
 		t.Fatal("a failed registration added some of its types")
+	}
+}
+
+// Every type of the catalogue belongs to one kind of stream, so the event
+// store can refuse it on a stream of another kind (postgres.StreamPrefix).
+func TestEveryEventTypeHasAStreamKind(t *testing.T) {
+	r := events.NewRegistry()
+	if err := RegisterEventTypes(r); err != nil {
+		t.Fatal(err)
+	}
+	for _, ty := range r.Types() {
+		if _, ok := postgres.StreamPrefix(ty.Name); !ok {
+			t.Errorf("event type %s has no stream kind", ty.Name)
+		}
+	}
+	if p, _ := postgres.StreamPrefix(events.KeyUpdated); p != "key" {
+		t.Errorf("key.updated belongs to %q streams, want key", p)
 	}
 }

@@ -95,10 +95,13 @@ func SetOrganizationAccess(ctx context.Context, st Store, m Meta, orgID string, 
 }
 
 func changeOrganization(ctx context.Context, st Store, m Meta, orgID string, decide func(*accounts.Organization) ([]events.Draft, error)) (*accounts.Organization, error) {
+	if !id.Has(orgID, id.Organization) {
+		return nil, facturo.NotFound("organization", orgID)
+	}
 	var after *accounts.Organization
 	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
 		all, err := appendDecided(ctx, tx, accountStream(orgID, orgID), func(history []events.Event) ([]events.Draft, error) {
-			o, err := accounts.FoldOrganization(history)
+			o, err := foldOrganization(orgID, history)
 			if err != nil {
 				return nil, err
 			}
@@ -134,11 +137,14 @@ func appendDecided(ctx context.Context, tx Tx, st events.Stream, decide func([]e
 // OwnedOrganization reads an organization userID owns; any other reads as
 // not found.
 func OwnedOrganization(ctx context.Context, st Store, userID, orgID string) (*accounts.Organization, error) {
+	if !id.Has(orgID, id.Organization) {
+		return nil, facturo.NotFound("organization", orgID)
+	}
 	history, err := st.Load(ctx, accountStream(orgID, orgID))
 	if err != nil {
 		return nil, err
 	}
-	o, err := accounts.FoldOrganization(history)
+	o, err := foldOrganization(orgID, history)
 	if err != nil {
 		return nil, err
 	}
@@ -146,4 +152,13 @@ func OwnedOrganization(ctx context.Context, st Store, userID, orgID string) (*ac
 		return nil, err
 	}
 	return o, nil
+}
+
+// foldOrganization folds an organization's stream; a stream that does not
+// start with organization.created is another kind of object: not found.
+func foldOrganization(orgID string, history []events.Event) (*accounts.Organization, error) {
+	if len(history) > 0 && history[0].Type != events.OrganizationCreated {
+		return nil, facturo.NotFound("organization", orgID)
+	}
+	return accounts.FoldOrganization(history)
 }

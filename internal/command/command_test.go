@@ -73,6 +73,10 @@ func counterKey(t facturo.Tenant, series string) string {
 	return t.OrgID + "/" + t.Mode() + "/" + series
 }
 
+func (tx *memTx) SeriesID(_ context.Context, t facturo.Tenant, series string) (string, error) {
+	return tx.counters[counterKey(t, series)].SeriesID, nil
+}
+
 func (tx *memTx) LockCounter(_ context.Context, t facturo.Tenant, series string) (command.Counter, error) {
 	c, ok := tx.counters[counterKey(t, series)]
 	if !ok {

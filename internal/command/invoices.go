@@ -18,6 +18,9 @@ func CreateInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, in i
 			"Global invoices are made from open receipts with POST /v1/receipts/global_invoice.")
 	}
 	return create(ctx, st, t, m, invoicing.InvoiceKind, func(tx Tx) ([]events.Draft, error) {
+		if err := requireSeries(ctx, tx, t, in.Series); err != nil {
+			return nil, err
+		}
 		client, err := loadClient(ctx, tx, t, in.Client)
 		if err != nil {
 			return nil, err
@@ -37,6 +40,11 @@ func UpdateInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invo
 		var client *invoicing.Client
 		var products map[string]*invoicing.Product
 		var err error
+		if p.Series != nil {
+			if err := requireSeries(ctx, tx, t, *p.Series); err != nil {
+				return nil, err
+			}
+		}
 		if p.Client != nil {
 			if client, err = loadClient(ctx, tx, t, *p.Client); err != nil {
 				return nil, err
@@ -81,10 +89,18 @@ func PayInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoice
 	})
 }
 
-// VoidInvoice cancels an issued invoice.
+// VoidInvoice cancels an issued invoice. The invoice a substitution names
+// is read in the same transaction, in t only.
 func VoidInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, in invoicing.CancelInput) (*invoicing.Invoice, error) {
-	return change(ctx, st, t, m, invoicing.InvoiceKind, invoiceID, func(_ Tx, inv *invoicing.Invoice) ([]events.Draft, error) {
-		return inv.Cancel(in, m.Now)
+	return change(ctx, st, t, m, invoicing.InvoiceKind, invoiceID, func(tx Tx, inv *invoicing.Invoice) ([]events.Draft, error) {
+		var sub *invoicing.Invoice
+		if in.Substitution != "" && in.Substitution != invoiceID {
+			var err error
+			if sub, err = findObject(ctx, tx, t, invoicing.InvoiceKind, in.Substitution); err != nil {
+				return nil, err
+			}
+		}
+		return inv.Cancel(in, sub, m.Now)
 	})
 }
 
@@ -130,6 +146,11 @@ func CorrectInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, inv
 			_, err := inv.Correct(in, "", nil, 1, m.Now) // refuses before a number is taken
 			return err
 		}
+		if in.Series != "" {
+			if err := requireSeries(ctx, tx, t, in.Series); err != nil {
+				return err
+			}
+		}
 		series, number, err := takeNumber(ctx, tx, t, inv.CreditNoteSeries(in))
 		if err != nil {
 			return err
@@ -152,11 +173,26 @@ func CorrectInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, inv
 }
 
 // takeNumber takes the next number of a series code and folds the series
-// object that owns the code, if one was created (nil otherwise).
+// object that owns the code, if one was created (nil for the default
+// series). A code no series was created with (a draft from before series
+// had to exist), or a series that has given every number up to
+// invoicing.MaxFolio, is refused: the transaction rolls back and takes
+// nothing.
 func takeNumber(ctx context.Context, tx Tx, t facturo.Tenant, code string) (*invoicing.Series, int64, error) {
 	c, number, err := tx.TakeNumber(ctx, t, code)
-	if err != nil || c.SeriesID == "" {
-		return nil, number, err
+	if err != nil {
+		return nil, 0, err
+	}
+	if number > invoicing.MaxFolio {
+		return nil, 0, facturo.Errorf(facturo.CodeInvalidState,
+			"Series %s has given every number up to %d; use another series.", code, invoicing.MaxFolio)
+	}
+	if c.SeriesID == "" {
+		if code != invoicing.DefaultSeries {
+			return nil, 0, facturo.Errorf(facturo.CodeInvalidState,
+				"Series %s was never created: create it with POST /v1/series, or give the draft another series.", code)
+		}
+		return nil, number, nil
 	}
 	history, err := tx.Load(ctx, stream(t, c.SeriesID))
 	if err != nil {
@@ -166,38 +202,45 @@ func takeNumber(ctx context.Context, tx Tx, t facturo.Tenant, code string) (*inv
 	return series, number, err
 }
 
+// requireSeries refuses an input naming a series that was never created
+// (resource_missing on series): only the default series numbers without
+// one. A code that is not shaped like one is left to the decision.
+func requireSeries(ctx context.Context, tx Tx, t facturo.Tenant, raw string) error {
+	code := invoicing.SeriesCode(raw)
+	if code == invoicing.DefaultSeries || !invoicing.ValidSeriesCode(code) {
+		return nil
+	}
+	seriesID, err := tx.SeriesID(ctx, t, code)
+	if err != nil || seriesID != "" {
+		return err
+	}
+	return notFound("series", code, "series")
+}
+
 // loadClient folds t's client named clientID inside tx; nil when clientID
-// is empty. A client of another tenant, or any unknown id, folds as absent
-// and the decision answers resource_missing on param client.
+// is empty. A client of another tenant, a deleted one, any unknown id or
+// an id of another kind is absent, and the decision answers
+// resource_missing on param client.
 func loadClient(ctx context.Context, tx Tx, t facturo.Tenant, clientID string) (*invoicing.Client, error) {
-	if clientID == "" || !invoicing.ClientKind.Has(clientID) {
+	if clientID == "" {
 		return nil, nil
 	}
-	history, err := tx.Load(ctx, stream(t, clientID))
-	if err != nil {
-		return nil, err
-	}
-	return invoicing.FoldClient(history)
+	return findObject(ctx, tx, t, invoicing.ClientKind, clientID)
 }
 
 // loadProducts folds t's products that items name, inside tx. Ids of other
-// tenants or kinds are left out, so the decision answers resource_missing
-// on the item's product.
+// tenants or kinds, and deleted products, are left out, so the decision
+// answers resource_missing on the item's product.
 func loadProducts(ctx context.Context, tx Tx, t facturo.Tenant, items []invoicing.ItemInput) (map[string]*invoicing.Product, error) {
 	out := map[string]*invoicing.Product{}
 	for _, pid := range invoicing.ProductIDs(items) {
-		if !invoicing.ProductKind.Has(pid) {
-			continue
-		}
-		history, err := tx.Load(ctx, stream(t, pid))
-		if err != nil {
-			return nil, err
-		}
-		p, err := invoicing.FoldProduct(history)
+		p, err := findObject(ctx, tx, t, invoicing.ProductKind, pid)
 		if err != nil {
 			return nil, fmt.Errorf("product %s: %w", pid, err)
 		}
-		out[pid] = p
+		if p != nil {
+			out[pid] = p
+		}
 	}
 	return out, nil
 }

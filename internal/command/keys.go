@@ -53,17 +53,20 @@ func CreateKey(ctx context.Context, st Store, secrets Secrets, userID string, m 
 }
 
 // OwnedKey reads a key of an organization userID owns; any other reads as
-// not found.
+// not found, and so does an id of another kind (never folded as a key).
 func OwnedKey(ctx context.Context, st Store, userID, orgID, keyID string) (*accounts.APIKey, error) {
 	if _, err := OwnedOrganization(ctx, st, userID, orgID); err != nil {
 		return nil, err
+	}
+	if !id.Has(keyID, id.Key) {
+		return nil, facturo.NotFound("api_key", keyID)
 	}
 	for _, live := range []bool{true, false} {
 		history, err := st.Load(ctx, events.Stream{ID: keyID, OrgID: orgID, Livemode: live})
 		if err != nil {
 			return nil, err
 		}
-		if len(history) > 0 {
+		if len(history) > 0 && history[0].Type == events.KeyCreated {
 			return accounts.FoldAPIKey(history)
 		}
 	}

@@ -28,6 +28,26 @@ func load[A invoicing.Aggregate[V], V any](ctx context.Context, tx Tx, t facturo
 	return a, len(history), err
 }
 
+// findObject folds the object objID of kind k of t inside tx for a
+// decision that names it in its input; it is nil when objID is not an
+// existing object of that kind in t (the decision answers not found on its
+// field).
+func findObject[A invoicing.Aggregate[V], V any](ctx context.Context, tx Tx, t facturo.Tenant, k invoicing.Kind[A, V], objID string) (A, error) {
+	var zero A
+	if !k.Has(objID) {
+		return zero, nil
+	}
+	history, err := tx.Load(ctx, stream(t, objID))
+	if err != nil {
+		return zero, err
+	}
+	a, err := k.FoldExisting(objID, history)
+	if facturo.IsCode(err, facturo.CodeNotFound) {
+		return zero, nil
+	}
+	return a, err
+}
+
 // pathID checks that objID, from a request path, is shaped like an id of
 // kind k: any other is not found like an unknown id.
 func pathID[A invoicing.Aggregate[V], V any](k invoicing.Kind[A, V], objID string) error {

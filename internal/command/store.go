@@ -57,9 +57,14 @@ type Tx interface {
 	// locks the code's counter until the transaction ends, so concurrent
 	// writers queue on it, and a rollback gives a taken number back.
 
+	// SeriesID returns the id of the series object that owns a code, ""
+	// when no series was created with it. It locks nothing: a series,
+	// once created, is never deleted.
+	SeriesID(ctx context.Context, t facturo.Tenant, series string) (string, error)
 	// LockCounter returns the counter of a series code, creating it.
 	LockCounter(ctx context.Context, t facturo.Tenant, series string) (Counter, error)
-	// TakeNumber takes the next number of a series code.
+	// TakeNumber takes the next number of a series code; it fails rather
+	// than overflow.
 	TakeNumber(ctx context.Context, t facturo.Tenant, series string) (Counter, int64, error)
 	// ClaimSeries records that the series object seriesID owns code and
 	// numbers on from next: resource_exists if another series owns it.

@@ -57,8 +57,10 @@ func TestIssuingIsGaplessAcrossAPIProcesses(t *testing.T) {
 		t.Fatalf("issued invoice %s", last.Raw)
 	}
 
-	// Test mode never consumes live numbers, and vice versa.
+	// Test mode never consumes live numbers, and vice versa. Series are per
+	// mode: test mode creates its own C.
 	tcid := s.must(201, "POST", "/v1/clients", tk.test, acme).str("id")
+	s.must(201, "POST", "/v1/series", tk.test, map[string]any{"code": "C", "prefix": "C"})
 	tid := s.must(201, "POST", "/v1/invoices", tk.test, invoiceBody(tcid, "C", item(product("1.00", false), "1"))).str("id")
 	if f := folio(s.must(200, "POST", "/v1/invoices/"+tid+"/issue", tk.test, nil)); f != 1 {
 		t.Fatalf("first test-mode folio = %d, want 1", f)

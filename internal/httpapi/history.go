@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/id"
@@ -29,7 +30,9 @@ func (s *Server) history(object, prefix string) handlerFunc {
 		if err != nil {
 			return err
 		}
-		if len(list) == 0 { // unknown, or another tenant's
+		// Unknown, another tenant's, or (never stored since the event store
+		// checks kinds) a stream of another kind of object.
+		if len(list) == 0 || !strings.HasPrefix(list[0].Type, object+".") {
 			return facturo.NotFound(object, objID)
 		}
 		views := make([]EventView, len(list))

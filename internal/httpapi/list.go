@@ -51,13 +51,27 @@ func timeParam(r *http.Request, name string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
+	return parseTime(name, s)
+}
+
+// maxUnixSeconds is 9999-12-31T23:59:59Z: a later instant has no RFC 3339
+// form, and PostgreSQL refuses timestamps far beyond it.
+const maxUnixSeconds = 253402300799
+
+// parseTime reads an RFC 3339 timestamp or unix seconds, from 1970 to the
+// year 9999, before any arithmetic or query sees it.
+func parseTime(param, s string) (time.Time, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 || n > maxUnixSeconds {
+			return time.Time{}, facturo.ParamError(facturo.CodeParameterInvalid, param,
+				"%s in unix seconds must be from 0 to %d.", param, maxUnixSeconds)
+		}
 		return time.Unix(n, 0).UTC(), nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, facturo.ParamError(facturo.CodeParameterInvalid, name,
-			"%s must be an RFC 3339 timestamp or unix seconds.", name)
+	if err != nil || t.Before(time.Unix(0, 0)) {
+		return time.Time{}, facturo.ParamError(facturo.CodeParameterInvalid, param,
+			"%s must be an RFC 3339 timestamp or unix seconds, from 1970 on.", param)
 	}
 	return t.UTC(), nil
 }

@@ -135,10 +135,11 @@ func (s *Server) Handle(r *mux.Router, rt Route, fn handlerFunc) {
 	s.HandleCommand(r, rt, reading(fn))
 }
 
-// HandleCommand is Handle for a handler that runs a command.
+// HandleCommand is Handle for a handler that runs a command. An id in the
+// path that is not of its variable's kind is not found (checkPathIDs).
 func (s *Server) HandleCommand(r *mux.Router, rt Route, fn commandFunc) {
 	s.routes = append(s.routes, rt)
-	r.Handle(rt.Path, s.wrap(rt, fn)).Methods(rt.Method)
+	r.Handle(rt.Path, s.wrap(rt, checkPathIDs(pathVars(rt.Path), fn))).Methods(rt.Method)
 }
 
 func (s *Server) wrap(rt Route, fn commandFunc) http.Handler {

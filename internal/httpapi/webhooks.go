@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -88,14 +87,18 @@ type rotateSecretInput struct {
 func (h *webhookRoutes) rotateSecret(r *http.Request, m command.Meta, in rotateSecretInput) (*webhooks.Endpoint, error) {
 	grace := webhooks.DefaultGracePeriod
 	if in.GracePeriodSeconds != nil {
-		if *in.GracePeriodSeconds < 0 {
+		secs := *in.GracePeriodSeconds
+		if secs < 0 {
 			return nil, facturo.ParamError(facturo.CodeParameterInvalid, "grace_period_seconds",
 				"grace_period_seconds must be zero or more.")
 		}
-		// 0 ends the old secret now; the aggregate bounds the maximum.
-		grace = min(time.Duration(*in.GracePeriodSeconds)*time.Second, 365*24*time.Hour)
+		// Bounded in seconds before it becomes a Duration, which would
+		// overflow (and wrap to a grace of almost nothing) past 292 years;
+		// the aggregate refuses anything over its maximum.
+		const ceiling = int64(365 * 24 * time.Hour / time.Second)
+		grace = time.Duration(min(secs, ceiling)) * time.Second
 		if grace == 0 {
-			grace = -1
+			grace = -1 // 0 ends the old secret now
 		}
 	}
 	return command.RotateEndpointSecret(r.Context(), h.store, tenant(r), m, mux.Vars(r)["id"], grace)
@@ -204,16 +207,7 @@ func (h *webhookRoutes) recover(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// jsonTime reads an RFC 3339 string or unix seconds.
+// jsonTime reads an RFC 3339 string or unix seconds (parseTime).
 func jsonTime(param string, raw json.RawMessage) (time.Time, error) {
-	s := strings.Trim(string(raw), `"`)
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.Unix(n, 0).UTC(), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, facturo.ParamError(facturo.CodeParameterInvalid, param,
-			"%s must be an RFC 3339 timestamp or unix seconds.", param)
-	}
-	return t.UTC(), nil
+	return parseTime(param, strings.Trim(string(raw), `"`))
 }

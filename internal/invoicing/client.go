@@ -139,9 +139,21 @@ func normalizeTaxID(s string) (string, error) {
 	return s, matches(taxIDPattern, "tax_id", s, "a valid tax id (10 to 20 letters, digits, & or Ñ)")
 }
 
+// maxAddressField bounds each free-text line of an address.
+const maxAddressField = 100
+
 func normalizeAddress(param string, a Address) (Address, error) {
-	for _, f := range []*string{&a.Street, &a.Exterior, &a.Interior, &a.Neighborhood, &a.City, &a.Municipality, &a.State} {
-		*f = strings.TrimSpace(*f)
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{
+		{"street", &a.Street}, {"exterior", &a.Exterior}, {"interior", &a.Interior}, {"neighborhood", &a.Neighborhood},
+		{"city", &a.City}, {"municipality", &a.Municipality}, {"state", &a.State},
+	} {
+		*f.v = strings.TrimSpace(*f.v)
+		if err := maxLen(param+"."+f.name, *f.v, maxAddressField); err != nil {
+			return a, err
+		}
 	}
 	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
 	a.Zip = strings.ToUpper(strings.TrimSpace(a.Zip))

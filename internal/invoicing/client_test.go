@@ -1,6 +1,7 @@
 package invoicing
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/facturo/facturo"
@@ -116,5 +117,40 @@ func TestFoldClientEmpty(t *testing.T) {
 	c, err := FoldClient(nil)
 	if err != nil || c.Exists() {
 		t.Fatalf("empty fold: %v exists=%v", err, c.Exists())
+	}
+}
+
+// Every free-text field of a client is bounded, and an error never repeats
+// more than a short prefix of what was sent.
+func TestClientTextIsBounded(t *testing.T) {
+	huge := strings.Repeat("x", 900_000)
+	for _, c := range []struct {
+		param string
+		set   func(*ClientInput)
+	}{
+		{"address.street", func(in *ClientInput) { in.Address.Street = huge }},
+		{"address.exterior", func(in *ClientInput) { in.Address.Exterior = huge }},
+		{"address.interior", func(in *ClientInput) { in.Address.Interior = huge }},
+		{"address.neighborhood", func(in *ClientInput) { in.Address.Neighborhood = huge }},
+		{"address.city", func(in *ClientInput) { in.Address.City = huge }},
+		{"address.municipality", func(in *ClientInput) { in.Address.Municipality = huge }},
+		{"address.state", func(in *ClientInput) { in.Address.State = huge }},
+		{"email", func(in *ClientInput) { in.Email = huge + "@acme.mx" }},
+		{"email", func(in *ClientInput) { in.Email = "not an address " + huge }},
+		{"tax_id", func(in *ClientInput) { in.TaxID = huge }},
+		{"address.zip", func(in *ClientInput) { in.Address.Zip = huge }},
+	} {
+		in := validClient()
+		c.set(&in)
+		d, err := NewClient(in)
+		wantCode(t, d, err, facturo.CodeParameterInvalid, c.param)
+		if err != nil && len(err.Error()) > 300 {
+			t.Errorf("%s: the error repeats %d bytes", c.param, len(err.Error()))
+		}
+	}
+	in := validClient()
+	in.Address.Street = strings.Repeat("é", maxAddressField)
+	if _, err := NewClient(in); err != nil {
+		t.Errorf("a street of %d characters: %v", maxAddressField, err)
 	}
 }

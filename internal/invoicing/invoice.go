@@ -207,7 +207,7 @@ func (c *Client) snapshot() ClientSnapshot {
 
 // normalize applies defaults to the terms and validates them.
 func (c *InvoiceContent) normalize() error {
-	c.Series = orDefault(strings.ToUpper(strings.TrimSpace(c.Series)), DefaultSeries)
+	c.Series = SeriesCode(c.Series)
 	c.Currency = orDefault(strings.ToUpper(strings.TrimSpace(c.Currency)), DefaultCurrency)
 	c.PaymentMethod = orDefault(strings.ToUpper(strings.TrimSpace(c.PaymentMethod)), PaymentMethodPUE)
 	c.Use = orDefault(strings.ToUpper(strings.TrimSpace(c.Use)), DefaultUse)

@@ -167,7 +167,10 @@ type CancelInput struct {
 }
 
 // Cancel decides valid or paid → canceled. A draft is deleted instead.
-func (inv *Invoice) Cancel(in CancelInput, now time.Time) ([]events.Draft, error) {
+// substitute is the stored invoice of the same organization and mode that
+// in.Substitution names (nil if there is none): with motive 01 it must be
+// another issued invoice of the same type.
+func (inv *Invoice) Cancel(in CancelInput, substitute *Invoice, now time.Time) ([]events.Draft, error) {
 	if err := inv.mustBe("canceled", StatusValid, StatusPaid); err != nil {
 		return nil, err
 	}
@@ -178,6 +181,9 @@ func (inv *Invoice) Cancel(in CancelInput, now time.Time) ([]events.Draft, error
 		if in.Substitution == "" {
 			return nil, missingBecause("substitution", "Motive 01 needs the invoice that replaces this one in substitution.")
 		}
+		if err := inv.checkSubstitute(in.Substitution, substitute); err != nil {
+			return nil, err
+		}
 	case "02", "03", "04":
 		if in.Substitution != "" {
 			return nil, invalid("substitution", "Only motive 01 names a substitution.")
@@ -186,6 +192,26 @@ func (inv *Invoice) Cancel(in CancelInput, now time.Time) ([]events.Draft, error
 		return nil, invalid("reason", "reason is a SAT cancellation motive: 01, 02, 03 or 04.")
 	}
 	return one(InvoiceVoided, Cancellation{Reason: in.Reason, Substitution: in.Substitution, CanceledAt: now.UTC()}), nil
+}
+
+// checkSubstitute accepts as the substitution of inv another issued
+// (valid or paid) invoice of the same type.
+func (inv *Invoice) checkSubstitute(subID string, sub *Invoice) error {
+	if subID == inv.ID {
+		return invalid("substitution", "An invoice cannot substitute itself; name the invoice that replaces it.")
+	}
+	if sub == nil || !sub.Exists() || sub.ID != subID {
+		e := notFound("invoice", subID)
+		e.Param = "substitution"
+		return e
+	}
+	if sub.Status != StatusValid && sub.Status != StatusPaid {
+		return invalid("substitution", "The substitution must be an issued invoice (valid or paid); %s is %s.", sub.ID, sub.Status)
+	}
+	if sub.Type != inv.Type {
+		return invalid("substitution", "The substitution must be of the same type as the invoice it replaces (%s).", inv.Type)
+	}
+	return nil
 }
 
 // Duplicate decides the creation of a new draft with the same content, to

@@ -37,7 +37,10 @@ type Correction struct {
 
 // CreditNoteSeries is the series whose counter numbers the credit note.
 func (inv *Invoice) CreditNoteSeries(in CorrectionInput) string {
-	return orDefault(strings.ToUpper(strings.TrimSpace(in.Series)), inv.Series)
+	if strings.TrimSpace(in.Series) == "" {
+		return inv.Series
+	}
+	return SeriesCode(in.Series)
 }
 
 // Correct decides a credit note (type "E") against a valid or paid invoice.

@@ -87,7 +87,7 @@ func TestInvoiceLifecycle(t *testing.T) {
 	if inv = foldInv(t, s); inv.Status != StatusPaid || inv.View().PaidTotal != "232.00" {
 		t.Fatalf("after final payment: %s", inv.Status)
 	}
-	d, err = inv.Cancel(CancelInput{Reason: "02"}, now)
+	d, err = inv.Cancel(CancelInput{Reason: "02"}, nil, now)
 	s.must(t, d, err)
 	if inv = foldInv(t, s); inv.Status != StatusCanceled || inv.Cancellation.Reason != "02" {
 		t.Fatalf("after cancel: %s", inv.Status)
@@ -173,7 +173,7 @@ func TestForbiddenTransitions(t *testing.T) {
 		},
 		"canceled": func(t *testing.T) *Invoice {
 			s := issued(t, f, false)
-			d, err := foldInv(t, s).Cancel(CancelInput{Reason: "03"}, now)
+			d, err := foldInv(t, s).Cancel(CancelInput{Reason: "03"}, nil, now)
 			s.must(t, d, err)
 			return foldInv(t, s)
 		},
@@ -193,7 +193,7 @@ func TestForbiddenTransitions(t *testing.T) {
 		"issue":  func(inv *Invoice) (int, error) { d, err := inv.Issue(nil, 1, now); return len(d), err },
 		"pay":    func(inv *Invoice) (int, error) { d, err := inv.Pay(PaymentInput{}, now); return len(d), err },
 		"cancel": func(inv *Invoice) (int, error) {
-			d, err := inv.Cancel(CancelInput{Reason: "02"}, now)
+			d, err := inv.Cancel(CancelInput{Reason: "02"}, nil, now)
 			return len(d), err
 		},
 		"send": func(inv *Invoice) (int, error) { d, err := inv.Send(SendInput{}, now); return len(d), err },
@@ -249,14 +249,49 @@ func TestSendTestAndLiveMode(t *testing.T) {
 func TestCancelReasons(t *testing.T) {
 	f := newFixture(t)
 	inv := foldInv(t, issued(t, f, false))
-	d, err := inv.Cancel(CancelInput{}, now)
+	d, err := inv.Cancel(CancelInput{}, nil, now)
 	wantCode(t, d, err, facturo.CodeParameterMissing, "reason")
-	d, err = inv.Cancel(CancelInput{Reason: "01"}, now)
+	d, err = inv.Cancel(CancelInput{Reason: "01"}, nil, now)
 	wantCode(t, d, err, facturo.CodeParameterMissing, "substitution")
-	d, err = inv.Cancel(CancelInput{Reason: "09"}, now)
+	d, err = inv.Cancel(CancelInput{Reason: "09"}, nil, now)
 	wantCode(t, d, err, facturo.CodeParameterInvalid, "reason")
-	if _, err := inv.Cancel(CancelInput{Reason: "01", Substitution: "inv_9"}, now); err != nil {
-		t.Error(err)
+	if _, err := inv.Cancel(CancelInput{Reason: "01", Substitution: "inv_9"}, nil, now); !facturo.IsCode(err, facturo.CodeNotFound) {
+		t.Errorf("unknown substitution: %v, want not found", err)
+	}
+}
+
+// A substitution is another issued invoice of the same type: not the
+// voided invoice itself, not a draft, not a credit note for an invoice.
+func TestCancelSubstitution(t *testing.T) {
+	f := newFixture(t)
+	inv := foldInv(t, issued(t, f, false))
+	other := &stream{id: "inv_2"}
+	d, err := NewInvoice(f.input(), f.client, f.products)
+	other.must(t, d, err)
+	draft := foldInv(t, other)
+	d, err = draft.Issue(nil, 18, now)
+	other.must(t, d, err)
+	valid := foldInv(t, other)
+	note := *valid
+	note.ID, note.Type = "inv_3", TypeEgress
+	for _, c := range []struct {
+		name string
+		id   string
+		sub  *Invoice
+		code string
+	}{
+		{"itself", inv.ID, inv, facturo.CodeParameterInvalid},
+		{"unknown", "inv_9", nil, facturo.CodeNotFound},
+		{"other id", "inv_9", valid, facturo.CodeNotFound},
+		{"draft", draft.ID, draft, facturo.CodeParameterInvalid},
+		{"credit note", note.ID, &note, facturo.CodeParameterInvalid},
+	} {
+		d, err := inv.Cancel(CancelInput{Reason: "01", Substitution: c.id}, c.sub, now)
+		wantCode(t, d, err, c.code, "substitution")
+	}
+	d, err = inv.Cancel(CancelInput{Reason: "01", Substitution: valid.ID}, valid, now)
+	if err != nil || d[0].Data.(Cancellation).Substitution != valid.ID {
+		t.Fatalf("valid substitution: %+v %v", d, err)
 	}
 }
 

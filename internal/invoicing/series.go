@@ -21,10 +21,25 @@ var seriesEvents = []events.TypeInfo{
 	{Name: SeriesUpdated, Description: "An invoice series' prefix or next number changed; data holds the whole series."},
 }
 
-// DefaultSeries is the series of an invoice that names none. It need not
-// have been created: issuing in a series that has no Series stream numbers
-// from 1 and writes the number as "A-1".
+// DefaultSeries is the series of an invoice that names none. It is the
+// only series that need not have been created: issuing in it without a
+// Series stream numbers from 1 and writes the number as "A-1". An invoice
+// that names any other series must name one created with POST /v1/series.
 const DefaultSeries = "A"
+
+// MaxFolio is the highest number a series gives: next_number is 1 to
+// MaxFolio, so counting on from it can never overflow.
+const MaxFolio int64 = 999_999_999_999
+
+// SeriesCode normalizes the series an input names: trimmed, upper case,
+// DefaultSeries when empty.
+func SeriesCode(s string) string {
+	return orDefault(strings.ToUpper(strings.TrimSpace(s)), DefaultSeries)
+}
+
+// ValidSeriesCode reports whether code (normalized) is shaped like a series
+// code.
+func ValidSeriesCode(code string) bool { return seriesCodePattern.MatchString(code) }
 
 // SeriesInput is the body of POST /v1/series, and the data of series.created
 // and series.updated once normalized.
@@ -95,8 +110,8 @@ func normalizeSeries(in SeriesInput) (SeriesInput, error) {
 	if in.NextNumber == 0 {
 		in.NextNumber = 1
 	}
-	if in.NextNumber < 1 {
-		return in, invalid("next_number", "next_number must be at least 1.")
+	if in.NextNumber < 1 || in.NextNumber > MaxFolio {
+		return in, invalid("next_number", "next_number must be from 1 to %d.", MaxFolio)
 	}
 	return in, maxLen("prefix", in.Prefix, 25)
 }
@@ -111,7 +126,7 @@ func (s *Series) Update(p SeriesPatch) ([]events.Draft, error) {
 	setIf(&next.Prefix, p.Prefix)
 	if p.NextNumber != nil {
 		if *p.NextNumber < 1 {
-			return nil, invalid("next_number", "next_number must be at least 1.")
+			return nil, invalid("next_number", "next_number must be from 1 to %d.", MaxFolio)
 		}
 		next.NextNumber = *p.NextNumber
 	}

@@ -39,11 +39,31 @@ func copyMetadata(md map[string]string) map[string]string {
 }
 
 func validateEmail(param, s string) error {
+	if len(s) > maxEmailLen {
+		return invalid(param, "an email address may be at most %d characters long.", maxEmailLen)
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
-		return invalid(param, "'%s' is not a valid email address.", s)
+		return invalid(param, "'%s' is not a valid email address.", clip(s))
 	}
 	return nil
+}
+
+// maxEmailLen is the longest email address (RFC 5321 forward path).
+const maxEmailLen = 254
+
+// clip cuts what a message repeats of an input to 64 bytes, at a
+// character boundary: the input may be a megabyte.
+func clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // requiredText trims s and checks it is present and not longer than max.
@@ -64,7 +84,7 @@ func maxLen(param, s string, max int) error {
 
 func matches(re *regexp.Regexp, param, s, what string) error {
 	if !re.MatchString(s) {
-		return invalid(param, "'%s' is not %s.", s, what)
+		return invalid(param, "'%s' is not %s.", clip(s), what)
 	}
 	return nil
 }

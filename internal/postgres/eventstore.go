@@ -199,8 +199,14 @@ func scanEvent(row pgx.Row) (events.Event, error) {
 // Append adds drafts to a stream whose current version the caller read as
 // expected. If another writer appended first, the unique (stream_id,
 // stream_version) constraint refuses the insert and the command fails with
-// version_conflict: never a lost update.
+// version_conflict: never a lost update. An event of one kind of object is
+// never appended to the stream of another (checkStreamKind).
 func (tx *Tx) Append(ctx context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error) {
+	for _, d := range drafts {
+		if err := checkStreamKind(st, d.Type); err != nil {
+			return nil, err
+		}
+	}
 	meta, err := json.Marshal(tx.meta)
 	if err != nil {
 		return nil, fmt.Errorf("encode metadata: %w", err)

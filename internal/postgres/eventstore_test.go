@@ -4,7 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/testenv"
 )
@@ -46,5 +48,56 @@ func TestReadAfterOrdersTransactionsNumerically(t *testing.T) {
 	}
 	if len(got) != 2 || got[0] != "evt_nine" || got[1] != "evt_ten" {
 		t.Fatalf("read %v in batches of one, want [evt_nine evt_ten]", got)
+	}
+}
+
+// An event is never appended to the stream of another kind of object: a
+// command that let a client id through as a key id fails with an internal
+// error, and its transaction stores nothing.
+func TestAppendRefusesAnotherKindOfStream(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, testenv.Postgres(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.NewEventStore(db, events.Upcast)
+	cli := events.Stream{ID: id.New(id.Client), OrgID: "org_kind", Livemode: true}
+	appendTo := func(st events.Stream, expected int, typ string) error {
+		_, err := store.Run(ctx, events.Metadata{}, func(tx *postgres.Tx) error {
+			_, err := tx.Append(ctx, st, expected, events.Draft{Type: typ, Data: map[string]string{}})
+			return err
+		})
+		return err
+	}
+	if err := appendTo(cli, 0, events.ClientCreated); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		st  events.Stream
+		typ string
+	}{
+		{cli, events.KeyUpdated},
+		{cli, events.OrganizationUpdated},
+		{cli, "invoice.issued"},
+		{cli, "unknown.thing"},
+		{cli, "no_dot"},
+		{events.Stream{ID: "key", OrgID: "org_kind", Livemode: true}, events.KeyUpdated},
+		{events.Stream{ID: "cli", OrgID: "org_kind", Livemode: true}, events.ClientUpdated},
+	} {
+		err := appendTo(c.st, 1, c.typ)
+		if err == nil || facturo.ErrorCode(err) != facturo.CodeInternal {
+			t.Errorf("append %s to %s: %v, want an internal error", c.typ, c.st.ID, err)
+		}
+	}
+	history, err := store.Load(ctx, cli)
+	if err != nil || len(history) != 1 {
+		t.Fatalf("client stream has %d events (%v), want only client.created", len(history), err)
+	}
+	if err := appendTo(cli, 1, events.ClientUpdated); err != nil {
+		t.Fatalf("client.updated on the client's stream: %v", err)
 	}
 }

@@ -2,14 +2,33 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/command"
+	"github.com/jackc/pgx/v5"
 )
 
 // SeriesCounter is the locked counter row of one series of a tenant.
 type SeriesCounter = command.Counter
+
+// SeriesID returns the id of the series object that owns code in t, ""
+// when none was created (the code may still have a counter: the default
+// series, or codes used before series had to be created).
+func (tx *Tx) SeriesID(ctx context.Context, t facturo.Tenant, code string) (string, error) {
+	var sid *string
+	err := tx.QueryRow(ctx, `SELECT series_id FROM series_counters
+		WHERE org_id = $1 AND livemode = $2 AND series = $3`, t.OrgID, t.Livemode, code).Scan(&sid)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && sid == nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("series %s: %w", code, err)
+	}
+	return *sid, nil
+}
 
 // LockCounter makes sure the counter row exists (upsert), then locks it
 // until tx ends: every writer of a counter goes through here, so they
@@ -45,6 +64,9 @@ func (tx *Tx) TakeNumber(ctx context.Context, t facturo.Tenant, series string) (
 		return c, 0, err
 	}
 	n := c.NextNumber
+	if n < 1 || n == math.MaxInt64 {
+		return c, 0, fmt.Errorf("counter of series %s is at %d: cannot count on", series, n)
+	}
 	_, err = tx.Exec(ctx, `UPDATE series_counters SET next_number = $4, last_issued = $5
 		WHERE org_id = $1 AND livemode = $2 AND series = $3`, t.OrgID, t.Livemode, series, n+1, n)
 	if err != nil {
