@@ -22,6 +22,7 @@ type idKind struct{ object, prefix string }
 // route must have a rule here: pathVars panics at registration otherwise.
 var pathKinds = func() map[string]idKind {
 	m := map[string]idKind{
+		"users":         {"user", id.User},
 		"organizations": {"organization", id.Organization},
 		"api_keys":      {"api_key", id.Key},
 		"events":        {"event", id.Event},
