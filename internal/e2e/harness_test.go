@@ -209,14 +209,14 @@ func eventually(t *testing.T, what string, check func() bool) {
 
 // tenantKeys is an organization with a live and a test key.
 type tenantKeys struct {
-	userKey, orgID, live, test string
+	userID, userKey, orgID, live, test string
 }
 
 // newTenant creates a user, an organization and both keys.
 func (s *system) newTenant(email string, scopes ...string) tenantKeys {
 	s.t.Helper()
 	u := s.must(201, "POST", "/v1/users", testAdminKey, map[string]any{"email": email, "name": "Test User"})
-	tk := tenantKeys{userKey: u.str("secret_key")}
+	tk := tenantKeys{userID: u.str("id"), userKey: u.str("secret_key")}
 	o := s.must(201, "POST", "/v1/organizations", tk.userKey, map[string]any{"name": "Org of " + email})
 	tk.orgID = o.str("id")
 	body := map[string]any{"name": "k", "mode": "live"}

@@ -58,7 +58,7 @@ func (s *system) seedObjects(tk tenantKeys) tenantObjects {
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) }))
 	s.t.Cleanup(rcv.Close)
 	key := tk.live
-	o := tenantObjects{"organizations": tk.orgID}
+	o := tenantObjects{"users": tk.userID, "organizations": tk.orgID}
 	o["clients"] = s.must(201, "POST", "/v1/clients", key, acme).str("id")
 	o["products"] = s.must(201, "POST", "/v1/products", key, product("10.00", false)).str("id")
 	o["series"] = s.must(201, "POST", "/v1/series", key, map[string]any{"code": "SEC"}).str("id")
