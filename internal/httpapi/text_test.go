@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/postgres"
 )
 
@@ -91,5 +92,27 @@ func TestUnknownRouteMessageIsBounded(t *testing.T) {
 		if n := utf8.RuneCountInString(body.Error.Message); n > maxEcho+50 || !utf8.ValidString(body.Error.Message) {
 			t.Errorf("message of %d characters: %.200q", n, body.Error.Message)
 		}
+	}
+}
+
+// However a message quotes the request, the envelope repeats a bounded
+// part of it: domain messages such as "'...' is not a valid email
+// address." are clipped, and so is param.
+func TestErrorMessagesAreBounded(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	rec := httptest.NewRecorder()
+	writeError(rec, httptest.NewRequest("POST", "/v1/clients", nil), nil,
+		facturo.ParamError(facturo.CodeParameterInvalid, "metadata."+long, "'%s' is not a valid email address.", long))
+	var body struct {
+		Error struct{ Message, Param string }
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if n := utf8.RuneCountInString(body.Error.Message); n > maxMessage+1 {
+		t.Errorf("message of %d characters", n)
+	}
+	if n := utf8.RuneCountInString(body.Error.Param); n > maxEcho+1 {
+		t.Errorf("param of %d characters", n)
 	}
 }
