@@ -291,6 +291,8 @@ func accepts(t reflect.Type, k int) (reflect.Type, bool) {
 		return reflect.TypeFor[[]string](), k == jsonString || k == jsonArray
 	case reflect.PointerTo(t).Implements(unmarshalerType):
 		return nil, true
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
+		return t, k == jsonString // []byte is base64 text
 	}
 	switch t.Kind() {
 	case reflect.Struct, reflect.Map:
