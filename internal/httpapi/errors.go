@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/facturo/facturo"
 )
@@ -92,7 +94,21 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(appErr.RetryAfter)))
 	}
 	writeJSON(w, m.status, errorBody{Error: errorDetail{
-		Type: m.typ, Code: appErr.Code, Message: appErr.Message, Param: appErr.Param,
+		Type: m.typ, Code: appErr.Code, Message: clipMessage(appErr.Message), Param: shown(appErr.Param),
 		RequestID: RequestID(r.Context()), DocURL: docURL(r, appErr.Code),
 	}})
+}
+
+// maxMessage bounds an error message. No message of the API's own is
+// longer; one that quotes the request ("'...' is not a valid email
+// address.") is clipped so that it never repeats more than about maxEcho
+// characters of it.
+const maxMessage = 2 * maxEcho
+
+func clipMessage(m string) string {
+	m = strings.ToValidUTF8(m, "\uFFFD")
+	if utf8.RuneCountInString(m) <= maxMessage {
+		return m
+	}
+	return string([]rune(m)[:maxMessage]) + "…"
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/facturo/facturo"
@@ -22,9 +23,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// decode reads a JSON object body into v strictly: unknown fields, wrong
-// types, trailing data and oversize bodies are errors naming the field.
-// An empty body decodes as {} so that POSTs without parameters work.
+// decode reads a JSON object body into v strictly: unknown fields, fields
+// in another case, duplicate keys, wrong types, text PostgreSQL cannot
+// store (NUL, invalid UTF-8), oversize numbers, trailing data and oversize
+// bodies are errors naming the field by its JSON path (items[0].product);
+// scanJSON checks all but the size before anything is parsed. An empty
+// body decodes as {} so that POSTs without parameters work.
 func decode(r *http.Request, v any) error {
 	body, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
@@ -40,6 +44,9 @@ func decode(r *http.Request, v any) error {
 func decodeBytes(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
+	}
+	if err := scanJSON(body, reflect.TypeOf(v)); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -79,15 +86,16 @@ func jsonError(err error) error {
 		if typ.Field == "" {
 			return facturo.Errorf(facturo.CodeInvalidRequest, "The request body must be a JSON object.")
 		}
-		return facturo.ParamError(facturo.CodeParameterInvalid, typ.Field,
-			"%s must be of type %s, not %s.", typ.Field, jsonType(typ.Type.Kind().String()), typ.Value)
+		return pathError(typ.Field, "must be of type %s, not %s.", jsonType(typ.Type.Kind().String()), shown(typ.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		field := shown(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
 		return facturo.ParamError(facturo.CodeParameterInvalid, field, "Unknown parameter: %s.", field)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return facturo.Errorf(facturo.CodeInvalidRequest, "The request body is truncated JSON.")
 	}
-	return facturo.Errorf(facturo.CodeInvalidRequest, "The request body is invalid: %s.", strings.TrimPrefix(err.Error(), "json: "))
+	// Whatever else encoding/json or an UnmarshalJSON says may quote the
+	// input: only its start is repeated.
+	return facturo.Errorf(facturo.CodeInvalidRequest, "The request body is invalid: %s.", shown(strings.TrimPrefix(err.Error(), "json: ")))
 }
 
 func jsonType(kind string) string {

@@ -101,11 +101,11 @@ func New(d Deps) *Server {
 	}
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, s.log, facturo.Errorf(facturo.CodeRouteNotFound, "Unrecognized request URL (%s %s).", r.Method, r.URL.Path))
+		writeError(w, r, s.log, facturo.Errorf(facturo.CodeRouteNotFound, "Unrecognized request URL (%s %s).", shown(r.Method), shown(r.URL.Path)))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", strings.Join(s.allowedMethods(r), ", "))
-		writeError(w, r, s.log, facturo.Errorf(facturo.CodeMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
+		writeError(w, r, s.log, facturo.Errorf(facturo.CodeMethodNotAllowed, "%s is not allowed on %s.", shown(r.Method), shown(r.URL.Path)))
 	})
 	r.PathPrefix("/docs/").Methods(http.MethodGet, http.MethodHead).Handler(s.docsHandler())
 	s.registerHealthRoutes(r)
@@ -129,8 +129,9 @@ func (s *Server) Handler() http.Handler { return s.outer(s.router) }
 // Routes lists every registered route.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
-// Handle registers a route: authentication, scope, idempotency for POST,
-// then fn. Exported so resource packages can add their routes.
+// Handle registers a route: the text check of path variables, query and
+// stored headers (checkRequestText), authentication, scope, idempotency
+// for POST, then fn. Exported so resource packages can add their routes.
 func (s *Server) Handle(r *mux.Router, rt Route, fn handlerFunc) {
 	s.HandleCommand(r, rt, reading(fn))
 }
@@ -148,7 +149,10 @@ func (s *Server) wrap(rt Route, fn commandFunc) http.Handler {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		}
-		err := s.serve(w, r, rt, fn)
+		err := checkRequestText(r, rt)
+		if err == nil {
+			err = s.serve(w, r, rt, fn)
+		}
 		if err != nil {
 			writeError(w, r, s.log, err)
 		}

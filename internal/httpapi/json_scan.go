@@ -1,0 +1,396 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/internal/invoicing"
+)
+
+// scanJSON is the strict pre-pass of every request body, before
+// encoding/json decodes it. It walks the tokens alongside the Go type the
+// body decodes into, tracking the JSON path (items[0].product), and
+// refuses with that path as param:
+//
+//   - strings and keys that are not valid text (NUL, invalid UTF-8);
+//   - a key that appears twice in one object;
+//   - a key that is not exactly a field of the struct it decodes into
+//     (encoding/json would match LEGAL_NAME to legal_name);
+//   - a value of the wrong JSON type, and a decimal that is not written
+//     out plainly ("NaN", "0x10", "1e9");
+//   - number literals and decimal strings over maxNumberLen characters,
+//     before anything parses them.
+//
+// Values whose type it does not know (any, json.RawMessage) are still
+// checked for text, duplicate keys and number lengths.
+func scanJSON(body []byte, t reflect.Type) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	s := &jsonScan{dec: dec, body: body}
+	if err := s.value("", t); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return facturo.Errorf(facturo.CodeInvalidRequest, "The request body must hold a single JSON object.")
+	}
+	return nil
+}
+
+const (
+	// maxNumberLen bounds a number literal or a decimal string: big
+	// enough for any amount, small enough that nothing parses a
+	// 900,000-digit price.
+	maxNumberLen = 40
+	// maxJSONDepth bounds nesting; no request body nests past a few levels.
+	maxJSONDepth = 32
+)
+
+var plainDecimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+type jsonScan struct {
+	dec   *json.Decoder
+	body  []byte
+	depth int
+}
+
+// token reads the next token; badText is true for a string that is not
+// valid text (the decoder itself would turn invalid UTF-8 into U+FFFD, so
+// the raw bytes are checked).
+func (s *jsonScan) token() (tok json.Token, badText bool, err error) {
+	start := s.dec.InputOffset()
+	tok, err = s.dec.Token()
+	if err != nil {
+		return nil, false, jsonError(err)
+	}
+	if str, ok := tok.(string); ok {
+		badText = !utf8.Valid(s.body[start:s.dec.InputOffset()]) || strings.IndexByte(str, 0) >= 0
+	}
+	return tok, badText, nil
+}
+
+// value checks the value at path, which decodes into t (nil: unknown).
+func (s *jsonScan) value(path string, t reflect.Type) error {
+	tok, bad, err := s.token()
+	if err != nil {
+		return err
+	}
+	if bad {
+		return textError(path)
+	}
+	switch tok := tok.(type) {
+	case json.Delim:
+		if s.depth++; s.depth > maxJSONDepth {
+			return facturo.Errorf(facturo.CodeInvalidRequest, "The request body nests deeper than %d levels.", maxJSONDepth)
+		}
+		defer func() { s.depth-- }()
+		if tok == '{' {
+			return s.object(path, t)
+		}
+		return s.array(path, t)
+	case string:
+		return s.str(path, t, tok)
+	case json.Number:
+		return s.number(path, t, tok)
+	case bool:
+		if _, ok := accepts(t, jsonBool); !ok {
+			return typeError(path, t, "a boolean")
+		}
+	}
+	return nil // null leaves any field as it is, as encoding/json does
+}
+
+func (s *jsonScan) object(path string, t reflect.Type) error {
+	target, ok := accepts(t, jsonObject)
+	if !ok {
+		return typeError(path, t, "an object")
+	}
+	var fields map[string]reflect.Type
+	if target != nil && target.Kind() == reflect.Struct {
+		fields = fieldsOf(target)
+	}
+	seen := map[string]bool{}
+	for s.dec.More() {
+		tok, bad, err := s.token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		if bad {
+			return textError(joinPath(path, key))
+		}
+		kpath := joinPath(path, key)
+		if seen[key] {
+			return pathError(kpath, "appears more than once in the request body.")
+		}
+		seen[key] = true
+		var ft reflect.Type
+		switch {
+		case fields != nil:
+			if ft, ok = fields[key]; !ok {
+				return unknownField(path, key, fields)
+			}
+		case target != nil && target.Kind() == reflect.Map:
+			ft = target.Elem()
+		}
+		if err := s.value(kpath, ft); err != nil {
+			return err
+		}
+	}
+	_, _, err := s.token() // }
+	return err
+}
+
+func (s *jsonScan) array(path string, t reflect.Type) error {
+	target, ok := accepts(t, jsonArray)
+	if !ok {
+		return typeError(path, t, "an array")
+	}
+	var elem reflect.Type
+	if target != nil {
+		elem = target.Elem()
+	}
+	for i := 0; s.dec.More(); i++ {
+		if err := s.value(fmt.Sprintf("%s[%d]", path, i), elem); err != nil {
+			return err
+		}
+	}
+	_, _, err := s.token() // ]
+	return err
+}
+
+func (s *jsonScan) str(path string, t reflect.Type, v string) error {
+	target, ok := accepts(t, jsonString)
+	switch {
+	case !ok:
+		return typeError(path, t, "a string")
+	case target == decimalType:
+		return checkDecimal(path, v)
+	case target == timeType:
+		if _, err := time.Parse(time.RFC3339, v); err != nil {
+			return pathError(path, "must be %s.", describe(t))
+		}
+	}
+	return nil
+}
+
+func (s *jsonScan) number(path string, t reflect.Type, n json.Number) error {
+	if len(n) > maxNumberLen {
+		return pathError(path, "must be a number of at most %d characters.", maxNumberLen)
+	}
+	target, ok := accepts(t, jsonNumber)
+	if !ok {
+		return typeError(path, t, "a number")
+	}
+	if target == nil {
+		return nil
+	}
+	var err error
+	switch k := target.Kind(); {
+	case target == decimalType:
+		return checkDecimal(path, string(n))
+	case k >= reflect.Int && k <= reflect.Int64:
+		_, err = strconv.ParseInt(string(n), 10, target.Bits())
+	case k >= reflect.Uint && k <= reflect.Uintptr:
+		_, err = strconv.ParseUint(string(n), 10, target.Bits())
+	default:
+		_, err = strconv.ParseFloat(string(n), target.Bits())
+	}
+	if err != nil {
+		return pathError(path, "must be %s.", describe(t))
+	}
+	return nil
+}
+
+// checkDecimal accepts an amount written out plainly: an optional minus,
+// digits, and optionally a point and more digits, in at most maxNumberLen
+// characters. No exponent, NaN, Infinity or hexadecimal.
+func checkDecimal(path, v string) error {
+	if len(v) > maxNumberLen || !plainDecimal.MatchString(v) {
+		return pathError(path, "must be a decimal number such as \"12.50\", of at most %d characters.", maxNumberLen)
+	}
+	return nil
+}
+
+// pathError is an error about the value at path; the message starts with
+// the path. Both are clipped to what an error may echo.
+func pathError(path, format string, args ...any) error {
+	p := shown(path)
+	return facturo.ParamError(facturo.CodeParameterInvalid, p, "%s "+format, append([]any{p}, args...)...)
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// typeError says what the value at path must be; got is what it is. The
+// body itself must be an object.
+func typeError(path string, t reflect.Type, got string) error {
+	if path == "" {
+		return facturo.Errorf(facturo.CodeInvalidRequest, "The request body must be a JSON object.")
+	}
+	return pathError(path, "must be %s, not %s.", describe(t), got)
+}
+
+func unknownField(parent, key string, fields map[string]reflect.Type) error {
+	kpath := joinPath(parent, key)
+	for name := range fields {
+		if strings.EqualFold(name, key) {
+			return facturo.ParamError(facturo.CodeParameterInvalid, shown(kpath),
+				"Unknown parameter: %s (parameter names are case-sensitive: %s).", shown(kpath), joinPath(parent, name))
+		}
+	}
+	return facturo.ParamError(facturo.CodeParameterInvalid, shown(kpath), "Unknown parameter: %s.", shown(kpath))
+}
+
+// JSON kinds of a value.
+const (
+	jsonObject = iota
+	jsonArray
+	jsonString
+	jsonNumber
+	jsonBool
+)
+
+var (
+	unmarshalerType  = reflect.TypeFor[json.Unmarshaler]()
+	productInputType = reflect.TypeFor[invoicing.ProductInput]()
+)
+
+// accepts reports whether a value of JSON kind k may decode into t, and
+// the type its contents decode into: nil when unknown (any,
+// json.RawMessage, a json.Unmarshaler this file does not know).
+func accepts(t reflect.Type, k int) (reflect.Type, bool) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == nil || t == rawType || t.Kind() == reflect.Interface:
+		return nil, true
+	case t == decimalType:
+		return t, k == jsonString || k == jsonNumber
+	case t == timeType:
+		return t, k == jsonString
+	case t == productRef && k == jsonString:
+		return reflect.TypeFor[string](), true
+	case t == productRef:
+		return productInputType, k == jsonObject
+	case t == recipientType:
+		return reflect.TypeFor[[]string](), k == jsonString || k == jsonArray
+	case reflect.PointerTo(t).Implements(unmarshalerType):
+		return nil, true
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
+		return t, k == jsonString // []byte is base64 text
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return t, k == jsonObject
+	case reflect.Slice, reflect.Array:
+		return t, k == jsonArray
+	case reflect.String:
+		return t, k == jsonString
+	case reflect.Bool:
+		return t, k == jsonBool
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return t, k == jsonNumber
+	}
+	return nil, true
+}
+
+// describe says what a value of t is, for messages.
+func describe(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == decimalType:
+		return "a decimal number such as \"12.50\""
+	case t == timeType:
+		return "an RFC 3339 timestamp"
+	case t == productRef:
+		return "a product id or a product object"
+	case t == recipientType:
+		return "an email address or a list of them"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return fmt.Sprintf("an integer from %d to %d", int64(-1)<<(t.Bits()-1), int64(1)<<(t.Bits()-1)-1)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "a non-negative integer"
+	}
+	return "a number"
+}
+
+var fieldCache sync.Map // reflect.Type → map[string]reflect.Type
+
+// fieldsOf maps the JSON names of a struct's fields, exactly as
+// encoding/json sees them (embedded structs flattened, "-" left out), to
+// their types.
+func fieldsOf(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m := map[string]reflect.Type{}
+	addFields(m, t)
+	fieldCache.Store(t, m)
+	return m
+}
+
+func addFields(m map[string]reflect.Type, t reflect.Type) {
+	var embedded []reflect.Type
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				embedded = append(embedded, ft)
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		m[name] = f.Type
+	}
+	// Fields of embedded structs are promoted unless a shallower field
+	// has their name.
+	for _, ft := range embedded {
+		inner := map[string]reflect.Type{}
+		addFields(inner, ft)
+		for name, typ := range inner {
+			if _, ok := m[name]; !ok {
+				m[name] = typ
+			}
+		}
+	}
+}
