@@ -15,8 +15,11 @@ import (
 )
 
 // idempotencyLock bounds how long a claimed key waits for its first request
-// before another attempt may take it over.
-const idempotencyLock = time.Minute
+// before another attempt may take it over: after that, a retry of a
+// request that died before committing (a crashed process) runs it. Taking
+// over an attempt that is only slow is safe: a claim commits once, and the
+// attempt that does not gets idempotency_key_in_use.
+const idempotencyLock = 15 * time.Second
 
 // idempotencyRecordTimeout bounds recording an answer or releasing a key
 // after the request, which runs without the request's context: a client
