@@ -43,8 +43,9 @@ bench: check-postgres
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/auth/... ./internal/postgres/... ./projections/...
 
 # Fault injection, nothing lost (a few minutes; not part of make test):
-# two APIs and two workers as processes, workers SIGKILLed, NATS and
-# PostgreSQL restarted during a write load, then a total-queue checker.
+# two APIs and two workers as processes, APIs and workers SIGKILLed, NATS
+# and PostgreSQL restarted during a keyed write load, every write retried
+# with its Idempotency-Key, then a total-queue checker.
 CHAOSFLAGS ?=
 .PHONY: chaos
 chaos: check-postgres

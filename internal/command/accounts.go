@@ -40,19 +40,18 @@ func CreateUser(ctx context.Context, st Store, secrets Secrets, m Meta, in accou
 		return NewUser{}, err
 	}
 	userID, keyID := id.New(id.User), id.New(id.Key)
-	var user *accounts.User
-	err = st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+	return run(ctx, st, m, func(tx Tx) (NewUser, error) {
 		added, err := tx.Append(ctx, accountStream(userID, ""), 0, drafts...)
 		if err != nil {
-			return err
+			return NewUser{}, err
 		}
-		if user, err = accounts.FoldUser(added); err != nil {
-			return err
+		user, err := accounts.FoldUser(added)
+		if err != nil {
+			return NewUser{}, err
 		}
 		_, err = tx.Append(ctx, accountStream(keyID, ""), 0, accounts.NewUserKey(userID, tok, hash)...)
-		return err
+		return NewUser{User: user, Secret: tok}, err
 	})
-	return NewUser{User: user, Secret: tok}, err
 }
 
 // CreateOrganization makes an organization owned by userID.
@@ -62,15 +61,13 @@ func CreateOrganization(ctx context.Context, st Store, userID string, m Meta, in
 		return nil, err
 	}
 	orgID := id.New(id.Organization)
-	var created []events.Event
-	err = st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
-		created, err = tx.Append(ctx, accountStream(orgID, orgID), 0, drafts...)
-		return err
+	return run(ctx, st, m, func(tx Tx) (*accounts.Organization, error) {
+		created, err := tx.Append(ctx, accountStream(orgID, orgID), 0, drafts...)
+		if err != nil {
+			return nil, err
+		}
+		return accounts.FoldOrganization(created)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return accounts.FoldOrganization(created)
 }
 
 // UpdateOrganization applies a patch to an organization userID owns.
@@ -98,8 +95,7 @@ func changeOrganization(ctx context.Context, st Store, m Meta, orgID string, dec
 	if !id.Has(orgID, id.Organization) {
 		return nil, facturo.NotFound("organization", orgID)
 	}
-	var after *accounts.Organization
-	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+	return run(ctx, st, m, func(tx Tx) (*accounts.Organization, error) {
 		all, err := appendDecided(ctx, tx, accountStream(orgID, orgID), func(history []events.Event) ([]events.Draft, error) {
 			o, err := foldOrganization(orgID, history)
 			if err != nil {
@@ -108,12 +104,10 @@ func changeOrganization(ctx context.Context, st Store, m Meta, orgID string, dec
 			return decide(o)
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		after, err = accounts.FoldOrganization(all)
-		return err
+		return accounts.FoldOrganization(all)
 	})
-	return after, err
 }
 
 // appendDecided loads a stream, lets decide choose on its history and

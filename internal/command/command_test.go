@@ -33,10 +33,13 @@ func newMemStore() *memStore {
 	return &memStore{streams: map[events.Stream][]events.Event{}, counters: map[string]command.Counter{}}
 }
 
-func (s *memStore) Run(_ context.Context, _ events.Metadata, claim *command.Claim, fn func(command.Tx) error) error {
+func (s *memStore) Run(ctx context.Context, _ events.Metadata, claim *command.Claim, fn func(command.Tx) error) error {
 	s.claims = append(s.claims, claim)
 	tx := &memTx{streams: maps.Clone(s.streams), counters: maps.Clone(s.counters)}
 	if err := fn(tx); err != nil {
+		return err
+	}
+	if _, _, _, err := claim.Response(ctx); err != nil { // in the transaction, as postgres does
 		return err
 	}
 	s.streams, s.counters = tx.streams, tx.counters
@@ -177,4 +180,54 @@ func firstInvoice(st *memStore) string {
 		}
 	}
 	return ""
+}
+
+// Every command hands its result to its claim inside its transaction, so
+// that the store records the answer with the events: what the claim
+// answered is exactly what the command returned, and a failed command
+// answers nothing. A claim with an Answer but no result is an error, never
+// a commit without an answer.
+func TestCommandsAnswerTheirClaimInTheTransaction(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	org := facturo.Tenant{OrgID: "org_1", Livemode: false}
+	var answered []any
+	claim := &command.Claim{Scope: "org:org_1:test", Key: "k1", Answer: func(_ context.Context, result any) (int, []byte, error) {
+		answered = append(answered, result)
+		return 201, []byte("{}"), nil
+	}}
+	m := command.Meta{Claim: claim, Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	want := func(name string, got any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(answered) != 1 || answered[0] != got {
+			t.Fatalf("%s: the claim answered %v, want exactly the result %v", name, answered, got)
+		}
+		answered = nil
+	}
+	c, err := command.CreateClient(ctx, st, org, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "AAA010101AAA"})
+	want("create client", c, err)
+	name := "Acme 2"
+	c2, err := command.UpdateClient(ctx, st, org, m, c.ID, invoicing.ClientPatch{LegalName: &name})
+	want("update client", c2, err)
+	ser, err := command.CreateSeries(ctx, st, org, m, invoicing.SeriesInput{Code: "F"})
+	want("create series", ser, err)
+	price, qty := decimal.RequireFromString("100"), decimal.RequireFromString("1")
+	inv, err := command.CreateInvoice(ctx, st, org, m, invoicing.InvoiceInput{Client: c.ID, PaymentForm: "03",
+		Items: []invoicing.ItemInput{{Product: invoicing.ProductRef{Inline: &invoicing.ProductInput{Description: "Hour", Price: &price}}, Quantity: &qty}}})
+	want("create invoice", inv, err)
+	issued, err := command.IssueInvoice(ctx, st, org, m, inv.ID, command.None{})
+	want("issue invoice", issued, err)
+	note, err := command.CorrectInvoice(ctx, st, org, m, inv.ID, invoicing.CorrectionInput{Reason: "Discount"})
+	want("correct invoice", note, err)
+
+	if _, err := command.IssueInvoice(ctx, st, org, m, inv.ID, command.None{}); err == nil || len(answered) != 0 {
+		t.Fatalf("a refused command: err %v, answered %v; want an error and no answer", err, answered)
+	}
+	bare := &command.Claim{Scope: "s", Key: "k", Answer: claim.Answer}
+	if _, _, _, err := bare.Response(ctx); err == nil {
+		t.Fatal("a claim given no result answered; want an error")
+	}
 }

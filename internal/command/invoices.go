@@ -136,40 +136,38 @@ func CorrectInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, inv
 	if err := pathID(k, invoiceID); err != nil {
 		return nil, err
 	}
-	var note []events.Event
-	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+	return run(ctx, st, m, func(tx Tx) (*invoicing.Invoice, error) {
 		inv, version, err := load(ctx, tx, t, k, invoiceID, "id")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if inv.Status != invoicing.StatusValid && inv.Status != invoicing.StatusPaid {
 			_, err := inv.Correct(in, "", nil, 1, m.Now) // refuses before a number is taken
-			return err
+			return nil, err
 		}
 		if in.Series != "" {
 			if err := requireSeries(ctx, tx, t, in.Series); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		series, number, err := takeNumber(ctx, tx, t, inv.CreditNoteSeries(in))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		noteID := k.New()
 		c, err := inv.Correct(in, noteID, series, number, m.Now)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if note, err = tx.Append(ctx, stream(t, noteID), 0, c.CreditNote...); err != nil {
-			return err
+		note, err := tx.Append(ctx, stream(t, noteID), 0, c.CreditNote...)
+		if err != nil {
+			return nil, err
 		}
-		_, err = tx.Append(ctx, stream(t, invoiceID), version, c.Original...)
-		return err
+		if _, err := tx.Append(ctx, stream(t, invoiceID), version, c.Original...); err != nil {
+			return nil, err
+		}
+		return k.Fold(note)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return k.Fold(note)
 }
 
 // takeNumber takes the next number of a series code and folds the series

@@ -40,16 +40,14 @@ func CreateKey(ctx context.Context, st Store, secrets Secrets, userID string, m 
 	if err != nil {
 		return NewKey{}, err
 	}
-	var created []events.Event
-	err = st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
-		created, err = tx.Append(ctx, events.Stream{ID: id.New(id.Key), OrgID: orgID, Livemode: livemode}, 0, drafts...)
-		return err
+	return run(ctx, st, m, func(tx Tx) (NewKey, error) {
+		created, err := tx.Append(ctx, events.Stream{ID: id.New(id.Key), OrgID: orgID, Livemode: livemode}, 0, drafts...)
+		if err != nil {
+			return NewKey{}, err
+		}
+		k, err := accounts.FoldAPIKey(created)
+		return NewKey{Key: k, Secret: tok}, err
 	})
-	if err != nil {
-		return NewKey{}, err
-	}
-	k, err := accounts.FoldAPIKey(created)
-	return NewKey{Key: k, Secret: tok}, err
 }
 
 // OwnedKey reads a key of an organization userID owns; any other reads as
@@ -102,21 +100,27 @@ func RotateKey(ctx context.Context, st Store, secrets Secrets, userID string, m 
 	if err != nil {
 		return NewKey{}, err
 	}
-	k, err := changeKey(ctx, st, userID, m, orgID, keyID, func(k *accounts.APIKey) ([]events.Draft, error) {
+	return changeKeyAs(ctx, st, userID, m, orgID, keyID, func(k *accounts.APIKey) ([]events.Draft, error) {
 		return k.Rotate(tok, hash, grace, m.Now)
-	})
-	return NewKey{Key: k, Secret: tok}, err
+	}, func(k *accounts.APIKey) NewKey { return NewKey{Key: k, Secret: tok} })
 }
 
 // changeKey reads a key of an organization userID owns (not found
 // otherwise) and decides on its current state at the version read.
 func changeKey(ctx context.Context, st Store, userID string, m Meta, orgID, keyID string, decide func(*accounts.APIKey) ([]events.Draft, error)) (*accounts.APIKey, error) {
+	return changeKeyAs(ctx, st, userID, m, orgID, keyID, decide, func(k *accounts.APIKey) *accounts.APIKey { return k })
+}
+
+// changeKeyAs is changeKey for a command whose result is result(the key
+// after the change).
+func changeKeyAs[Out any](ctx context.Context, st Store, userID string, m Meta, orgID, keyID string, decide func(*accounts.APIKey) ([]events.Draft, error), result func(*accounts.APIKey) Out) (Out, error) {
 	k, err := OwnedKey(ctx, st, userID, orgID, keyID)
 	if err != nil {
-		return nil, err
+		var zero Out
+		return zero, err
 	}
-	var after *accounts.APIKey
-	err = st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+	return run(ctx, st, m, func(tx Tx) (Out, error) {
+		var zero Out
 		all, err := appendDecided(ctx, tx, events.Stream{ID: k.ID, OrgID: k.OrgID, Livemode: k.Livemode},
 			func(history []events.Event) ([]events.Draft, error) {
 				cur, err := accounts.FoldAPIKey(history)
@@ -126,10 +130,12 @@ func changeKey(ctx context.Context, st Store, userID string, m Meta, orgID, keyI
 				return decide(cur)
 			})
 		if err != nil {
-			return err
+			return zero, err
 		}
-		after, err = accounts.FoldAPIKey(all)
-		return err
+		after, err := accounts.FoldAPIKey(all)
+		if err != nil {
+			return zero, err
+		}
+		return result(after), nil
 	})
-	return after, err
 }

@@ -66,51 +66,47 @@ func notFound(object, objID, param string) error {
 // create appends what decide chooses to a new stream of kind k, in one
 // transaction, and returns the new object.
 func create[A invoicing.Aggregate[V], V any](ctx context.Context, st Store, t facturo.Tenant, m Meta, k invoicing.Kind[A, V], decide func(Tx) ([]events.Draft, error)) (A, error) {
-	var created []events.Event
-	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+	return run(ctx, st, m, func(tx Tx) (A, error) {
+		var zero A
 		drafts, err := decide(tx)
 		if err != nil {
-			return err
+			return zero, err
 		}
-		created, err = tx.Append(ctx, stream(t, k.New()), 0, drafts...)
-		return err
+		created, err := tx.Append(ctx, stream(t, k.New()), 0, drafts...)
+		if err != nil {
+			return zero, err
+		}
+		return k.Fold(created)
 	})
-	if err != nil {
-		var zero A
-		return zero, err
-	}
-	return k.Fold(created)
 }
 
 // change folds the existing object objID of kind k, lets decide choose on
 // it, appends that at the version read and returns the object after the
 // change. A decision that fails appends nothing.
 func change[A invoicing.Aggregate[V], V any](ctx context.Context, st Store, t facturo.Tenant, m Meta, k invoicing.Kind[A, V], objID string, decide func(Tx, A) ([]events.Draft, error)) (A, error) {
-	var after A
-	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+	return run(ctx, st, m, func(tx Tx) (A, error) {
+		var zero A
 		if err := pathID(k, objID); err != nil {
-			return err
+			return zero, err
 		}
 		history, err := tx.Load(ctx, stream(t, objID))
 		if err != nil {
-			return err
+			return zero, err
 		}
 		a, err := k.FoldExisting(objID, history)
 		if err != nil {
-			return err
+			return zero, err
 		}
 		drafts, err := decide(tx, a)
 		if err != nil {
-			return err
+			return zero, err
 		}
 		added, err := tx.Append(ctx, stream(t, objID), len(history), drafts...)
 		if err != nil {
-			return err
+			return zero, err
 		}
-		after, err = k.Fold(append(history, added...))
-		return err
+		return k.Fold(append(history, added...))
 	})
-	return after, err
 }
 
 // Clients and products: plain create, update, delete.

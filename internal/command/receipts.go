@@ -41,38 +41,36 @@ func InvoiceReceipt(ctx context.Context, st Store, t facturo.Tenant, m Meta, rec
 	if err := pathID(invoicing.ReceiptKind, receiptID); err != nil {
 		return nil, err
 	}
-	var created []events.Event
-	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+	return run(ctx, st, m, func(tx Tx) (*invoicing.Invoice, error) {
 		rc, version, err := load(ctx, tx, t, invoicing.ReceiptKind, receiptID, "id")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		invIn, err := rc.CustomerInvoiceInput(in.Client)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		client, err := loadClient(ctx, tx, t, in.Client)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		drafts, err := invoicing.NewInvoice(invIn, client, nil)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if created, err = tx.Append(ctx, stream(t, invoicing.InvoiceKind.New()), 0, drafts...); err != nil {
-			return err
+		created, err := tx.Append(ctx, stream(t, invoicing.InvoiceKind.New()), 0, drafts...)
+		if err != nil {
+			return nil, err
 		}
 		marked, err := rc.InvoiceToCustomer(created[0].StreamID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		_, err = tx.Append(ctx, stream(t, receiptID), version, marked...)
-		return err
+		if _, err := tx.Append(ctx, stream(t, receiptID), version, marked...); err != nil {
+			return nil, err
+		}
+		return invoicing.InvoiceKind.Fold(created)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return invoicing.InvoiceKind.Fold(created)
 }
 
 // MaxGlobalReceipts bounds the receipts of one global invoice (each has at
@@ -104,15 +102,13 @@ func GlobalInvoice(ctx context.Context, st Store, find OpenReceipts, t facturo.T
 		return nil, facturo.ParamError(facturo.CodeParameterInvalid, "global.to",
 			"The period has more than %d open receipts; split it.", MaxGlobalReceipts)
 	}
-	var created []events.Event
-	err = st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
-		created, err = appendGlobalInvoice(ctx, tx, t, ids, period)
-		return err
+	return run(ctx, st, m, func(tx Tx) (*invoicing.Invoice, error) {
+		created, err := appendGlobalInvoice(ctx, tx, t, ids, period)
+		if err != nil {
+			return nil, err
+		}
+		return invoicing.InvoiceKind.Fold(created)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return invoicing.InvoiceKind.Fold(created)
 }
 
 func appendGlobalInvoice(ctx context.Context, tx Tx, t facturo.Tenant, ids []string, period invoicing.GlobalInfo) ([]events.Event, error) {

@@ -23,18 +23,16 @@ func CreateSeries(ctx context.Context, st Store, t facturo.Tenant, m Meta, in in
 	}
 	k := invoicing.SeriesKind
 	seriesID := k.New()
-	var created []events.Event
-	err = st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+	return run(ctx, st, m, func(tx Tx) (*invoicing.Series, error) {
 		if err := tx.ClaimSeries(ctx, t, norm.Code, seriesID, norm.NextNumber); err != nil {
-			return err
+			return nil, err
 		}
-		created, err = tx.Append(ctx, stream(t, seriesID), 0, drafts...)
-		return err
+		created, err := tx.Append(ctx, stream(t, seriesID), 0, drafts...)
+		if err != nil {
+			return nil, err
+		}
+		return k.Fold(created)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return k.Fold(created)
 }
 
 // UpdateSeries changes the prefix or moves the counter. The counter is

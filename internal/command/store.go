@@ -11,18 +11,52 @@ package command
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 )
 
-// Claim names the Idempotency-Key a command serves: the store marks it
-// committed in the command's transaction, so that a retry after a crash
-// between commit and recording the response never runs the command twice.
+// Claim names the Idempotency-Key a command serves. The store marks it
+// committed in the command's transaction and records there, too, the
+// answer to the command's result (Answer), so that a retry after a crash
+// or a client disconnect between commit and answer gets that answer: the
+// command never runs twice, and no committed request is left without one.
 type Claim struct {
 	Scope string // whose key: an organization mode, a user, the operator
 	Key   string
+	// Answer, when set, encodes the command's result as the response a
+	// retry with the key replays. The store calls it inside the command's
+	// transaction, after the command's function; the reads that package
+	// postgres makes with ctx go through that transaction.
+	Answer func(ctx context.Context, result any) (status int, body []byte, err error)
+
+	result    any
+	hasResult bool
+}
+
+// setResult hands the command's result to the claim; nothing on a nil
+// claim. Commands do it through run.
+func (c *Claim) setResult(v any) {
+	if c != nil {
+		c.result, c.hasResult = v, true
+	}
+}
+
+// Response is the answer to record with the claim in the command's
+// transaction: ok is false when there is no Answer to record. A command
+// that ran without handing its result over (see run) is an error, so that
+// no write commits with its claim and without its answer.
+func (c *Claim) Response(ctx context.Context) (status int, body []byte, ok bool, err error) {
+	if c == nil || c.Answer == nil {
+		return 0, nil, false, nil
+	}
+	if !c.hasResult {
+		return 0, nil, false, fmt.Errorf("idempotency key %q: the command gave its claim no result to answer", c.Key)
+	}
+	status, body, err = c.Answer(ctx, c.result)
+	return status, body, err == nil, err
 }
 
 // Meta is what a command is given besides its tenant and input.
@@ -35,9 +69,9 @@ type Meta struct {
 // Store runs commands.
 type Store interface {
 	// Run runs fn in one transaction: everything fn appends commits
-	// together, with the claim (when not nil) marked committed, or nothing
-	// does. A concurrent append to a stream fn appends to fails the whole
-	// transaction with version_conflict.
+	// together, with the claim (when not nil) marked committed and its
+	// Response recorded, or nothing does. A concurrent append to a stream
+	// fn appends to fails the whole transaction with version_conflict.
 	Run(ctx context.Context, meta events.Metadata, claim *Claim, fn func(Tx) error) error
 	// Load reads one stream outside any transaction, in version order; a
 	// stream of another tenant reads as empty.
@@ -80,6 +114,27 @@ type Counter struct {
 	SeriesID   string // "" for a code used but never created as a series
 	NextNumber int64
 	LastIssued int64
+}
+
+// run runs fn in one transaction of st, serving m's claim: fn's result is
+// handed to the claim inside the transaction, so that the store records
+// the answer to it with the events. Every command runs its transaction
+// through run (or runEndpoint).
+func run[Out any](ctx context.Context, st Store, m Meta, fn func(Tx) (Out, error)) (Out, error) {
+	var out Out
+	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+		var err error
+		if out, err = fn(tx); err != nil {
+			return err
+		}
+		m.Claim.setResult(out)
+		return nil
+	})
+	if err != nil {
+		var zero Out
+		return zero, err
+	}
+	return out, nil
 }
 
 // None is the input of a command that takes no parameters.

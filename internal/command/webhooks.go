@@ -17,9 +17,10 @@ import (
 // fail there too. postgres.WebhookStore implements it.
 type Endpoints interface {
 	// RunEndpoint folds one endpoint stream, lets decide choose, appends at
-	// the version read and returns the whole stream after, in one
-	// transaction that also marks claim (when not nil) committed.
-	RunEndpoint(ctx context.Context, st events.Stream, meta events.Metadata, claim *Claim, decide func(history []events.Event) ([]events.Draft, error)) ([]events.Event, error)
+	// the version read and gives then the whole stream after, in one
+	// transaction that also marks claim (when not nil) committed with its
+	// Response.
+	RunEndpoint(ctx context.Context, st events.Stream, meta events.Metadata, claim *Claim, decide func(history []events.Event) ([]events.Draft, error), then func(all []events.Event) error) error
 }
 
 // EndpointKind describes webhook endpoints like the invoicing objects
@@ -35,12 +36,8 @@ func CreateEndpoint(ctx context.Context, eps Endpoints, policy webhooks.AddressP
 	if err != nil {
 		return nil, err
 	}
-	all, err := eps.RunEndpoint(ctx, stream(t, EndpointKind.New()), m.Metadata, m.Claim,
+	return runEndpoint(ctx, eps, t, m, EndpointKind.New(),
 		func([]events.Event) ([]events.Draft, error) { return webhooks.NewEndpoint(in, secret, policy) })
-	if err != nil {
-		return nil, err
-	}
-	return webhooks.FoldEndpoint(all)
 }
 
 // UpdateEndpoint applies a patch to an endpoint.
@@ -69,15 +66,29 @@ func RotateEndpointSecret(ctx context.Context, eps Endpoints, t facturo.Tenant, 
 
 // changeEndpoint runs a decision on an existing endpoint of t.
 func changeEndpoint(ctx context.Context, eps Endpoints, t facturo.Tenant, m Meta, endpointID string, decide func(*webhooks.Endpoint) ([]events.Draft, error)) (*webhooks.Endpoint, error) {
-	all, err := eps.RunEndpoint(ctx, stream(t, endpointID), m.Metadata, m.Claim, func(history []events.Event) ([]events.Draft, error) {
+	return runEndpoint(ctx, eps, t, m, endpointID, func(history []events.Event) ([]events.Draft, error) {
 		ep, err := EndpointKind.FoldExisting(endpointID, history)
 		if err != nil {
 			return nil, err
 		}
 		return decide(ep)
 	})
+}
+
+// runEndpoint is run for the endpoint endpointID of t: the endpoint after
+// the append is the result, handed to m's claim in the transaction.
+func runEndpoint(ctx context.Context, eps Endpoints, t facturo.Tenant, m Meta, endpointID string, decide func(history []events.Event) ([]events.Draft, error)) (*webhooks.Endpoint, error) {
+	var ep *webhooks.Endpoint
+	err := eps.RunEndpoint(ctx, stream(t, endpointID), m.Metadata, m.Claim, decide, func(all []events.Event) error {
+		var err error
+		if ep, err = webhooks.FoldEndpoint(all); err != nil {
+			return err
+		}
+		m.Claim.setResult(ep)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return webhooks.FoldEndpoint(all)
+	return ep, nil
 }

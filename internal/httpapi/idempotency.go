@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,8 +15,16 @@ import (
 )
 
 // idempotencyLock bounds how long a claimed key waits for its first request
-// before another attempt may take it over.
-const idempotencyLock = time.Minute
+// before another attempt may take it over: after that, a retry of a
+// request that died before committing (a crashed process) runs it. Taking
+// over an attempt that is only slow is safe: a claim commits once, and the
+// attempt that does not gets idempotency_key_in_use.
+const idempotencyLock = 15 * time.Second
+
+// idempotencyRecordTimeout bounds recording an answer or releasing a key
+// after the request, which runs without the request's context: a client
+// that went away must not leave its key unrecorded.
+const idempotencyRecordTimeout = 10 * time.Second
 
 // bufferedResponse holds a response until it is recorded.
 type bufferedResponse struct {
@@ -40,8 +49,10 @@ func (b *bufferedResponse) WriteHeader(code int) {
 // idempotent runs a POST at most once per Idempotency-Key: a retry with the
 // same key and body gets the first answer, with Idempotent-Replayed: true.
 //
-// The claim is handed to fn, whose command marks it committed in its own
-// transaction.
+// The claim is handed to fn, whose command marks it committed, with its
+// answer, in its own transaction (runCommand); an answer without a commit
+// (an error) is recorded here afterwards, and a server error before any
+// commit releases the key.
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, fn commandFunc) error {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
@@ -77,11 +88,13 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, fn commandFu
 	if err := fn(buf, r, &command.Claim{Scope: scope, Key: key}); err != nil {
 		writeError(buf, r, s.log, err)
 	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), idempotencyRecordTimeout)
+	defer cancel()
 	if buf.status >= 500 {
-		if err := s.Idempotency.Release(ctx, scope, key); err != nil {
+		if err := s.Idempotency.Release(rctx, scope, key); err != nil {
 			s.log.ErrorContext(ctx, "release idempotency key", "err", err)
 		}
-	} else if err := s.Idempotency.Complete(ctx, scope, key, buf.status, buf.body.Bytes()); err != nil {
+	} else if err := s.Idempotency.Complete(rctx, scope, key, buf.status, buf.body.Bytes()); err != nil {
 		s.log.ErrorContext(ctx, "record idempotent response", "err", err)
 	}
 	w.WriteHeader(buf.status)

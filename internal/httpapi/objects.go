@@ -3,7 +3,9 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 
 	"github.com/facturo/facturo"
@@ -140,7 +142,8 @@ func onPath[A, In any](s *Server, cmd objectCommand[A, In]) func(*http.Request, 
 
 // runCommand is the one shape of a write: decode In (if decodeBody), run
 // the command with the request's Meta and idempotency claim, answer its
-// result.
+// result. With a claim the answer is encoded inside the command's
+// transaction (claimAnswer) and recorded with its events.
 func runCommand[In, Out any](s *Server, decodeBody bool, run func(*http.Request, command.Meta, In) (Out, error), answer func(http.ResponseWriter, *http.Request, Out) error) commandFunc {
 	return func(w http.ResponseWriter, r *http.Request, claim *command.Claim) error {
 		var in In
@@ -149,12 +152,45 @@ func runCommand[In, Out any](s *Server, decodeBody bool, run func(*http.Request,
 				return err
 			}
 		}
+		recorded := claimAnswer(claim, r, answer)
 		out, err := run(r, s.commandMeta(r, claim), in)
 		if err != nil {
 			return err
 		}
+		if recorded.status != 0 {
+			maps.Copy(w.Header(), recorded.header)
+			w.WriteHeader(recorded.status)
+			_, _ = w.Write(recorded.body.Bytes())
+			return nil
+		}
 		return answer(w, r, out)
 	}
+}
+
+// claimAnswer sets claim's Answer to encode the command's result with
+// answer, into the response it returns (nothing when claim is nil), so
+// that the answer is recorded in the command's transaction and the one
+// recorded is the one sent.
+func claimAnswer[Out any](claim *command.Claim, r *http.Request, answer func(http.ResponseWriter, *http.Request, Out) error) *bufferedResponse {
+	buf := &bufferedResponse{header: http.Header{}}
+	if claim == nil {
+		return buf
+	}
+	claim.Answer = func(ctx context.Context, result any) (int, []byte, error) {
+		out, ok := result.(Out)
+		if !ok {
+			return 0, nil, fmt.Errorf("idempotent answer: the command's result is %T, the handler answers %T", result, out)
+		}
+		*buf = bufferedResponse{header: http.Header{}}
+		if err := answer(buf, r.WithContext(ctx), out); err != nil {
+			return 0, nil, err
+		}
+		if buf.status == 0 {
+			return 0, nil, errors.New("idempotent answer: the handler wrote no answer")
+		}
+		return buf.status, buf.body.Bytes(), nil
+	}
+	return buf
 }
 
 // documentFilter reads the list filters status, client, series,

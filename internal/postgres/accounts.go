@@ -224,7 +224,7 @@ func (s *AccountStore) UserKeys(ctx context.Context, userID string) ([]accounts.
 // KeyLastUsed returns when a key was last used, if ever.
 func (s *AccountStore) KeyLastUsed(ctx context.Context, keyID string) (*time.Time, error) {
 	var t *time.Time
-	err := s.db.Pool.QueryRow(ctx, `SELECT last_used_at FROM api_keys WHERE id = $1`, keyID).Scan(&t)
+	err := s.db.querier(ctx).QueryRow(ctx, `SELECT last_used_at FROM api_keys WHERE id = $1`, keyID).Scan(&t)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}

@@ -3,11 +3,14 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/command"
+	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/testenv"
 )
@@ -78,5 +81,53 @@ func TestCommandRunCommitsTheClaimItIsGiven(t *testing.T) {
 	history, err := store.Load(ctx, st)
 	if err != nil || len(history) != 1 {
 		t.Fatalf("stream has %d events (%v), want 1: the failed run appended nothing", len(history), err)
+	}
+}
+
+// A claim commits once. Two attempts that both hold it (the second took
+// over after the first's lock expired, while the first was still running)
+// cannot both commit: the later fails with idempotency_key_in_use and
+// writes nothing. The committing transaction records the claim's answer,
+// encoded with reads that see the transaction's own writes.
+func TestClaimCommitsOnceWithItsAnswer(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, testenv.Postgres(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.NewEventStore(db, events.Upcast).Commands()
+	keys := postgres.NewIdempotencyStore(db)
+	tenant := facturo.Tenant{OrgID: "org_once", Livemode: false}
+	const scope = "org:org_once:test"
+	if rec, err := keys.Claim(ctx, scope, "once", "hash", time.Minute); err != nil || rec != nil {
+		t.Fatalf("claim: %v, %v", rec, err)
+	}
+	attempt := func(code string, next int64) error {
+		claim := &command.Claim{Scope: scope, Key: "once", Answer: func(ctx context.Context, result any) (int, []byte, error) {
+			numbers, err := postgres.NextNumbers(ctx, db, tenant)
+			return 201, fmt.Appendf(nil, `{"code":%q,"next":%d}`, result.(*invoicing.Series).Code, numbers[code]), err
+		}}
+		_, err := command.CreateSeries(ctx, store, tenant, command.Meta{Claim: claim}, invoicing.SeriesInput{Code: code, NextNumber: next})
+		return err
+	}
+	if err := attempt("A", 41); err != nil {
+		t.Fatal(err)
+	}
+	err = attempt("B", 50)
+	var fe *facturo.Error
+	if !errors.As(err, &fe) || fe.Code != facturo.CodeIdempotencyInUse {
+		t.Fatalf("second commit of one claim: %v, want idempotency_key_in_use", err)
+	}
+	rec, err := keys.Claim(ctx, scope, "once", "hash", time.Minute)
+	if err != nil || rec == nil || rec.Status != 201 || string(rec.Body) != `{"code":"A","next":41}` {
+		t.Fatalf("replay: %+v, %v; want the first attempt's answer, with the counter it moved", rec, err)
+	}
+	var n int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE org_id = $1`, tenant.OrgID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d events (%v), want the first attempt's one", n, err)
 	}
 }

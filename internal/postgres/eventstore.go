@@ -65,8 +65,10 @@ func (s *EventStore) Run(ctx context.Context, meta events.Metadata, fn func(tx *
 }
 
 // RunClaimed is Run for a request that holds an Idempotency-Key: claim,
-// when not nil, is marked committed in the same transaction, so that the
-// key is never released once the request's events are stored.
+// when not nil, is marked committed in the same transaction, with the
+// answer its Response encodes (reads made while encoding go through the
+// transaction), so that the key is never released once the request's
+// events are stored, and a retry always finds the answer.
 func (s *EventStore) RunClaimed(ctx context.Context, meta events.Metadata, claim *command.Claim, fn func(tx *Tx) error) ([]events.Event, error) {
 	var appended []events.Event
 	err := s.db.Transact(ctx, func(ptx pgx.Tx) error {

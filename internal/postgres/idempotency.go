@@ -13,10 +13,11 @@ import (
 
 // Idempotency keys. A POST with an Idempotency-Key first claims the key
 // (scope, key) with a lock; the command's own transaction marks the claim
-// committed; the HTTP layer then records the response. A retry replays the
-// recorded response. A crash between commit and recording leaves a committed
-// claim without a response: the retry gets idempotency_key_in_use rather
-// than running the command twice.
+// committed and records the response (command.Claim.Response) with its
+// events, so a crash or a client disconnect between commit and answer
+// strands nothing: the retry replays the answer. Answers without a commit
+// (errors) are recorded by Complete afterwards; a crash before that leaves
+// an uncommitted claim that a retry takes over once its lock expires.
 
 // IdempotencyTTL is how long keys are kept.
 const IdempotencyTTL = 24 * time.Hour
@@ -83,14 +84,14 @@ func (s *IdempotencyStore) Claim(ctx context.Context, scope, key, hash string, l
 			return nil, nil
 		}
 	}
-	return nil, facturo.ParamError(facturo.CodeIdempotencyInUse, "Idempotency-Key",
-		"A request with this Idempotency-Key is in progress or its outcome is being recorded; retry shortly.")
+	return nil, errKeyInUse()
 }
 
-// Complete records the response of a claimed key.
+// Complete records the response of a claimed key, unless the command's
+// transaction recorded it already.
 func (s *IdempotencyStore) Complete(ctx context.Context, scope, key string, status int, body []byte) error {
 	_, err := s.db.Pool.Exec(ctx, `UPDATE idempotency_keys SET status = $3, body = $4
-		WHERE scope = $1 AND key = $2`, scope, key, status, body)
+		WHERE scope = $1 AND key = $2 AND status IS NULL`, scope, key, status, body)
 	if err != nil {
 		return fmt.Errorf("record idempotent response: %w", err)
 	}
@@ -119,14 +120,51 @@ func (s *IdempotencyStore) Sweep(ctx context.Context) (int64, error) {
 }
 
 // markIdempotencyCommitted records, in the command's transaction, that the
-// request holding claim committed; nothing when claim is nil.
+// request holding claim committed, with the claim's answer; nothing when
+// claim is nil. A claim another attempt already committed (it took over
+// an expired lock) fails the transaction: the command never commits twice.
 func markIdempotencyCommitted(ctx context.Context, tx pgx.Tx, claim *command.Claim) error {
 	if claim == nil {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE idempotency_keys SET committed = true
-		WHERE scope = $1 AND key = $2`, claim.Scope, claim.Key); err != nil {
+	status, body, ok, err := claim.Response(withTx(ctx, tx))
+	if err != nil {
+		return err
+	}
+	var st *int
+	if ok {
+		st = &status
+	}
+	tag, err := tx.Exec(ctx, `UPDATE idempotency_keys SET committed = true, status = $3, body = $4
+		WHERE scope = $1 AND key = $2 AND NOT committed`, claim.Scope, claim.Key, st, body)
+	if err != nil {
 		return fmt.Errorf("mark idempotency key committed: %w", err)
 	}
+	if tag.RowsAffected() == 0 {
+		return errKeyInUse()
+	}
 	return nil
+}
+
+func errKeyInUse() error {
+	return facturo.ParamError(facturo.CodeIdempotencyInUse, "Idempotency-Key",
+		"A request with this Idempotency-Key is in progress or its outcome is being recorded; retry shortly.")
+}
+
+// txKey carries a command's transaction in a context (withTx).
+type txKey struct{}
+
+// withTx returns ctx carrying tx: the reads of this package made with it
+// (DB.querier) go through tx, so that what a command's answer shows is what
+// the transaction wrote, and answering takes no second connection.
+func withTx(ctx context.Context, tx pgx.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// querier is the transaction ctx carries (withTx), or else the pool.
+func (db *DB) querier(ctx context.Context) Querier {
+	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
+		return tx
+	}
+	return db.Pool
 }

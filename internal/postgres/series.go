@@ -115,7 +115,7 @@ func setCounter(ctx context.Context, tx *Tx, t facturo.Tenant, c SeriesCounter, 
 // NextNumbers returns the next number of every series of t, by code: what
 // series views show, since the events only record where numbering started.
 func NextNumbers(ctx context.Context, db *DB, t facturo.Tenant) (map[string]int64, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT series, next_number FROM series_counters
+	rows, err := db.querier(ctx).Query(ctx, `SELECT series, next_number FROM series_counters
 		WHERE org_id = $1 AND livemode = $2`, t.OrgID, t.Livemode)
 	if err != nil {
 		return nil, fmt.Errorf("series counters: %w", err)

@@ -89,20 +89,24 @@ type EndpointDecide func(history []events.Event) ([]events.Draft, error)
 // model in the same transaction. When the endpoint ends up disabled or
 // deleted, its pending deliveries fail, in that transaction too.
 func (s *WebhookStore) ExecuteEndpoint(ctx context.Context, st events.Stream, meta events.Metadata, decide EndpointDecide) ([]events.Event, error) {
-	return s.RunEndpoint(ctx, st, meta, nil, decide)
+	var all []events.Event
+	err := s.RunEndpoint(ctx, st, meta, nil, decide, func(a []events.Event) error { all = a; return nil })
+	return all, err
 }
 
 // RunEndpoint is ExecuteEndpoint for a request that holds an
-// Idempotency-Key (command.Endpoints): claim, when not nil, is marked
-// committed in the same transaction.
-func (s *WebhookStore) RunEndpoint(ctx context.Context, st events.Stream, meta events.Metadata, claim *command.Claim, decide func(history []events.Event) ([]events.Draft, error)) ([]events.Event, error) {
-	var all []events.Event
+// Idempotency-Key (command.Endpoints): then is given the whole stream
+// after the append, inside the transaction, and claim, when not nil, is
+// marked committed with its answer in the same transaction.
+func (s *WebhookStore) RunEndpoint(ctx context.Context, st events.Stream, meta events.Metadata, claim *command.Claim, decide func(history []events.Event) ([]events.Draft, error), then func(all []events.Event) error) error {
 	_, err := s.store.RunClaimed(ctx, meta, claim, func(tx *Tx) error {
-		var err error
-		all, err = s.executeIn(ctx, tx, st, decide)
-		return err
+		all, err := s.executeIn(ctx, tx, st, decide)
+		if err != nil {
+			return err
+		}
+		return then(all)
 	})
-	return all, err
+	return err
 }
 
 func (s *WebhookStore) executeIn(ctx context.Context, tx *Tx, st events.Stream, decide EndpointDecide) ([]events.Event, error) {

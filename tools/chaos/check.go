@@ -19,6 +19,18 @@ type Observed struct {
 	LiveGot   map[string]int  // event id -> 200 answers of the live endpoint
 	TestGot   map[string]int  // event id -> 200 answers of the test endpoint
 	BadSig    int             // deliveries whose signature did not verify
+	Writes    []Write         // every keyed write of the load, retried with its key
+	Created   []string        // ids of the objects the load created in the event store
+}
+
+// Write is one keyed write of the load: the id of its first answer ("" if
+// it had no 2xx answer) and the answer to its retry with the same
+// Idempotency-Key.
+type Write struct {
+	Key         string
+	FirstID     string
+	RetryStatus int // 0: no answer before the deadline
+	RetryID     string
 }
 
 // Event is one stored event of the tenant under test.
@@ -88,10 +100,58 @@ func Check(o Observed) Report {
 		bad.Lost = []string{fmt.Sprintf("%d invalid signatures", o.BadSig)}
 	}
 	r.Rows = append(r.Rows, bad)
+	r.Rows = append(r.Rows, checkRetries(o.Writes, o.Created)...)
 	for _, n := range o.LiveGot {
 		r.Duplicates += max(n-1, 0)
 	}
 	return r
+}
+
+// checkRetries checks the writes retried with their Idempotency-Key: each
+// retry answered 2xx, a write answered 2xx before got the same object
+// again, and the event store holds exactly the objects the writes were
+// answered with: none created twice by a retry, no two keys answered with
+// one object.
+func checkRetries(writes []Write, created []string) []Row {
+	answered := Row{Check: "retries with the key answered 2xx", Expected: len(writes)}
+	same := Row{Check: "retries of 2xx writes answered the original object"}
+	owner := map[string]string{} // object id -> key answered with it
+	var shared []string
+	for _, w := range writes {
+		if w.RetryStatus/100 == 2 && w.RetryID != "" {
+			answered.Found++
+		} else {
+			answered.Lost = append(answered.Lost, fmt.Sprintf("%s (%d)", w.Key, w.RetryStatus))
+		}
+		if w.FirstID != "" {
+			same.Expected++
+			if w.RetryID == w.FirstID {
+				same.Found++
+			} else {
+				same.Lost = append(same.Lost, w.Key)
+			}
+		}
+		for _, id := range []string{w.FirstID, w.RetryID} {
+			if id == "" {
+				continue
+			}
+			if k, ok := owner[id]; ok && k != w.Key {
+				shared = append(shared, id)
+			}
+			owner[id] = w.Key
+		}
+	}
+	once := Row{Check: "objects created, one per key (no duplicates)", Expected: len(writes), Found: len(created)}
+	for _, id := range created {
+		if _, ok := owner[id]; !ok {
+			once.Lost = append(once.Lost, id) // created, answered to no key: a duplicate
+		}
+	}
+	once.Lost = append(once.Lost, shared...)
+	for _, r := range []*Row{&answered, &same, &once} {
+		slices.Sort(r.Lost)
+	}
+	return []Row{answered, same, once}
 }
 
 // subset checks that every id of want is in have.

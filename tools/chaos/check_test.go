@@ -13,6 +13,9 @@ func TestCheck(t *testing.T) {
 			Documents: map[string]bool{"cli_1": true, "inv_2": true},
 			LiveGot:   map[string]int{"evt_a": 3},
 			TestGot:   map[string]int{},
+			Writes: []Write{{Key: "k1", FirstID: "cli_1", RetryStatus: 201, RetryID: "cli_1"},
+				{Key: "k2", RetryStatus: 201, RetryID: "inv_2"}},
+			Created: []string{"cli_1", "inv_2"},
 		}
 	}
 	tests := []struct {
@@ -30,6 +33,10 @@ func TestCheck(t *testing.T) {
 		{"test event delivered", func(o *Observed) { o.TestGot["evt_b"] = 1 }, false, 2},
 		{"test event to the live endpoint", func(o *Observed) { o.LiveGot["evt_b"] = 1 }, false, 2},
 		{"bad signature", func(o *Observed) { o.BadSig = 1 }, false, 2},
+		{"retry not answered 2xx", func(o *Observed) { o.Writes[1].RetryStatus, o.Writes[1].RetryID = 409, "" }, false, 2},
+		{"retry answered another object", func(o *Observed) { o.Writes[0].RetryID = "cli_7" }, false, 2},
+		{"retry created a duplicate", func(o *Observed) { o.Created = append(o.Created, "cli_9") }, false, 2},
+		{"two keys answered one object", func(o *Observed) { o.Writes[1].RetryID = "cli_1" }, false, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,20 +22,48 @@ type tenant struct {
 }
 
 // load sends writes at a bounded rate through every API, in both modes,
-// alternating client creations and invoice drafts, and records every object
-// acknowledged with a 2xx.
+// alternating client creations and invoice drafts, each with its own
+// Idempotency-Key, and records every write with its first answer.
 type load struct {
 	apis []string
 	t    tenant
 
-	mu     sync.Mutex
-	acked  map[string]bool // id -> livemode
-	sent   atomic.Int64
-	failed atomic.Int64 // non-2xx or transport error: not acknowledged, not checked
+	mu      sync.Mutex
+	writes  []*write
+	sent    atomic.Int64
+	failed  atomic.Int64 // non-2xx or transport error: not acknowledged (retried later)
+	dropped atomic.Int64 // never sent: too many in flight
+}
+
+// write is one keyed write of the load: what was sent, its first answer
+// and the answer to its retry with the same Idempotency-Key.
+type write struct {
+	key, path, apiKey string
+	body              map[string]any
+	api               int // index of the API it was first sent to
+	live              bool
+
+	firstStatus int    // 0: no answer (transport error, process killed)
+	firstID     string // of a 2xx first answer
+	retry       retryResult
+}
+
+// acked is every object acknowledged with a 2xx, first or on retry:
+// id -> livemode.
+func (l *load) acked() map[string]bool {
+	out := map[string]bool{}
+	for _, w := range l.writes {
+		if w.firstID != "" {
+			out[w.firstID] = w.live
+		}
+		if w.retry.status/100 == 2 && w.retry.id != "" {
+			out[w.retry.id] = w.live
+		}
+	}
+	return out
 }
 
 func (l *load) run(ctx context.Context, rate int) {
-	l.acked = map[string]bool{}
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
 	var wg sync.WaitGroup
@@ -50,7 +78,7 @@ func (l *load) run(ctx context.Context, rate int) {
 		select {
 		case sem <- struct{}{}:
 		default:
-			l.failed.Add(1) // dropped: too many in flight
+			l.dropped.Add(1) // too many in flight: never sent
 			continue
 		}
 		wg.Add(1)
@@ -74,45 +102,84 @@ func (l *load) write(i int) {
 			map[string]any{"product": map[string]any{"description": "Hour", "price": "100.00",
 				"taxes": []any{map[string]any{"type": "IVA", "rate": "0.16"}}}, "quantity": "2"}}}
 	}
+	w := &write{key: fmt.Sprintf("chaos-%06d", i), path: path, apiKey: key, body: body, api: i % len(l.apis), live: live}
 	l.sent.Add(1)
-	out, err := post(api, path, key, body, 201)
-	if err != nil {
-		l.failed.Add(1)
-		return
+	a, err := send(api, path, key, w.key, body)
+	if err == nil {
+		w.firstStatus = a.status
+		if a.status == 201 {
+			w.firstID = a.id
+		}
 	}
-	id, _ := out["id"].(string)
+	if w.firstID == "" {
+		l.failed.Add(1)
+	}
 	l.mu.Lock()
-	l.acked[id] = live
+	l.writes = append(l.writes, w)
 	l.mu.Unlock()
+}
+
+// answer is what an API answered a POST.
+type answer struct {
+	status   int
+	id       string // of the object in a 2xx answer
+	code     string // of an error answer
+	replayed bool   // Idempotent-Replayed: true
+	raw      []byte
+}
+
+// send POSTs a JSON body with an Idempotency-Key (none if empty); err is
+// a transport error: no answer.
+func send(base, path, key, idemKey string, body any) (answer, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return answer{}, err
+	}
+	req, err := http.NewRequest("POST", base+path, bytes.NewReader(b))
+	if err != nil {
+		return answer{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	if idemKey != "" {
+		req.Header.Set("Idempotency-Key", idemKey)
+	}
+	res, err := httpClient.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return answer{}, err
+	}
+	a := answer{status: res.StatusCode, raw: raw, replayed: res.Header.Get("Idempotent-Replayed") == "true"}
+	var out struct {
+		ID    string `json:"id"`
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(raw, &out)
+	a.id, a.code = out.ID, out.Error.Code
+	return a, nil
 }
 
 // post sends a JSON request and decodes the answer, failing unless want.
 func post(base, path, key string, body any, want int) (map[string]any, error) {
-	b, err := json.Marshal(body)
+	a, err := send(base, path, key, "", body)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequest("POST", base+path, bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := httpClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		return nil, fmt.Errorf("POST %s: %d %s", path, res.StatusCode, raw)
+	if a.status != want {
+		return nil, fmt.Errorf("POST %s: %d %s", path, a.status, a.raw)
 	}
 	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
+	if err := json.Unmarshal(a.raw, &out); err != nil {
 		return nil, fmt.Errorf("POST %s: %w", path, err)
 	}
-	if id, _ := out["id"].(string); id == "" {
-		return nil, fmt.Errorf("POST %s: answer without id: %s", path, raw)
+	if a.id == "" {
+		return nil, fmt.Errorf("POST %s: answer without id: %s", path, a.raw)
 	}
 	return out, nil
 }

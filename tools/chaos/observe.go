@@ -71,12 +71,19 @@ func drain(ctx context.Context, db *pgxpool.Pool, js jetstream.JetStream, timeou
 
 // observe gathers the checker's input from PostgreSQL, JetStream and the
 // receivers.
-func observe(ctx context.Context, db *pgxpool.Pool, js jetstream.JetStream, org string, acked map[string]bool, live, test *receiver) (Observed, error) {
-	o := Observed{Acked: acked, Streams: map[string]bool{}, Documents: map[string]bool{}}
+func observe(ctx context.Context, db *pgxpool.Pool, js jetstream.JetStream, l *load, live, test *receiver) (Observed, error) {
+	org := l.t.org
+	o := Observed{Acked: l.acked(), Writes: l.checkedWrites(), Streams: map[string]bool{}, Documents: map[string]bool{}}
 	var err error
 	if o.Streams, err = idSet(ctx, db, `SELECT DISTINCT stream_id FROM events WHERE org_id = $1`, org); err != nil {
 		return o, err
 	}
+	created, err := idSet(ctx, db, `SELECT stream_id FROM events WHERE org_id = $1 AND stream_version = 1
+		AND type IN ('client.created', 'invoice.created') AND stream_id <> ALL($2)`, org, []string{l.t.liveCli, l.t.testCli})
+	if err != nil {
+		return o, err
+	}
+	o.Created = keys(created)
 	if o.Documents, err = idSet(ctx, db, `SELECT id FROM documents WHERE org_id = $1`, org); err != nil {
 		return o, err
 	}

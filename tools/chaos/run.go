@@ -1,8 +1,11 @@
 // Package chaos is `make chaos`: two API and two worker processes against
 // a durable local PostgreSQL cluster and an embedded NATS server, a steady
-// write load, a webhook receiver that fails, hangs and throttles, and faults
-// (worker SIGKILLs, one NATS restart, one PostgreSQL crash). After a drain a
-// checker in the style of Jepsen's total-queue proves nothing was lost.
+// write load with an Idempotency-Key on every write, a webhook receiver
+// that fails, hangs and throttles, and faults (API and worker SIGKILLs, one
+// NATS restart, one PostgreSQL crash). Every write is then retried with its
+// key, like a client that lost its answer. After a drain a checker in the
+// style of Jepsen's total-queue proves nothing was lost and no retry
+// created anything twice.
 package chaos
 
 import (
@@ -29,7 +32,7 @@ type Options struct {
 	Bin        string        // directory holding the api and worker binaries
 	Duration   time.Duration // write load (faults happen during it)
 	Rate       int           // writes per second, over both APIs and modes
-	KillEvery  time.Duration // SIGKILL a worker this often
+	KillEvery  time.Duration // SIGKILL a process (a worker, an API, in turn) this often
 	Drain      time.Duration // bound on waiting for everything to settle
 	KeepOnFail bool          // keep the data directory and logs after a loss
 }
@@ -92,18 +95,23 @@ func Run(ctx context.Context, o Options, out io.Writer) (ok bool, err error) {
 	lctx, stopLoad := context.WithTimeout(ctx, o.Duration)
 	defer stopLoad()
 	faultsDone := make(chan faultLog, 1)
-	go func() { faultsDone <- injectFaults(lctx, o, procs[2:], ns, cluster, logf) }()
+	go func() { faultsDone <- injectFaults(lctx, o, procs, ns, cluster, logf) }()
 	l.run(lctx, o.Rate)
 	faults := <-faultsDone
-	logf("load stopped: %d sent, %d acknowledged, %d not acknowledged", l.sent.Load(), len(l.acked), l.failed.Load())
+	logf("load stopped: %d sent, %d acknowledged, %d not acknowledged, %d dropped unsent",
+		l.sent.Load(), l.sent.Load()-l.failed.Load(), l.failed.Load(), l.dropped.Load())
+	l.retryAll(ctx, o.Drain)
+	logf("retried every write with its Idempotency-Key")
 
-	obs, drainErr, err := drainAndObserve(ctx, o, cluster, ns, t.org, l.acked, live, test, logf)
+	obs, drainErr, err := drainAndObserve(ctx, o, cluster, ns, l, live, test, logf)
 	if err != nil {
 		return false, err
 	}
 	report := Check(obs)
 
 	printCounts(out, procs, faults, live, test)
+	l.figures().print(out)
+	fmt.Fprintln(out)
 	report.Print(out)
 	ok = report.OK() && drainErr == nil && len(faults.errs) == 0
 	for _, e := range faults.errs {
@@ -135,8 +143,8 @@ func startServers(ctx context.Context, dir string) (*pgcluster.Cluster, *natsjs.
 // drainAndObserve waits (bounded) for the pipeline to settle, then reads
 // what the event store, the stream and the receivers hold. A drain that
 // did not finish is answered apart: the checker runs anyway.
-func drainAndObserve(ctx context.Context, o Options, cluster *pgcluster.Cluster, ns *natsjs.Embedded, org string,
-	acked map[string]bool, live, test *receiver, logf func(string, ...any)) (Observed, error, error) {
+func drainAndObserve(ctx context.Context, o Options, cluster *pgcluster.Cluster, ns *natsjs.Embedded, l *load,
+	live, test *receiver, logf func(string, ...any)) (Observed, error, error) {
 	db, err := pgxpool.New(ctx, cluster.DSN("facturo"))
 	if err != nil {
 		return Observed{}, nil, err
@@ -155,7 +163,7 @@ func drainAndObserve(ctx context.Context, o Options, cluster *pgcluster.Cluster,
 	if drainErr != nil {
 		logf("%v; checking anyway", drainErr)
 	}
-	obs, err := observe(ctx, db, js, org, acked, live, test)
+	obs, err := observe(ctx, db, js, l, live, test)
 	if err != nil {
 		return Observed{}, drainErr, fmt.Errorf("observe: %w", err)
 	}
@@ -244,10 +252,12 @@ type faultLog struct {
 	errs                    []error
 }
 
-// injectFaults SIGKILLs a worker every KillEvery, alternating, restarts
-// NATS once at a third of the load and crashes PostgreSQL (SIGKILL to every
-// server process, then crash recovery) once at two thirds.
-func injectFaults(ctx context.Context, o Options, workers []*proc, ns *natsjs.Embedded, cluster *pgcluster.Cluster, logf func(string, ...any)) faultLog {
+// injectFaults SIGKILLs a process every KillEvery, a worker and an API in
+// turn, restarts NATS once at a third of the load and crashes PostgreSQL
+// (SIGKILL to every server process, then crash recovery) once at two
+// thirds.
+func injectFaults(ctx context.Context, o Options, procs []*proc, ns *natsjs.Embedded, cluster *pgcluster.Cluster, logf func(string, ...any)) faultLog {
+	victims := []*proc{procs[2], procs[0], procs[3], procs[1]} // worker-1, api-1, worker-2, api-2
 	var fl faultLog
 	kill := time.NewTicker(o.KillEvery)
 	defer kill.Stop()
@@ -257,7 +267,7 @@ func injectFaults(ctx context.Context, o Options, workers []*proc, ns *natsjs.Em
 		case <-ctx.Done():
 			return fl
 		case <-kill.C:
-			w := workers[i%len(workers)]
+			w := victims[i%len(victims)]
 			i++
 			logf("fault: SIGKILL %s", w.name)
 			w.kill()
