@@ -64,10 +64,9 @@ func RotateUserKey(ctx context.Context, st Store, secrets Secrets, m Meta, userI
 	if err != nil {
 		return NewKey{}, err
 	}
-	k, err := changeUserKey(ctx, st, m, userID, keyID, func(k *accounts.APIKey) ([]events.Draft, error) {
+	return changeUserKeyAs(ctx, st, m, userID, keyID, func(k *accounts.APIKey) ([]events.Draft, error) {
 		return k.Rotate(tok, hash, grace, m.Now)
-	})
-	return NewKey{Key: k, Secret: tok}, err
+	}, func(k *accounts.APIKey) NewKey { return NewKey{Key: k, Secret: tok} })
 }
 
 // RevokeUserKey revokes a user's key at once, for good.
@@ -78,8 +77,15 @@ func RevokeUserKey(ctx context.Context, st Store, m Meta, userID, keyID string) 
 }
 
 func changeUserKey(ctx context.Context, st Store, m Meta, userID, keyID string, decide func(*accounts.APIKey) ([]events.Draft, error)) (*accounts.APIKey, error) {
-	var after *accounts.APIKey
-	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+	return changeUserKeyAs(ctx, st, m, userID, keyID, decide, func(k *accounts.APIKey) *accounts.APIKey { return k })
+}
+
+// changeUserKeyAs decides on userID's key keyID at the version read, in
+// one transaction through run, so the claim records result(the key after
+// the change) as the answer: a retry of a rotation gets the same secret.
+func changeUserKeyAs[Out any](ctx context.Context, st Store, m Meta, userID, keyID string, decide func(*accounts.APIKey) ([]events.Draft, error), result func(*accounts.APIKey) Out) (Out, error) {
+	return run(ctx, st, m, func(tx Tx) (Out, error) {
+		var zero Out
 		all, err := appendDecided(ctx, tx, accountStream(keyID, ""), func(history []events.Event) ([]events.Draft, error) {
 			k, err := accounts.FoldAPIKey(history)
 			if err != nil {
@@ -91,10 +97,12 @@ func changeUserKey(ctx context.Context, st Store, m Meta, userID, keyID string, 
 			return decide(k)
 		})
 		if err != nil {
-			return err
+			return zero, err
 		}
-		after, err = accounts.FoldAPIKey(all)
-		return err
+		after, err := accounts.FoldAPIKey(all)
+		if err != nil {
+			return zero, err
+		}
+		return result(after), nil
 	})
-	return after, err
 }

@@ -145,6 +145,7 @@ func idemCases(s *idemServer) []idemCase {
 			"payment_form": "03", "items": []any{map[string]any{"quantity": "1",
 				"product": map[string]any{"description": "Hour", "price": "100.00"}}}}}).str("id")
 	}
+	self := s.newTenant("idem-self@example.com") // rotates its own user key
 	orgWorks := func(secret string) bool {
 		return s.do(ktReq{Method: "GET", Path: "/v1/clients", Key: secret}).Status == 200
 	}
@@ -166,6 +167,11 @@ func idemCases(s *idemServer) []idemCase {
 		{"rotate key", 200, func(string) ktReq {
 			return ktReq{Method: "POST", Path: tn.keyPath(rotated) + "/rotate", Key: tn.UserKey, Body: map[string]any{}}
 		}, "secret", orgWorks},
+		{"rotate own user key", 200, func(string) ktReq {
+			return ktReq{Method: "POST", Path: "/v1/user/secret_key/rotate", Key: self.UserKey, Body: map[string]any{}}
+		}, "secret", func(secret string) bool {
+			return s.do(ktReq{Method: "GET", Path: "/v1/organizations", Key: secret}).Status == 200
+		}},
 		{"create client", 201, func(string) ktReq {
 			return ktReq{Method: "POST", Path: "/v1/clients", Key: orgKey,
 				Body: map[string]any{"legal_name": "Beta", "tax_id": "BBB010101BBB"}}
