@@ -119,16 +119,29 @@ func changeKeyAs[Out any](ctx context.Context, st Store, userID string, m Meta, 
 		var zero Out
 		return zero, err
 	}
+	return decideOnKey(ctx, st, m, events.Stream{ID: k.ID, OrgID: k.OrgID, Livemode: k.Livemode}, nil, decide, result)
+}
+
+// decideOnKey folds the key stream st in one transaction, lets check
+// refuse the key (nil: no check), decides on it, appends at the version
+// read and returns result(the key after the change) through run, so the
+// idempotency claim records it as the answer.
+func decideOnKey[Out any](ctx context.Context, st Store, m Meta, stream events.Stream, check func(*accounts.APIKey) error,
+	decide func(*accounts.APIKey) ([]events.Draft, error), result func(*accounts.APIKey) Out) (Out, error) {
 	return run(ctx, st, m, func(tx Tx) (Out, error) {
 		var zero Out
-		all, err := appendDecided(ctx, tx, events.Stream{ID: k.ID, OrgID: k.OrgID, Livemode: k.Livemode},
-			func(history []events.Event) ([]events.Draft, error) {
-				cur, err := accounts.FoldAPIKey(history)
-				if err != nil {
+		all, err := appendDecided(ctx, tx, stream, func(history []events.Event) ([]events.Draft, error) {
+			cur, err := accounts.FoldAPIKey(history)
+			if err != nil {
+				return nil, err
+			}
+			if check != nil {
+				if err := check(cur); err != nil {
 					return nil, err
 				}
-				return decide(cur)
-			})
+			}
+			return decide(cur)
+		})
 		if err != nil {
 			return zero, err
 		}

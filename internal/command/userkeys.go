@@ -80,29 +80,14 @@ func changeUserKey(ctx context.Context, st Store, m Meta, userID, keyID string, 
 	return changeUserKeyAs(ctx, st, m, userID, keyID, decide, func(k *accounts.APIKey) *accounts.APIKey { return k })
 }
 
-// changeUserKeyAs decides on userID's key keyID at the version read, in
-// one transaction through run, so the claim records result(the key after
-// the change) as the answer: a retry of a rotation gets the same secret.
+// changeUserKeyAs decides on userID's own key keyID (not found for any
+// other key) and answers result(the key after the change).
 func changeUserKeyAs[Out any](ctx context.Context, st Store, m Meta, userID, keyID string, decide func(*accounts.APIKey) ([]events.Draft, error), result func(*accounts.APIKey) Out) (Out, error) {
-	return run(ctx, st, m, func(tx Tx) (Out, error) {
-		var zero Out
-		all, err := appendDecided(ctx, tx, accountStream(keyID, ""), func(history []events.Event) ([]events.Draft, error) {
-			k, err := accounts.FoldAPIKey(history)
-			if err != nil {
-				return nil, err
-			}
-			if !k.Exists() || k.Kind != accounts.KindUser || k.UserID != userID {
-				return nil, facturo.NotFound("api_key", keyID)
-			}
-			return decide(k)
-		})
-		if err != nil {
-			return zero, err
+	owned := func(k *accounts.APIKey) error {
+		if !k.Exists() || k.Kind != accounts.KindUser || k.UserID != userID {
+			return facturo.NotFound("api_key", keyID)
 		}
-		after, err := accounts.FoldAPIKey(all)
-		if err != nil {
-			return zero, err
-		}
-		return result(after), nil
-	})
+		return nil
+	}
+	return decideOnKey(ctx, st, m, accountStream(keyID, ""), owned, decide, result)
 }
