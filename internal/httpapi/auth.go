@@ -87,6 +87,10 @@ func NewAuthenticator(store KeyStore, adminKey string) *Authenticator {
 // credentialHeaders are the headers a key may be sent in, by precedence.
 var credentialHeaders = []string{"Authorization", "X-API-Key", "X-Auth-Token", "Token"}
 
+// credentialQueryNames are the query parameters a key might be sent in,
+// which credential refuses with api_key_in_query.
+var credentialQueryNames = []string{"api_key", "apikey", "key", "token", "access_token"}
+
 // credential finds the key in the headers, in order of precedence. The
 // first of credentialHeaders that is present decides, even when it is
 // empty or blank: a bad header of higher precedence is never rescued by a
@@ -95,7 +99,7 @@ var credentialHeaders = []string{"Authorization", "X-API-Key", "X-Auth-Token", "
 // histories.
 func credential(r *http.Request) (string, error) {
 	q := r.URL.Query()
-	for _, name := range []string{"api_key", "apikey", "key", "token", "access_token"} {
+	for _, name := range credentialQueryNames {
 		if q.Has(name) {
 			return "", facturo.ParamError(facturo.CodeKeyInQuery, name,
 				"API keys are not accepted in the query string; send them in the Authorization header.")

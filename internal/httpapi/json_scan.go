@@ -7,9 +7,9 @@ import (
 	"io"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -29,7 +29,10 @@ import (
 //   - a value of the wrong JSON type, and a decimal that is not written
 //     out plainly ("NaN", "0x10", "1e9");
 //   - number literals and decimal strings over maxNumberLen characters,
-//     before anything parses them.
+//     before anything parses them;
+//   - a value outside the contract its field's `facturo` tag declares
+//     (rules.go), and a field the tag requires left out: the same tags
+//     write the OpenAPI document's required, enum, bounds and patterns.
 //
 // Values whose type it does not know (any, json.RawMessage) are still
 // checked for text, duplicate keys and number lengths.
@@ -37,7 +40,7 @@ func scanJSON(body []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	s := &jsonScan{dec: dec, body: body}
-	if err := s.value("", t); err != nil {
+	if _, err := s.value("", t, nil); err != nil {
 		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -78,35 +81,46 @@ func (s *jsonScan) token() (tok json.Token, badText bool, err error) {
 	return tok, badText, nil
 }
 
-// value checks the value at path, which decodes into t (nil: unknown).
-func (s *jsonScan) value(path string, t reflect.Type) error {
+// scanned is what the object holding a value needs to know of it: given
+// is false for null, a blank string and an empty array (what a required
+// field may not be); str is a string's value.
+type scanned struct {
+	given bool
+	str   string
+}
+
+// value checks the value at path, which decodes into t (nil: unknown) under
+// the rule r of its field (nil: none).
+func (s *jsonScan) value(path string, t reflect.Type, r *fieldRule) (scanned, error) {
 	tok, bad, err := s.token()
 	if err != nil {
-		return err
+		return scanned{}, err
 	}
 	if bad {
-		return textError(path)
+		return scanned{}, textError(path)
 	}
 	switch tok := tok.(type) {
 	case json.Delim:
 		if s.depth++; s.depth > maxJSONDepth {
-			return facturo.Errorf(facturo.CodeInvalidRequest, "The request body nests deeper than %d levels.", maxJSONDepth)
+			return scanned{}, facturo.Errorf(facturo.CodeInvalidRequest, "The request body nests deeper than %d levels.", maxJSONDepth)
 		}
 		defer func() { s.depth-- }()
 		if tok == '{' {
-			return s.object(path, t)
+			return scanned{given: true}, s.object(path, t)
 		}
-		return s.array(path, t)
+		n, err := s.array(path, t, r)
+		return scanned{given: n > 0}, err
 	case string:
-		return s.str(path, t, tok)
+		return scanned{given: strings.TrimSpace(tok) != "", str: tok}, s.str(path, t, tok, r)
 	case json.Number:
-		return s.number(path, t, tok)
+		return scanned{given: true}, s.number(path, t, tok, r)
 	case bool:
 		if _, ok := accepts(t, jsonBool); !ok {
-			return typeError(path, t, "a boolean")
+			return scanned{}, typeError(path, t, "a boolean")
 		}
+		return scanned{given: true}, nil
 	}
-	return nil // null leaves any field as it is, as encoding/json does
+	return scanned{}, nil // null leaves any field as it is, as encoding/json does
 }
 
 func (s *jsonScan) object(path string, t reflect.Type) error {
@@ -114,11 +128,12 @@ func (s *jsonScan) object(path string, t reflect.Type) error {
 	if !ok {
 		return typeError(path, t, "an object")
 	}
-	var fields map[string]reflect.Type
+	var fields []jsonField
 	if target != nil && target.Kind() == reflect.Struct {
-		fields = fieldsOf(target)
+		fields = structFields(target)
 	}
 	seen := map[string]bool{}
+	given := map[string]string{} // the fields given, with their string values
 	for s.dec.More() {
 		tok, bad, err := s.token()
 		if err != nil {
@@ -134,56 +149,82 @@ func (s *jsonScan) object(path string, t reflect.Type) error {
 		}
 		seen[key] = true
 		var ft reflect.Type
+		var rule *fieldRule
 		switch {
 		case fields != nil:
-			if ft, ok = fields[key]; !ok {
-				return unknownField(path, key, fields)
+			i := slices.IndexFunc(fields, func(f jsonField) bool { return f.name == key })
+			if i < 0 {
+				return unknownField(path, key, fieldsOf(target))
 			}
+			ft, rule = fields[i].typ, &fields[i].rule
 		case target != nil && target.Kind() == reflect.Map:
 			ft = target.Elem()
 		}
-		if err := s.value(kpath, ft); err != nil {
+		v, err := s.value(kpath, ft, rule)
+		if err != nil {
 			return err
 		}
-	}
-	_, _, err := s.token() // }
-	return err
-}
-
-func (s *jsonScan) array(path string, t reflect.Type) error {
-	target, ok := accepts(t, jsonArray)
-	if !ok {
-		return typeError(path, t, "an array")
-	}
-	var elem reflect.Type
-	if target != nil {
-		elem = target.Elem()
-	}
-	for i := 0; s.dec.More(); i++ {
-		if err := s.value(fmt.Sprintf("%s[%d]", path, i), elem); err != nil {
-			return err
+		if v.given {
+			given[key] = v.str
 		}
 	}
-	_, _, err := s.token() // ]
-	return err
-}
-
-func (s *jsonScan) str(path string, t reflect.Type, v string) error {
-	target, ok := accepts(t, jsonString)
-	switch {
-	case !ok:
-		return typeError(path, t, "a string")
-	case target == decimalType:
-		return checkDecimal(path, v)
-	case target == timeType:
-		if _, err := time.Parse(time.RFC3339, v); err != nil {
-			return pathError(path, "must be %s.", describe(t))
+	if _, _, err := s.token(); err != nil { // }
+		return err
+	}
+	for _, f := range fields {
+		if _, ok := given[f.name]; !ok && f.rule.mustHave(given) {
+			return missingField(joinPath(path, f.name))
 		}
 	}
 	return nil
 }
 
-func (s *jsonScan) number(path string, t reflect.Type, n json.Number) error {
+// array checks an array and returns its length; r's bounds count its
+// elements and its other rules apply to each.
+func (s *jsonScan) array(path string, t reflect.Type, r *fieldRule) (int, error) {
+	target, ok := accepts(t, jsonArray)
+	if !ok {
+		return 0, typeError(path, t, "an array")
+	}
+	var elem reflect.Type
+	if target != nil {
+		elem = target.Elem()
+	}
+	n := 0
+	for ; s.dec.More(); n++ {
+		if _, err := s.value(fmt.Sprintf("%s[%d]", path, n), elem, r.elem()); err != nil {
+			return n, err
+		}
+	}
+	if _, _, err := s.token(); err != nil { // ]
+		return n, err
+	}
+	if n == 0 {
+		return 0, nil // the object holding it decides whether it may be empty
+	}
+	return n, r.checkCount(path, n)
+}
+
+func (s *jsonScan) str(path string, t reflect.Type, v string, r *fieldRule) error {
+	target, ok := accepts(t, jsonString)
+	switch {
+	case !ok:
+		return typeError(path, t, "a string")
+	case target == decimalType:
+		return checkDecimal(path, v, r)
+	case target == timeType:
+		if _, err := time.Parse(time.RFC3339, v); err != nil {
+			return pathError(path, "must be %s.", describe(t))
+		}
+		return nil
+	}
+	if target != nil && target.Kind() == reflect.Slice { // one element written alone (Recipients)
+		r = r.elem()
+	}
+	return r.checkString(path, v)
+}
+
+func (s *jsonScan) number(path string, t reflect.Type, n json.Number, r *fieldRule) error {
 	if len(n) > maxNumberLen {
 		return pathError(path, "must be a number of at most %d characters.", maxNumberLen)
 	}
@@ -192,14 +233,21 @@ func (s *jsonScan) number(path string, t reflect.Type, n json.Number) error {
 		return typeError(path, t, "a number")
 	}
 	if target == nil {
+		if r != nil && r.format == "date-time" {
+			_, err := parseTime(path, string(n))
+			return err
+		}
 		return nil
 	}
 	var err error
 	switch k := target.Kind(); {
 	case target == decimalType:
-		return checkDecimal(path, string(n))
+		return checkDecimal(path, string(n), r)
 	case k >= reflect.Int && k <= reflect.Int64:
-		_, err = strconv.ParseInt(string(n), 10, target.Bits())
+		var i int64
+		if i, err = strconv.ParseInt(string(n), 10, target.Bits()); err == nil {
+			return r.checkInt(path, i)
+		}
 	case k >= reflect.Uint && k <= reflect.Uintptr:
 		_, err = strconv.ParseUint(string(n), 10, target.Bits())
 	default:
@@ -213,10 +261,15 @@ func (s *jsonScan) number(path string, t reflect.Type, n json.Number) error {
 
 // checkDecimal accepts an amount written out plainly: an optional minus,
 // digits, and optionally a point and more digits, in at most maxNumberLen
-// characters. No exponent, NaN, Infinity or hexadecimal.
-func checkDecimal(path, v string) error {
+// characters. No exponent, NaN, Infinity or hexadecimal. A field's
+// pattern (rules.go) narrows it further, whether written as a string or
+// as a number.
+func checkDecimal(path, v string, r *fieldRule) error {
 	if len(v) > maxNumberLen || !plainDecimal.MatchString(v) {
 		return pathError(path, "must be a decimal number such as \"12.50\", of at most %d characters.", maxNumberLen)
+	}
+	if r != nil && r.pattern != nil && !r.pattern.MatchString(v) {
+		return pathError(path, "must match %s.", r.pattern)
 	}
 	return nil
 }
@@ -343,54 +396,12 @@ func describe(t reflect.Type) string {
 	return "a number"
 }
 
-var fieldCache sync.Map // reflect.Type → map[string]reflect.Type
-
 // fieldsOf maps the JSON names of a struct's fields, exactly as
-// encoding/json sees them (embedded structs flattened, "-" left out), to
-// their types.
+// encoding/json sees them (structFields), to their types.
 func fieldsOf(t reflect.Type) map[string]reflect.Type {
-	if m, ok := fieldCache.Load(t); ok {
-		return m.(map[string]reflect.Type)
-	}
 	m := map[string]reflect.Type{}
-	addFields(m, t)
-	fieldCache.Store(t, m)
+	for _, f := range structFields(t) {
+		m[f.name] = f.typ
+	}
 	return m
-}
-
-func addFields(m map[string]reflect.Type, t reflect.Type) {
-	var embedded []reflect.Type
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				embedded = append(embedded, ft)
-				continue
-			}
-		}
-		if name == "" {
-			name = f.Name
-		}
-		m[name] = f.Type
-	}
-	// Fields of embedded structs are promoted unless a shallower field
-	// has their name.
-	for _, ft := range embedded {
-		inner := map[string]reflect.Type{}
-		addFields(inner, ft)
-		for name, typ := range inner {
-			if _, ok := m[name]; !ok {
-				m[name] = typ
-			}
-		}
-	}
 }

@@ -92,13 +92,12 @@ func operation(g *schemaGen, rt Route, d opDoc) *openapi3.Operation {
 			WithSchema(openapi3.NewStringSchema())})
 	}
 	if d.paged {
-		for _, p := range []string{"limit", "starting_after", "ending_before"} {
-			op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Ref: "#/components/parameters/" + p})
+		for _, p := range pagingParams {
+			op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Ref: "#/components/parameters/" + p.name})
 		}
 	}
 	for _, q := range d.query {
-		p := openapi3.NewQueryParameter(q.name).WithDescription(q.desc).WithSchema(openapi3.NewStringSchema())
-		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Value: p})
+		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Value: q.parameter()})
 	}
 	idempotent := rt.Method == http.MethodPost && rt.Auth != AuthNone
 	if idempotent {
@@ -198,17 +197,14 @@ func securitySchemes() openapi3.SecuritySchemes {
 }
 
 func commonParameters() openapi3.ParametersMap {
-	limit := openapi3.NewQueryParameter("limit").WithDescription("Page size, 1..100 (default 10).").
-		WithSchema(&openapi3.Schema{Type: types("integer"), Min: new(1.0), Max: new(100.0)})
-	return openapi3.ParametersMap{
-		"limit": {Value: limit},
-		"starting_after": {Value: openapi3.NewQueryParameter("starting_after").WithSchema(openapi3.NewStringSchema()).
-			WithDescription("Cursor: the id of the last object of the previous page (next, older page).")},
-		"ending_before": {Value: openapi3.NewQueryParameter("ending_before").WithSchema(openapi3.NewStringSchema()).
-			WithDescription("Cursor: the id of the first object of the current page (previous, newer page).")},
+	m := openapi3.ParametersMap{
 		"Idempotency-Key": {Value: openapi3.NewHeaderParameter("Idempotency-Key").WithSchema(&openapi3.Schema{Type: types("string"), MaxLength: new(uint64(255))}).
 			WithDescription("Makes the POST safe to retry for 24 h: a retry with the same key and body answers the first status and body with Idempotent-Replayed: true; the same key with another body answers 409 idempotency_key_reused.")},
 	}
+	for _, p := range pagingParams {
+		m[p.name] = &openapi3.ParameterRef{Value: p.parameter()}
+	}
+	return m
 }
 
 func errorResponse() *openapi3.Response {

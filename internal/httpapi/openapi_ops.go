@@ -24,10 +24,8 @@ type opDoc struct {
 	status  int    // success status; 200 when zero
 	list    bool   // out is the element of a list envelope
 	paged   bool   // the list takes limit, starting_after, ending_before
-	query   []qDoc // other query parameters
+	query   []qDoc // other query parameters (see qDoc)
 }
-
-type qDoc struct{ name, desc string }
 
 // Doc-only shapes of answers the handlers build as maps.
 type (
@@ -73,15 +71,25 @@ type (
 	emptyDoc struct{}
 )
 
-var (
-	statusFilters = []qDoc{
-		{"status", "Only objects in this status."},
-		{"client", "Only documents of this client id."},
-		{"series", "Only documents of this series code."},
-		{"created[gte]", "Created at or after (RFC 3339 or unix seconds)."},
-		{"created[lte]", "Created at or before (RFC 3339 or unix seconds)."},
+// statusFilters are the filters of a list of documents whose status is
+// one of statuses.
+func statusFilters(statuses ...string) []qDoc {
+	return []qDoc{
+		{name: "status", desc: "Only objects in this status.", enum: statuses},
+		{name: "client", desc: "Only documents of this client id."},
+		{name: "series", desc: "Only documents of this series code."},
+		{name: "created[gte]", desc: "Created at or after (RFC 3339; unix seconds are accepted too).", kind: qTime},
+		{name: "created[lte]", desc: "Created at or before (RFC 3339; unix seconds are accepted too).", kind: qTime},
 	}
-	asOf = []qDoc{{"as_of", "The invoice as it was at this moment (RFC 3339 or unix seconds)."}}
+}
+
+var (
+	asOf = []qDoc{{name: "as_of", desc: "The invoice as it was at this moment (RFC 3339; unix seconds are accepted too).", kind: qTime}}
+	// deliveryFilters are the filters of the delivery log.
+	deliveryFilters = []qDoc{
+		{name: "status", desc: "Only deliveries in this status.", enum: []string{webhooks.DeliveryPending, webhooks.DeliverySucceeded, webhooks.DeliveryFailed, webhooks.DeliverySkipped}},
+		{name: "event_type", desc: "Only deliveries of this event type."},
+	}
 )
 
 // operations documents every route, by "METHOD path".
@@ -112,7 +120,7 @@ var operations = map[string]opDoc{
 	"PATCH /v1/organizations/{org}/api_keys/{id}":                  {summary: "Update a key", tag: "API keys", in: accounts.KeyPatch{}, out: accounts.KeyView{}},
 	"POST /v1/organizations/{org}/api_keys/{id}/rotate":            {summary: "Rotate a key's secret (the old one works for the grace period)", tag: "API keys", in: rotateInput{}, out: accounts.KeyView{}},
 	"POST /v1/organizations/{org}/api_keys/{id}/revoke":            {summary: "Revoke a key", tag: "API keys", in: emptyDoc{}, out: accounts.KeyView{}},
-	"GET /v1/organizations/{org}/api_keys/{id}/activity":           {summary: "A key's recent requests", tag: "API keys", out: auth.KeyUse{}, list: true, query: []qDoc{{"limit", "1..100, default 20."}}},
+	"GET /v1/organizations/{org}/api_keys/{id}/activity":           {summary: "A key's recent requests", tag: "API keys", out: auth.KeyUse{}, list: true, query: []qDoc{{name: "limit", desc: "How many, 1..100 (default 20).", kind: qInt, min: 1, max: 100, dflt: 20}}},
 	"GET /v1/organizations/{org}/audit_log":                        {summary: "Key lifecycle and authentication failures", tag: "API keys", out: postgres.AuditEntry{}, list: true, paged: true},
 	"POST /v1/clients":                                             {summary: "Create a client", tag: "Clients", in: invoicing.ClientInput{}, out: invoicing.ClientView{}, status: 201},
 	"GET /v1/clients":                                              {summary: "List clients", tag: "Clients", out: invoicing.ClientView{}, list: true, paged: true},
@@ -126,7 +134,7 @@ var operations = map[string]opDoc{
 	"PATCH /v1/products/{id}":                                      {summary: "Update a product", tag: "Products", in: invoicing.ProductPatch{}, out: invoicing.ProductView{}},
 	"DELETE /v1/products/{id}":                                     {summary: "Delete a product", tag: "Products", out: invoicing.ProductView{}},
 	"GET /v1/products/{id}/history":                                {summary: "Every event of a product, oldest first", tag: "Products", out: EventView{}, list: true},
-	"GET /v1/events":                                               {summary: "List events, newest first", tag: "Events", out: EventView{}, list: true, paged: true, query: []qDoc{{"type", "Only events of this type."}}},
+	"GET /v1/events":                                               {summary: "List events, newest first", tag: "Events", out: EventView{}, list: true, paged: true, query: []qDoc{{name: "type", desc: "Only events of this type."}}},
 	"GET /v1/events/{id}":                                          {summary: "Retrieve an event", tag: "Events", out: EventView{}},
 	"POST /v1/webhook_endpoints":                                   {summary: "Create a webhook endpoint (the secret is shown once)", tag: "Webhooks", in: webhooks.EndpointInput{}, out: webhooks.EndpointView{}, status: 201},
 	"GET /v1/webhook_endpoints":                                    {summary: "List webhook endpoints", tag: "Webhooks", out: webhooks.EndpointView{}, list: true, paged: true},
@@ -136,7 +144,7 @@ var operations = map[string]opDoc{
 	"POST /v1/webhook_endpoints/{id}/rotate_secret":                {summary: "Rotate the signing secret (both sign during the grace period)", tag: "Webhooks", in: rotateSecretInput{}, out: webhooks.EndpointView{}},
 	"POST /v1/webhook_endpoints/{id}/ping":                         {summary: "Send a test event to the endpoint", tag: "Webhooks", in: emptyDoc{}, out: webhooks.DeliveryView{}, status: 202},
 	"POST /v1/webhook_endpoints/{id}/recover":                      {summary: "Requeue the failed deliveries of a period", tag: "Webhooks", in: recoverDoc{}, out: recoveryView{}, status: 202},
-	"GET /v1/webhook_endpoints/{id}/deliveries":                    {summary: "The delivery log", tag: "Webhooks", out: webhooks.DeliveryView{}, list: true, paged: true, query: []qDoc{{"status", "pending, succeeded, failed or skipped."}, {"event_type", "Only deliveries of this event type."}}},
+	"GET /v1/webhook_endpoints/{id}/deliveries":                    {summary: "The delivery log", tag: "Webhooks", out: webhooks.DeliveryView{}, list: true, paged: true, query: deliveryFilters},
 	"GET /v1/webhook_endpoints/{id}/deliveries/{delivery}":         {summary: "Retrieve a delivery with its attempts", tag: "Webhooks", out: webhooks.DeliveryView{}},
 	"POST /v1/webhook_endpoints/{id}/deliveries/{delivery}/resend": {summary: "Deliver again", tag: "Webhooks", in: emptyDoc{}, out: webhooks.DeliveryView{}, status: 202},
 
@@ -146,7 +154,7 @@ var operations = map[string]opDoc{
 	"PATCH /v1/series/{id}":             {summary: "Change the prefix or move the counter forward", tag: "Series", in: invoicing.SeriesPatch{}, out: invoicing.SeriesView{}},
 	"GET /v1/series/{id}/history":       {summary: "Every event of a series, oldest first", tag: "Series", out: EventView{}, list: true},
 	"POST /v1/invoices":                 {summary: "Create a draft invoice", tag: "Invoices", in: invoicing.InvoiceInput{}, out: invoicing.InvoiceView{}, status: 201},
-	"GET /v1/invoices":                  {summary: "List invoices", tag: "Invoices", out: invoicing.InvoiceView{}, list: true, paged: true, query: statusFilters},
+	"GET /v1/invoices":                  {summary: "List invoices", tag: "Invoices", out: invoicing.InvoiceView{}, list: true, paged: true, query: statusFilters(invoicing.StatusDraft, invoicing.StatusValid, invoicing.StatusPaid, invoicing.StatusCanceled)},
 	"GET /v1/invoices/{id}":             {summary: "Retrieve an invoice, now or as of a moment", tag: "Invoices", out: invoicing.InvoiceView{}, query: asOf},
 	"PATCH /v1/invoices/{id}":           {summary: "Update a draft", tag: "Invoices", in: invoicing.InvoicePatch{}, out: invoicing.InvoiceView{}},
 	"DELETE /v1/invoices/{id}":          {summary: "Delete a draft", tag: "Invoices", out: invoicing.InvoiceView{}},
@@ -159,7 +167,7 @@ var operations = map[string]opDoc{
 	"GET /v1/invoices/{id}/history":     {summary: "Every event of an invoice, oldest first", tag: "Invoices", out: EventView{}, list: true},
 
 	"POST /v1/receipts":                {summary: "Create a receipt", tag: "Receipts", in: invoicing.ReceiptInput{}, out: invoicing.ReceiptView{}, status: 201},
-	"GET /v1/receipts":                 {summary: "List receipts", tag: "Receipts", out: invoicing.ReceiptView{}, list: true, paged: true, query: statusFilters},
+	"GET /v1/receipts":                 {summary: "List receipts", tag: "Receipts", out: invoicing.ReceiptView{}, list: true, paged: true, query: statusFilters(invoicing.ReceiptOpen, invoicing.ReceiptInvoicedToCustomer, invoicing.ReceiptInvoicedGlobally, invoicing.ReceiptCanceledStatus)},
 	"POST /v1/receipts/global_invoice": {summary: "Bundle a period's open receipts into a global invoice", tag: "Receipts", in: invoicing.GlobalInfo{}, out: invoicing.InvoiceView{}, status: 201},
 	"GET /v1/receipts/{id}":            {summary: "Retrieve a receipt", tag: "Receipts", out: invoicing.ReceiptView{}},
 	"POST /v1/receipts/{id}/invoice":   {summary: "Invoice an open receipt to a client; answers the invoice", tag: "Receipts", in: receiptInvoiceDoc{}, out: invoicing.InvoiceView{}, status: 201},
@@ -167,7 +175,7 @@ var operations = map[string]opDoc{
 	"GET /v1/receipts/{id}/history":    {summary: "Every event of a receipt, oldest first", tag: "Receipts", out: EventView{}, list: true},
 
 	"POST /v1/retentions":             {summary: "Create a retention certificate draft", tag: "Retentions", in: invoicing.RetentionInput{}, out: invoicing.RetentionView{}, status: 201},
-	"GET /v1/retentions":              {summary: "List retentions", tag: "Retentions", out: invoicing.RetentionView{}, list: true, paged: true, query: statusFilters},
+	"GET /v1/retentions":              {summary: "List retentions", tag: "Retentions", out: invoicing.RetentionView{}, list: true, paged: true, query: statusFilters(invoicing.StatusDraft, invoicing.StatusValid, invoicing.StatusCanceled)},
 	"GET /v1/retentions/{id}":         {summary: "Retrieve a retention", tag: "Retentions", out: invoicing.RetentionView{}},
 	"POST /v1/retentions/{id}/issue":  {summary: "Issue a retention", tag: "Retentions", in: emptyDoc{}, out: invoicing.RetentionView{}},
 	"POST /v1/retentions/{id}/cancel": {summary: "Cancel a retention", tag: "Retentions", in: emptyDoc{}, out: invoicing.RetentionView{}},

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,9 +21,10 @@ import (
 //
 // Responses are strict: every field without omitempty is required and no
 // other property is allowed. Pointers, slices and maps without omitempty may
-// be null (Go encodes a nil one as null). Request bodies are described
-// without required fields (the handlers answer parameter_missing with the
-// field's name) but refuse unknown properties, as decode does.
+// be null (Go encodes a nil one as null). Request bodies refuse unknown
+// properties, as decode does, and carry the contract of each field's
+// `facturo` tag (rules.go: required, enum, default, bounds, pattern,
+// format), which the strict decoder enforces.
 type schemaGen struct {
 	components openapi3.Schemas
 }
@@ -55,7 +58,8 @@ func (g *schemaGen) of(t reflect.Type, input bool) *openapi3.SchemaRef {
 		// Amounts are exact decimals: answered as strings, accepted as
 		// strings or numbers.
 		if input {
-			return openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string", "number"), Description: "An exact decimal, e.g. \"116.00\"."})
+			return openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string"), Pattern: plainDecimal.String(), MaxLength: new(uint64(maxNumberLen)),
+				Description: "An exact decimal, written out: \"116.00\" (a JSON number written the same way is accepted too)."})
 		}
 		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string"), Description: "An exact decimal."})
 	case productRef:
@@ -122,36 +126,121 @@ func (g *schemaGen) object(t reflect.Type, input bool) *openapi3.Schema {
 }
 
 func (g *schemaGen) fields(s *openapi3.Schema, t reflect.Type, input bool) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
-			continue
+	for _, f := range structFields(t) {
+		prop := g.of(f.typ, input)
+		if input {
+			prop = withRule(prop, f.typ, f.rule)
 		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				g.fields(s, ft, input)
-				continue
-			}
-		}
-		if name == "" {
-			name = f.Name
-		}
-		omit := strings.Contains(opts, "omitempty")
-		prop := g.of(f.Type, input)
-		if nullable(f.Type) && (input || !omit) {
+		if nullable(f.typ) && (input || !f.omit) {
 			prop = orNull(prop)
 		}
-		s.Properties[name] = prop
-		if !input && !omit {
-			s.Required = append(s.Required, name)
+		s.Properties[f.name] = prop
+		switch {
+		case !input && !f.omit, input && f.rule.required:
+			s.Required = append(s.Required, f.name)
+		case input && f.rule.unless != "":
+			s.AllOf = append(s.AllOf, requiredUnless(f.name, f.rule))
 		}
 	}
+}
+
+// requiredUnless is the schema of a field required unless a sibling is
+// present, or holds a value.
+func requiredUnless(name string, r fieldRule) *openapi3.SchemaRef {
+	other := &openapi3.Schema{Required: []string{r.unless}}
+	if r.unlessVal != "" {
+		other.Properties = openapi3.Schemas{r.unless: openapi3.NewSchemaRef("", &openapi3.Schema{Enum: []any{r.unlessVal}})}
+	}
+	return openapi3.NewSchemaRef("", &openapi3.Schema{AnyOf: openapi3.SchemaRefs{
+		openapi3.NewSchemaRef("", &openapi3.Schema{Required: []string{name}}),
+		openapi3.NewSchemaRef("", other),
+	}})
+}
+
+// withRule writes a field's contract (rules.go) into its schema: what the
+// strict decoder enforces, the document declares.
+func withRule(prop *openapi3.SchemaRef, t reflect.Type, r fieldRule) *openapi3.SchemaRef {
+	if prop.Ref != "" || prop.Value == nil {
+		return prop
+	}
+	v := *prop.Value
+	switch {
+	case t == recipientType: // a string or an array of them
+		v.AnyOf = openapi3.SchemaRefs{withRule(v.AnyOf[0], t.Elem(), *r.elem()), withRule(v.AnyOf[1], reflect.TypeFor[[]string](), r)}
+		return openapi3.NewSchemaRef("", &v)
+	case len(v.AnyOf) > 0:
+		return prop
+	}
+	if r.hasDefault {
+		v.Default = defaultValue(t, r.dflt)
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case v.Type.Is("array"):
+		v.Items = withRule(v.Items, t.Elem(), *r.elem())
+		if r.min != nil {
+			v.MinItems = uint64(*r.min)
+		}
+		if r.max != nil {
+			v.MaxItems = new(uint64(*r.max))
+		}
+		return openapi3.NewSchemaRef("", &v)
+	case v.Type.Is("integer"):
+		if r.min != nil {
+			v.Min = new(float64(*r.min))
+		}
+		if r.max != nil {
+			v.Max = new(float64(*r.max))
+		}
+		return openapi3.NewSchemaRef("", &v)
+	}
+	stringRule(&v, t, r)
+	return openapi3.NewSchemaRef("", &v)
+}
+
+// stringRule writes the rules of a string (or decimal, or date-time) field.
+func stringRule(v *openapi3.Schema, t reflect.Type, r fieldRule) {
+	for _, e := range r.enum {
+		v.Enum = append(v.Enum, e)
+	}
+	if r.pattern != nil {
+		v.Pattern = r.pattern.String()
+	}
+	switch r.format {
+	case "date-time":
+		v.Type, v.Format, v.Pattern = types("string"), "date-time", timePattern
+	case "email", "uri":
+		v.Format = r.format
+	}
+	if t.Kind() != reflect.String {
+		return
+	}
+	if r.required || r.nonblank || r.unless != "" {
+		v.MinLength = 1
+		if v.Pattern == "" && v.Enum == nil {
+			v.Pattern = `\S` // not blank
+		}
+	}
+	if r.max != nil {
+		v.MaxLength = new(uint64(*r.max))
+	}
+}
+
+// defaultValue is a default of a tag as a value of the field's type.
+func defaultValue(t reflect.Type, s string) any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return s == "true"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, _ := strconv.ParseInt(s, 10, 64)
+		return n
+	}
+	return s
 }
 
 // nullable reports whether encoding/json may write null for a value of t.
@@ -176,5 +265,8 @@ func orNull(s *openapi3.SchemaRef) *openapi3.SchemaRef {
 	ts := append(openapi3.Types{}, v.Type.Slice()...)
 	ts = append(ts, "null")
 	v.Type = &ts
+	if v.Enum != nil {
+		v.Enum = append(slices.Clone(v.Enum), nil)
+	}
 	return openapi3.NewSchemaRef("", &v)
 }

@@ -130,7 +130,8 @@ func (s *Server) Handler() http.Handler { return s.outer(s.router) }
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
 // Handle registers a route: the text check of path variables, query and
-// stored headers (checkRequestText), authentication, scope, idempotency
+// stored headers (checkRequestText), the query parameters the operation
+// declares (checkQuery), authentication, scope, idempotency
 // for POST, then fn. Exported so resource packages can add their routes.
 func (s *Server) Handle(r *mux.Router, rt Route, fn handlerFunc) {
 	s.HandleCommand(r, rt, reading(fn))
@@ -150,6 +151,9 @@ func (s *Server) wrap(rt Route, fn commandFunc) http.Handler {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		}
 		err := checkRequestText(r, rt)
+		if err == nil {
+			err = checkQuery(r, rt)
+		}
 		if err == nil {
 			err = s.serve(w, r, rt, fn)
 		}

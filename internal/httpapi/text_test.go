@@ -68,12 +68,8 @@ func TestRequestTextCheckedBeforeAnyQuery(t *testing.T) {
 
 // queryParams are the query parameters the document gives a route.
 func queryParams(rt Route) []string {
-	d := operations[rt.Method+" "+rt.Path]
 	var out []string
-	if d.paged {
-		out = append(out, "limit", "starting_after", "ending_before")
-	}
-	for _, q := range d.query {
+	for _, q := range operations[rt.Method+" "+rt.Path].queryParams() {
 		out = append(out, q.name)
 	}
 	return out
