@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
@@ -219,17 +220,17 @@ func (e *Endpoint) apply(ev events.Event) error {
 
 // EndpointInput creates an endpoint.
 type EndpointInput struct {
-	URL           string            `json:"url"`
-	EnabledEvents []string          `json:"enabled_events"`
-	Description   string            `json:"description"`
+	URL           string            `json:"url" facturo:"required;format=uri"`
+	EnabledEvents []string          `json:"enabled_events" facturo:"required;min=1"`
+	Description   string            `json:"description" facturo:"max=1000"`
 	Metadata      map[string]string `json:"metadata"`
 }
 
 // EndpointPatch changes an endpoint; nil fields stay as they are.
 type EndpointPatch struct {
-	URL           *string            `json:"url"`
-	EnabledEvents *[]string          `json:"enabled_events"`
-	Description   *string            `json:"description"`
+	URL           *string            `json:"url" facturo:"nonblank;format=uri"`
+	EnabledEvents *[]string          `json:"enabled_events" facturo:"min=1"`
+	Description   *string            `json:"description" facturo:"max=1000"`
 	Metadata      *map[string]string `json:"metadata"`
 	Disabled      *bool              `json:"disabled"`
 }
@@ -365,7 +366,7 @@ func checkEnabledEvents(types []string) ([]string, error) {
 }
 
 func checkDescription(s string) error {
-	if len(s) > maxDescription {
+	if utf8.RuneCountInString(s) > maxDescription {
 		return facturo.ParamError(facturo.CodeParameterInvalid, "description",
 			"description must be at most %d characters.", maxDescription)
 	}

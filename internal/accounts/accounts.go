@@ -50,8 +50,8 @@ func (u *User) Exists() bool { return u.Version > 0 }
 
 // UserInput creates a user.
 type UserInput struct {
-	Email string `json:"email"`
-	Name  string `json:"name"`
+	Email string `json:"email" facturo:"required;format=email;max=254"`
+	Name  string `json:"name" facturo:"required;max=200"`
 }
 
 // UserCreated is the data of user.created.

@@ -54,20 +54,20 @@ func (k *APIKey) Exists() bool { return k.Version > 0 }
 
 // KeyInput creates an organization key.
 type KeyInput struct {
-	Name        string     `json:"name"`
-	Mode        string     `json:"mode"`
+	Name        string     `json:"name" facturo:"max=100"`
+	Mode        string     `json:"mode" facturo:"required;enum=live|test"`
 	Scopes      []string   `json:"scopes"`
 	ExpiresAt   *time.Time `json:"expires_at"`
-	IPAllowlist []string   `json:"ip_allowlist"`
+	IPAllowlist []string   `json:"ip_allowlist" facturo:"max=100"`
 }
 
 // KeyPatch changes a key; nil fields stay as they are, and expires_at
 // sent as null removes the expiry.
 type KeyPatch struct {
-	Name        *string    `json:"name"`
+	Name        *string    `json:"name" facturo:"max=100"`
 	Scopes      *[]string  `json:"scopes"`
 	ExpiresAt   *time.Time `json:"expires_at"`
-	IPAllowlist *[]string  `json:"ip_allowlist"`
+	IPAllowlist *[]string  `json:"ip_allowlist" facturo:"max=100"`
 	Enabled     *bool      `json:"enabled"`
 
 	ClearExpiresAt bool `json:"-"` // expires_at was null

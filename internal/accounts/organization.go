@@ -26,16 +26,16 @@ func (o *Organization) Exists() bool { return o.Version > 0 }
 
 // OrganizationInput creates an organization.
 type OrganizationInput struct {
-	Name      string `json:"name"`
-	LegalName string `json:"legal_name"`
-	TaxID     string `json:"tax_id"`
+	Name      string `json:"name" facturo:"required;max=200"`
+	LegalName string `json:"legal_name" facturo:"max=300"`
+	TaxID     string `json:"tax_id" facturo:"max=20"`
 }
 
 // OrganizationPatch changes an organization; nil fields stay as they are.
 type OrganizationPatch struct {
-	Name      *string `json:"name"`
-	LegalName *string `json:"legal_name"`
-	TaxID     *string `json:"tax_id"`
+	Name      *string `json:"name" facturo:"nonblank;max=200"`
+	LegalName *string `json:"legal_name" facturo:"max=300"`
+	TaxID     *string `json:"tax_id" facturo:"max=20"`
 }
 
 // OrganizationData is the data of organization.created and .updated: the

@@ -30,7 +30,7 @@ func CancelReceipt(ctx context.Context, st Store, t facturo.Tenant, m Meta, rece
 
 // ReceiptInvoiceInput names the client a receipt is invoiced to.
 type ReceiptInvoiceInput struct {
-	Client string `json:"client"`
+	Client string `json:"client" facturo:"required"`
 }
 
 // InvoiceReceipt makes the draft invoice of an open receipt for a client

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/httpapi"
@@ -126,17 +125,22 @@ func leaks(raw []byte, ids []string) string {
 	return ""
 }
 
-// requestBody is what the matrices send: nothing for reads, a valid body
-// for the routes that validate it before looking up their id, {} for the
+// requestBody is what the matrices send: nothing for reads, the
+// document's example for the writes whose body has required fields (the
+// body is checked before the ids it names are looked up), {} for the
 // other writes.
 func requestBody(rt httpapi.Route) any {
-	switch rt.Method + " " + rt.Path {
-	case "POST /v1/webhook_endpoints/{id}/recover":
-		return map[string]any{"since": time.Now().Add(-time.Hour).Unix()}
+	if rt.Method != http.MethodPost && rt.Method != http.MethodPatch {
+		return nil
 	}
-	switch rt.Method {
-	case http.MethodPost, http.MethodPatch:
-		return map[string]any{}
+	specMu.Lock()
+	sp := specLoaded
+	specMu.Unlock()
+	if sp != nil {
+		op := sp.doc.Paths.Find(rt.Path).GetOperation(rt.Method)
+		if media := op.RequestBody.Value.Content.Get("application/json"); len(media.Schema.Value.Required) > 0 || len(media.Schema.Value.AllOf) > 0 {
+			return media.Example
+		}
 	}
-	return nil
+	return map[string]any{}
 }

@@ -44,7 +44,7 @@ func (s *Server) updateKey(r *http.Request, m command.Meta, p accounts.KeyPatch)
 }
 
 type rotateInput struct {
-	GracePeriodSeconds *int64 `json:"grace_period_seconds"`
+	GracePeriodSeconds *int64 `json:"grace_period_seconds" facturo:"min=0;max=604800;default=86400"`
 }
 
 // grace is the grace period asked for (default one day).

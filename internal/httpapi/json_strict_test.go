@@ -82,10 +82,10 @@ func TestDecodeIsStrict(t *testing.T) {
 // What the strict pass accepts still decodes as before.
 func TestDecodeAcceptsValidBodies(t *testing.T) {
 	for _, body := range []string{
-		``, `{}`, `null`, `{"legal_name":"Acme","tax_id":"AAA010101AAA","metadata":{"A":"1","a":"2"}}`,
-		`{"legal_name":"café ☕","address":null,"metadata":null}`,
-		`{"items":[{"product":{"description":"h","price":116.5,"taxes":[{"type":"IVA","rate":"0.16"}]},"quantity":"-1.5"}],"exchange":"17.123456"}`,
-		`{"items":[{"product":"prd_1","discount":"` + strings.Repeat("9", 37) + `.00"}]}`,
+		`null`, `{"legal_name":"Acme","tax_id":"AAA010101AAA","metadata":{"A":"1","a":"2"}}`,
+		`{"legal_name":"café ☕","tax_id":"AAA010101AAA","tax_system":"","address":null,"metadata":null}`,
+		`{"client":"cli_1","payment_form":"03","items":[{"product":{"description":"h","price":116.5,"taxes":[{"type":"IVA","rate":"0.16"}]},"quantity":"1.5"}],"exchange":"17.123456"}`,
+		`{"global":{"periodicity":"day","from":"2025-01-01T00:00:00Z","to":"2025-01-02T00:00:00Z"},"payment_method":"PPD","items":[{"product":"prd_1","discount":"` + strings.Repeat("9", 12) + `.00"}]}`,
 	} {
 		if err := decodeBytes([]byte(body), new(invoicing.InvoiceInput)); err != nil && strings.Contains(body, "items") {
 			t.Errorf("%s: %v", body, err)

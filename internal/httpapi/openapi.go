@@ -104,8 +104,9 @@ func operation(g *schemaGen, rt Route, d opDoc) *openapi3.Operation {
 		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Ref: "#/components/parameters/Idempotency-Key"})
 	}
 	if d.in != nil {
-		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().
-			WithJSONSchemaRef(g.request(reflect.TypeOf(d.in)))}
+		body := openapi3.NewRequestBody().WithJSONSchemaRef(g.request(reflect.TypeOf(d.in)))
+		body.Content.Get("application/json").Example = examples[rt.Method+" "+rt.Path]
+		op.RequestBody = &openapi3.RequestBodyRef{Value: body}
 	}
 	sec, ext := security(rt)
 	op.Security, op.Extensions = &sec, ext

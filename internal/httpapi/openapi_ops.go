@@ -2,11 +2,11 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/auth"
+	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/webhooks"
@@ -58,16 +58,6 @@ type (
 		Object  string `json:"object"`
 		Deleted bool   `json:"deleted"`
 	}
-	apiAccessDoc struct {
-		APIDisabled bool `json:"api_disabled"`
-	}
-	receiptInvoiceDoc struct {
-		Client string `json:"client"`
-	}
-	recoverDoc struct {
-		Since time.Time `json:"since"`
-		Until time.Time `json:"until,omitempty"`
-	}
 	emptyDoc struct{}
 )
 
@@ -112,7 +102,7 @@ var operations = map[string]opDoc{
 	"GET /v1/organizations":                  {summary: "List the user's organizations", tag: "Organizations", out: accounts.OrganizationView{}, list: true, paged: true},
 	"GET /v1/organizations/{id}":             {summary: "Retrieve an organization", tag: "Organizations", out: accounts.OrganizationView{}},
 	"PATCH /v1/organizations/{id}":           {summary: "Update an organization", tag: "Organizations", in: accounts.OrganizationPatch{}, out: accounts.OrganizationView{}},
-	"POST /v1/organizations/{id}/api_access": {summary: "Disable or enable an organization's API access (operator)", tag: "Organizations", in: apiAccessDoc{}, out: accounts.OrganizationView{}},
+	"POST /v1/organizations/{id}/api_access": {summary: "Disable or enable an organization's API access (operator)", tag: "Organizations", in: accessInput{}, out: accounts.OrganizationView{}},
 
 	"POST /v1/organizations/{org}/api_keys":                        {summary: "Create a key (the secret is shown once)", tag: "API keys", in: accounts.KeyInput{}, out: accounts.KeyView{}, status: 201},
 	"GET /v1/organizations/{org}/api_keys":                         {summary: "List keys", tag: "API keys", out: accounts.KeyView{}, list: true, paged: true},
@@ -143,7 +133,7 @@ var operations = map[string]opDoc{
 	"DELETE /v1/webhook_endpoints/{id}":                            {summary: "Delete a webhook endpoint", tag: "Webhooks", out: deletedDoc{}},
 	"POST /v1/webhook_endpoints/{id}/rotate_secret":                {summary: "Rotate the signing secret (both sign during the grace period)", tag: "Webhooks", in: rotateSecretInput{}, out: webhooks.EndpointView{}},
 	"POST /v1/webhook_endpoints/{id}/ping":                         {summary: "Send a test event to the endpoint", tag: "Webhooks", in: emptyDoc{}, out: webhooks.DeliveryView{}, status: 202},
-	"POST /v1/webhook_endpoints/{id}/recover":                      {summary: "Requeue the failed deliveries of a period", tag: "Webhooks", in: recoverDoc{}, out: recoveryView{}, status: 202},
+	"POST /v1/webhook_endpoints/{id}/recover":                      {summary: "Requeue the failed deliveries of a period", tag: "Webhooks", in: recoverInput{}, out: recoveryView{}, status: 202},
 	"GET /v1/webhook_endpoints/{id}/deliveries":                    {summary: "The delivery log", tag: "Webhooks", out: webhooks.DeliveryView{}, list: true, paged: true, query: deliveryFilters},
 	"GET /v1/webhook_endpoints/{id}/deliveries/{delivery}":         {summary: "Retrieve a delivery with its attempts", tag: "Webhooks", out: webhooks.DeliveryView{}},
 	"POST /v1/webhook_endpoints/{id}/deliveries/{delivery}/resend": {summary: "Deliver again", tag: "Webhooks", in: emptyDoc{}, out: webhooks.DeliveryView{}, status: 202},
@@ -170,7 +160,7 @@ var operations = map[string]opDoc{
 	"GET /v1/receipts":                 {summary: "List receipts", tag: "Receipts", out: invoicing.ReceiptView{}, list: true, paged: true, query: statusFilters(invoicing.ReceiptOpen, invoicing.ReceiptInvoicedToCustomer, invoicing.ReceiptInvoicedGlobally, invoicing.ReceiptCanceledStatus)},
 	"POST /v1/receipts/global_invoice": {summary: "Bundle a period's open receipts into a global invoice", tag: "Receipts", in: invoicing.GlobalInfo{}, out: invoicing.InvoiceView{}, status: 201},
 	"GET /v1/receipts/{id}":            {summary: "Retrieve a receipt", tag: "Receipts", out: invoicing.ReceiptView{}},
-	"POST /v1/receipts/{id}/invoice":   {summary: "Invoice an open receipt to a client; answers the invoice", tag: "Receipts", in: receiptInvoiceDoc{}, out: invoicing.InvoiceView{}, status: 201},
+	"POST /v1/receipts/{id}/invoice":   {summary: "Invoice an open receipt to a client; answers the invoice", tag: "Receipts", in: command.ReceiptInvoiceInput{}, out: invoicing.InvoiceView{}, status: 201},
 	"POST /v1/receipts/{id}/cancel":    {summary: "Cancel an open receipt", tag: "Receipts", in: emptyDoc{}, out: invoicing.ReceiptView{}},
 	"GET /v1/receipts/{id}/history":    {summary: "Every event of a receipt, oldest first", tag: "Receipts", out: EventView{}, list: true},
 
@@ -180,6 +170,55 @@ var operations = map[string]opDoc{
 	"POST /v1/retentions/{id}/issue":  {summary: "Issue a retention", tag: "Retentions", in: emptyDoc{}, out: invoicing.RetentionView{}},
 	"POST /v1/retentions/{id}/cancel": {summary: "Cancel a retention", tag: "Retentions", in: emptyDoc{}, out: invoicing.RetentionView{}},
 	"GET /v1/retentions/{id}/history": {summary: "Every event of a retention, oldest first", tag: "Retentions", out: EventView{}, list: true},
+}
+
+// exampleID is an id of each kind in the examples; internal/e2e replaces
+// them with real ids when it sends the examples.
+func exampleID(prefix string) string { return prefix + "_01J9ZQ7V3K8M2N4P6R8S0T1W3X" }
+
+type obj = map[string]any
+
+// examples are a valid request body of each operation that takes one with
+// properties: the document shows them, redocly checks them against their
+// schema, and internal/e2e's TestRequestBodiesMatchTheDocument sends
+// each, and each with every property left out in turn, to the real system.
+var examples = map[string]any{
+	"POST /v1/users":                         obj{"email": "ana@example.com", "name": "Ana López"},
+	"POST /v1/users/{id}/secret_key/rotate":  obj{"grace_period_seconds": 3600},
+	"POST /v1/user/secret_key/rotate":        obj{"grace_period_seconds": 3600},
+	"POST /v1/organizations":                 obj{"name": "Acme", "legal_name": "ACME SA DE CV", "tax_id": "AAA010101AAA"},
+	"PATCH /v1/organizations/{id}":           obj{"name": "Acme México", "legal_name": "ACME SA DE CV", "tax_id": "AAA010101AAA"},
+	"POST /v1/organizations/{id}/api_access": obj{"api_disabled": false},
+	"POST /v1/organizations/{org}/api_keys": obj{"name": "backend", "mode": "test", "scopes": []any{"invoices:read", "invoices:write"},
+		"expires_at": "2099-01-01T00:00:00Z", "ip_allowlist": []any{"0.0.0.0/0", "::/0"}},
+	"PATCH /v1/organizations/{org}/api_keys/{id}":       obj{"name": "backend", "enabled": true, "ip_allowlist": []any{"0.0.0.0/0", "::/0"}},
+	"POST /v1/organizations/{org}/api_keys/{id}/rotate": obj{"grace_period_seconds": 3600},
+	"POST /v1/clients": obj{"legal_name": "ACME SA DE CV", "tax_id": "AAA010101AAA", "tax_system": "601", "email": "billing@acme.mx",
+		"phone": "+52 55 1234 5678", "address": obj{"street": "Reforma", "exterior": "222", "city": "Ciudad de México", "country": "MEX", "zip": "06600"},
+		"metadata": obj{"crm_id": "42"}},
+	"PATCH /v1/clients/{id}": obj{"email": "billing@acme.mx", "phone": "+52 55 1234 5678"},
+	"POST /v1/products": obj{"description": "Consulting hour", "price": "116.00", "tax_included": true,
+		"taxes": []any{obj{"type": "IVA", "rate": "0.16", "factor": "Tasa"}}, "unit_key": "E48", "unit_name": "Hour", "product_key": "80111600", "sku": "CONS-1"},
+	"PATCH /v1/products/{id}":                       obj{"price": "10.00", "sku": "CONS-1"},
+	"POST /v1/webhook_endpoints":                    obj{"url": "https://example.com/hooks", "enabled_events": []any{"invoice.issued"}, "description": "Billing", "metadata": obj{"team": "billing"}},
+	"PATCH /v1/webhook_endpoints/{id}":              obj{"description": "Billing", "enabled_events": []any{"*"}},
+	"POST /v1/webhook_endpoints/{id}/rotate_secret": obj{"grace_period_seconds": 3600},
+	"POST /v1/webhook_endpoints/{id}/recover":       obj{"since": "2025-01-01T00:00:00Z", "until": "2025-01-02T00:00:00Z"},
+	"POST /v1/series":                               obj{"code": "B", "prefix": "B-", "next_number": 100},
+	"PATCH /v1/series/{id}":                         obj{"prefix": "S-", "next_number": 200},
+	"POST /v1/invoices": obj{"client": exampleID("cli"), "series": "A", "currency": "MXN",
+		"items":        []any{obj{"product": exampleID("prd"), "quantity": "2", "discount": "1.00"}},
+		"payment_form": "03", "payment_method": "PUE", "use": "G03", "notes": "Thank you", "metadata": obj{"order": "1001"}},
+	"PATCH /v1/invoices/{id}":           obj{"notes": "Thank you", "use": "G01"},
+	"POST /v1/invoices/{id}/pay":        obj{"amount": "5.00", "date": "2025-01-15T12:00:00Z", "payment_form": "03"},
+	"POST /v1/invoices/{id}/void":       obj{"reason": "02"},
+	"POST /v1/invoices/{id}/send":       obj{"to": []any{"billing@acme.mx"}},
+	"POST /v1/invoices/{id}/corrective": obj{"reason": "Discount agreed after issue", "items": []any{obj{"line": 0, "quantity": "1"}}},
+	"POST /v1/receipts":                 obj{"items": []any{obj{"product": exampleID("prd"), "quantity": "1"}}, "payment_form": "01", "metadata": obj{"till": "3"}},
+	"POST /v1/receipts/global_invoice":  obj{"periodicity": "day", "from": "2025-01-01T00:00:00Z", "to": "2025-01-01T23:59:59Z"},
+	"POST /v1/receipts/{id}/invoice":    obj{"client": exampleID("cli")},
+	"POST /v1/retentions": obj{"client": exampleID("cli"), "key": "25", "period": obj{"from_month": 1, "to_month": 3, "year": 2025},
+		"concepts": []any{obj{"description": "Professional fees", "amount": "10000.00", "taxes": []any{obj{"type": "ISR", "rate": "0.10"}}}}},
 }
 
 func (d opDoc) successStatus() int {

@@ -131,8 +131,9 @@ func (g *schemaGen) fields(s *openapi3.Schema, t reflect.Type, input bool) {
 		if input {
 			prop = withRule(prop, f.typ, f.rule)
 		}
-		if nullable(f.typ) && (input || !f.omit) {
-			prop = orNull(prop)
+		mustHave := f.rule.required || f.rule.unless != ""
+		if nullable(f.typ) && (input && !mustHave || !input && !f.omit) {
+			prop = orNull(prop) // null leaves an optional input field out
 		}
 		s.Properties[f.name] = prop
 		switch {
@@ -182,6 +183,8 @@ func withRule(prop *openapi3.SchemaRef, t reflect.Type, r fieldRule) *openapi3.S
 		v.Items = withRule(v.Items, t.Elem(), *r.elem())
 		if r.min != nil {
 			v.MinItems = uint64(*r.min)
+		} else if r.required || r.unless != "" {
+			v.MinItems = 1 // [] is the field missing
 		}
 		if r.max != nil {
 			v.MaxItems = new(uint64(*r.max))
@@ -211,6 +214,7 @@ func stringRule(v *openapi3.Schema, t reflect.Type, r fieldRule) {
 	switch r.format {
 	case "date-time":
 		v.Type, v.Format, v.Pattern = types("string"), "date-time", timePattern
+		v.Description = "RFC 3339, from 1970 on (unix seconds are accepted too)."
 	case "email", "uri":
 		v.Format = r.format
 	}

@@ -58,7 +58,7 @@ func (s *Server) updateOrganization(r *http.Request, m command.Meta, p accounts.
 }
 
 type accessInput struct {
-	APIDisabled *bool `json:"api_disabled"`
+	APIDisabled *bool `json:"api_disabled" facturo:"required"`
 }
 
 // setOrganizationAccess lets the operator disable or enable an

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/mail"
+	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -191,6 +192,8 @@ func (r *fieldRule) checkString(path, v string) error {
 		return pathError(path, "must match %s.", r.pattern)
 	case r.format == "email" && !validEmail(v):
 		return pathError(path, "must be an email address.")
+	case r.format == "uri" && !validURI(v):
+		return pathError(path, "must be an absolute URL.")
 	case r.format == "date-time":
 		_, err := parseTime(path, v)
 		return err
@@ -240,6 +243,13 @@ func (r *fieldRule) elem() *fieldRule {
 
 func missingField(path string) error {
 	return facturo.ParamError(facturo.CodeParameterMissing, shown(path), "%s is required.", shown(path))
+}
+
+// validURI accepts an absolute URL (the webhook policy then decides
+// which ones may be reached).
+func validURI(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && u.Scheme != "" && u.Host != ""
 }
 
 // validEmail is the check of the domain packages: one plain address

@@ -81,7 +81,7 @@ func answerDeleted(w http.ResponseWriter, r *http.Request, _ *webhooks.Endpoint)
 }
 
 type rotateSecretInput struct {
-	GracePeriodSeconds *int64 `json:"grace_period_seconds"`
+	GracePeriodSeconds *int64 `json:"grace_period_seconds" facturo:"min=0;max=604800;default=86400"`
 }
 
 func (h *webhookRoutes) rotateSecret(r *http.Request, m command.Meta, in rotateSecretInput) (*webhooks.Endpoint, error) {
@@ -165,8 +165,8 @@ func (h *webhookRoutes) resend(w http.ResponseWriter, r *http.Request) error {
 }
 
 type recoverInput struct {
-	Since json.RawMessage `json:"since"`
-	Until json.RawMessage `json:"until"`
+	Since json.RawMessage `json:"since" facturo:"required;format=date-time"`
+	Until json.RawMessage `json:"until" facturo:"format=date-time"`
 }
 
 type recoveryView struct {

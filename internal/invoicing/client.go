@@ -20,25 +20,25 @@ const DefaultCountry = "MEX"
 
 // Address is a postal address. Country is ISO 3166 alpha-3 or alpha-2.
 type Address struct {
-	Street       string `json:"street"`
-	Exterior     string `json:"exterior"`
-	Interior     string `json:"interior"`
-	Neighborhood string `json:"neighborhood"`
-	City         string `json:"city"`
-	Municipality string `json:"municipality"`
-	State        string `json:"state"`
-	Country      string `json:"country"`
-	Zip          string `json:"zip"`
+	Street       string `json:"street" facturo:"max=100"`
+	Exterior     string `json:"exterior" facturo:"max=100"`
+	Interior     string `json:"interior" facturo:"max=100"`
+	Neighborhood string `json:"neighborhood" facturo:"max=100"`
+	City         string `json:"city" facturo:"max=100"`
+	Municipality string `json:"municipality" facturo:"max=100"`
+	State        string `json:"state" facturo:"max=100"`
+	Country      string `json:"country" facturo:"pattern=^[A-Z]{2,3}$;default=MEX"`
+	Zip          string `json:"zip" facturo:"pattern=^[A-Z0-9 -]{3,10}$"`
 }
 
 // ClientInput is the body of POST /v1/clients, and the data of client.created
 // once normalized.
 type ClientInput struct {
-	LegalName string            `json:"legal_name"`
-	TaxID     string            `json:"tax_id"`
-	TaxSystem string            `json:"tax_system,omitempty"`
-	Email     string            `json:"email,omitempty"`
-	Phone     string            `json:"phone,omitempty"`
+	LegalName string            `json:"legal_name" facturo:"required;max=300"`
+	TaxID     string            `json:"tax_id" facturo:"required;pattern=^[A-Z0-9&Ñ]{10,20}$"`
+	TaxSystem string            `json:"tax_system,omitempty" facturo:"pattern=^[0-9]{3}$"`
+	Email     string            `json:"email,omitempty" facturo:"format=email;max=254"`
+	Phone     string            `json:"phone,omitempty" facturo:"max=30"`
 	Address   Address           `json:"address"`
 	Metadata  map[string]string `json:"metadata"`
 }
@@ -48,11 +48,11 @@ type ClientInput struct {
 // client.updated is the whole normalized ClientInput after the change, so a
 // consumer never needs the earlier events to know the client.
 type ClientPatch struct {
-	LegalName *string           `json:"legal_name,omitempty"`
-	TaxID     *string           `json:"tax_id,omitempty"`
-	TaxSystem *string           `json:"tax_system,omitempty"`
-	Email     *string           `json:"email,omitempty"`
-	Phone     *string           `json:"phone,omitempty"`
+	LegalName *string           `json:"legal_name,omitempty" facturo:"nonblank;max=300"`
+	TaxID     *string           `json:"tax_id,omitempty" facturo:"nonblank;pattern=^[A-Z0-9&Ñ]{10,20}$"`
+	TaxSystem *string           `json:"tax_system,omitempty" facturo:"pattern=^[0-9]{3}$"`
+	Email     *string           `json:"email,omitempty" facturo:"format=email;max=254"`
+	Phone     *string           `json:"phone,omitempty" facturo:"max=30"`
 	Address   *Address          `json:"address,omitempty"`
 	Metadata  map[string]string `json:"metadata,omitempty"`
 }

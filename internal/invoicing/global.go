@@ -19,9 +19,9 @@ const (
 // GlobalInfo says which period of sales to the general public a global
 // invoice covers. From and To are inclusive instants.
 type GlobalInfo struct {
-	Periodicity string    `json:"periodicity"`
-	From        time.Time `json:"from"`
-	To          time.Time `json:"to"`
+	Periodicity string    `json:"periodicity" facturo:"required;enum=day|week|fortnight|month|two_months"`
+	From        time.Time `json:"from" facturo:"required"`
+	To          time.Time `json:"to" facturo:"required"`
 }
 
 // Public-in-general identity of a global invoice (SAT rules for CFDI 4.0).

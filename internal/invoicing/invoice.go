@@ -68,15 +68,15 @@ const (
 // series defaults to DefaultSeries. A global invoice (see GlobalInvoiceInput)
 // has Global set and no client.
 type InvoiceInput struct {
-	Client        string            `json:"client,omitempty"`
-	Series        string            `json:"series,omitempty"`
-	Currency      string            `json:"currency,omitempty"`
-	Exchange      *decimal.Decimal  `json:"exchange,omitempty"`
-	Items         []ItemInput       `json:"items"`
-	PaymentForm   string            `json:"payment_form,omitempty"`
-	PaymentMethod string            `json:"payment_method,omitempty"`
-	Use           string            `json:"use,omitempty"`
-	Notes         string            `json:"notes,omitempty"`
+	Client        string            `json:"client,omitempty" facturo:"required_unless=global"`
+	Series        string            `json:"series,omitempty" facturo:"pattern=^[A-Z0-9-]{1,25}$;default=A"`
+	Currency      string            `json:"currency,omitempty" facturo:"pattern=^[A-Z]{3}$;default=MXN"`
+	Exchange      *decimal.Decimal  `json:"exchange,omitempty" facturo:"pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
+	Items         []ItemInput       `json:"items" facturo:"required;max=500"`
+	PaymentForm   string            `json:"payment_form,omitempty" facturo:"required_unless=payment_method:PPD;pattern=^[0-9]{2}$"`
+	PaymentMethod string            `json:"payment_method,omitempty" facturo:"enum=PUE|PPD;default=PUE"`
+	Use           string            `json:"use,omitempty" facturo:"pattern=^[A-Z]{1,2}[0-9]{2}$;default=G03"`
+	Notes         string            `json:"notes,omitempty" facturo:"max=1000"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
 	Global        *GlobalInfo       `json:"global,omitempty"`
 }
@@ -85,15 +85,15 @@ type InvoiceInput struct {
 // Items, when given, replace all lines and are priced from the products as
 // they are now.
 type InvoicePatch struct {
-	Client        *string           `json:"client,omitempty"`
-	Series        *string           `json:"series,omitempty"`
-	Currency      *string           `json:"currency,omitempty"`
-	Exchange      *decimal.Decimal  `json:"exchange,omitempty"`
-	Items         *[]ItemInput      `json:"items,omitempty"`
-	PaymentForm   *string           `json:"payment_form,omitempty"`
-	PaymentMethod *string           `json:"payment_method,omitempty"`
-	Use           *string           `json:"use,omitempty"`
-	Notes         *string           `json:"notes,omitempty"`
+	Client        *string           `json:"client,omitempty" facturo:"nonblank"`
+	Series        *string           `json:"series,omitempty" facturo:"pattern=^[A-Z0-9-]{1,25}$"`
+	Currency      *string           `json:"currency,omitempty" facturo:"pattern=^[A-Z]{3}$"`
+	Exchange      *decimal.Decimal  `json:"exchange,omitempty" facturo:"pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
+	Items         *[]ItemInput      `json:"items,omitempty" facturo:"min=1;max=500"`
+	PaymentForm   *string           `json:"payment_form,omitempty" facturo:"pattern=^[0-9]{2}$"`
+	PaymentMethod *string           `json:"payment_method,omitempty" facturo:"enum=PUE|PPD"`
+	Use           *string           `json:"use,omitempty" facturo:"pattern=^[A-Z]{1,2}[0-9]{2}$"`
+	Notes         *string           `json:"notes,omitempty" facturo:"max=1000"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
 }
 

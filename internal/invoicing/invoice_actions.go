@@ -109,9 +109,9 @@ func (inv *Invoice) Issue(series *Series, number int64, now time.Time) ([]events
 // PaymentInput is the body of POST /v1/invoices/{id}/pay. Amount
 // defaults to the balance, date to now, payment_form to the invoice's.
 type PaymentInput struct {
-	Amount      *decimal.Decimal `json:"amount,omitempty"`
+	Amount      *decimal.Decimal `json:"amount,omitempty" facturo:"pattern=^[0-9]{1,12}([.][0-9]{1,2})?$"`
 	Date        *time.Time       `json:"date,omitempty"`
-	PaymentForm string           `json:"payment_form,omitempty"`
+	PaymentForm string           `json:"payment_form,omitempty" facturo:"pattern=^[0-9]{2}$"`
 }
 
 // Pay decides a payment of a valid invoice. Partial payments are allowed:
@@ -162,7 +162,7 @@ func (inv *Invoice) payment(in PaymentInput, now time.Time) (Payment, error) {
 // "03" the operation did not happen; "04" nominative operation included in
 // a global invoice.
 type CancelInput struct {
-	Reason       string `json:"reason"`
+	Reason       string `json:"reason" facturo:"required;enum=01|02|03|04"`
 	Substitution string `json:"substitution,omitempty"`
 }
 
@@ -233,7 +233,7 @@ func (inv *Invoice) Duplicate() ([]events.Draft, error) {
 // SendInput is the body of POST /v1/invoices/{id}/send. To defaults to the
 // client's email.
 type SendInput struct {
-	To Recipients `json:"to,omitempty"`
+	To Recipients `json:"to,omitempty" facturo:"format=email;max=10"`
 }
 
 // Recipients is one email address or a list of them.

@@ -14,15 +14,15 @@ import (
 // each names a line of the original by index and the quantity to credit
 // (default: the whole line). Series defaults to the original's.
 type CorrectionInput struct {
-	Reason string           `json:"reason"`
-	Items  []CorrectionItem `json:"items,omitempty"`
-	Series string           `json:"series,omitempty"`
+	Reason string           `json:"reason" facturo:"required;max=500"`
+	Items  []CorrectionItem `json:"items,omitempty" facturo:"min=1;max=500"`
+	Series string           `json:"series,omitempty" facturo:"pattern=^[A-Z0-9-]{1,25}$"`
 }
 
 // CorrectionItem credits part of one line of the original invoice.
 type CorrectionItem struct {
-	Line     int              `json:"line"`
-	Quantity *decimal.Decimal `json:"quantity,omitempty"`
+	Line     int              `json:"line" facturo:"min=0"`
+	Quantity *decimal.Decimal `json:"quantity,omitempty" facturo:"pattern=^[0-9]{1,9}([.][0-9]{1,6})?$"`
 }
 
 // Correction is what a correction decides, on two streams: the credit

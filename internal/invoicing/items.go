@@ -14,9 +14,9 @@ const MaxItems = 500
 
 // ItemInput is one line of an invoice or receipt request.
 type ItemInput struct {
-	Product  ProductRef       `json:"product"`
-	Quantity *decimal.Decimal `json:"quantity,omitempty"` // default 1
-	Discount *decimal.Decimal `json:"discount,omitempty"` // an amount before taxes, default 0
+	Product  ProductRef       `json:"product" facturo:"required"`
+	Quantity *decimal.Decimal `json:"quantity,omitempty" facturo:"pattern=^[0-9]{1,9}([.][0-9]{1,6})?$;default=1"`  // default 1
+	Discount *decimal.Decimal `json:"discount,omitempty" facturo:"pattern=^[0-9]{1,12}([.][0-9]{1,2})?$;default=0"` // an amount before taxes, default 0
 }
 
 // ProductRef is either the id of a stored product (a JSON string) or an

@@ -27,28 +27,28 @@ const (
 // invoice or receipt item. Taxes absent means DefaultTaxes; an empty list
 // means no taxes.
 type ProductInput struct {
-	Description string            `json:"description"`
-	Price       *decimal.Decimal  `json:"price"`
-	TaxIncluded *bool             `json:"tax_included,omitempty"`
-	Taxes       []TaxInput        `json:"taxes,omitempty"`
-	UnitKey     string            `json:"unit_key,omitempty"`
-	UnitName    string            `json:"unit_name,omitempty"`
-	ProductKey  string            `json:"product_key,omitempty"`
-	SKU         string            `json:"sku,omitempty"`
+	Description string            `json:"description" facturo:"required;max=1000"`
+	Price       *decimal.Decimal  `json:"price" facturo:"required;pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
+	TaxIncluded *bool             `json:"tax_included,omitempty" facturo:"default=true"`
+	Taxes       []TaxInput        `json:"taxes,omitempty" facturo:"max=10"`
+	UnitKey     string            `json:"unit_key,omitempty" facturo:"pattern=^[A-Z0-9]{1,3}$;default=H87"`
+	UnitName    string            `json:"unit_name,omitempty" facturo:"max=100"`
+	ProductKey  string            `json:"product_key,omitempty" facturo:"pattern=^[0-9]{8}$;default=01010101"`
+	SKU         string            `json:"sku,omitempty" facturo:"max=100"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 }
 
 // ProductPatch is the body of PATCH /v1/products/{id}; nil means unchanged.
 // Taxes and metadata, when given, replace the stored ones.
 type ProductPatch struct {
-	Description *string           `json:"description,omitempty"`
-	Price       *decimal.Decimal  `json:"price,omitempty"`
+	Description *string           `json:"description,omitempty" facturo:"nonblank;max=1000"`
+	Price       *decimal.Decimal  `json:"price,omitempty" facturo:"pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
 	TaxIncluded *bool             `json:"tax_included,omitempty"`
-	Taxes       *[]TaxInput       `json:"taxes,omitempty"`
-	UnitKey     *string           `json:"unit_key,omitempty"`
-	UnitName    *string           `json:"unit_name,omitempty"`
-	ProductKey  *string           `json:"product_key,omitempty"`
-	SKU         *string           `json:"sku,omitempty"`
+	Taxes       *[]TaxInput       `json:"taxes,omitempty" facturo:"max=10"`
+	UnitKey     *string           `json:"unit_key,omitempty" facturo:"pattern=^[A-Z0-9]{1,3}$"`
+	UnitName    *string           `json:"unit_name,omitempty" facturo:"max=100"`
+	ProductKey  *string           `json:"product_key,omitempty" facturo:"pattern=^[0-9]{8}$"`
+	SKU         *string           `json:"sku,omitempty" facturo:"max=100"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 }
 

@@ -34,10 +34,10 @@ const (
 
 // ReceiptInput is the body of POST /v1/receipts: a sale with no client yet.
 type ReceiptInput struct {
-	Currency    string            `json:"currency,omitempty"`
-	Exchange    *decimal.Decimal  `json:"exchange,omitempty"` // required unless MXN
-	Items       []ItemInput       `json:"items"`
-	PaymentForm string            `json:"payment_form"`
+	Currency    string            `json:"currency,omitempty" facturo:"pattern=^[A-Z]{3}$;default=MXN"`
+	Exchange    *decimal.Decimal  `json:"exchange,omitempty" facturo:"pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"` // required unless MXN
+	Items       []ItemInput       `json:"items" facturo:"required;max=500"`
+	PaymentForm string            `json:"payment_form" facturo:"required;pattern=^([0-8][0-9]|9[0-8])$"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 }
 

@@ -31,25 +31,25 @@ const DefaultRetentionKey = "25"
 // taxes withheld from a client over a period. Each concept is an operation
 // amount with the taxes withheld from it (every tax is a withholding).
 type RetentionInput struct {
-	Client   string             `json:"client"`
-	Key      string             `json:"key,omitempty"` // SAT c_CveRetenc, default "25"
-	Period   RetentionPeriod    `json:"period"`
-	Concepts []RetentionConcept `json:"concepts"`
+	Client   string             `json:"client" facturo:"required"`
+	Key      string             `json:"key,omitempty" facturo:"pattern=^[0-9]{2}$;default=25"` // SAT c_CveRetenc, default "25"
+	Period   RetentionPeriod    `json:"period" facturo:"required"`
+	Concepts []RetentionConcept `json:"concepts" facturo:"required;max=500"`
 	Metadata map[string]string  `json:"metadata,omitempty"`
 }
 
 // RetentionPeriod is the months of one year the certificate covers.
 type RetentionPeriod struct {
-	FromMonth int `json:"from_month"`
-	ToMonth   int `json:"to_month"`
-	Year      int `json:"year"`
+	FromMonth int `json:"from_month" facturo:"required;min=1;max=12"`
+	ToMonth   int `json:"to_month" facturo:"required;min=1;max=12"`
+	Year      int `json:"year" facturo:"required;min=2004;max=2100"`
 }
 
 // RetentionConcept is one operation of a retention request.
 type RetentionConcept struct {
-	Description string           `json:"description"`
-	Amount      *decimal.Decimal `json:"amount"`
-	Taxes       []TaxInput       `json:"taxes"`
+	Description string           `json:"description" facturo:"required;max=1000"`
+	Amount      *decimal.Decimal `json:"amount" facturo:"required;pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
+	Taxes       []TaxInput       `json:"taxes" facturo:"required;max=10"`
 }
 
 // RetentionContent is the data of retention.created. Each concept is priced

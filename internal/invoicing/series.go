@@ -44,15 +44,15 @@ func ValidSeriesCode(code string) bool { return seriesCodePattern.MatchString(co
 // SeriesInput is the body of POST /v1/series, and the data of series.created
 // and series.updated once normalized.
 type SeriesInput struct {
-	Code       string `json:"code"`
-	Prefix     string `json:"prefix,omitempty"`
-	NextNumber int64  `json:"next_number,omitempty"` // default 1
+	Code       string `json:"code" facturo:"required;pattern=^[A-Z0-9-]{1,25}$"`
+	Prefix     string `json:"prefix,omitempty" facturo:"max=25"`
+	NextNumber int64  `json:"next_number,omitempty" facturo:"min=1;max=999999999999;default=1"` // default 1
 }
 
 // SeriesPatch is the body of PATCH /v1/series/{id}; the code never changes.
 type SeriesPatch struct {
-	Prefix     *string `json:"prefix,omitempty"`
-	NextNumber *int64  `json:"next_number,omitempty"`
+	Prefix     *string `json:"prefix,omitempty" facturo:"max=25"`
+	NextNumber *int64  `json:"next_number,omitempty" facturo:"min=1;max=999999999999"`
 }
 
 // Series records an invoice series: its code, the prefix of its numbers and

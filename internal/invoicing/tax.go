@@ -22,10 +22,10 @@ const (
 // "_RET" ("IVA_RET", "ISR_RET") as a shorthand for withholding: true. ISR is
 // always a withholding in a CFDI, so it is normalized to withholding: true.
 type TaxInput struct {
-	Type        string           `json:"type"`
-	Rate        *decimal.Decimal `json:"rate,omitempty"`
+	Type        string           `json:"type" facturo:"required;enum=IVA|ISR|IEPS|IVA_RET|ISR_RET|IEPS_RET"`
+	Rate        *decimal.Decimal `json:"rate,omitempty" facturo:"required_unless=factor:Exento;pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
 	Withholding bool             `json:"withholding,omitempty"`
-	Factor      string           `json:"factor,omitempty"`
+	Factor      string           `json:"factor,omitempty" facturo:"enum=Tasa|Cuota|Exento;default=Tasa"`
 }
 
 // Tax is a normalized tax: Type is IVA, ISR or IEPS, Factor is always set.
