@@ -69,7 +69,7 @@ const (
 // has Global set and no client.
 type InvoiceInput struct {
 	Client        string            `json:"client,omitempty" facturo:"required_unless=global"`
-	Series        string            `json:"series,omitempty" facturo:"pattern=^[A-Z0-9-]{1,25}$;default=A"`
+	Series        string            `json:"series,omitempty" facturo:"pattern=^\\s*[A-Za-z0-9-]{1,25}\\s*$;default=A"`
 	Currency      string            `json:"currency,omitempty" facturo:"pattern=^[A-Z]{3}$;default=MXN"`
 	Exchange      *decimal.Decimal  `json:"exchange,omitempty" facturo:"pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
 	Items         []ItemInput       `json:"items" facturo:"required;max=500"`
@@ -86,7 +86,7 @@ type InvoiceInput struct {
 // they are now.
 type InvoicePatch struct {
 	Client        *string           `json:"client,omitempty" facturo:"nonblank"`
-	Series        *string           `json:"series,omitempty" facturo:"pattern=^[A-Z0-9-]{1,25}$"`
+	Series        *string           `json:"series,omitempty" facturo:"pattern=^\\s*[A-Za-z0-9-]{1,25}\\s*$"`
 	Currency      *string           `json:"currency,omitempty" facturo:"pattern=^[A-Z]{3}$"`
 	Exchange      *decimal.Decimal  `json:"exchange,omitempty" facturo:"pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
 	Items         *[]ItemInput      `json:"items,omitempty" facturo:"min=1;max=500"`

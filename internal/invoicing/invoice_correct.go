@@ -16,7 +16,7 @@ import (
 type CorrectionInput struct {
 	Reason string           `json:"reason" facturo:"required;max=500"`
 	Items  []CorrectionItem `json:"items,omitempty" facturo:"min=1;max=500"`
-	Series string           `json:"series,omitempty" facturo:"pattern=^[A-Z0-9-]{1,25}$"`
+	Series string           `json:"series,omitempty" facturo:"pattern=^\\s*[A-Za-z0-9-]{1,25}\\s*$"`
 }
 
 // CorrectionItem credits part of one line of the original invoice.

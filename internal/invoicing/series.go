@@ -44,7 +44,7 @@ func ValidSeriesCode(code string) bool { return seriesCodePattern.MatchString(co
 // SeriesInput is the body of POST /v1/series, and the data of series.created
 // and series.updated once normalized.
 type SeriesInput struct {
-	Code       string `json:"code" facturo:"required;pattern=^[A-Z0-9-]{1,25}$"`
+	Code       string `json:"code" facturo:"required;pattern=^\\s*[A-Za-z0-9-]{1,25}\\s*$"`
 	Prefix     string `json:"prefix,omitempty" facturo:"max=25"`
 	NextNumber int64  `json:"next_number,omitempty" facturo:"min=1;max=999999999999;default=1"` // default 1
 }
