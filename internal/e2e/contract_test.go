@@ -97,9 +97,10 @@ func (f *contractFixture) example(rt httpapi.Route, ex any) map[string]any {
 	for _, m := range regexp.MustCompile(`"([a-z]+)_01J9ZQ7V3K8M2N4P6R8S0T1W3X"`).FindAllStringSubmatch(s, -1) {
 		s = strings.ReplaceAll(s, m[0], `"`+f.objs[kinds[m[1]]]+`"`)
 	}
-	var body map[string]any
-	if err := json.Unmarshal([]byte(s), &body); err != nil {
-		f.t.Fatal(err)
+	body := map[string]any{}
+	if err := json.Unmarshal([]byte(s), &body); err != nil || ex == nil {
+		f.t.Errorf("%s %s: no valid example in the document (%v)", rt.Method, rt.Path, err)
+		body = map[string]any{}
 	}
 	switch rt.Method + " " + rt.Path {
 	case "POST /v1/webhook_endpoints":
