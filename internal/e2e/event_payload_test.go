@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -142,6 +145,7 @@ func TestEveryEventCarriesItsObject(t *testing.T) {
 	got := s.samples(t, tk)
 	types := s.must(200, "GET", "/v1/event_types", tk.live, nil).list()
 	render := app.RenderEvent(s.svc.Store)
+	bodies := map[string][]byte{}
 	for _, et := range types {
 		name := et["name"].(string)
 		sample, ok := got[name]
@@ -155,6 +159,7 @@ func TestEveryEventCarriesItsObject(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		checkObject(t, name, rendered, et)
+		bodies[name] = rendered
 		if e.OrgID != tk.orgID { // the user's own events: no tenant reads them
 			continue
 		}
@@ -177,6 +182,7 @@ func TestEveryEventCarriesItsObject(t *testing.T) {
 			t.Errorf("%s: GET /v1/events lists\n %s\nnot\n %s", name, listed, rendered)
 		}
 	}
+	checkDocExamples(t, bodies)
 }
 
 // checkObject checks one rendered event against its catalogue entry.
@@ -259,4 +265,77 @@ func listedEvent(t *testing.T, s *system, key, typ, evID string) []byte {
 		}
 	}
 	return nil
+}
+
+// webhookDoc is the guide whose examples checkDocExamples keeps true.
+const webhookDoc = "../../docs/webhooks.md"
+
+// docExample marks an example body in the guide: the line before its
+// ```json block names the event type it shows.
+var docExample = regexp.MustCompile("(?m)^<!-- example: ([a-z_.]+) -->\n```json\n((?s:.*?))```\n")
+
+// checkDocExamples compares each example body of docs/webhooks.md with a
+// real event of its type, field by field (names and JSON types, nested):
+// the examples cannot drift from what is delivered. With
+// FACTURO_UPDATE_DOCS=1 it rewrites them from the real events instead.
+func checkDocExamples(t *testing.T, bodies map[string][]byte) {
+	t.Helper()
+	raw, err := os.ReadFile(webhookDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := docExample.FindAllSubmatch(raw, -1)
+	if len(found) == 0 {
+		t.Fatalf("%s has no example bodies", webhookDoc)
+	}
+	if os.Getenv("FACTURO_UPDATE_DOCS") == "1" {
+		raw = docExample.ReplaceAllFunc(raw, func(m []byte) []byte {
+			typ := string(docExample.FindSubmatch(m)[1])
+			var out bytes.Buffer
+			if err := json.Indent(&out, bodies[typ], "", "  "); err != nil {
+				t.Fatalf("example %s: %v", typ, err)
+			}
+			return []byte("<!-- example: " + typ + " -->\n```json\n" + out.String() + "\n```\n")
+		})
+		if err := os.WriteFile(webhookDoc, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	for _, m := range found {
+		typ := string(m[1])
+		var doc, real any
+		if err := json.Unmarshal(m[2], &doc); err != nil {
+			t.Errorf("example %s is not JSON: %v", typ, err)
+			continue
+		}
+		if err := json.Unmarshal(bodies[typ], &real); err != nil {
+			t.Errorf("example %s: no real event of the type (%v)", typ, err)
+			continue
+		}
+		if d, r := shape("", doc), shape("", real); !slices.Equal(d, r) {
+			t.Errorf("example %s drifted from a real body (FACTURO_UPDATE_DOCS=1 rewrites it):\n doc %v\nreal %v", typ, d, r)
+		}
+	}
+}
+
+// shape lists the paths of v with their JSON types, sorted.
+func shape(path string, v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case map[string]any:
+		out = append(out, path+":object")
+		for k, e := range x {
+			out = append(out, shape(path+"."+k, e)...)
+		}
+	case []any:
+		out = append(out, path+":array")
+		if len(x) > 0 {
+			out = append(out, shape(path+"[]", x[0])...)
+		}
+	default:
+		out = append(out, fmt.Sprintf("%s:%T", path, v))
+	}
+	slices.Sort(out)
+	return out
 }
