@@ -168,16 +168,29 @@ type AuditEntry struct {
 
 // Event is the public shape of an event; webhooks deliver the same JSON.
 type Event struct {
-	ID            string          `json:"id"` // evt_...
-	Object        string          `json:"object"`
-	Type          string          `json:"type"` // e.g. "invoice.issued"; see Events.Types
-	Livemode      bool            `json:"livemode"`
-	Organization  string          `json:"organization"`
-	CreatedAt     time.Time       `json:"created_at"`
-	SchemaVersion int             `json:"schema_version"`
-	Resource      string          `json:"resource"` // the id of the object the event is about
-	Data          json.RawMessage `json:"data"`     // the event's payload, by Type
-	Request       *EventRequest   `json:"request"`  // nil when no API request caused it
+	ID            string        `json:"id"` // evt_...
+	Object        string        `json:"object"`
+	Type          string        `json:"type"` // e.g. "invoice.issued"; see Events.Types
+	Livemode      bool          `json:"livemode"`
+	Organization  string        `json:"organization"`
+	CreatedAt     time.Time     `json:"created_at"`
+	SchemaVersion int           `json:"schema_version"`
+	Resource      string        `json:"resource"` // the id of the object the event is about
+	Data          EventData     `json:"data"`
+	Request       *EventRequest `json:"request"` // nil when no API request caused it
+}
+
+// EventData is the object an event is about. Webhook bodies are Events too.
+type EventData struct {
+	// Object is the object (its id is the event's Resource) as GET of it
+	// answered right after the event: decode it by the type's object, e.g.
+	// into an Invoice for "invoice.*" (Events.Types gives each type's
+	// schema). After a deletion it is the last state with "deleted": true.
+	Object json.RawMessage `json:"object"`
+	// PreviousAttributes are the previous values of the top-level fields
+	// the event changed, on events that changed an existing object (nil on
+	// creations and deletions).
+	PreviousAttributes map[string]json.RawMessage `json:"previous_attributes,omitempty"`
 }
 
 // EventRequest is the API request that caused an event.
@@ -190,4 +203,10 @@ type EventRequest struct {
 type EventType struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	// Object is the kind of object the type's events carry in
+	// Data.Object ("invoice" for "invoice.paid").
+	Object string `json:"object"`
+	// Schema is the JSON Schema (2020-12) of Data.Object: a $ref into its
+	// own $defs, which are the components of the OpenAPI document.
+	Schema json.RawMessage `json:"schema"`
 }

@@ -16,7 +16,8 @@ type WebhookEndpoint struct {
 	DisabledReason string            `json:"disabled_reason,omitempty"`
 	Livemode       bool              `json:"livemode"`
 	CreatedAt      time.Time         `json:"created_at"`
-	Secret         string            `json:"secret,omitempty"` // whsec_...
+	Secret         string            `json:"secret,omitempty"`  // whsec_...
+	Deleted        bool              `json:"deleted,omitempty"` // only in a webhook_endpoint.deleted event
 }
 
 // WebhookEndpointInput is the body of WebhookEndpoints.Create.

@@ -45,12 +45,15 @@ type TypeInfo struct {
 // RegisterEvents; the composition root (internal/app) registers every
 // package, once, in one place.
 type Registry struct {
-	mu    sync.RWMutex
-	types map[string]string
+	mu      sync.RWMutex
+	types   map[string]string
+	objects map[string]ObjectKind // by name: what each type's events are about (view.go)
 }
 
 // NewRegistry returns an empty catalogue.
-func NewRegistry() *Registry { return &Registry{types: map[string]string{}} }
+func NewRegistry() *Registry {
+	return &Registry{types: map[string]string{}, objects: map[string]ObjectKind{}}
+}
 
 // Register adds event types. A type already registered (by this call or an
 // earlier one) is an error, and then nothing is added: every type has one

@@ -28,32 +28,29 @@ func ValidDeliveryStatus(s string) bool {
 	return false
 }
 
-// Payload is the body of every delivery: the public event.
-type Payload struct {
-	ID           string      `json:"id"`
-	Object       string      `json:"object"`
-	Type         string      `json:"type"`
-	CreatedAt    time.Time   `json:"created_at"`
-	Livemode     bool        `json:"livemode"`
-	Organization string      `json:"organization"`
-	Data         PayloadData `json:"data"`
-}
+// Payload is the body of every delivery: the public event, as GET
+// /v1/events/{id} shows it.
+type Payload = events.EventView
 
-// PayloadData wraps the event's public data.
-type PayloadData struct {
-	Object json.RawMessage `json:"object"`
-}
+// PayloadData is the data of a Payload.
+type PayloadData = events.EventData
 
-// Body renders the delivery body of an event, private fields stripped. It
-// is computed once, at fan-out, and stored: every attempt sends (and signs)
-// the same bytes.
+// Body renders a delivery body from the event alone, private fields
+// stripped, as data.object: the body of a ping (which is about no stored
+// object). Stored events are rendered with their object (events.Body, which
+// the composition root gives the fan-out). Either is computed once and
+// stored: every attempt sends (and signs) the same bytes.
 func Body(e events.Event) ([]byte, error) {
 	data := events.PublicData(e)
 	if len(data) == 0 {
 		data = json.RawMessage(`{}`)
 	}
-	b, err := json.Marshal(Payload{ID: e.ID, Object: "event", Type: e.Type, CreatedAt: e.CreatedAt.UTC(),
-		Livemode: e.Livemode, Organization: e.OrgID, Data: PayloadData{Object: data}})
+	v := Payload{ID: e.ID, Object: "event", Type: e.Type, CreatedAt: e.CreatedAt.UTC(), Livemode: e.Livemode,
+		Organization: e.OrgID, SchemaVersion: max(e.SchemaVersion, 1), Resource: e.StreamID, Data: PayloadData{Object: data}}
+	if e.Metadata.RequestID != "" {
+		v.Request = &events.EventRequest{ID: e.Metadata.RequestID, KeyID: e.Metadata.KeyID}
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("webhook body of %s: %w", e.ID, err)
 	}

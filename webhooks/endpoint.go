@@ -34,8 +34,14 @@ var Events = []events.TypeInfo{
 	{Name: EndpointDisabled, Description: "A webhook endpoint was disabled: by request, by a 410 Gone answer, or after failing too long."},
 }
 
-// RegisterEvents adds Events to r.
-func RegisterEvents(r *events.Registry) error { return r.Register(Events...) }
+// RegisterEvents adds Events to r, with the endpoint they are about
+// (never its secret).
+func RegisterEvents(r *events.Registry) error {
+	if err := r.Register(Events...); err != nil {
+		return err
+	}
+	return r.RegisterObjects(events.ObjectOf[*Endpoint, EndpointView]("webhook_endpoint", FoldEndpoint))
+}
 
 // Endpoint statuses.
 const (
@@ -123,6 +129,9 @@ type EndpointView struct {
 	Livemode       bool              `json:"livemode"`
 	CreatedAt      time.Time         `json:"created_at"`
 	Secret         string            `json:"secret,omitempty"`
+	// Deleted is set only in the object of a webhook_endpoint.deleted
+	// event: GET of a deleted endpoint answers 404.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Exists reports whether the endpoint was created and not deleted.
@@ -136,7 +145,7 @@ func (e *Endpoint) View() EndpointView {
 	}
 	return EndpointView{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, EnabledEvents: e.EnabledEvents,
 		Description: e.Description, Metadata: md, Status: e.Status, DisabledReason: e.DisabledReason,
-		Livemode: e.Livemode, CreatedAt: e.CreatedAt}
+		Livemode: e.Livemode, CreatedAt: e.CreatedAt, Deleted: e.deleted}
 }
 
 // Secrets returns the secrets a delivery at now is signed with: the current

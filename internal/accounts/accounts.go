@@ -29,8 +29,18 @@ var Events = []events.TypeInfo{
 	{Name: events.KeyRevoked, Description: "An API key was revoked and no longer authenticates."},
 }
 
-// RegisterEvents adds Events to r.
-func RegisterEvents(r *events.Registry) error { return r.Register(Events...) }
+// RegisterEvents adds Events to r, with the objects they are about: a
+// user (without its key), an organization, a key (without its secret).
+func RegisterEvents(r *events.Registry) error {
+	if err := r.Register(Events...); err != nil {
+		return err
+	}
+	return r.RegisterObjects(
+		events.ObjectOf[*User, UserView]("user", FoldUser),
+		events.ObjectOf[*Organization, OrganizationView]("organization", FoldOrganization),
+		events.ObjectOf[*APIKey, KeyView]("key", FoldAPIKey),
+	)
+}
 
 // Objects maps the object of each account event type ("key" in
 // "key.rotated") to the id prefix of the streams those events belong to.

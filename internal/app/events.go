@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/webhooks"
 )
 
@@ -37,4 +39,20 @@ var (
 func InstallEventTypes() error {
 	installOnce.Do(func() { installErr = RegisterEventTypes(events.Catalogue) })
 	return installErr
+}
+
+// RenderEvent is the webhook body of e: the public event with its object,
+// folded from e's stream up to e (events.Body), the bytes GET
+// /v1/events/{id} answers. The fan-out stores it with each delivery.
+func RenderEvent(store *postgres.EventStore) func(ctx context.Context, e events.Event) ([]byte, error) {
+	return func(ctx context.Context, e events.Event) ([]byte, error) {
+		history, err := store.LoadUpTo(ctx, e)
+		if err != nil {
+			return nil, err
+		}
+		if n := len(history); n == 0 || history[n-1].ID != e.ID {
+			return nil, fmt.Errorf("render %s: not in its stream %s at version %d", e.ID, e.StreamID, e.StreamVersion)
+		}
+		return events.Body(history)
+	}
 }

@@ -81,3 +81,17 @@ func TestEveryEventTypeHasAStreamKind(t *testing.T) {
 		t.Errorf("key.updated belongs to %q streams, want key", p)
 	}
 }
+
+// Every type of the catalogue is about one kind of object, which its events
+// show folded (events.Render): none falls back to its bare data.
+func TestEveryEventTypeHasAnObject(t *testing.T) {
+	r := events.NewRegistry()
+	if err := RegisterEventTypes(r); err != nil {
+		t.Fatal(err)
+	}
+	for _, ty := range r.Types() {
+		if k, ok := r.Object(ty.Name); !ok || k.Name != events.ObjectName(ty.Name) {
+			t.Errorf("event type %s has no object kind", ty.Name)
+		}
+	}
+}

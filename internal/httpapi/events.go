@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/facturo/facturo/events"
 	"github.com/gorilla/mux"
@@ -14,34 +13,15 @@ func (s *Server) registerEventRoutes(r *mux.Router) {
 	s.Handle(r, Route{Method: "GET", Path: "/v1/events/{id}", Auth: AuthOrg, Scope: "events:read"}, s.getEvent)
 }
 
-// EventView is the public JSON of an event; webhooks deliver the same shape.
-type EventView struct {
-	ID            string          `json:"id"`
-	Object        string          `json:"object"`
-	Type          string          `json:"type"`
-	Livemode      bool            `json:"livemode"`
-	Organization  string          `json:"organization"`
-	CreatedAt     time.Time       `json:"created_at"`
-	SchemaVersion int             `json:"schema_version"`
-	Resource      string          `json:"resource"`
-	Data          json.RawMessage `json:"data"`
-	Request       *eventRequest   `json:"request"`
-}
+// EventView is the public JSON of an event (the OpenAPI component Event);
+// webhooks deliver the same bytes.
+type EventView = events.EventView
 
-type eventRequest struct {
-	ID    string `json:"id"`
-	KeyID string `json:"key_id,omitempty"`
-}
-
-// ViewEvent renders an event for callers: private fields stripped.
-func ViewEvent(e events.Event) EventView {
-	v := EventView{ID: e.ID, Object: "event", Type: e.Type, Livemode: e.Livemode, Organization: e.OrgID,
-		CreatedAt: e.CreatedAt, SchemaVersion: e.SchemaVersion, Resource: e.StreamID, Data: events.PublicData(e)}
-	if e.Metadata.RequestID != "" {
-		v.Request = &eventRequest{ID: e.Metadata.RequestID, KeyID: e.Metadata.KeyID}
-	}
-	return v
-}
+// The events API renders each event on read, with events.Render, from the
+// event's stream up to its version: the same function of the same stored
+// events as the body the webhook fan-out stores with each delivery, so the
+// two are the same bytes (the API writes the encoded body as is), and an
+// event is readable here as soon as it is committed, before any fan-out.
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	p, err := pageParams(r)
@@ -52,11 +32,17 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	views := make([]EventView, len(list))
-	for i, e := range list {
-		views[i] = ViewEvent(e)
+	histories, err := s.Store.LoadEachUpTo(r.Context(), list)
+	if err != nil {
+		return err
 	}
-	return writeList(w, r, views, more)
+	bodies := make([]json.RawMessage, len(list))
+	for i, h := range histories {
+		if bodies[i], err = events.Body(h); err != nil {
+			return err
+		}
+	}
+	return writeList(w, r, bodies, more)
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
@@ -64,6 +50,14 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ViewEvent(e))
+	history, err := s.Store.LoadUpTo(r.Context(), e)
+	if err != nil {
+		return err
+	}
+	body, err := events.Body(history)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(body))
 	return nil
 }

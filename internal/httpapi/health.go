@@ -7,7 +7,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/facturo/facturo"
-	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/auth"
 )
 
@@ -94,11 +93,6 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) error {
 		"scopes": p.Scopes.Strings(), "resources": out, "routes": routes, "scope_catalogue": auth.Catalogue(),
 	})
 	return nil
-}
-
-func (s *Server) eventTypes(w http.ResponseWriter, r *http.Request) error {
-	types := events.Types()
-	return writeList(w, r, types, false)
 }
 
 func splitScope(scope string) (string, string) {

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/gorilla/mux"
@@ -35,10 +37,12 @@ func (s *Server) history(object, prefix string) handlerFunc {
 		if len(list) == 0 || !strings.HasPrefix(list[0].Type, object+".") {
 			return facturo.NotFound(object, objID)
 		}
-		views := make([]EventView, len(list))
-		for i, e := range list {
-			views[i] = ViewEvent(e)
+		bodies := make([]json.RawMessage, len(list))
+		for i := range list {
+			if bodies[i], err = events.Body(list[:i+1]); err != nil {
+				return err
+			}
 		}
-		return writeList(w, r, views, false)
+		return writeList(w, r, bodies, false)
 	}
 }

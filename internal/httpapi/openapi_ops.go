@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/command"
@@ -88,7 +87,7 @@ var operations = map[string]opDoc{
 	"GET /readyz":          {summary: "PostgreSQL and NATS are reachable and migrations applied", tag: "Health", out: statusDoc{}},
 	"GET /v1/openapi.json": {summary: "This document", tag: "Health", out: map[string]any{}},
 	"GET /v1":              {summary: "What the calling key may do (any valid key, whatever its scopes)", tag: "Account", out: apiRootDoc{}},
-	"GET /v1/event_types":  {summary: "The event catalogue", tag: "Events", out: events.TypeInfo{}, list: true},
+	"GET /v1/event_types":  {summary: "The event catalogue: each type with the JSON Schema of its data.object", tag: "Events", out: EventTypeView{}, list: true},
 	"GET /v1/account":      {summary: "The organization and mode of the calling key", tag: "Account", out: accountDoc{}},
 
 	"POST /v1/users":                        {summary: "Create a user and its secret key (shown once)", tag: "Users", in: accounts.UserInput{}, out: userCreated{}, status: 201},

@@ -52,8 +52,8 @@ func (g *schemaGen) of(t reflect.Type, input bool) *openapi3.SchemaRef {
 	switch t {
 	case timeType:
 		return openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string"), Format: "date-time"})
-	case rawType:
-		return openapi3.NewSchemaRef("", &openapi3.Schema{Description: "Any JSON value."})
+	case rawType: // null included (previous_attributes of a field that was unset)
+		return orNull(openapi3.NewSchemaRef("", &openapi3.Schema{Description: "Any JSON value."}))
 	case decimalType:
 		// Amounts are exact decimals: answered as strings, accepted as
 		// strings or numbers.

@@ -10,5 +10,14 @@ import (
 // next to its aggregate.
 var Events = slices.Concat(clientEvents, productEvents, seriesEvents, invoiceEvents, receiptEvents, retentionEvents)
 
-// RegisterEvents adds Events to r.
-func RegisterEvents(r *events.Registry) error { return r.Register(Events...) }
+// RegisterEvents adds Events to r, with the Objects they are about.
+func RegisterEvents(r *events.Registry) error {
+	if err := r.Register(Events...); err != nil {
+		return err
+	}
+	kinds := make([]events.ObjectKind, len(Objects))
+	for i, o := range Objects {
+		kinds[i] = events.ObjectKind{Name: o.Name, FoldView: o.FoldView}
+	}
+	return r.RegisterObjects(kinds...)
+}

@@ -311,6 +311,55 @@ func LoadUpTo(ctx context.Context, q Querier, e events.Event) ([]events.Event, e
 	return collectEvents(rows, events.Upcast)
 }
 
+// LoadUpTo reads e's stream up to and including e, upcast: what
+// events.Render folds to show e.
+func (s *EventStore) LoadUpTo(ctx context.Context, e events.Event) ([]events.Event, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`, e.StreamID, e.StreamVersion)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", e.StreamID, err)
+	}
+	return s.collect(rows)
+}
+
+// LoadEachUpTo reads, in one query, the stream of each event of list up to
+// that event, upcast: out[i] is the history of list[i].
+func (s *EventStore) LoadEachUpTo(ctx context.Context, list []events.Event) ([][]events.Event, error) {
+	upTo := map[string]int{} // stream → highest version asked
+	for _, e := range list {
+		upTo[e.StreamID] = max(upTo[e.StreamID], e.StreamVersion)
+	}
+	ids := make([]string, 0, len(upTo))
+	versions := make([]int64, 0, len(upTo))
+	for id, v := range upTo {
+		ids, versions = append(ids, id), append(versions, int64(v))
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+eventColumns+` FROM events
+		JOIN unnest($1::text[], $2::bigint[]) AS upto(stream_id, version) USING (stream_id)
+		WHERE events.stream_version <= upto.version
+		ORDER BY stream_id, stream_version`, ids, versions)
+	if err != nil {
+		return nil, fmt.Errorf("load %d streams: %w", len(ids), err)
+	}
+	all, err := s.collect(rows)
+	if err != nil {
+		return nil, err
+	}
+	streams := map[string][]events.Event{}
+	for _, e := range all {
+		streams[e.StreamID] = append(streams[e.StreamID], e)
+	}
+	out := make([][]events.Event, len(list))
+	for i, e := range list {
+		h := streams[e.StreamID]
+		if len(h) < e.StreamVersion {
+			return nil, fmt.Errorf("stream %s has %d events, not up to %s (version %d)", e.StreamID, len(h), e.ID, e.StreamVersion)
+		}
+		out[i] = h[:e.StreamVersion:e.StreamVersion]
+	}
+	return out, nil
+}
+
 // LoadStreamsUpTo reads, in one query, the history of each event's stream
 // up to that event, upcast, by stream id.
 func LoadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event) (map[string][]events.Event, error) {

@@ -32,9 +32,17 @@ const DefaultDurable = "webhooks-fanout"
 // It acknowledges an event only after its deliveries are committed, so a
 // crash redelivers it and nothing is lost.
 type Dispatcher struct {
-	Store   FanoutStore
-	Stream  jetstream.Stream // EVENTS
-	Durable string           // default DefaultDurable
+	Store  FanoutStore
+	Stream jetstream.Stream // EVENTS
+	// Render is the body of e's deliveries, computed once here and stored
+	// with them, so every attempt, resend and recovery signs the same
+	// bytes. The composition root renders the public event with its object
+	// (events.Render over the stream up to e); nil renders e's own public
+	// data (webhooks.Body), for tests of delivery alone. An event that can
+	// never be rendered (events.ErrRender) is poison; any other failure is
+	// retried like a failed fan-out.
+	Render  func(ctx context.Context, e events.Event) ([]byte, error)
+	Durable string // default DefaultDurable
 	Log     *slog.Logger
 	Batch   int           // messages per fetch, default 100
 	Retry   time.Duration // redelivery delay of an event that failed, default 1s
@@ -78,6 +86,9 @@ func (d *Dispatcher) defaults() {
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if d.Render == nil {
+		d.Render = func(_ context.Context, e events.Event) ([]byte, error) { return webhooks.Body(e) }
 	}
 }
 
@@ -150,11 +161,14 @@ func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg) error {
 	}
 	n := 0
 	if e.OrgID != "" && e.OrgID != events.NoOrg {
-		body, err := webhooks.Body(e)
-		if err != nil {
-			return d.poison(ctx, msg, e.ID, fmt.Errorf("render body: %w", err))
+		body, err := d.Render(ctx, e)
+		if errors.Is(err, events.ErrRender) {
+			return d.poison(ctx, msg, e.ID, err)
 		}
-		if n, err = d.Store.Fanout(ctx, e, body); err != nil {
+		if err == nil {
+			n, err = d.Store.Fanout(ctx, e, body)
+		}
+		if err != nil {
 			err = fmt.Errorf("fan out %s: %w", e.ID, err)
 			if ctx.Err() == nil && natsjs.Deliveries(msg) >= d.MaxAttempts {
 				return d.poison(ctx, msg, e.ID, err)
