@@ -52,77 +52,72 @@ func (s *WebhookStore) Fanout(ctx context.Context, e events.Event, body []byte) 
 	return int(tag.RowsAffected()), nil
 }
 
-// Claim implements delivery.DeliveryStore: due rows are locked with SKIP
-// LOCKED, so concurrent claims never take the same delivery, and leased by
-// moving next_attempt_at to the end of the lease.
+// Claim implements delivery.DeliveryStore in one statement (one commit).
+// It finds the enabled endpoints with deliveries due and room under
+// req.PerEndpoint, oldest due first, shares req.Max among them, then locks
+// (SKIP LOCKED, so concurrent claims never take the same delivery) only as
+// many due rows of each as it takes, and leases them by moving
+// next_attempt_at to the end of the lease. An endpoint with a backlog is
+// found by an index probe, never by reading through another's backlog.
 func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
-	var out []webhooks.Claimed
-	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
-		busy := []string{}
-		for ep, n := range req.InFlight {
-			if n >= req.PerEndpoint {
-				busy = append(busy, ep)
-			}
+	if req.Max <= 0 {
+		return nil, nil
+	}
+	var busy []string
+	var busyN []int32
+	for ep, n := range req.InFlight {
+		busy, busyN = append(busy, ep), append(busyN, int32(n))
+	}
+	token := webhooks.NewLeaseToken()
+	rows, err := s.db.Pool.Query(ctx, `WITH due AS (
+			SELECT e.id, $3::int - coalesce(b.n, 0) AS room, first.at
+			FROM webhook_endpoints e
+			LEFT JOIN unnest($1::text[], $2::int[]) AS b (id, n) ON b.id = e.id
+			CROSS JOIN LATERAL (SELECT d.next_attempt_at AS at FROM webhook_deliveries d
+				WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+				ORDER BY d.next_attempt_at LIMIT 1) first
+			WHERE e.status = 'enabled' AND $3::int - coalesce(b.n, 0) > 0
+			ORDER BY first.at, e.id
+			LIMIT $4
+		), share AS (
+			SELECT id, least(room, $4 - coalesce(sum(room) OVER (ORDER BY at, id
+				ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS take
+			FROM due
+		), picked AS (
+			SELECT p.id FROM share CROSS JOIN LATERAL (SELECT d.id FROM webhook_deliveries d
+				WHERE d.endpoint_id = share.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+				ORDER BY d.next_attempt_at
+				LIMIT greatest(share.take, 0)
+				FOR UPDATE SKIP LOCKED) p
+		)
+		UPDATE webhook_deliveries d
+		SET next_attempt_at = now() + make_interval(secs => $5), lease_token = $6, attempts = d.attempts + 1, updated_at = now()
+		FROM picked, webhook_endpoints e
+		WHERE d.id = picked.id AND e.id = d.endpoint_id
+		RETURNING d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret, coalesce(e.previous_secret, ''),
+			e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now()`,
+		busy, busyN, req.PerEndpoint, req.Max, req.Lease.Seconds(), token)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhooks.Claimed, error) {
+		c := webhooks.Claimed{Token: token}
+		var secret, prev string
+		var prevUntil *time.Time
+		var now time.Time
+		if err := r.Scan(&c.DeliveryID, &c.EndpointID, &c.OrgID, &c.Livemode, &c.URL, &secret, &prev,
+			&prevUntil, &c.EventID, &c.Body, &c.Attempts, &c.Retries, &now); err != nil {
+			return c, err
 		}
-		// Over-fetch: rows beyond an endpoint's cap are left alone (their
-		// locks end with this transaction) and others fill the claim.
-		rows, err := tx.Query(ctx, `SELECT d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret,
-				coalesce(e.previous_secret, ''), e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now()
-			FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-			WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.status = 'enabled'
-			  AND NOT (d.endpoint_id = ANY ($1))
-			ORDER BY d.next_attempt_at
-			LIMIT $2
-			FOR UPDATE OF d SKIP LOCKED`, busy, min(req.Max*4, 1000))
-		if err != nil {
-			return fmt.Errorf("claim deliveries: %w", err)
+		ep := webhooks.Endpoint{Secret: secret, PreviousSecret: prev}
+		if prevUntil != nil {
+			ep.PreviousExpiresAt = *prevUntil
 		}
-		counts := map[string]int{}
-		for ep, n := range req.InFlight {
-			counts[ep] = n
-		}
-		var ids, tokens []string
-		for rows.Next() {
-			var c webhooks.Claimed
-			var secret, prev string
-			var prevUntil *time.Time
-			var now time.Time
-			if err := rows.Scan(&c.DeliveryID, &c.EndpointID, &c.OrgID, &c.Livemode, &c.URL, &secret, &prev,
-				&prevUntil, &c.EventID, &c.Body, &c.Attempts, &c.Retries, &now); err != nil {
-				rows.Close()
-				return fmt.Errorf("scan claim: %w", err)
-			}
-			if len(out) >= req.Max || counts[c.EndpointID] >= req.PerEndpoint {
-				continue
-			}
-			counts[c.EndpointID]++
-			ep := webhooks.Endpoint{Secret: secret, PreviousSecret: prev}
-			if prevUntil != nil {
-				ep.PreviousExpiresAt = *prevUntil
-			}
-			c.Secrets = ep.Secrets(now)
-			c.Attempts++
-			c.Token = webhooks.NewLeaseToken()
-			ids, tokens = append(ids, c.DeliveryID), append(tokens, c.Token)
-			out = append(out, c)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("claim deliveries: %w", err)
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		_, err = tx.Exec(ctx, `UPDATE webhook_deliveries d
-			SET next_attempt_at = now() + make_interval(secs => $3), lease_token = c.token, attempts = d.attempts + 1, updated_at = now()
-			FROM unnest($1::text[], $2::text[]) AS c (id, token)
-			WHERE d.id = c.id`, ids, tokens, req.Lease.Seconds())
-		if err != nil {
-			return fmt.Errorf("lease deliveries: %w", err)
-		}
-		return nil
+		c.Secrets = ep.Secrets(now)
+		return c, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	return out, nil
 }
