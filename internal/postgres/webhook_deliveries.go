@@ -69,7 +69,12 @@ func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]
 		busy, busyN = append(busy, ep), append(busyN, int32(n))
 	}
 	token := webhooks.NewLeaseToken()
-	rows, err := s.db.Pool.Query(ctx, `WITH due AS (
+	// One round trip: the claim in a transaction that does not wait for
+	// its WAL flush (see lazyCommit).
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(`SET LOCAL synchronous_commit = off`)
+	claim := b.Queue(`WITH due AS (
 			SELECT e.id, $3::int - coalesce(b.n, 0) AS room, first.at
 			FROM webhook_endpoints e
 			LEFT JOIN unnest($1::text[], $2::int[]) AS b (id, n) ON b.id = e.id
@@ -97,10 +102,22 @@ func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]
 		RETURNING d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret, coalesce(e.previous_secret, ''),
 			e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now()`,
 		busy, busyN, req.PerEndpoint, req.Max, req.Lease.Seconds(), token)
-	if err != nil {
+	var out []webhooks.Claimed
+	claim.Query(func(rows pgx.Rows) error {
+		var err error
+		out, err = pgx.CollectRows(rows, scanClaimed(token))
+		return err
+	})
+	b.Queue(`COMMIT`)
+	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhooks.Claimed, error) {
+	return out, nil
+}
+
+// scanClaimed reads a row of Claim.
+func scanClaimed(token string) pgx.RowToFunc[webhooks.Claimed] {
+	return func(r pgx.CollectableRow) (webhooks.Claimed, error) {
 		c := webhooks.Claimed{Token: token}
 		var secret, prev string
 		var prevUntil *time.Time
@@ -115,17 +132,37 @@ func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]
 		}
 		c.Secrets = ep.Secrets(now)
 		return c, nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	return out, nil
+}
+
+// lazyCommit lets the transaction commit without waiting for its WAL to
+// reach disk: claims and completions only. If PostgreSQL crashes before
+// the WAL writer flushes it (a fraction of a second), the claim or the
+// completion is lost and the delivery, still pending with its lease
+// expired or never taken, is sent again: at-least-once holds, and the
+// fsync per claim and per batch, which bounded deliveries per second, is
+// gone. Fan-out keeps synchronous commits: the dispatcher acknowledges
+// the event to JetStream once its deliveries are committed. A transaction
+// that appends events (an endpoint disabled) calls durableCommit, so that
+// the relay never publishes an event a crash could take back.
+func lazyCommit(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`)
+	return err
+}
+
+// durableCommit undoes lazyCommit.
+func durableCommit(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = on`)
+	return err
 }
 
 // Complete implements delivery.DeliveryStore.
 func (s *WebhookStore) Complete(ctx context.Context, c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision, disableAfter time.Duration) error {
 	meta := events.Metadata{Source: "worker", CausationID: c.EventID}
 	_, err := s.store.Run(ctx, meta, func(tx *Tx) error {
+		if err := lazyCommit(ctx, tx); err != nil {
+			return err
+		}
 		var code any
 		if res.StatusCode != 0 {
 			code = res.StatusCode
@@ -179,6 +216,9 @@ func (s *WebhookStore) recordHealth(ctx context.Context, tx *Tx, c webhooks.Clai
 	}
 	if reason == "" {
 		return nil
+	}
+	if err := durableCommit(ctx, tx); err != nil {
+		return err
 	}
 	st := events.Stream{ID: c.EndpointID, OrgID: c.OrgID, Livemode: c.Livemode}
 	_, err = s.executeIn(ctx, tx, st, func(history []events.Event) ([]events.Draft, error) {
