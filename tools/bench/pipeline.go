@@ -133,13 +133,6 @@ func pipeline(ctx context.Context, s *system, key string, o Options) ([]Row, err
 	if err != nil {
 		return nil, err
 	}
-	if o.HookRate > 0 {
-		fast, err := p.latencies(ctx, o.HookRate, o.Duration)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, fast...)
-	}
 	row, err := p.throughput(o.Burst)
 	if err != nil {
 		return nil, err
@@ -153,6 +146,13 @@ func pipeline(ctx context.Context, s *system, key string, o Options) ([]Row, err
 			}
 			rows = append(rows, r...)
 		}
+	}
+	if o.HookRate > 0 { // last: a rate the write path cannot sustain leaves a queue behind
+		fast, err := p.latencies(ctx, o.HookRate, o.Duration)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, fast...)
 	}
 	return rows, nil
 }
