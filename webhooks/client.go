@@ -40,16 +40,20 @@ func NewHTTPClient(p AddressPolicy, timeout time.Duration) *http.Client {
 		Control:   p.dialControl,
 	}
 	transport := &http.Transport{
-		Proxy:                  nil,
-		DialContext:            p.dialContext(dialer),
-		ForceAttemptHTTP2:      true,
-		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:    10 * time.Second,
-		ResponseHeaderTimeout:  timeout,
-		ExpectContinueTimeout:  time.Second,
-		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    4,
-		MaxConnsPerHost:        16,
+		Proxy:                 nil,
+		DialContext:           p.dialContext(dialer),
+		ForceAttemptHTTP2:     true,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: timeout,
+		ExpectContinueTimeout: time.Second,
+		// The deliverer bounds the attempts in flight per endpoint and per
+		// process; a bound per host would let one endpoint's slow attempts
+		// hold the connections that other endpoints on the same host (other
+		// tenants of one receiving service) need.
+		MaxIdleConns:           256,
+		MaxIdleConnsPerHost:    32,
+		MaxConnsPerHost:        0,
 		IdleConnTimeout:        90 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}

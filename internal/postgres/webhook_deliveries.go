@@ -52,85 +52,117 @@ func (s *WebhookStore) Fanout(ctx context.Context, e events.Event, body []byte) 
 	return int(tag.RowsAffected()), nil
 }
 
-// Claim implements delivery.DeliveryStore: due rows are locked with SKIP
-// LOCKED, so concurrent claims never take the same delivery, and leased by
-// moving next_attempt_at to the end of the lease.
+// Claim implements delivery.DeliveryStore in one statement (one commit).
+// It finds the enabled endpoints with deliveries due and room under
+// req.PerEndpoint, oldest due first, shares req.Max among them, then locks
+// (SKIP LOCKED, so concurrent claims never take the same delivery) only as
+// many due rows of each as it takes, and leases them by moving
+// next_attempt_at to the end of the lease. An endpoint with a backlog is
+// found by an index probe, never by reading through another's backlog.
 func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
+	if req.Max <= 0 {
+		return nil, nil
+	}
+	var busy []string
+	var busyN []int32
+	for ep, n := range req.InFlight {
+		busy, busyN = append(busy, ep), append(busyN, int32(n))
+	}
+	token := webhooks.NewLeaseToken()
+	// One round trip: the claim in a transaction that does not wait for
+	// its WAL flush (see lazyCommit).
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(`SET LOCAL synchronous_commit = off`)
+	claim := b.Queue(`WITH due AS (
+			SELECT e.id, $3::int - coalesce(b.n, 0) AS room, first.at
+			FROM webhook_endpoints e
+			LEFT JOIN unnest($1::text[], $2::int[]) AS b (id, n) ON b.id = e.id
+			CROSS JOIN LATERAL (SELECT d.next_attempt_at AS at FROM webhook_deliveries d
+				WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+				ORDER BY d.next_attempt_at LIMIT 1) first
+			WHERE e.status = 'enabled' AND $3::int - coalesce(b.n, 0) > 0
+			ORDER BY first.at, e.id
+			LIMIT $4
+		), share AS (
+			SELECT id, least(room, $4 - coalesce(sum(room) OVER (ORDER BY at, id
+				ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS take
+			FROM due
+		), picked AS (
+			SELECT p.id FROM share CROSS JOIN LATERAL (SELECT d.id FROM webhook_deliveries d
+				WHERE d.endpoint_id = share.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+				ORDER BY d.next_attempt_at
+				LIMIT greatest(share.take, 0)
+				FOR UPDATE SKIP LOCKED) p
+		)
+		UPDATE webhook_deliveries d
+		SET next_attempt_at = now() + make_interval(secs => $5), lease_token = $6, attempts = d.attempts + 1, updated_at = now()
+		FROM picked, webhook_endpoints e
+		WHERE d.id = picked.id AND e.id = d.endpoint_id
+		RETURNING d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret, coalesce(e.previous_secret, ''),
+			e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now()`,
+		busy, busyN, req.PerEndpoint, req.Max, req.Lease.Seconds(), token)
 	var out []webhooks.Claimed
-	err := s.db.Transact(ctx, func(tx pgx.Tx) error {
-		busy := []string{}
-		for ep, n := range req.InFlight {
-			if n >= req.PerEndpoint {
-				busy = append(busy, ep)
-			}
-		}
-		// Over-fetch: rows beyond an endpoint's cap are left alone (their
-		// locks end with this transaction) and others fill the claim.
-		rows, err := tx.Query(ctx, `SELECT d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret,
-				coalesce(e.previous_secret, ''), e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now()
-			FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-			WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.status = 'enabled'
-			  AND NOT (d.endpoint_id = ANY ($1))
-			ORDER BY d.next_attempt_at
-			LIMIT $2
-			FOR UPDATE OF d SKIP LOCKED`, busy, min(req.Max*4, 1000))
-		if err != nil {
-			return fmt.Errorf("claim deliveries: %w", err)
-		}
-		counts := map[string]int{}
-		for ep, n := range req.InFlight {
-			counts[ep] = n
-		}
-		var ids, tokens []string
-		for rows.Next() {
-			var c webhooks.Claimed
-			var secret, prev string
-			var prevUntil *time.Time
-			var now time.Time
-			if err := rows.Scan(&c.DeliveryID, &c.EndpointID, &c.OrgID, &c.Livemode, &c.URL, &secret, &prev,
-				&prevUntil, &c.EventID, &c.Body, &c.Attempts, &c.Retries, &now); err != nil {
-				rows.Close()
-				return fmt.Errorf("scan claim: %w", err)
-			}
-			if len(out) >= req.Max || counts[c.EndpointID] >= req.PerEndpoint {
-				continue
-			}
-			counts[c.EndpointID]++
-			ep := webhooks.Endpoint{Secret: secret, PreviousSecret: prev}
-			if prevUntil != nil {
-				ep.PreviousExpiresAt = *prevUntil
-			}
-			c.Secrets = ep.Secrets(now)
-			c.Attempts++
-			c.Token = webhooks.NewLeaseToken()
-			ids, tokens = append(ids, c.DeliveryID), append(tokens, c.Token)
-			out = append(out, c)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("claim deliveries: %w", err)
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		_, err = tx.Exec(ctx, `UPDATE webhook_deliveries d
-			SET next_attempt_at = now() + make_interval(secs => $3), lease_token = c.token, attempts = d.attempts + 1, updated_at = now()
-			FROM unnest($1::text[], $2::text[]) AS c (id, token)
-			WHERE d.id = c.id`, ids, tokens, req.Lease.Seconds())
-		if err != nil {
-			return fmt.Errorf("lease deliveries: %w", err)
-		}
-		return nil
+	claim.Query(func(rows pgx.Rows) error {
+		var err error
+		out, err = pgx.CollectRows(rows, scanClaimed(token))
+		return err
 	})
-	if err != nil {
-		return nil, err
+	b.Queue(`COMMIT`)
+	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	return out, nil
+}
+
+// scanClaimed reads a row of Claim.
+func scanClaimed(token string) pgx.RowToFunc[webhooks.Claimed] {
+	return func(r pgx.CollectableRow) (webhooks.Claimed, error) {
+		c := webhooks.Claimed{Token: token}
+		var secret, prev string
+		var prevUntil *time.Time
+		var now time.Time
+		if err := r.Scan(&c.DeliveryID, &c.EndpointID, &c.OrgID, &c.Livemode, &c.URL, &secret, &prev,
+			&prevUntil, &c.EventID, &c.Body, &c.Attempts, &c.Retries, &now); err != nil {
+			return c, err
+		}
+		ep := webhooks.Endpoint{Secret: secret, PreviousSecret: prev}
+		if prevUntil != nil {
+			ep.PreviousExpiresAt = *prevUntil
+		}
+		c.Secrets = ep.Secrets(now)
+		return c, nil
+	}
+}
+
+// lazyCommit lets the transaction commit without waiting for its WAL to
+// reach disk: claims and completions only. If PostgreSQL crashes before
+// the WAL writer flushes it (a fraction of a second), the claim or the
+// completion is lost and the delivery, still pending with its lease
+// expired or never taken, is sent again: at-least-once holds, and the
+// fsync per claim and per batch, which bounded deliveries per second, is
+// gone. Fan-out keeps synchronous commits: the dispatcher acknowledges
+// the event to JetStream once its deliveries are committed. A transaction
+// that appends events (an endpoint disabled) calls durableCommit, so that
+// the relay never publishes an event a crash could take back.
+func lazyCommit(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`)
+	return err
+}
+
+// durableCommit undoes lazyCommit.
+func durableCommit(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = on`)
+	return err
 }
 
 // Complete implements delivery.DeliveryStore.
 func (s *WebhookStore) Complete(ctx context.Context, c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision, disableAfter time.Duration) error {
 	meta := events.Metadata{Source: "worker", CausationID: c.EventID}
 	_, err := s.store.Run(ctx, meta, func(tx *Tx) error {
+		if err := lazyCommit(ctx, tx); err != nil {
+			return err
+		}
 		var code any
 		if res.StatusCode != 0 {
 			code = res.StatusCode
@@ -184,6 +216,9 @@ func (s *WebhookStore) recordHealth(ctx context.Context, tx *Tx, c webhooks.Clai
 	}
 	if reason == "" {
 		return nil
+	}
+	if err := durableCommit(ctx, tx); err != nil {
+		return err
 	}
 	st := events.Stream{ID: c.EndpointID, OrgID: c.OrgID, Livemode: c.Livemode}
 	_, err = s.executeIn(ctx, tx, st, func(history []events.Event) ([]events.Draft, error) {

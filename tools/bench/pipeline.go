@@ -57,11 +57,9 @@ type pipelineRig struct {
 	rcv                       *httptest.Server
 	hooks, published, visible *stamps
 	sub                       *nats.Subscription
-	stopPoll                  context.CancelFunc
 }
 
 func (p *pipelineRig) close() {
-	p.stopPoll()
 	_ = p.sub.Unsubscribe()
 	p.rcv.Close()
 }
@@ -86,20 +84,18 @@ func newPipelineRig(ctx context.Context, s *system, key string) (*pipelineRig, e
 		p.rcv.Close()
 		return nil, err
 	}
-	pctx, stop := context.WithCancel(ctx)
-	p.stopPoll = stop
 	c, err := s.post("POST", "/v1/clients", key, map[string]any{"legal_name": "Pipeline SA", "tax_id": "AAA010101AAA"}, 201)
 	if err != nil {
 		p.close()
 		return nil, err
 	}
 	p.client = c["id"].(string)
-	go p.poll(pctx)
 	return p, nil
 }
 
 // poll stamps the invoices of the rig's client as the documents
-// projection shows them.
+// projection shows them. It runs during latencies only: a query every
+// 2 ms would take CPU from what the other rows measure.
 func (p *pipelineRig) poll(ctx context.Context) {
 	for ctx.Err() == nil {
 		rows, err := p.s.svc.DB.Pool.Query(ctx, `SELECT id FROM documents WHERE kind = 'invoice' AND client_id = $1`, p.client)
@@ -124,27 +120,49 @@ func (p *pipelineRig) invoiceTarget() vegeta.Targeter {
 // relay's publish (a core NATS subscriber on the stream's subjects), to the
 // invoice visible in the documents projection, and to the webhook received
 // by a local receiver; then the delivery throughput of a burst against a
-// plain loop of signed POSTs to the same receiver.
-func pipeline(ctx context.Context, s *system, key string, rate int, d time.Duration, burst int) ([]Row, error) {
+// plain loop of signed POSTs to the same receiver. With o.HookRate the
+// latencies are measured again at that rate; with o.Backlog the deliverer
+// drains backlogs that fall due at once (backlog, isolation).
+func pipeline(ctx context.Context, s *system, key string, o Options) ([]Row, error) {
 	p, err := newPipelineRig(ctx, s, key)
 	if err != nil {
 		return nil, err
 	}
 	defer p.close()
-	rows, err := p.latencies(ctx, rate, d)
+	rows, err := p.latencies(ctx, o.Rate, o.Duration)
 	if err != nil {
 		return nil, err
 	}
-	row, err := p.throughput(burst)
+	row, err := p.throughput(o.Burst)
 	if err != nil {
 		return nil, err
 	}
-	return append(rows, row), nil
+	rows = append(rows, row)
+	if o.Backlog > 0 {
+		for _, phase := range []func(context.Context, int) ([]Row, error){p.backlog, p.isolation} {
+			r, err := phase(ctx, o.Backlog)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, r...)
+		}
+	}
+	if o.HookRate > 0 { // last: a rate the write path cannot sustain leaves a queue behind
+		fast, err := p.latencies(ctx, o.HookRate, o.Duration)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, fast...)
+	}
+	return rows, nil
 }
 
 // latencies writes invoices at rate for d and reports when each was
 // published, visible and delivered, measured from its 2xx.
 func (p *pipelineRig) latencies(ctx context.Context, rate int, d time.Duration) ([]Row, error) {
+	pctx, stopPoll := context.WithCancel(ctx)
+	defer stopPoll()
+	go p.poll(pctx)
 	acked := map[string]time.Time{}
 	attack(p.invoiceTarget(), 8, rate, d, func(r *vegeta.Result) {
 		if r.Code == 201 {
@@ -225,21 +243,21 @@ func (p *pipelineRig) throughput(burst int) (Row, error) {
 	}
 	delivered := p.hooks.count() - start
 	hookRate := float64(delivered) / last.Sub(first).Seconds()
-	loopRate, err := p.plainLoop(burst)
+	loopRate, err := p.plainLoopTo(p.rcv.URL, burst)
 	if err != nil {
 		return Row{}, err
 	}
 	return Row{fmt.Sprintf("webhook deliveries/s (burst of %d writes, %d delivered)", n, delivered), f1(hookRate), f1(loopRate) + " (plain loop of signed POSTs)", ratio(hookRate, loopRate)}, nil
 }
 
-// plainLoop is the webhook baseline: n signed POSTs, one after another,
-// from this process to the rig's receiver. It answers POSTs per second.
-func (p *pipelineRig) plainLoop(n int) (float64, error) {
+// plainLoopTo is the webhook baseline: n signed POSTs, one after another,
+// from this process to the receiver at url. It answers POSTs per second.
+func (p *pipelineRig) plainLoopTo(url string, n int) (float64, error) {
 	body := []byte(`{"type":"invoice.created","data":{"object":{"id":"inv_x","total":"725.87"}}}`)
 	cl := &http.Client{}
 	t0 := time.Now()
 	for i := 0; i < n; i++ {
-		req, _ := http.NewRequest("POST", p.rcv.URL, bytes.NewReader(body))
+		req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 		if err := stdwebhooks.Headers(req.Header, []string{p.secret}, fmt.Sprintf("msg_%d", i), time.Now(), body); err != nil {
 			return 0, err
 		}

@@ -17,6 +17,8 @@ type Options struct {
 	Duration    time.Duration // each load phase
 	Rate        int           // pipeline writes per second
 	Burst       int           // writes in the webhook throughput burst
+	HookRate    int           // writes per second of the second latency run (0 skips it)
+	Backlog     int           // deliveries in the backlog rows (0 skips them)
 	// RebuildEvents generated for the projection rebuild row; 0 skips it.
 	RebuildEvents int
 }
@@ -44,7 +46,7 @@ func Run(ctx context.Context, o Options, out io.Writer) (string, error) {
 		return "", err
 	}
 	rows = append(rows, w...)
-	p, err := pipeline(ctx, s, key, o.Rate, o.Duration, o.Burst)
+	p, err := pipeline(ctx, s, key, o)
 	if err != nil {
 		return "", err
 	}

@@ -9,6 +9,7 @@ package delivery
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,19 +25,20 @@ import (
 	"github.com/facturo/facturo/webhooks/stdwebhooks"
 )
 
-// DeliveryStore is what the Deliverer needs of storage. Claim and Complete
-// are its whole contract: a lease taken by Claim hides the delivery from
-// every other worker until the lease ends, so an attempt is sent once, and a
-// worker that dies leaves a delivery that becomes due again when its lease
-// ends, so none is lost.
+// DeliveryStore is what the Deliverer needs of storage. Claim and
+// CompleteBatch are its whole contract: a lease taken by Claim hides the
+// delivery from every other worker until the lease ends, so an attempt is
+// sent once, and a worker that dies leaves a delivery that becomes due
+// again when its lease ends, so none is lost.
 type DeliveryStore interface {
 	// Claim leases due deliveries of enabled endpoints, oldest due first,
 	// within the limits of req.
 	Claim(ctx context.Context, req webhooks.ClaimRequest) ([]webhooks.Claimed, error)
-	// Complete records the attempt and applies the decision, if the lease
-	// is still c's; it disables the endpoint when the decision says so or
-	// when it has failed without success for disableAfter.
-	Complete(ctx context.Context, c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision, disableAfter time.Duration) error
+	// CompleteBatch records each attempt and applies its decision, if the
+	// lease is still the attempt's; it disables an endpoint when a
+	// decision says so or when it has failed without success for
+	// disableAfter.
+	CompleteBatch(ctx context.Context, batch []webhooks.Completed, disableAfter time.Duration) error
 }
 
 // Waker tells a Deliverer when deliveries may have fallen due, so that it
@@ -53,8 +55,10 @@ type Waker interface {
 
 // Deliverer sends due deliveries. Any number of Deliverers may run, in one
 // process or many: PostgreSQL (FOR UPDATE SKIP LOCKED and leases) shares the
-// work among them. Each claims when Wake wakes it, when an attempt of its
-// own ends, and every Poll.
+// work among them. Each claims when Wake wakes it, when attempts of its own
+// end, and every Poll; it sends concurrently, within Concurrency and
+// PerEndpoint, over connections kept alive per destination, and records
+// the attempts that ended meanwhile in one transaction.
 type Deliverer struct {
 	Store  DeliveryStore
 	Wake   Waker        // nil: poll only
@@ -63,10 +67,12 @@ type Deliverer struct {
 	Log    *slog.Logger
 	Owner  string // names this worker in leases; default "deliverer-<random>"
 
-	// Concurrency is the number of attempts in flight, default 64.
+	// Concurrency is the number of attempts in flight, default
+	// webhooks.DefaultConcurrency (FACTURO_WEBHOOK_CONCURRENCY).
 	Concurrency int
-	// PerEndpoint caps the attempts in flight to one endpoint, default 4,
-	// so a slow endpoint takes a few slots, never the pool.
+	// PerEndpoint caps the attempts in flight to one endpoint, default
+	// webhooks.DefaultPerEndpoint (FACTURO_WEBHOOK_PER_ENDPOINT), so a
+	// slow endpoint takes a few slots, never the pool.
 	PerEndpoint int
 	// Poll is how often due deliveries are looked for whatever Wake says,
 	// default 500ms: the only way to find retries that fall due later,
@@ -91,14 +97,15 @@ type Deliverer struct {
 	mu       sync.Mutex
 	inflight map[string]int // endpoint id → attempts in flight
 	total    int
+	results  chan webhooks.Completed // attempts to record
 }
 
 func (d *Deliverer) defaults() {
 	if d.Concurrency <= 0 {
-		d.Concurrency = 64
+		d.Concurrency = cmp.Or(d.Config.Concurrency, webhooks.DefaultConcurrency)
 	}
 	if d.PerEndpoint <= 0 {
-		d.PerEndpoint = 4
+		d.PerEndpoint = cmp.Or(d.Config.PerEndpoint, webhooks.DefaultPerEndpoint)
 	}
 	if d.ShutdownGrace <= 0 {
 		d.ShutdownGrace = d.Config.Timeout + 5*time.Second
@@ -123,11 +130,15 @@ func (d *Deliverer) defaults() {
 	}
 	if d.Client == nil {
 		d.Client = webhooks.NewHTTPClient(d.Config.Policy(), d.Config.Timeout)
+		// Every attempt in flight may keep its connection for the next.
+		t := d.Client.Transport.(*http.Transport)
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = d.Concurrency, d.Concurrency
 	}
 	if d.Owner == "" {
 		d.Owner = "deliverer-" + webhooks.NewLeaseToken()
 	}
 	d.inflight = map[string]int{}
+	d.results = make(chan webhooks.Completed, d.Concurrency)
 }
 
 func (d *Deliverer) lease() time.Duration {
@@ -147,6 +158,9 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	d.defaults()
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
+	recorded := make(chan struct{})
+	go func() { defer close(recorded); d.record(work) }()
+	defer func() { close(d.results); <-recorded }() // after finish: what ended is recorded
 	var wg sync.WaitGroup
 	defer d.finish(&wg, stopWork)
 	done := make(chan struct{}, d.Concurrency)
@@ -179,8 +193,20 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-done:
+			drainSignals(done) // one claim for every attempt that ended
 		case <-wake:
 		case <-tick.C:
+		}
+	}
+}
+
+// drainSignals empties c without blocking.
+func drainSignals(c <-chan struct{}) {
+	for {
+		select {
+		case <-c:
+		default:
+			return
 		}
 	}
 }
@@ -262,23 +288,53 @@ func (d *Deliverer) claimAndStart(ctx, work context.Context, wg *sync.WaitGroup,
 	return len(claimed), nil
 }
 
-// attempt sends one claimed delivery and records the result.
+// attempt sends one claimed delivery and queues the result for record.
 func (d *Deliverer) attempt(ctx context.Context, c webhooks.Claimed) {
 	res := d.send(ctx, c)
 	if ctx.Err() != nil {
 		return // shutting down: the lease expires and the attempt is retried
 	}
 	dec := webhooks.Decide(res, d.Config.Schedule, c.Attempts, c.Retries)
-	// Recording must not be cut short by a shutdown that starts now: the
-	// receiver has the delivery, the log should say so.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := d.Store.Complete(rctx, c, res, dec, d.Config.DisableAfter); err != nil {
-		d.Log.Error("webhook attempt not recorded", "delivery", c.DeliveryID, "err", err)
-		return
-	}
-	if d.OnAttempt != nil {
-		d.OnAttempt(c, res, dec)
+	d.results <- webhooks.Completed{Claimed: c, Result: res, Decision: dec}
+}
+
+// maxRecordBatch bounds the attempts recorded in one transaction.
+const maxRecordBatch = 512
+
+// record writes the attempts that ended, as they end: each transaction
+// takes every attempt that ended while the previous one was written, so
+// recording keeps up with any rate in one commit per batch. It returns
+// when results is closed and drained. A batch that cannot be written is
+// logged and left to its leases: those deliveries fall due again.
+func (d *Deliverer) record(ctx context.Context) {
+	for first := range d.results {
+		batch := []webhooks.Completed{first}
+	more:
+		for len(batch) < maxRecordBatch {
+			select {
+			case c, ok := <-d.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, c)
+			default:
+				break more
+			}
+		}
+		// Recording must not be cut short by a shutdown that starts now:
+		// the receivers have the deliveries, the log should say so.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err := d.Store.CompleteBatch(rctx, batch, d.Config.DisableAfter)
+		cancel()
+		if err != nil {
+			d.Log.Error("webhook attempts not recorded", "attempts", len(batch), "first", batch[0].Claimed.DeliveryID, "err", err)
+			continue
+		}
+		if d.OnAttempt != nil {
+			for _, c := range batch {
+				d.OnAttempt(c.Claimed, c.Result, c.Decision)
+			}
+		}
 	}
 }
 

@@ -22,6 +22,9 @@ type FanoutStore interface {
 	// Deliveries already recorded for (event, endpoint) stay as they are, so
 	// calling Fanout again for the same event changes nothing.
 	Fanout(ctx context.Context, e events.Event, body []byte) (int, error)
+	// FanoutBatch is Fanout for several events at once, in one commit; it
+	// returns how many deliveries each got.
+	FanoutBatch(ctx context.Context, batch []webhooks.Fanned) ([]int, error)
 }
 
 // DefaultDurable is the JetStream durable consumer shared by every
@@ -30,7 +33,8 @@ const DefaultDurable = "webhooks-fanout"
 
 // Dispatcher turns events from JetStream into delivery rows in PostgreSQL.
 // It acknowledges an event only after its deliveries are committed, so a
-// crash redelivers it and nothing is lost.
+// crash redelivers it and nothing is lost. The events that arrived while
+// it fanned out the previous ones are fanned out together, in one commit.
 type Dispatcher struct {
 	Store  FanoutStore
 	Stream jetstream.Stream // EVENTS
@@ -129,14 +133,13 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 			return fmt.Errorf("fetch: %w", err)
 		}
 		var failed error
-		for msg := range batch.Messages() {
+		msgs := batch.Messages()
+		for group := range arrived(msgs, d.Batch) {
 			if failed != nil {
-				_ = msg.Nak() // not tried: back at once, to whoever runs next
+				nakAll(group) // not tried: back at once, to whoever runs next
 				continue
 			}
-			if failed = d.handle(ctx, msg); failed != nil {
-				_ = msg.NakWithDelay(d.retryDelay(msg))
-			}
+			failed = d.handleGroup(ctx, group)
 		}
 		if failed != nil {
 			return failed
@@ -153,8 +156,9 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 
 // handle fans out one message. It returns an error only for a failure
 // that a retry may fix; a message that can never be fanned out is recorded
-// as poison and terminated, and the batch goes on.
-func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg) error {
+// as poison and terminated, and the batch goes on. With pending, a message
+// that has deliveries to record is added to it instead, for handleGroup.
+func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg, pending *[]fanning) error {
 	e, err := natsjs.Decode(msg)
 	if err != nil {
 		return d.poison(ctx, msg, e.ID, err)
@@ -164,6 +168,10 @@ func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg) error {
 		body, err := d.Render(ctx, e)
 		if errors.Is(err, events.ErrRender) {
 			return d.poison(ctx, msg, e.ID, err)
+		}
+		if err == nil && pending != nil {
+			*pending = append(*pending, fanning{msg: msg, Fanned: webhooks.Fanned{Event: e, Body: body}})
+			return nil
 		}
 		if err == nil {
 			n, err = d.Store.Fanout(ctx, e, body)
@@ -183,6 +191,99 @@ func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg) error {
 		d.OnFanout(e, n)
 	}
 	return nil
+}
+
+// fanning is a message whose deliveries are yet to be recorded.
+type fanning struct {
+	msg jetstream.Msg
+	webhooks.Fanned
+}
+
+// arrived yields the messages of msgs in groups: each group is what
+// arrived while the previous one was handled (at least one message, at
+// most max), so a quiet stream is handled message by message and a busy
+// one in batches.
+func arrived(msgs <-chan jetstream.Msg, max int) func(yield func([]jetstream.Msg) bool) {
+	return func(yield func([]jetstream.Msg) bool) {
+		for first := range msgs {
+			group := []jetstream.Msg{first}
+		more:
+			for len(group) < max {
+				select {
+				case m, ok := <-msgs:
+					if !ok {
+						break more
+					}
+					group = append(group, m)
+				default:
+					break more
+				}
+			}
+			if !yield(group) {
+				return
+			}
+		}
+	}
+}
+
+// handleGroup fans out the messages of group with one FanoutBatch, then
+// acknowledges them. If that fails, each is handled on its own, so that a
+// failure is retried, or made poison, as that message's own. It returns
+// an error as handle does, having given back the messages not handled.
+func (d *Dispatcher) handleGroup(ctx context.Context, group []jetstream.Msg) error {
+	var pending []fanning
+	for i, msg := range group {
+		if err := d.handle(ctx, msg, &pending); err != nil {
+			_ = msg.NakWithDelay(d.retryDelay(msg))
+			nakAll(group[i+1:])
+			nakAll(msgsOf(pending))
+			return err
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	batch := make([]webhooks.Fanned, len(pending))
+	for i, p := range pending {
+		batch[i] = p.Fanned
+	}
+	counts, err := d.Store.FanoutBatch(ctx, batch)
+	if err != nil {
+		d.Log.Warn("webhook fan-out: batch failed, one event at a time", "events", len(batch), "err", err)
+		for i, p := range pending {
+			if err := d.handle(ctx, p.msg, nil); err != nil {
+				_ = p.msg.NakWithDelay(d.retryDelay(p.msg))
+				nakAll(msgsOf(pending[i+1:]))
+				return err
+			}
+		}
+		return nil
+	}
+	for i, p := range pending {
+		if err := p.msg.Ack(); err != nil {
+			nakAll(msgsOf(pending[i+1:]))
+			return fmt.Errorf("ack %s: %w", p.Event.ID, err)
+		}
+		if d.OnFanout != nil {
+			d.OnFanout(p.Event, counts[i])
+		}
+	}
+	return nil
+}
+
+func msgsOf(fs []fanning) []jetstream.Msg {
+	out := make([]jetstream.Msg, len(fs))
+	for i, f := range fs {
+		out[i] = f.msg
+	}
+	return out
+}
+
+// nakAll gives msgs back at once, to whoever runs next.
+func nakAll(msgs []jetstream.Msg) {
+	for _, m := range msgs {
+		_ = m.Nak()
+	}
 }
 
 // poison records msg as poison, then terminates it: JetStream never

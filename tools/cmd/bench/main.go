@@ -21,6 +21,8 @@ func main() {
 	flag.DurationVar(&o.Duration, "d", 10*time.Second, "duration of each load phase")
 	flag.IntVar(&o.Rate, "rate", 20, "pipeline writes per second")
 	flag.IntVar(&o.Burst, "burst", 300, "writes in the webhook throughput burst")
+	flag.IntVar(&o.HookRate, "hook-rate", 500, "writes per second of the second pipeline latency run, for 2xx → webhook received (0 skips it)")
+	flag.IntVar(&o.Backlog, "backlog", 5000, "deliveries in the deliverer backlog and slow-endpoint isolation rows (0 skips them)")
 	flag.IntVar(&o.RebuildEvents, "rebuild-events", 100_000, "events generated for the projection rebuild row (0 skips it; the issue asks for 1000000)")
 	outFile := flag.String("out", "", "Markdown file to update between <!-- bench:start --> and <!-- bench:end -->")
 	flag.Parse()

@@ -1,0 +1,218 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/id"
+	"github.com/facturo/facturo/webhooks"
+	"github.com/jackc/pgx/v5"
+)
+
+// FanoutBatch implements delivery.FanoutStore: the deliveries of every
+// event of batch in two statements, one to match endpoints and one
+// INSERT (one commit, one NOTIFY), whatever the batch's size. It returns
+// how many deliveries each event got.
+func (s *WebhookStore) FanoutBatch(ctx context.Context, batch []webhooks.Fanned) ([]int, error) {
+	counts := make([]int, len(batch))
+	if len(batch) == 0 {
+		return counts, nil
+	}
+	orgs, modes, ats, types := make([]string, len(batch)), make([]bool, len(batch)), make([]time.Time, len(batch)), make([]string, len(batch))
+	for i, f := range batch {
+		orgs[i], modes[i], ats[i], types[i] = f.Event.OrgID, f.Event.Livemode, f.Event.CreatedAt, f.Event.Type
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT ev.i - 1, e.id
+		FROM unnest($1::text[], $2::bool[], $3::timestamptz[], $4::text[]) WITH ORDINALITY AS ev (org, live, at, type, i)
+		JOIN webhook_endpoints e ON e.org_id = ev.org AND e.livemode = ev.live AND e.status = 'enabled'
+			AND e.created_at <= ev.at AND ('*' = ANY (e.enabled_events) OR ev.type = ANY (e.enabled_events))`,
+		orgs, modes, ats, types)
+	if err != nil {
+		return nil, fmt.Errorf("subscribed endpoints: %w", err)
+	}
+	type match struct {
+		i        int
+		endpoint string
+	}
+	matches, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (match, error) {
+		var m match
+		return m, r.Scan(&m.i, &m.endpoint)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("subscribed endpoints: %w", err)
+	}
+	if len(matches) == 0 {
+		return counts, nil
+	}
+	var d deliveryRows
+	for _, m := range matches {
+		d.add(batch[m.i], m.endpoint)
+	}
+	// Test mode has no external effects: recorded, skipped, never retried.
+	rows, err = s.db.Pool.Query(ctx, `INSERT INTO webhook_deliveries
+			(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at)
+		SELECT d.id, d.org, d.live, d.endpoint, d.event, d.type, d.body,
+			CASE WHEN d.live THEN 'pending' ELSE 'skipped' END, d.live, CASE WHEN d.live THEN now() END, d.at
+		FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::timestamptz[])
+			AS d (id, org, live, endpoint, event, type, body, at)
+		ON CONFLICT (event_id, endpoint_id) DO NOTHING
+		RETURNING event_id`, d.ids, d.orgs, d.modes, d.endpoints, d.events, d.types, d.bodies, d.ats)
+	if err != nil {
+		return nil, fmt.Errorf("insert deliveries: %w", err)
+	}
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("insert deliveries: %w", err)
+	}
+	index := make(map[string]int, len(batch))
+	for i, f := range batch {
+		index[f.Event.ID] = i
+	}
+	for _, ev := range inserted {
+		counts[index[ev]]++
+	}
+	return counts, nil
+}
+
+// deliveryRows are the columns of the deliveries FanoutBatch inserts.
+type deliveryRows struct {
+	ids, orgs, endpoints, events, types []string
+	modes                               []bool
+	bodies                              [][]byte
+	ats                                 []time.Time
+}
+
+func (d *deliveryRows) add(f webhooks.Fanned, endpoint string) {
+	e := f.Event
+	d.ids = append(d.ids, id.New(id.Delivery))
+	d.orgs, d.modes, d.endpoints = append(d.orgs, e.OrgID), append(d.modes, e.Livemode), append(d.endpoints, endpoint)
+	d.events, d.types, d.bodies, d.ats = append(d.events, e.ID), append(d.types, e.Type), append(d.bodies, f.Body), append(d.ats, e.CreatedAt)
+}
+
+// CompleteBatch implements delivery.DeliveryStore: every attempt of batch
+// in one transaction (one commit). It does what Complete does for each,
+// with one statement per kind of write: the attempts, the deliveries
+// whose lease still holds, and the health of the endpoints that
+// succeeded, written only when it changes (so that a busy endpoint's row
+// is not rewritten, and locked, by every success). If the transaction
+// fails, each attempt is recorded on its own, so that one that cannot be
+// does not hold back the others.
+func (s *WebhookStore) CompleteBatch(ctx context.Context, batch []webhooks.Completed, disableAfter time.Duration) error {
+	if len(batch) == 1 {
+		c := batch[0]
+		return s.Complete(ctx, c.Claimed, c.Result, c.Decision, disableAfter)
+	}
+	_, err := s.store.Run(ctx, events.Metadata{Source: "worker"}, func(tx *Tx) error {
+		if err := lazyCommit(ctx, tx); err != nil {
+			return err
+		}
+		held, err := recordAttempts(ctx, tx, batch)
+		if err != nil {
+			return err
+		}
+		return s.recordHealthBatch(ctx, tx, batch, held, disableAfter)
+	})
+	if err == nil {
+		return nil
+	}
+	var errs []error
+	for _, c := range batch {
+		if err := s.Complete(ctx, c.Claimed, c.Result, c.Decision, disableAfter); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c.Claimed.DeliveryID, err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("complete %d of %d attempts: %v", len(errs), len(batch), errs)
+	}
+	return nil
+}
+
+// recordAttempts writes the attempts of batch and applies their decisions
+// to the deliveries whose lease is still theirs, which it returns.
+func recordAttempts(ctx context.Context, tx *Tx, batch []webhooks.Completed) (map[string]bool, error) {
+	n := len(batch)
+	ids, deliveries, tokens, statuses, bodies, errs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ats, nexts, codes, durs, truncs := make([]time.Time, n), make([]*time.Time, n), make([]*int32, n), make([]int64, n), make([]bool, n)
+	for i, c := range batch {
+		res := c.Result
+		ids[i], deliveries[i], tokens[i], statuses[i] = id.New(id.DeliveryAttemp), c.Claimed.DeliveryID, c.Claimed.Token, c.Decision.Status
+		bodies[i], errs[i], ats[i], durs[i], truncs[i] = res.Body, res.Error, res.At, res.Duration.Milliseconds(), res.Truncated
+		if res.StatusCode != 0 {
+			code := int32(res.StatusCode)
+			codes[i] = &code
+		}
+		if c.Decision.Status == webhooks.DeliveryPending {
+			next := c.Decision.NextAttemptAt
+			nexts[i] = &next
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code,
+			duration_ms, response_body, response_truncated, error, worker)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::bigint[], $6::text[], $7::bool[], $8::text[], $9::text[])`,
+		ids, deliveries, ats, codes, durs, bodies, truncs, errs, tokens); err != nil {
+		return nil, fmt.Errorf("record attempts: %w", err)
+	}
+	rows, err := tx.Query(ctx, `UPDATE webhook_deliveries d SET status = u.status, next_attempt_at = u.next, lease_token = NULL,
+			last_attempt_at = u.at, last_status_code = u.code, last_error = u.error, updated_at = now()
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[])
+			AS u (id, token, status, next, at, code, error)
+		WHERE d.id = u.id AND d.lease_token = u.token
+		RETURNING d.id`, deliveries, tokens, statuses, nexts, ats, codes, errs)
+	if err != nil {
+		return nil, fmt.Errorf("update deliveries: %w", err)
+	}
+	updated, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("update deliveries: %w", err)
+	}
+	held := make(map[string]bool, len(updated))
+	for _, d := range updated {
+		held[d] = true
+	}
+	return held, nil
+}
+
+// recordHealthBatch is recordHealth for the attempts of batch whose lease
+// held: one statement for the endpoints that succeeded, then each failure
+// that no later success of its endpoint in the batch superseded (a
+// disabling answer, such as 410, always counts).
+func (s *WebhookStore) recordHealthBatch(ctx context.Context, tx *Tx, batch []webhooks.Completed, held map[string]bool, disableAfter time.Duration) error {
+	lastSuccess := map[string]time.Time{}
+	for _, c := range batch {
+		if held[c.Claimed.DeliveryID] && c.Decision.Status == webhooks.DeliverySucceeded && c.Result.At.After(lastSuccess[c.Claimed.EndpointID]) {
+			lastSuccess[c.Claimed.EndpointID] = c.Result.At
+		}
+	}
+	if len(lastSuccess) > 0 {
+		eps := slices.Sorted(maps.Keys(lastSuccess)) // one lock order for every worker
+		ats := make([]time.Time, len(eps))
+		for i, ep := range eps {
+			ats[i] = lastSuccess[ep]
+		}
+		// A second's precision is enough for last_success_at; failing_since
+		// is cleared whenever it is set.
+		if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints e SET last_success_at = u.at, failing_since = NULL
+			FROM unnest($1::text[], $2::timestamptz[]) AS u (id, at)
+			WHERE e.id = u.id AND (e.failing_since IS NOT NULL OR e.last_success_at IS NULL
+				OR e.last_success_at < u.at - interval '1 second')`, eps, ats); err != nil {
+			return fmt.Errorf("endpoint health: %w", err)
+		}
+	}
+	for _, c := range batch {
+		if !held[c.Claimed.DeliveryID] || c.Decision.Status == webhooks.DeliverySucceeded {
+			continue
+		}
+		if c.Decision.DisableEndpoint == "" && !c.Result.At.After(lastSuccess[c.Claimed.EndpointID]) {
+			continue
+		}
+		tx.meta = events.Metadata{Source: "worker", CausationID: c.Claimed.EventID}
+		if err := s.recordHealth(ctx, tx, c.Claimed, c.Result, c.Decision, disableAfter); err != nil {
+			return err
+		}
+	}
+	return nil
+}
