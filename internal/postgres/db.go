@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -55,9 +56,31 @@ func Open(ctx context.Context, dsn string, maxConns int32) (*DB, error) {
 // Close releases every connection.
 func (db *DB) Close() { db.Pool.Close() }
 
+// transactAttempts bounds how often Transact runs fn when PostgreSQL
+// aborts the transaction to resolve a conflict it detected.
+const transactAttempts = 3
+
 // Transact runs fn in a transaction, committing if it returns nil and rolling
-// back if it returns an error or panics.
-func (db *DB) Transact(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
+// back on error or panic. A transaction that PostgreSQL aborted as a
+// deadlock victim or for a serialization failure is run again (fn must
+// keep its effects inside tx, as every caller does): such an abort is the
+// database choosing one of two correct transactions, not a failed request.
+func (db *DB) Transact(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = db.transactOnce(ctx, fn)
+		if attempt == transactAttempts || !isRetryableConflict(err) || ctx.Err() != nil {
+			return err
+		}
+		select { // a short, growing pause lets the other transaction finish
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+}
+
+func (db *DB) transactOnce(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
 	tx, err := db.Pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -78,6 +101,13 @@ func (db *DB) Transact(ctx context.Context, fn func(tx pgx.Tx) error) (err error
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// isRetryableConflict reports whether err is a deadlock (40P01) or a
+// serialization failure (40001).
+func isRetryableConflict(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
 // isUniqueViolation reports whether err is a unique violation of constraint
