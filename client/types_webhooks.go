@@ -26,6 +26,10 @@ type WebhookEndpointInput struct {
 	EnabledEvents []string          `json:"enabled_events"` // event types, or "*"
 	Description   string            `json:"description,omitempty"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
+	// BackfillSince also delivers the matching events that happened from
+	// then (at most 7 days ago) until the endpoint's creation, at most
+	// 10,000 of them (more is refused with 400 and nothing is created).
+	BackfillSince *time.Time `json:"backfill_since,omitempty"`
 }
 
 // WebhookEndpointPatch is the body of WebhookEndpoints.Update; nil fields

@@ -233,6 +233,10 @@ type EndpointInput struct {
 	EnabledEvents []string          `json:"enabled_events" facturo:"required;min=1"`
 	Description   string            `json:"description" facturo:"max=1000"`
 	Metadata      map[string]string `json:"metadata"`
+	// BackfillSince, when set, also delivers the matching events that
+	// happened from then (at most BackfillWindow ago) until the endpoint's
+	// creation, at most MaxBackfill of them.
+	BackfillSince *time.Time `json:"backfill_since"`
 }
 
 // EndpointPatch changes an endpoint; nil fields stay as they are.

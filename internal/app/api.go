@@ -52,6 +52,7 @@ func NewAPI(s *Services) *API {
 		TrustProxies:  s.Config.TrustProxies,
 		BcryptCost:    s.Config.BcryptCost,
 		WebhookPolicy: s.Config.Webhooks.Policy(),
+		RenderEvent:   RenderEvent(s.Store),
 		Activity:      activity,
 	})
 	return &API{Server: server, Background: []supervise.Component{

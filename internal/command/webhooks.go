@@ -21,6 +21,12 @@ type Endpoints interface {
 	// transaction that also marks claim (when not nil) committed with its
 	// Response.
 	RunEndpoint(ctx context.Context, st events.Stream, meta events.Metadata, claim *Claim, decide func(history []events.Event) ([]events.Draft, error), then func(all []events.Event) error) error
+	// BackfillEndpoint is RunEndpoint for the creation of an endpoint that
+	// also gets, in the same transaction, one delivery of each matching
+	// event of its organization and mode that happened from since until
+	// its creation (webhooks.MaxBackfill at most: more is refused and
+	// nothing is created).
+	BackfillEndpoint(ctx context.Context, st events.Stream, meta events.Metadata, claim *Claim, since time.Time, decide func(history []events.Event) ([]events.Draft, error), then func(all []events.Event) error) error
 }
 
 // EndpointKind describes webhook endpoints like the invoicing objects
@@ -30,14 +36,29 @@ var EndpointKind = invoicing.Kind[*webhooks.Endpoint, webhooks.EndpointView]{
 }
 
 // CreateEndpoint registers a webhook endpoint of t with a new signing
-// secret; policy refuses internal URLs.
+// secret; policy refuses internal URLs. With in.BackfillSince the endpoint
+// also receives the matching past events (webhooks.CheckBackfillSince).
 func CreateEndpoint(ctx context.Context, eps Endpoints, policy webhooks.AddressPolicy, t facturo.Tenant, m Meta, in webhooks.EndpointInput) (*webhooks.Endpoint, error) {
+	if in.BackfillSince != nil {
+		if err := webhooks.CheckBackfillSince(*in.BackfillSince, m.Now); err != nil {
+			return nil, err
+		}
+	}
 	secret, err := webhooks.NewSecret()
 	if err != nil {
 		return nil, err
 	}
-	return runEndpoint(ctx, eps, t, m, EndpointKind.New(),
-		func([]events.Event) ([]events.Draft, error) { return webhooks.NewEndpoint(in, secret, policy) })
+	decide := func([]events.Event) ([]events.Draft, error) { return webhooks.NewEndpoint(in, secret, policy) }
+	if in.BackfillSince == nil {
+		return runEndpoint(ctx, eps, t, m, EndpointKind.New(), decide)
+	}
+	var ep *webhooks.Endpoint
+	err = eps.BackfillEndpoint(ctx, stream(t, EndpointKind.New()), m.Metadata, m.Claim, *in.BackfillSince, decide,
+		endpointResult(m, &ep))
+	if err != nil {
+		return nil, err
+	}
+	return ep, nil
 }
 
 // UpdateEndpoint applies a patch to an endpoint.
@@ -79,16 +100,21 @@ func changeEndpoint(ctx context.Context, eps Endpoints, t facturo.Tenant, m Meta
 // the append is the result, handed to m's claim in the transaction.
 func runEndpoint(ctx context.Context, eps Endpoints, t facturo.Tenant, m Meta, endpointID string, decide func(history []events.Event) ([]events.Draft, error)) (*webhooks.Endpoint, error) {
 	var ep *webhooks.Endpoint
-	err := eps.RunEndpoint(ctx, stream(t, endpointID), m.Metadata, m.Claim, decide, func(all []events.Event) error {
-		var err error
-		if ep, err = webhooks.FoldEndpoint(all); err != nil {
-			return err
-		}
-		m.Claim.setResult(ep)
-		return nil
-	})
-	if err != nil {
+	if err := eps.RunEndpoint(ctx, stream(t, endpointID), m.Metadata, m.Claim, decide, endpointResult(m, &ep)); err != nil {
 		return nil, err
 	}
 	return ep, nil
+}
+
+// endpointResult folds the endpoint after the append into *ep and hands
+// it to m's claim, in the transaction.
+func endpointResult(m Meta, ep **webhooks.Endpoint) func(all []events.Event) error {
+	return func(all []events.Event) error {
+		var err error
+		if *ep, err = webhooks.FoldEndpoint(all); err != nil {
+			return err
+		}
+		m.Claim.setResult(*ep)
+		return nil
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/postgres"
@@ -68,7 +69,12 @@ type Deps struct {
 	// WebhookPolicy decides which webhook URLs may be registered (the SSRF
 	// guard, with FACTURO_WEBHOOK_ALLOW_NETS).
 	WebhookPolicy webhooks.AddressPolicy
-	BcryptCost    int // key hashing cost; auth.HashCost (12) unless a test lowers it
+	// RenderEvent is the webhook body of an event: the fan-out's renderer
+	// (app.RenderEvent), which a new endpoint's backfill_since uses too, so
+	// backfilled and fanned-out deliveries carry the same bytes. nil
+	// renders the event's own public data (webhooks.Body).
+	RenderEvent func(ctx context.Context, e events.Event) ([]byte, error)
+	BcryptCost  int // key hashing cost; auth.HashCost (12) unless a test lowers it
 }
 
 // Server is the HTTP API.

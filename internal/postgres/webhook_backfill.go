@@ -1,0 +1,127 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/command"
+	"github.com/facturo/facturo/internal/id"
+	"github.com/facturo/facturo/webhooks"
+	"golang.org/x/sync/errgroup"
+)
+
+// BackfillEndpoint implements command.Endpoints: it creates the endpoint,
+// then, in the same transaction, records one delivery of each event of the
+// endpoint's organization and mode that it subscribes to and that happened
+// from since until its creation, with the body the fan-out would store
+// (Render). More than webhooks.MaxBackfill such events are counted first
+// and refused: the transaction, the endpoint included, rolls back.
+// Deliveries are keyed by (event_id, endpoint_id) like the fan-out's.
+func (s *WebhookStore) BackfillEndpoint(ctx context.Context, st events.Stream, meta events.Metadata, claim *command.Claim, since time.Time, decide func(history []events.Event) ([]events.Draft, error), then func(all []events.Event) error) error {
+	_, err := s.store.RunClaimed(ctx, meta, claim, func(tx *Tx) error {
+		all, err := s.executeIn(ctx, tx, st, decide)
+		if err != nil {
+			return err
+		}
+		ep, err := webhooks.FoldEndpoint(all)
+		if err != nil {
+			return err
+		}
+		if err := s.backfill(ctx, tx, ep, since); err != nil {
+			return err
+		}
+		return then(all)
+	})
+	return err
+}
+
+// backfillWhere selects the events a backfill of endpoint $3 delivers:
+// $1 org, $2 livemode, $4 since, $5 the endpoint's creation, $6 its
+// enabled events.
+const backfillWhere = `org_id = $1 AND livemode = $2 AND stream_id <> $3
+	AND created_at >= $4 AND created_at < $5
+	AND ('*' = ANY ($6::text[]) OR type = ANY ($6::text[]))`
+
+func (s *WebhookStore) backfill(ctx context.Context, tx *Tx, ep *webhooks.Endpoint, since time.Time) error {
+	args := []any{ep.OrgID, ep.Livemode, ep.ID, since, ep.CreatedAt, ep.EnabledEvents}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM events WHERE `+backfillWhere+` LIMIT $7) m`,
+		append(args, webhooks.MaxBackfill+1)...).Scan(&n); err != nil {
+		return fmt.Errorf("count backfill of %s: %w", ep.ID, err)
+	}
+	if n > webhooks.MaxBackfill {
+		return webhooks.ErrBackfillTooLarge()
+	}
+	if n == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM events WHERE `+backfillWhere+` ORDER BY position`, args...)
+	if err != nil {
+		return fmt.Errorf("backfill events of %s: %w", ep.ID, err)
+	}
+	list, err := collectEvents(rows, events.Upcast)
+	if err != nil {
+		return fmt.Errorf("backfill events of %s: %w", ep.ID, err)
+	}
+	bodies, err := s.renderAll(ctx, list)
+	if err != nil {
+		return err
+	}
+	return insertBackfill(ctx, tx, ep, list, bodies)
+}
+
+// backfillRenderers is how many events a backfill renders at once: each
+// render reads its stream (one round trip), so they overlap.
+const backfillRenderers = 8
+
+// renderAll renders each event with Render, as the fan-out does,
+// backfillRenderers at a time.
+func (s *WebhookStore) renderAll(ctx context.Context, list []events.Event) ([][]byte, error) {
+	render := s.Render
+	if render == nil {
+		render = func(_ context.Context, e events.Event) ([]byte, error) { return webhooks.Body(e) }
+	}
+	bodies := make([][]byte, len(list))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(backfillRenderers)
+	for i, e := range list {
+		g.Go(func() error {
+			b, err := render(gctx, e)
+			if err != nil {
+				return fmt.Errorf("backfill: render %s: %w", e.ID, err)
+			}
+			bodies[i] = b
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return bodies, nil
+}
+
+// insertBackfill records the deliveries of list to ep like the fan-out
+// does: due now in live mode, skipped in test mode (no external effects).
+func insertBackfill(ctx context.Context, tx *Tx, ep *webhooks.Endpoint, list []events.Event, bodies [][]byte) error {
+	ids, evIDs, types := make([]string, len(list)), make([]string, len(list)), make([]string, len(list))
+	at := make([]time.Time, len(list))
+	for i, e := range list {
+		ids[i], evIDs[i], types[i], at[i] = id.New(id.Delivery), e.ID, e.Type, e.CreatedAt
+	}
+	status, retries := webhooks.DeliverySkipped, false
+	if ep.Livemode {
+		status, retries = webhooks.DeliveryPending, true
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries
+			(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at)
+		SELECT d.id, $6, $7, $8, d.event_id, d.event_type, d.body, $9, $10, CASE WHEN $10 THEN now() END, d.at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::timestamptz[]) AS d (id, event_id, event_type, body, at)
+		ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
+		ids, evIDs, types, bodies, at, ep.OrgID, ep.Livemode, ep.ID, status, retries)
+	if err != nil {
+		return fmt.Errorf("insert backfill of %s: %w", ep.ID, err)
+	}
+	return nil
+}
