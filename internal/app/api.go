@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/auth/authnats"
 	"github.com/facturo/facturo/internal/httpapi"
@@ -52,7 +53,7 @@ func NewAPI(s *Services) *API {
 		TrustProxies:  s.Config.TrustProxies,
 		BcryptCost:    s.Config.BcryptCost,
 		WebhookPolicy: s.Config.Webhooks.Policy(),
-		RenderEvent:   RenderEvent(s.Store),
+		EventBody:     events.Body,
 		Activity:      activity,
 	})
 	return &API{Server: server, Background: []supervise.Component{

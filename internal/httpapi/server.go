@@ -69,12 +69,13 @@ type Deps struct {
 	// WebhookPolicy decides which webhook URLs may be registered (the SSRF
 	// guard, with FACTURO_WEBHOOK_ALLOW_NETS).
 	WebhookPolicy webhooks.AddressPolicy
-	// RenderEvent is the webhook body of an event: the fan-out's renderer
-	// (app.RenderEvent), which a new endpoint's backfill_since uses too, so
-	// backfilled and fanned-out deliveries carry the same bytes. nil
-	// renders the event's own public data (webhooks.Body).
-	RenderEvent func(ctx context.Context, e events.Event) ([]byte, error)
-	BcryptCost  int // key hashing cost; auth.HashCost (12) unless a test lowers it
+	// EventBody is the webhook body of the last event of a history
+	// (events.Body, which the fan-out's app.RenderEvent applies too): a new
+	// endpoint's backfill_since uses it, so backfilled and fanned-out
+	// deliveries carry the same bytes. nil renders the event's own public
+	// data (webhooks.Body).
+	EventBody  func(history []events.Event) ([]byte, error)
+	BcryptCost int // key hashing cost; auth.HashCost (12) unless a test lowers it
 }
 
 // Server is the HTTP API.

@@ -24,7 +24,7 @@ func (s *Server) registerWebhookRoutes(r *mux.Router) {
 	// The API needs only the address policy, to refuse internal URLs at
 	// once; the delivery worker checks again at connect time.
 	h := &webhookRoutes{s: s, store: postgres.NewWebhookStore(s.Store), policy: s.WebhookPolicy}
-	h.store.Render = s.RenderEvent
+	h.store.Body = s.EventBody
 	base := "/v1/webhook_endpoints"
 	one := base + "/{id}"
 	route := func(method, path, action string, fn commandFunc) {

@@ -303,51 +303,30 @@ func (s *EventStore) ReadAfter(ctx context.Context, q Querier, after events.Curs
 // LoadUpTo reads e's stream up to and including e, upcast: the state right
 // after it, whether a projection applies e inline or during a rebuild.
 func LoadUpTo(ctx context.Context, q Querier, e events.Event) ([]events.Event, error) {
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
-		WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`, e.StreamID, e.StreamVersion)
-	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", e.StreamID, err)
-	}
-	return collectEvents(rows, events.Upcast)
+	return loadUpTo(ctx, q, e, events.Upcast)
 }
 
 // LoadUpTo reads e's stream up to and including e, upcast: what
 // events.Render folds to show e.
 func (s *EventStore) LoadUpTo(ctx context.Context, e events.Event) ([]events.Event, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+eventColumns+` FROM events
+	return loadUpTo(ctx, s.db.Pool, e, s.upcast)
+}
+
+func loadUpTo(ctx context.Context, q Querier, e events.Event, upcast func(*events.Event) error) ([]events.Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
 		WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`, e.StreamID, e.StreamVersion)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", e.StreamID, err)
 	}
-	return s.collect(rows)
+	return collectEvents(rows, upcast)
 }
 
 // LoadEachUpTo reads, in one query, the stream of each event of list up to
 // that event, upcast: out[i] is the history of list[i].
 func (s *EventStore) LoadEachUpTo(ctx context.Context, list []events.Event) ([][]events.Event, error) {
-	upTo := map[string]int{} // stream → highest version asked
-	for _, e := range list {
-		upTo[e.StreamID] = max(upTo[e.StreamID], e.StreamVersion)
-	}
-	ids := make([]string, 0, len(upTo))
-	versions := make([]int64, 0, len(upTo))
-	for id, v := range upTo {
-		ids, versions = append(ids, id), append(versions, int64(v))
-	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+eventColumns+` FROM events
-		JOIN unnest($1::text[], $2::bigint[]) AS upto(stream_id, version) USING (stream_id)
-		WHERE events.stream_version <= upto.version
-		ORDER BY stream_id, stream_version`, ids, versions)
-	if err != nil {
-		return nil, fmt.Errorf("load %d streams: %w", len(ids), err)
-	}
-	all, err := s.collect(rows)
+	streams, err := loadStreamsUpTo(ctx, s.db.Pool, list, s.upcast)
 	if err != nil {
 		return nil, err
-	}
-	streams := map[string][]events.Event{}
-	for _, e := range all {
-		streams[e.StreamID] = append(streams[e.StreamID], e)
 	}
 	out := make([][]events.Event, len(list))
 	for i, e := range list {
@@ -361,25 +340,34 @@ func (s *EventStore) LoadEachUpTo(ctx context.Context, list []events.Event) ([][
 }
 
 // LoadStreamsUpTo reads, in one query, the history of each event's stream
-// up to that event, upcast, by stream id.
+// up to that event (up to the latest, for a stream named twice), upcast,
+// by stream id.
 func LoadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event) (map[string][]events.Event, error) {
-	ids := make([]string, len(upTo))
-	versions := make([]int64, len(upTo))
-	for i, e := range upTo {
-		ids[i], versions[i] = e.StreamID, int64(e.StreamVersion)
+	return loadStreamsUpTo(ctx, q, upTo, events.Upcast)
+}
+
+func loadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event, upcast func(*events.Event) error) (map[string][]events.Event, error) {
+	highest := map[string]int{} // stream → highest version asked
+	for _, e := range upTo {
+		highest[e.StreamID] = max(highest[e.StreamID], e.StreamVersion)
+	}
+	ids := make([]string, 0, len(highest))
+	versions := make([]int64, 0, len(highest))
+	for id, v := range highest {
+		ids, versions = append(ids, id), append(versions, int64(v))
 	}
 	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
 		JOIN unnest($1::text[], $2::bigint[]) AS upto(stream_id, version) USING (stream_id)
 		WHERE events.stream_version <= upto.version
 		ORDER BY stream_id, stream_version`, ids, versions)
 	if err != nil {
-		return nil, fmt.Errorf("load %d streams: %w", len(upTo), err)
+		return nil, fmt.Errorf("load %d streams: %w", len(ids), err)
 	}
-	all, err := collectEvents(rows, events.Upcast)
+	all, err := collectEvents(rows, upcast)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string][]events.Event, len(upTo))
+	out := make(map[string][]events.Event, len(ids))
 	for _, ev := range all {
 		out[ev.StreamID] = append(out[ev.StreamID], ev)
 	}

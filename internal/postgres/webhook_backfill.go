@@ -9,7 +9,6 @@ import (
 	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/webhooks"
-	"golang.org/x/sync/errgroup"
 )
 
 // BackfillEndpoint implements command.Endpoints: it creates the endpoint,
@@ -65,39 +64,35 @@ func (s *WebhookStore) backfill(ctx context.Context, tx *Tx, ep *webhooks.Endpoi
 	if err != nil {
 		return fmt.Errorf("backfill events of %s: %w", ep.ID, err)
 	}
-	bodies, err := s.renderAll(ctx, list)
+	bodies, err := s.renderAll(ctx, tx, list)
 	if err != nil {
 		return err
 	}
 	return insertBackfill(ctx, tx, ep, list, bodies)
 }
 
-// backfillRenderers is how many events a backfill renders at once: each
-// render reads its stream (one round trip), so they overlap.
-const backfillRenderers = 8
-
-// renderAll renders each event with Render, as the fan-out does,
-// backfillRenderers at a time.
-func (s *WebhookStore) renderAll(ctx context.Context, list []events.Event) ([][]byte, error) {
-	render := s.Render
-	if render == nil {
-		render = func(_ context.Context, e events.Event) ([]byte, error) { return webhooks.Body(e) }
+// renderAll renders each event of list as the fan-out does, from the
+// histories of their streams read in one query through tx: a backfill of
+// 10,000 events holds one connection, never a pool's worth.
+func (s *WebhookStore) renderAll(ctx context.Context, tx *Tx, list []events.Event) ([][]byte, error) {
+	histories, err := LoadStreamsUpTo(ctx, tx, list)
+	if err != nil {
+		return nil, fmt.Errorf("backfill: %w", err)
 	}
 	bodies := make([][]byte, len(list))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(backfillRenderers)
 	for i, e := range list {
-		g.Go(func() error {
-			b, err := render(gctx, e)
-			if err != nil {
-				return fmt.Errorf("backfill: render %s: %w", e.ID, err)
-			}
-			bodies[i] = b
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+		h := histories[e.StreamID]
+		if len(h) < e.StreamVersion || h[e.StreamVersion-1].ID != e.ID {
+			return nil, fmt.Errorf("backfill: %s is not in its stream %s at version %d", e.ID, e.StreamID, e.StreamVersion)
+		}
+		if s.Body == nil {
+			bodies[i], err = webhooks.Body(e)
+		} else {
+			bodies[i], err = s.Body(h[:e.StreamVersion])
+		}
+		if err != nil {
+			return nil, fmt.Errorf("backfill: render %s: %w", e.ID, err)
+		}
 	}
 	return bodies, nil
 }

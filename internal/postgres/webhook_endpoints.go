@@ -75,10 +75,11 @@ type WebhookStore struct {
 	db    *DB
 	store *EventStore
 	proj  WebhookEndpointsProjection
-	// Render is the webhook body of an event, as the fan-out stores it
-	// (delivery.Dispatcher.Render, app.RenderEvent); a backfill stores the
-	// same bytes. nil renders the event's own public data (webhooks.Body).
-	Render func(ctx context.Context, e events.Event) ([]byte, error)
+	// Body is the webhook body of the last event of a history (its stream
+	// up to it), as the fan-out stores it (events.Body, which
+	// app.RenderEvent applies too); a backfill stores the same bytes. nil
+	// renders the event's own public data (webhooks.Body).
+	Body func(history []events.Event) ([]byte, error)
 }
 
 // NewWebhookStore returns a store appending through store.
