@@ -65,7 +65,7 @@ func RunAllInOne(ctx context.Context, c Config, out io.Writer, log *slog.Logger)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", c.Addr, err)
 	}
-	printQuickstart(out, "http://"+ln.Addr().String(), c.AdminKey)
+	printQuickstart(out, "http://"+ln.Addr().String(), c.AdminKey, c.DataDir)
 	metricsLn := listenMetrics(c.MetricsAddr, log)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return RunAPI(gctx, svc, ln) })
@@ -116,10 +116,10 @@ func adminKey(path string) (string, error) {
 	return key, nil
 }
 
-func printQuickstart(w io.Writer, base, adminKey string) {
+func printQuickstart(w io.Writer, base, adminKey, dataDir string) {
 	fmt.Fprintf(w, `
 Facturo is running at %[1]s
-Operator key (FACTURO_ADMIN_KEY, kept in .data/admin_key): %[2]s
+Operator key (FACTURO_ADMIN_KEY; generated ones are kept in %[3]s/admin_key): %[2]s
 
 Quickstart (copy and paste into another terminal):
 
@@ -134,6 +134,6 @@ Quickstart (copy and paste into another terminal):
       -d '{"legal_name":"Acme SA de CV","tax_id":"AAA010101AAA","email":"billing@acme.example"}'
   curl -s %[1]s/v1/events -H "Authorization: Bearer $KEY"
 
-Stop with Ctrl-C; data is kept under .data/.
-`, base, adminKey)
+Stop with Ctrl-C; data is kept under %[3]s/.
+`, base, adminKey, dataDir)
 }
