@@ -172,7 +172,7 @@ func (t *Throttle) logLocked(m map[string]*failureLog, key string, limit int, no
 	if len(m) >= t.policy.MaxEntries {
 		sweep(m, t.policy.MaxEntries, func(l *failureLog) bool { return l.expired(t.policy.Window, now) })
 	}
-	l := &failureLog{times: make([]int64, 0, limit)}
+	l := &failureLog{limit: limit}
 	m[key] = l
 	return l
 }
@@ -197,15 +197,22 @@ func sweep[K comparable, V any](m map[K]V, size int, done func(V) bool) {
 
 // failureLog holds the times (Unix nanoseconds) of the last limit failures
 // of one IP or prefix, in a ring: an exact sliding window in limit words.
+//
+// The ring grows as failures come, up to limit: a log costs what it holds,
+// whatever the policy's limit (a policy of 1<<30 once made one log cost
+// 8 GB before its first failure was stored).
 type failureLog struct {
-	times []int64 // cap = limit
-	next  int     // when full, the index of the oldest time
+	times []int64 // at most limit
+	limit int
+	next  int // when full, the index of the oldest time
 	last  int64
 }
 
+func (l *failureLog) full() bool { return len(l.times) >= l.limit }
+
 func (l *failureLog) add(now time.Time) {
 	n := now.UnixNano()
-	if len(l.times) < cap(l.times) {
+	if !l.full() {
 		l.times = append(l.times, n)
 	} else {
 		l.times[l.next] = n
@@ -217,7 +224,7 @@ func (l *failureLog) add(now time.Time) {
 // blockedFor returns how long until fewer than limit failures fall within
 // the window ending now, or 0 if that is already the case.
 func (l *failureLog) blockedFor(window time.Duration, now time.Time) time.Duration {
-	if len(l.times) < cap(l.times) {
+	if !l.full() {
 		return 0
 	}
 	oldest := time.Unix(0, l.times[l.next])

@@ -217,3 +217,21 @@ func TestThrottleShare(t *testing.T) {
 		t.Error("an empty observation was shared")
 	}
 }
+
+// A policy with a huge limit (a test's "never block") must not allocate
+// that limit up front: one failure used to cost 8 GB per IP and prefix.
+func TestThrottleLogGrowsOnDemand(t *testing.T) {
+	th := NewThrottle(ThrottlePolicy{PerIP: 1 << 30, PerPrefix: 1 << 30})
+	now := time.Now()
+	for range 3 {
+		th.Fail("192.0.2.1", "fact_test_abc", now)
+	}
+	for _, l := range []*failureLog{th.ips["192.0.2.1"], th.prefixes["fact_test_abc"]} {
+		if l == nil || len(l.times) != 3 || cap(l.times) > 64 {
+			t.Fatalf("log %+v: want 3 failures in a small slice", l)
+		}
+	}
+	if _, blocked := th.Check("192.0.2.1", "fact_test_abc", now); blocked {
+		t.Fatal("3 failures blocked a limit of 1<<30")
+	}
+}
