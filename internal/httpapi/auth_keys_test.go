@@ -111,11 +111,21 @@ func TestRevocationPropagates(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { _ = (&relay.Relay{Store: a.Store, JS: js}).Run(ctx) }()
-	heard := make(chan events.Event, 16) // what process b's listener applied
+	// What process b's listener applied. The listener must never block on
+	// the test: a full channel would hold its consumer, and stopping it in
+	// the cleanup would then wait for ever; the buffer holds far more
+	// events than the test makes.
+	heard := make(chan events.Event, 256)
 	for _, s := range []*keyTestServer{a, b} {
 		l := &authnats.Listener{JS: js, Cache: s.Auth.Cache}
 		if s == b {
-			l.OnEvent = func(e events.Event) { heard <- e }
+			l.OnEvent = func(e events.Event) {
+				select {
+				case heard <- e:
+				default:
+					t.Errorf("process b heard more events than the test reads: %s dropped", e.Type)
+				}
+			}
 		}
 		stop, err := l.Start(ctx)
 		if err != nil {
