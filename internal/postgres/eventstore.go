@@ -99,15 +99,9 @@ type Decide func(ctx context.Context, tx *Tx, history []events.Event) ([]events.
 func (s *EventStore) Execute(ctx context.Context, st events.Stream, meta events.Metadata, decide Decide) ([]events.Event, error) {
 	var all []events.Event
 	_, err := s.Run(ctx, meta, func(tx *Tx) error {
-		history, err := tx.Load(ctx, st)
-		if err != nil {
-			return err
-		}
-		drafts, err := decide(ctx, tx, history)
-		if err != nil {
-			return err
-		}
-		added, err := tx.Append(ctx, st, len(history), drafts...)
+		history, added, err := tx.Decide(ctx, st, func(history []events.Event) ([]events.Draft, error) {
+			return decide(ctx, tx, history)
+		})
 		if err != nil {
 			return err
 		}
@@ -115,6 +109,23 @@ func (s *EventStore) Execute(ctx context.Context, st events.Stream, meta events.
 		return nil
 	})
 	return all, err
+}
+
+// Decide loads st, lets decide choose on its history and appends that at
+// the version read (version_conflict if another writer came first). It
+// returns the history read and the events appended.
+func (tx *Tx) Decide(ctx context.Context, st events.Stream, decide func(history []events.Event) ([]events.Draft, error)) (history, added []events.Event, err error) {
+	if history, err = tx.Load(ctx, st); err != nil {
+		return nil, nil, err
+	}
+	drafts, err := decide(history)
+	if err != nil {
+		return nil, nil, err
+	}
+	if added, err = tx.Append(ctx, st, len(history), drafts...); err != nil {
+		return nil, nil, err
+	}
+	return history, added, nil
 }
 
 // Load returns the events of one stream in version order. A stream of

@@ -115,15 +115,7 @@ func (s *WebhookStore) RunEndpoint(ctx context.Context, st events.Stream, meta e
 }
 
 func (s *WebhookStore) executeIn(ctx context.Context, tx *Tx, st events.Stream, decide EndpointDecide) ([]events.Event, error) {
-	history, err := tx.Load(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	drafts, err := decide(history)
-	if err != nil {
-		return nil, err
-	}
-	added, err := tx.Append(ctx, st, len(history), drafts...)
+	history, added, err := tx.Decide(ctx, st, decide)
 	if err != nil {
 		return nil, err
 	}
