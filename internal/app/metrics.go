@@ -2,11 +2,11 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/metrics"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/replay"
 	"github.com/facturo/facturo/projections"
@@ -37,42 +37,30 @@ type WorkerMetrics struct {
 // and WorkerRunners may be called more than once).
 func NewWorkerMetrics(reg prometheus.Registerer) *WorkerMetrics {
 	return &WorkerMetrics{
-		Relayed: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Relayed: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "facturo_relay_events_published_total", Help: "Events this process published to JetStream as the active relay."})),
-		Applied: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Applied: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "facturo_projection_events_applied_total", Help: "Stream messages this process applied (or skipped as seen) per projection."},
 			[]string{"projection"})),
-		Deliveries: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Deliveries: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "facturo_webhook_deliveries_total", Help: "Webhook attempts this process recorded, by outcome (succeeded, retry, failed, skipped)."},
 			[]string{"outcome"})),
-		Poison: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Poison: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "facturo_poison_events_total", Help: "Stream messages this process recorded as poison (never applicable) and skipped, per consumer."},
 			[]string{"consumer"})),
-		eventsStored: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		eventsStored: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "facturo_events_appended", Help: "Events appended to the store so far (highest position); rate() gives events appended per second."})),
-		relayLagEvents: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		relayLagEvents: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "facturo_relay_lag_events", Help: "Events stored but not yet published by the relay."})),
-		relayLagSeconds: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		relayLagSeconds: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "facturo_relay_lag_seconds", Help: "Age of the oldest event not yet published by the relay."})),
-		projLagEvents: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		projLagEvents: metrics.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "facturo_projection_lag_events", Help: "Events stored after a projection's checkpoint."}, []string{"projection"})),
-		projLagSeconds: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		projLagSeconds: metrics.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "facturo_projection_lag_seconds", Help: "Age of the oldest event a projection has not applied."}, []string{"projection"})),
-		deliveriesQueue: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		deliveriesQueue: metrics.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "facturo_webhook_queue_depth", Help: "Pending webhook deliveries: due now, and waiting for a retry."}, []string{"state"})),
 	}
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic(fmt.Sprintf("register metric: %v", err)) // a programming error: two metrics of one name
-	}
-	return c
 }
 
 // OnPublished counts a relayed batch (relay.Relay.OnPublished).

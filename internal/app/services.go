@@ -12,6 +12,7 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/metrics"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/supervise"
@@ -134,7 +135,7 @@ func InlineProjections() []projections.Inline {
 // this process appended, by type (the store-wide total is the worker's
 // facturo_events_appended gauge).
 func countAppended(reg prometheus.Registerer) func([]events.Event) {
-	c := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	c := metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "facturo_events_appended_total", Help: "Events this process appended to the store, by type."},
 		[]string{"type"}))
 	return func(batch []events.Event) {

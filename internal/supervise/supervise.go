@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/facturo/facturo/internal/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -57,7 +58,7 @@ type Group struct {
 	// a new incident: the next restart waits MinDelay again.
 	StableAfter time.Duration
 
-	metrics *metrics
+	metrics *groupMetrics
 	mu      sync.Mutex
 	byName  map[string][]*instance
 }
@@ -69,7 +70,7 @@ type instance struct {
 	lastErr  error // cause of the current restart wait
 }
 
-type metrics struct {
+type groupMetrics struct {
 	up       *prometheus.GaugeVec
 	restarts *prometheus.CounterVec
 }
@@ -79,30 +80,18 @@ type metrics struct {
 func New(reg prometheus.Registerer, log *slog.Logger) *Group {
 	g := &Group{Log: log}
 	if reg != nil {
-		g.metrics = &metrics{
-			up: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		g.metrics = &groupMetrics{
+			up: metrics.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 				Name: "facturo_component_up",
 				Help: "Running instances of a supervised background component (0 while it waits to be restarted)."},
 				[]string{"component"})),
-			restarts: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			restarts: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "facturo_component_restarts_total",
 				Help: "Times a supervised background component failed and was restarted."},
 				[]string{"component"})),
 		}
 	}
 	return g
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic(fmt.Sprintf("register metric: %v", err)) // a programming error: two metrics of one name
-	}
-	return c
 }
 
 // Supervise runs run until ctx ends, restarting it whenever it returns
