@@ -35,7 +35,10 @@ func Connect(url, name string, logf func(string, ...any)) (*nats.Conn, error) {
 		nats.MaxReconnects(-1),
 		nats.CustomReconnectDelay(reconnectDelay),
 		nats.ReconnectBufSize(reconnectBuf),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+		nats.DisconnectErrHandler(func(c *nats.Conn, err error) {
+			if c.IsClosed() {
+				return // our own Close: not news
+			}
 			if err != nil {
 				logf("nats %s: disconnected: %v", name, err)
 			} else {
@@ -45,9 +48,8 @@ func Connect(url, name string, logf func(string, ...any)) (*nats.Conn, error) {
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			logf("nats %s: reconnected to %s", name, c.ConnectedUrlRedacted())
 		}),
-		nats.ClosedHandler(func(*nats.Conn) {
-			logf("nats %s: connection closed", name)
-		}),
+		// No ClosedHandler: reconnects never give up (MaxReconnects(-1)),
+		// so a connection closes only when its owner closes it.
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
 			if sub != nil {
 				logf("nats %s: error on subscription %q: %v", name, sub.Subject, err)
