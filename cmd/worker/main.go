@@ -20,7 +20,7 @@ import (
 	"syscall"
 
 	"github.com/facturo/facturo/internal/app"
-	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/cli"
 )
 
 func main() {
@@ -55,43 +55,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, out, lo
 			return fmt.Errorf("listen %s: %w", cfg.MetricsAddr, err)
 		}
 		return app.RunWorker(ctx, svc, ln)
-	case "migrate":
-		if cfg.DatabaseURL == "" {
-			return fmt.Errorf("DATABASE_URL is not set")
-		}
-		db, err := postgres.Open(ctx, cfg.DatabaseURL, 2)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		if err := postgres.Migrate(ctx, db); err != nil {
-			return err
-		}
-		fmt.Fprintln(out, "migrations applied")
-		return nil
-	case "projections", "events", "webhooks":
-		return runTool(ctx, cmd, args, cfg, log, out, logOut)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil
 	}
+	if cli.IsOperatorCommand(cmd) {
+		return cli.Operate(ctx, "worker", cmd, args, cfg, log, out, logOut)
+	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
 
-const usage = `usage: worker <command>
+var usage = `usage: worker <command>
 
-  run       run the relay, projections and webhook delivery (default)
-  migrate   apply database migrations and exit
-
-  projections list                 projections and their checkpoints
-  projections status [NAME]        checkpoints, lag in events and seconds, rebuilds
-  projections rebuild NAME|--all [--restart] [--batch N]
-                                   rebuild from position zero without downtime
-  events republish --from X --to Y [--org ORG] [--type TYPE]
-                                   X, Y: positions or RFC 3339 times
-  events tail [--org ORG] [--type TYPE] [--mode live|test] [--json]
-  events show ID
-  events poison [--consumer NAME] [--limit N] [--json]
-                                   messages consumers could never apply, recorded and skipped
-  webhooks redeliver --endpoint ID --since T [--until T] [--status failed] [--dry-run]
-`
+  worker run       run the relay, projections and webhook delivery (default)
+` + cli.Usage("worker")

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/pgcluster"
@@ -65,7 +66,15 @@ func RunAllInOne(ctx context.Context, c Config, out io.Writer, log *slog.Logger)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", c.Addr, err)
 	}
-	printQuickstart(out, "http://"+ln.Addr().String(), c.AdminKey, c.DataDir)
+	base := "http://" + ln.Addr().String()
+	removeRunFile, err := writeRunFile(c.DataDir, Running{PID: os.Getpid(), API: base,
+		DatabaseURL: c.DatabaseURL, NATSURL: c.NATSURL, StartedAt: time.Now().UTC()})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer removeRunFile()
+	printQuickstart(out, base, c.AdminKey, c.DataDir)
 	metricsLn := listenMetrics(c.MetricsAddr, log)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return RunAPI(gctx, svc, ln) })
@@ -134,6 +143,7 @@ Quickstart (copy and paste into another terminal):
       -d '{"legal_name":"Acme SA de CV","tax_id":"AAA010101AAA","email":"billing@acme.example"}'
   curl -s %[1]s/v1/events -H "Authorization: Bearer $KEY"
 
+Operator commands, in another shell: bin/facturo help (e.g. bin/facturo projections status).
 Stop with Ctrl-C; data is kept under %[3]s/.
 `, base, adminKey, dataDir)
 }

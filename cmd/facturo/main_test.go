@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/facturo/facturo/internal/app"
+	"github.com/facturo/facturo/internal/testenv"
+)
+
+// TestOperatorCommandsFindTheRunningSystem: in a second shell, with no
+// variables but the data directory, `facturo projections status` finds the
+// running `facturo run`, answers, and writes nothing on stderr. Once it has
+// stopped, or after it was killed, the command says so instead of trying
+// to connect somewhere.
+func TestOperatorCommandsFindTheRunningSystem(t *testing.T) {
+	dir := t.TempDir()
+	// The running system uses the test's PostgreSQL and NATS (the all-in-one
+	// starts its own only when these are unset); the second shell does not
+	// know them.
+	runEnv := map[string]string{"DATABASE_URL": testenv.Postgres(t), "NATS_URL": testenv.NATS(t).URL(),
+		"FACTURO_DATA_DIR": dir, "FACTURO_ADDR": "127.0.0.1:0", "FACTURO_METRICS_ADDR": "127.0.0.1:0"}
+	shell := func(args ...string) (stdout, stderr string, err error) {
+		var out, errOut bytes.Buffer
+		err = Run(context.Background(), args, func(k string) string {
+			if k == "FACTURO_DATA_DIR" {
+				return dir
+			}
+			return ""
+		}, &out, &errOut)
+		return out.String(), errOut.String(), err
+	}
+	if _, _, err := shell("projections", "status"); !errors.Is(err, app.ErrNotRunning) ||
+		!strings.Contains(err.Error(), "make run") {
+		t.Fatalf("before start: %v, want ErrNotRunning naming make run", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"run"}, func(k string) string { return runEnv[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	defer func() { cancel(); <-done }()
+	runFile := filepath.Join(dir, app.RunFileName)
+	waitFor(t, func() bool { _, err := os.Stat(runFile); return err == nil })
+	if fi, _ := os.Stat(runFile); fi.Mode().Perm() != 0o600 {
+		t.Errorf("run file mode %v, want 0600 (it holds the database URL)", fi.Mode().Perm())
+	}
+
+	for _, args := range [][]string{{"projections", "status"}, {"projections", "list"}, {"migrate"}} {
+		out, errOut, err := shell(args...)
+		if err != nil || out == "" || errOut != "" {
+			t.Errorf("facturo %s: err %v, stdout %q, stderr %q; want output and a quiet stderr",
+				strings.Join(args, " "), err, out, errOut)
+		}
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	done <- nil // for the deferred receive
+	if _, err := os.Stat(runFile); !os.IsNotExist(err) {
+		t.Errorf("run file left after a clean stop: %v", err)
+	}
+
+	// kill -9 leaves the file behind: its process is gone.
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := `{"pid":` + strconv.Itoa(gone.Process.Pid) + `,"database_url":"postgres://nowhere"}`
+	if err := os.WriteFile(runFile, []byte(stale), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := shell("projections", "status"); !errors.Is(err, app.ErrNotRunning) ||
+		!strings.Contains(err.Error(), "exited") {
+		t.Errorf("stale run file: %v, want ErrNotRunning saying the process exited", err)
+	}
+}
+
+// Only one of DATABASE_URL and NATS_URL is a mistake, named as such.
+func TestOperatorCommandsWantBothURLs(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "postgres://x", "FACTURO_DATA_DIR": t.TempDir()}
+	err := Run(context.Background(), []string{"projections", "status"}, func(k string) string { return env[k] },
+		&bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "both DATABASE_URL and NATS_URL") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
