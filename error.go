@@ -32,6 +32,7 @@ const (
 	CodeAPIKeyRevoked       = "api_key_revoked"
 	CodeIPNotAllowed        = "ip_not_allowed"
 	CodeTooManyAuthFailures = "too_many_auth_failures"
+	CodeTooManyStreams      = "too_many_streams" // a key holds its limit of event streams
 	CodeInsufficientScope   = "insufficient_scope"
 	CodeAPIDisabled         = "api_disabled"
 	CodeInvalidScope        = "invalid_scope"

@@ -248,6 +248,11 @@ func (c *Client) send(req *http.Request, out any) error {
 		return retryable{fmt.Errorf("facturo: %s %s: %w", req.Method, req.URL.Path, err)}
 	}
 	defer res.Body.Close()
+	return decodeAnswer(req, res, out)
+}
+
+// decodeAnswer reads an answer into out, or into the error it reports.
+func decodeAnswer(req *http.Request, res *http.Response, out any) error {
 	raw, err := io.ReadAll(res.Body)
 	if err != nil {
 		return retryable{fmt.Errorf("facturo: read %s %s: %w", req.Method, req.URL.Path, err)}

@@ -7,6 +7,8 @@ package events
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -78,4 +80,23 @@ func (c Cursor) After(o Cursor) bool {
 		return c.TxID > o.TxID
 	}
 	return c.Position > o.Position
+}
+
+// String writes c as TXID:POSITION, the form ParseCursor reads (the id of
+// an event in the event stream, the --after of a republish).
+func (c Cursor) String() string {
+	return strconv.FormatUint(c.TxID, 10) + ":" + strconv.FormatInt(c.Position, 10)
+}
+
+// ParseCursor reads a cursor written TXID:POSITION.
+func ParseCursor(s string) (Cursor, error) {
+	tx, pos, ok := strings.Cut(s, ":")
+	var c Cursor
+	var err1, err2 error
+	c.TxID, err1 = strconv.ParseUint(tx, 10, 64)
+	c.Position, err2 = strconv.ParseInt(pos, 10, 64)
+	if !ok || err1 != nil || err2 != nil || c.Position < 0 {
+		return Cursor{}, fmt.Errorf("want TXID:POSITION, e.g. 7731:1042")
+	}
+	return c, nil
 }

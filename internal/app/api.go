@@ -9,12 +9,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/auth/authnats"
 	"github.com/facturo/facturo/internal/httpapi"
+	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/supervise"
 )
@@ -42,19 +45,21 @@ func NewAPI(s *Services) *API {
 	usage := &auth.UsageBatcher{Keys: accounts, Activity: activity, Log: s.Log}
 	authn.Usage = usage
 	server := httpapi.New(httpapi.Deps{
-		Log:           s.Log,
-		Store:         s.Store,
-		Accounts:      accounts,
-		Documents:     postgres.NewDocumentStore(s.DB),
-		Idempotency:   postgres.NewIdempotencyStore(s.DB),
-		Auth:          authn,
-		Ready:         s.Ready,
-		Metrics:       metrics,
-		TrustProxies:  s.Config.TrustProxies,
-		BcryptCost:    s.Config.BcryptCost,
-		WebhookPolicy: s.Config.Webhooks.Policy(),
-		EventBody:     events.Body,
-		Activity:      activity,
+		Log:             s.Log,
+		Store:           s.Store,
+		Accounts:        accounts,
+		Documents:       postgres.NewDocumentStore(s.DB),
+		Idempotency:     postgres.NewIdempotencyStore(s.DB),
+		Auth:            authn,
+		Ready:           s.Ready,
+		Metrics:         metrics,
+		TrustProxies:    s.Config.TrustProxies,
+		BcryptCost:      s.Config.BcryptCost,
+		WebhookPolicy:   s.Config.Webhooks.Policy(),
+		EventBody:       events.Body,
+		Activity:        activity,
+		Feed:            jetStreamFeed{s.Stream},
+		StreamHeartbeat: s.Config.StreamHeartbeat,
 	})
 	return &API{Server: server, Background: []supervise.Component{
 		{Name: "auth-usage", Run: usage.Run},
@@ -84,6 +89,7 @@ func RunAPI(ctx context.Context, s *Services, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          nil,
 	}
+	srv.RegisterOnShutdown(api.Server.CloseStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.Log.Info("api listening", "addr", ln.Addr().String())
@@ -101,4 +107,11 @@ func RunAPI(ctx context.Context, s *Services, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// jetStreamFeed feeds the API's event stream from the EVENTS stream.
+type jetStreamFeed struct{ stream jetstream.Stream }
+
+func (f jetStreamFeed) Follow(ctx context.Context, t facturo.Tenant, since time.Time, ready func() error, fn func(events.Event) error) error {
+	return natsjs.Follow(ctx, f.stream, natsjs.FollowFilter{Mode: t.Mode(), Org: t.OrgID, Since: since, Ready: ready}, fn)
 }

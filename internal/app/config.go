@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/facturo/facturo/webhooks"
 )
@@ -28,6 +29,9 @@ type Config struct {
 	// always hashed at keys.HashCost. Tests lower it (bcrypt under the race
 	// detector is twelve times slower).
 	BcryptCost int
+	// StreamHeartbeat is the event stream's keep-alive interval (15 s when
+	// zero); tests shorten it. Not read from the environment.
+	StreamHeartbeat time.Duration
 	// Env keeps the raw getter for components with their own settings
 	// (webhook retry schedule, allowed networks).
 	Env func(string) string

@@ -278,7 +278,7 @@ func (t *tool) republish(ctx context.Context, args []string) error {
 		return err
 	}
 	if *after != "" {
-		if r.After, err = parseCursor(*after); err != nil {
+		if r.After, err = events.ParseCursor(*after); err != nil {
 			return fmt.Errorf("--after %q: %w", *after, err)
 		}
 	}
@@ -294,19 +294,6 @@ func (t *tool) republish(ctx context.Context, args []string) error {
 	bar.Done(n)
 	fmt.Fprintf(t.out, "republished %d events\n", n)
 	return nil
-}
-
-// parseCursor reads a relay cursor written TXID:POSITION.
-func parseCursor(s string) (events.Cursor, error) {
-	tx, pos, ok := strings.Cut(s, ":")
-	var c events.Cursor
-	var err1, err2 error
-	c.TxID, err1 = strconv.ParseUint(tx, 10, 64)
-	c.Position, err2 = strconv.ParseInt(pos, 10, 64)
-	if !ok || err1 != nil || err2 != nil || c.Position < 0 {
-		return events.Cursor{}, fmt.Errorf("want TXID:POSITION, e.g. 7731:1042")
-	}
-	return c, nil
 }
 
 func (t *tool) tail(ctx context.Context, args []string) error {

@@ -46,6 +46,7 @@ var errorTable = map[string]struct {
 	facturo.CodeAPIKeyRevoked:       {http.StatusUnauthorized, typeAuthentication},
 	facturo.CodeIPNotAllowed:        {http.StatusUnauthorized, typeAuthentication},
 	facturo.CodeTooManyAuthFailures: {http.StatusTooManyRequests, typeRateLimit},
+	facturo.CodeTooManyStreams:      {http.StatusTooManyRequests, typeRateLimit},
 	facturo.CodeInsufficientScope:   {http.StatusForbidden, typePermission},
 	facturo.CodeAPIDisabled:         {http.StatusForbidden, typePermission},
 	facturo.CodeServiceUnavailable:  {http.StatusServiceUnavailable, typeAPI},

@@ -10,6 +10,8 @@ import (
 
 func (s *Server) registerEventRoutes(r *mux.Router) {
 	s.Handle(r, Route{Method: "GET", Path: "/v1/events", Auth: AuthOrg, Scope: "events:read"}, s.listEvents)
+	// Before /v1/events/{id}, which would take "stream" for an id.
+	s.Handle(r, Route{Method: "GET", Path: "/v1/events/stream", Auth: AuthOrg, Scope: "events:read"}, s.streamEvents)
 	s.Handle(r, Route{Method: "GET", Path: "/v1/events/{id}", Auth: AuthOrg, Scope: "events:read"}, s.getEvent)
 }
 

@@ -103,6 +103,11 @@ func operation(g *schemaGen, rt Route, d opDoc) *openapi3.Operation {
 	if idempotent {
 		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Ref: "#/components/parameters/Idempotency-Key"})
 	}
+	if d.eventStream {
+		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Value: openapi3.NewHeaderParameter("Last-Event-ID").
+			WithDescription("Resume after this event: the id: of the last event received (TXID:POSITION).").
+			WithSchema(&openapi3.Schema{Type: types("string"), Pattern: "^[0-9]+:[0-9]+$"})})
+	}
 	if d.in != nil {
 		body := openapi3.NewRequestBody().WithJSONSchemaRef(g.request(reflect.TypeOf(d.in)))
 		body.Content.Get("application/json").Example = examples[rt.Method+" "+rt.Path]
@@ -123,6 +128,9 @@ func operation(g *schemaGen, rt Route, d opDoc) *openapi3.Operation {
 
 func success(g *schemaGen, d opDoc, idempotent bool) *openapi3.Response {
 	schema := g.response(reflect.TypeOf(d.out))
+	if d.eventStream {
+		return eventStreamResponse(d, schema)
+	}
 	if d.list {
 		schema = openapi3.NewSchemaRef("", &openapi3.Schema{
 			Type: types("object"),
@@ -287,4 +295,18 @@ func operationID(rt Route) string {
 		parts = []string{"root"}
 	}
 	return strings.ToLower(rt.Method) + "_" + strings.Join(parts, "_")
+}
+
+// eventStreamResponse documents a text/event-stream answer whose events
+// carry schema as their data (OpenAPI 3.1 has no schema for the stream
+// itself: the frames are described in words, the data by reference).
+func eventStreamResponse(d opDoc, schema *openapi3.SchemaRef) *openapi3.Response {
+	resp := openapi3.NewResponse().WithDescription(d.summary + ". Each event is `id: TXID:POSITION`, `event: <type>`, " +
+		"`data: <Event JSON>` (the schema below, the same bytes as GET /v1/events/{id}); comment lines are heartbeats.")
+	resp.Content = openapi3.Content{"text/event-stream": &openapi3.MediaType{
+		Schema: openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string"), Description: "Server-sent events.",
+			Extensions: map[string]any{"x-event-data": map[string]any{"$ref": schema.Ref}}}),
+	}}
+	resp.Headers = openapi3.Headers{"X-Request-Id": {Ref: "#/components/headers/X-Request-Id"}}
+	return resp
 }

@@ -24,6 +24,9 @@ type opDoc struct {
 	list    bool   // out is the element of a list envelope
 	paged   bool   // the list takes limit, starting_after, ending_before
 	query   []qDoc // other query parameters (see qDoc)
+	// eventStream: the answer is text/event-stream, each event's data
+	// an out; the request may carry Last-Event-ID.
+	eventStream bool
 }
 
 // Doc-only shapes of answers the handlers build as maps.
@@ -124,6 +127,7 @@ var operations = map[string]opDoc{
 	"DELETE /v1/products/{id}":                                     {summary: "Delete a product", tag: "Products", out: invoicing.ProductView{}},
 	"GET /v1/products/{id}/history":                                {summary: "Every event of a product, oldest first", tag: "Products", out: EventView{}, list: true},
 	"GET /v1/events":                                               {summary: "List events, newest first", tag: "Events", out: EventView{}, list: true, paged: true, query: []qDoc{{name: "type", desc: "Only events of this type."}}},
+	"GET /v1/events/stream": {summary: "Follow events as server-sent events (id: the relay cursor; resume with Last-Event-ID)", tag: "Events", out: EventView{}, eventStream: true},
 	"GET /v1/events/{id}":                                          {summary: "Retrieve an event", tag: "Events", out: EventView{}},
 	"POST /v1/webhook_endpoints":                                   {summary: "Create a webhook endpoint (the secret is shown once)", tag: "Webhooks", in: webhooks.EndpointInput{}, out: webhooks.EndpointView{}, status: 201},
 	"GET /v1/webhook_endpoints":                                    {summary: "List webhook endpoints", tag: "Webhooks", out: webhooks.EndpointView{}, list: true, paged: true},

@@ -76,6 +76,13 @@ type Deps struct {
 	// data (webhooks.Body).
 	EventBody  func(history []events.Event) ([]byte, error)
 	BcryptCost int // key hashing cost; auth.HashCost (12) unless a test lowers it
+	// Feed follows relayed events for GET /v1/events/stream (nil: that
+	// route answers 503). StreamHeartbeat is its keep-alive interval
+	// (15 s when zero); StreamsPerKey bounds one key's open streams in
+	// this process (5 when zero).
+	Feed            EventFeed
+	StreamHeartbeat time.Duration
+	StreamsPerKey   int
 }
 
 // Server is the HTTP API.
@@ -86,6 +93,12 @@ type Server struct {
 	metrics  *Metrics
 	routes   []Route
 	router   *mux.Router
+	streams  streamLimiter
+	// streamsDone ends every event stream when the server shuts down
+	// (CloseStreams): http.Server.Shutdown waits for handlers, and a
+	// stream's handler would otherwise never return.
+	streamsDone  context.Context
+	closeStreams context.CancelFunc
 }
 
 // New builds the API and its router.
@@ -103,6 +116,7 @@ func New(d Deps) *Server {
 		d.Metrics = NewMetrics(nil)
 	}
 	s := &Server{Deps: d, log: d.Log, metrics: d.Metrics}
+	s.streamsDone, s.closeStreams = context.WithCancel(context.Background())
 	if d.Store != nil {
 		s.commands = d.Store.Commands()
 	}
@@ -132,6 +146,10 @@ func New(d Deps) *Server {
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.outer(s.router) }
+
+// CloseStreams ends the open event streams; http.Server.RegisterOnShutdown
+// calls it, so that a shutdown does not wait for their clients.
+func (s *Server) CloseStreams() { s.closeStreams() }
 
 // Routes lists every registered route.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }

@@ -2,7 +2,6 @@ package replay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -113,38 +112,8 @@ func Show(ctx context.Context, store *postgres.EventStore, id string) (events.Ev
 	return store.FindEvent(ctx, id)
 }
 
-// Tail follows the live stream from now on (an ordered consumer delivering
-// only new messages) and calls fn with each event matching the filter
-// subject, until ctx ends.
+// Tail follows the live stream from now on and calls fn with each event
+// matching the filter subject, until ctx ends.
 func Tail(ctx context.Context, stream jetstream.Stream, mode, org, typ string, fn func(events.Event) error) error {
-	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{events.FilterSubject(mode, org, typ)},
-		DeliverPolicy:  jetstream.DeliverNewPolicy,
-	})
-	if err != nil {
-		return fmt.Errorf("ordered consumer: %w", err)
-	}
-	it, err := cons.Messages()
-	if err != nil {
-		return fmt.Errorf("subscribe: %w", err)
-	}
-	stop := context.AfterFunc(ctx, it.Stop)
-	defer stop()
-	defer it.Stop()
-	for {
-		msg, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return nil
-			}
-			return fmt.Errorf("next: %w", err)
-		}
-		e, err := natsjs.Decode(msg)
-		if err != nil {
-			return err
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
+	return natsjs.Follow(ctx, stream, natsjs.FollowFilter{Mode: mode, Org: org, Type: typ}, fn)
 }
