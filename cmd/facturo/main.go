@@ -50,6 +50,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, out, er
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(out, usage)
 		return nil
+	case cmd == "listen" || cmd == "trigger":
+		return develop(ctx, cmd, args, getenv, cfg, out, errOut)
 	case cli.IsOperatorCommand(cmd):
 		if err := findServices(&cfg); err != nil {
 			return err
@@ -94,6 +96,15 @@ var usage = `usage: facturo <command>
   facturo run       run everything in one process: API, worker, embedded NATS,
                     local PostgreSQL under .data (default; what make run does)
   facturo help      this text
+
+Developer commands talk to the API (--api-base, default the running make
+run) with an organization key (--key, or FACTURO_KEY):
+
+  facturo listen --forward-to URL [--after ID]
+      post each event of the key's organization and mode to URL, signed
+      like a webhook with a secret printed at the start
+  facturo trigger EVENT_TYPE
+      create, in test mode, the objects that produce one event of this type
 
 Operator commands use DATABASE_URL and NATS_URL or, when both are unset, the
 facturo run found running from FACTURO_DATA_DIR (default .data):
