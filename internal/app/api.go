@@ -55,6 +55,7 @@ func NewAPI(s *Services) *API {
 		WebhookPolicy: s.Config.Webhooks.Policy(),
 		EventBody:     events.Body,
 		Activity:      activity,
+		PDF:           s.PDF,
 	})
 	return &API{Server: server, Background: []supervise.Component{
 		{Name: "auth-usage", Run: usage.Run},
