@@ -6,15 +6,10 @@
 package pdf
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"image"
-	"image/draw"
-	_ "image/jpeg" // logos may be JPEG
-	"image/png"
 	"strings"
 	"time"
 
@@ -39,8 +34,9 @@ type Logos interface {
 
 // Renderer makes the PDF of any document of a tenant.
 type Renderer struct {
-	streams Streams
-	logos   Logos
+	streams   Streams
+	logos     Logos
+	logoCache logoCache
 }
 
 // NewRenderer returns a Renderer reading from streams and logos.
@@ -160,9 +156,8 @@ func (r *Renderer) invoiceNumber(ctx context.Context, t facturo.Tenant, invID st
 	return invID, nil
 }
 
-// organization folds the issuing organization and reads its logo,
-// converted to an 8-bit PNG (what fpdf embeds whatever the upload was:
-// 16-bit, interlaced, paletted PNGs and CMYK JPEGs included).
+// organization folds the issuing organization and reads its logo, as
+// printableLogo makes it.
 func (r *Renderer) organization(ctx context.Context, orgID string) (*accounts.Organization, []byte, error) {
 	history, err := r.streams.Load(ctx, events.Stream{ID: orgID, OrgID: orgID, Livemode: true})
 	if err != nil {
@@ -179,21 +174,13 @@ func (r *Renderer) organization(ctx context.Context, orgID string) (*accounts.Or
 	if org.Logo == nil {
 		return org, nil, nil
 	}
-	raw, err := r.logos.Logo(ctx, orgID, org.Logo.SHA256)
+	logo, err := r.logoCache.get(orgID, org.Logo.SHA256, func() ([]byte, error) {
+		return r.logos.Logo(ctx, orgID, org.Logo.SHA256)
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	img, _, err := image.Decode(bytes.NewReader(raw))
-	if err != nil {
-		return nil, nil, fmt.Errorf("logo %s of %s: %w", org.Logo.SHA256, orgID, err)
-	}
-	rgba := image.NewNRGBA(img.Bounds())
-	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
-	var out bytes.Buffer
-	if err := png.Encode(&out, rgba); err != nil {
-		return nil, nil, fmt.Errorf("logo %s of %s: %w", org.Logo.SHA256, orgID, err)
-	}
-	return org, out.Bytes(), nil
+	return org, logo, nil
 }
 
 // ETag identifies the bytes of d's PDF without rendering it: the
