@@ -232,7 +232,7 @@ func TestBrandingIsValidated(t *testing.T) {
 		}
 	}
 	for field, v := range map[string]string{"accent_color": "red", "document_language": "fr"} {
-		if r := s.call("PATCH", org, tk.userKey, map[string]any{field: v}); r.Status != 400 || r.str("error", "param") != field {
+		if r := s.call("PATCH", org, tk.userKey, map[string]any{field: v}); r.Status != 400 || r.str("error", "param") != field || r.str("error", "code") != "parameter_invalid" {
 			t.Errorf("%s=%q: %d %s", field, v, r.Status, r.Raw)
 		}
 	}
