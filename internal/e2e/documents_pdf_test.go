@@ -15,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/shopspring/decimal"
 
+	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/pdf"
 )
 
@@ -245,5 +246,38 @@ func TestBrandingIsValidated(t *testing.T) {
 	s.must(200, "PUT", org+"/logo", tk.userKey, valid)
 	if s.must(200, "PUT", org+"/logo", tk.userKey, valid); s.orgEventCount(tk.orgID) != before+1 {
 		t.Error("the same logo twice is not one event")
+	}
+}
+
+// The renderer the mailer attaches PDFs with (app.Services.PDF) renders
+// any version of a document: version 1 of an issued invoice is its draft,
+// named by its id; 0 is the latest, named by its number; a version it
+// never had, or another mode's tenant, is not found.
+func TestRendererRendersAVersion(t *testing.T) {
+	s := startSystem(t)
+	tk := s.newTenant("seam@example.com")
+	cid := s.must(201, "POST", "/v1/clients", tk.live, acme).str("id")
+	inv := s.must(201, "POST", "/v1/invoices", tk.live, invoiceBody(cid, "", item(product("10.00", false), "1"))).str("id")
+	number := s.must(200, "POST", "/v1/invoices/"+inv+"/issue", tk.live, nil).str("number")
+	ctx, live := t.Context(), facturo.Tenant{OrgID: tk.orgID, Livemode: true}
+	name, draft, err := s.svc.PDF.PDF(ctx, live, "invoice", inv, 1)
+	if err != nil || name != inv+".pdf" || !strings.Contains(pdfText(t, draft, true), "DRAFT") {
+		t.Errorf("version 1: %q, err %v", name, err)
+	}
+	name, latest, err := s.svc.PDF.PDF(ctx, live, "invoice", inv, 0)
+	if err != nil || name != number+".pdf" || strings.Contains(pdfText(t, latest, true), "DRAFT") {
+		t.Errorf("latest: %q, err %v", name, err)
+	}
+	if _, again, _ := s.svc.PDF.PDF(ctx, live, "invoice", inv, 2); !bytes.Equal(again, latest) {
+		t.Error("version 2 (the latest) is not the bytes of version 0")
+	}
+	for _, c := range []struct {
+		t       facturo.Tenant
+		kind    string
+		version int64
+	}{{live, "invoice", 3}, {facturo.Tenant{OrgID: tk.orgID}, "invoice", 0}, {live, "receipt", 0}, {live, "client", 0}} {
+		if _, _, err := s.svc.PDF.PDF(ctx, c.t, c.kind, inv, c.version); !facturo.IsCode(err, facturo.CodeNotFound) {
+			t.Errorf("%+v %s version %d: %v, want not found", c.t, c.kind, c.version, err)
+		}
 	}
 }
