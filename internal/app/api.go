@@ -60,6 +60,7 @@ func NewAPI(s *Services) *API {
 		Activity:        activity,
 		Feed:            jetStreamFeed{s.Stream},
 		StreamHeartbeat: s.Config.StreamHeartbeat,
+		PDF:             s.PDF,
 	})
 	return &API{Server: server, Background: []supervise.Component{
 		{Name: "auth-usage", Run: usage.Run},
