@@ -7,7 +7,6 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/command"
-	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/webhooks"
 )
 
@@ -100,23 +99,12 @@ func (s *WebhookStore) renderAll(ctx context.Context, tx *Tx, list []events.Even
 // insertBackfill records the deliveries of list to ep like the fan-out
 // does: due now in live mode, skipped in test mode (no external effects).
 func insertBackfill(ctx context.Context, tx *Tx, ep *webhooks.Endpoint, list []events.Event, bodies [][]byte) error {
-	ids, evIDs, types := make([]string, len(list)), make([]string, len(list)), make([]string, len(list))
-	at := make([]time.Time, len(list))
+	var d deliveryRows
 	for i, e := range list {
-		ids[i], evIDs[i], types[i], at[i] = id.New(id.Delivery), e.ID, e.Type, e.CreatedAt
+		d.add(e, bodies[i], ep.ID)
 	}
-	status, retries := webhooks.DeliverySkipped, false
-	if ep.Livemode {
-		status, retries = webhooks.DeliveryPending, true
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries
-			(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at)
-		SELECT d.id, $6, $7, $8, d.event_id, d.event_type, d.body, $9, $10, CASE WHEN $10 THEN now() END, d.at
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::timestamptz[]) AS d (id, event_id, event_type, body, at)
-		ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
-		ids, evIDs, types, bodies, at, ep.OrgID, ep.Livemode, ep.ID, status, retries)
-	if err != nil {
-		return fmt.Errorf("insert backfill of %s: %w", ep.ID, err)
+	if _, err := insertDeliveries(ctx, tx, d); err != nil {
+		return fmt.Errorf("backfill of %s: %w", ep.ID, err)
 	}
 	return nil
 }

@@ -50,23 +50,11 @@ func (s *WebhookStore) FanoutBatch(ctx context.Context, batch []webhooks.Fanned)
 	}
 	var d deliveryRows
 	for _, m := range matches {
-		d.add(batch[m.i], m.endpoint)
+		d.add(batch[m.i].Event, batch[m.i].Body, m.endpoint)
 	}
-	// Test mode has no external effects: recorded, skipped, never retried.
-	rows, err = s.db.Pool.Query(ctx, `INSERT INTO webhook_deliveries
-			(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at)
-		SELECT d.id, d.org, d.live, d.endpoint, d.event, d.type, d.body,
-			CASE WHEN d.live THEN 'pending' ELSE 'skipped' END, d.live, CASE WHEN d.live THEN now() END, d.at
-		FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::timestamptz[])
-			AS d (id, org, live, endpoint, event, type, body, at)
-		ON CONFLICT (event_id, endpoint_id) DO NOTHING
-		RETURNING event_id`, d.ids, d.orgs, d.modes, d.endpoints, d.events, d.types, d.bodies, d.ats)
+	inserted, err := insertDeliveries(ctx, s.db.Pool, d)
 	if err != nil {
-		return nil, fmt.Errorf("insert deliveries: %w", err)
-	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("insert deliveries: %w", err)
+		return nil, err
 	}
 	index := make(map[string]int, len(batch))
 	for i, f := range batch {
@@ -78,19 +66,51 @@ func (s *WebhookStore) FanoutBatch(ctx context.Context, batch []webhooks.Fanned)
 	return counts, nil
 }
 
-// deliveryRows are the columns of the deliveries FanoutBatch inserts.
+// deliveryRows are the columns of the deliveries to insert (fan-out and
+// backfill).
 type deliveryRows struct {
-	ids, orgs, endpoints, events, types []string
-	modes                               []bool
-	bodies                              [][]byte
-	ats                                 []time.Time
+	ids, orgs, endpoints, events, types, resources []string
+	modes                                          []bool
+	bodies                                         [][]byte
+	ats                                            []time.Time
+	versions                                       []int32
+	txs, positions                                 []int64
 }
 
-func (d *deliveryRows) add(f webhooks.Fanned, endpoint string) {
-	e := f.Event
+// add is the delivery of e to endpoint, sending body.
+func (d *deliveryRows) add(e events.Event, body []byte, endpoint string) {
 	d.ids = append(d.ids, id.New(id.Delivery))
 	d.orgs, d.modes, d.endpoints = append(d.orgs, e.OrgID), append(d.modes, e.Livemode), append(d.endpoints, endpoint)
-	d.events, d.types, d.bodies, d.ats = append(d.events, e.ID), append(d.types, e.Type), append(d.bodies, f.Body), append(d.ats, e.CreatedAt)
+	d.events, d.types, d.bodies, d.ats = append(d.events, e.ID), append(d.types, e.Type), append(d.bodies, body), append(d.ats, e.CreatedAt)
+	d.resources, d.versions = append(d.resources, e.StreamID), append(d.versions, int32(e.StreamVersion))
+	d.txs, d.positions = append(d.txs, int64(e.TxID)), append(d.positions, e.Position)
+}
+
+// insertDeliveries inserts d in one statement and returns the event ids of
+// the rows it added: a delivery already recorded for (event, endpoint)
+// stays as it is. Test mode has no external effects: its deliveries are
+// recorded as skipped, never retried.
+func insertDeliveries(ctx context.Context, q Querier, d deliveryRows) ([]string, error) {
+	rows, err := q.Query(ctx, `INSERT INTO webhook_deliveries
+			(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at,
+			 resource, resource_version, event_tx, event_position)
+		SELECT d.id, d.org, d.live, d.endpoint, d.event, d.type, d.body,
+			CASE WHEN d.live THEN 'pending' ELSE 'skipped' END, d.live, CASE WHEN d.live THEN now() END, d.at,
+			d.resource, d.version, d.tx, d.position
+		FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::timestamptz[],
+			$9::text[], $10::int[], $11::bigint[], $12::bigint[])
+			AS d (id, org, live, endpoint, event, type, body, at, resource, version, tx, position)
+		ON CONFLICT (event_id, endpoint_id) DO NOTHING
+		RETURNING event_id`, d.ids, d.orgs, d.modes, d.endpoints, d.events, d.types, d.bodies, d.ats,
+		d.resources, d.versions, d.txs, d.positions)
+	if err != nil {
+		return nil, fmt.Errorf("insert deliveries: %w", err)
+	}
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("insert deliveries: %w", err)
+	}
+	return inserted, nil
 }
 
 // CompleteBatch implements delivery.DeliveryStore: every attempt of batch

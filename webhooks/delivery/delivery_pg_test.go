@@ -245,6 +245,13 @@ func TestDeliverySignedEndToEnd(t *testing.T) {
 		t.Errorf("webhook-id = %q, want %q", h, evtID)
 	}
 	p := got.payload
+	// The object and its version, in the headers and the body alike.
+	if p.Resource == "" || p.ResourceVersion != 1 || got.headers.Get(delivery.HeaderResource) != p.Resource ||
+		got.headers.Get(delivery.HeaderResourceVersion) != "1" {
+		t.Errorf("resource %q version %d; headers %s: %q, %s: %q", p.Resource, p.ResourceVersion,
+			delivery.HeaderResource, got.headers.Get(delivery.HeaderResource),
+			delivery.HeaderResourceVersion, got.headers.Get(delivery.HeaderResourceVersion))
+	}
 	if p.ID != evtID || p.Object != "event" || p.Type != events.ClientCreated || !p.Livemode || p.Organization != e.org {
 		t.Errorf("payload = %+v", p)
 	}
