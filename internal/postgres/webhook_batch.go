@@ -14,22 +14,24 @@ import (
 )
 
 // FanoutBatch implements delivery.FanoutStore: the deliveries of every
-// event of batch in two statements, one to match endpoints and one
-// INSERT (one commit, one NOTIFY), whatever the batch's size. It returns
-// how many deliveries each event got.
-func (s *WebhookStore) FanoutBatch(ctx context.Context, batch []webhooks.Fanned) ([]int, error) {
-	counts := make([]int, len(batch))
-	if len(batch) == 0 {
+// event of evs in three statements, whatever their number: one matches
+// the subscribed endpoints, render loads and renders only the events that
+// have one, and one INSERT records them (one commit, one NOTIFY). It
+// returns how many deliveries each event got.
+func (s *WebhookStore) FanoutBatch(ctx context.Context, evs []events.Event, render webhooks.RenderFunc) ([]int, error) {
+	counts := make([]int, len(evs))
+	if len(evs) == 0 {
 		return counts, nil
 	}
-	orgs, modes, ats, types := make([]string, len(batch)), make([]bool, len(batch)), make([]time.Time, len(batch)), make([]string, len(batch))
-	for i, f := range batch {
-		orgs[i], modes[i], ats[i], types[i] = f.Event.OrgID, f.Event.Livemode, f.Event.CreatedAt, f.Event.Type
+	orgs, modes, ats, types := make([]string, len(evs)), make([]bool, len(evs)), make([]time.Time, len(evs)), make([]string, len(evs))
+	for i, e := range evs {
+		orgs[i], modes[i], ats[i], types[i] = e.OrgID, e.Livemode, e.CreatedAt, e.Type
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT ev.i - 1, e.id
 		FROM unnest($1::text[], $2::bool[], $3::timestamptz[], $4::text[]) WITH ORDINALITY AS ev (org, live, at, type, i)
 		JOIN webhook_endpoints e ON e.org_id = ev.org AND e.livemode = ev.live AND e.status = 'enabled'
-			AND e.created_at <= ev.at AND ('*' = ANY (e.enabled_events) OR ev.type = ANY (e.enabled_events))`,
+			AND e.created_at <= ev.at AND ('*' = ANY (e.enabled_events) OR ev.type = ANY (e.enabled_events))
+		ORDER BY ev.i, e.id`,
 		orgs, modes, ats, types)
 	if err != nil {
 		return nil, fmt.Errorf("subscribed endpoints: %w", err)
@@ -48,17 +50,29 @@ func (s *WebhookStore) FanoutBatch(ctx context.Context, batch []webhooks.Fanned)
 	if len(matches) == 0 {
 		return counts, nil
 	}
+	var subscribed []events.Event // in evs' order, each once
+	bodyOf := map[int]int{}       // index in evs → index in subscribed
+	for _, m := range matches {
+		if _, ok := bodyOf[m.i]; !ok {
+			bodyOf[m.i] = len(subscribed)
+			subscribed = append(subscribed, evs[m.i])
+		}
+	}
+	bodies, err := render(ctx, subscribed)
+	if err != nil {
+		return nil, err
+	}
 	var d deliveryRows
 	for _, m := range matches {
-		d.add(batch[m.i].Event, batch[m.i].Body, m.endpoint)
+		d.add(evs[m.i], bodies[bodyOf[m.i]], m.endpoint)
 	}
 	inserted, err := insertDeliveries(ctx, s.db.Pool, d)
 	if err != nil {
 		return nil, err
 	}
-	index := make(map[string]int, len(batch))
-	for i, f := range batch {
-		index[f.Event.ID] = i
+	index := make(map[string]int, len(evs))
+	for i, e := range evs {
+		index[e.ID] = i
 	}
 	for _, ev := range inserted {
 		counts[index[ev]]++

@@ -15,15 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Fanout implements delivery.FanoutStore: FanoutBatch of one event.
-func (s *WebhookStore) Fanout(ctx context.Context, e events.Event, body []byte) (int, error) {
-	counts, err := s.FanoutBatch(ctx, []webhooks.Fanned{{Event: e, Body: body}})
-	if err != nil {
-		return 0, err
-	}
-	return counts[0], nil
-}
-
 // Claim implements delivery.DeliveryStore in one statement (one commit).
 //
 // Most endpoints are parallel and unlimited: it finds those with
