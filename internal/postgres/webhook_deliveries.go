@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/facturo/facturo"
@@ -15,74 +16,95 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Claim implements delivery.DeliveryStore in one statement (one commit).
+// Claim implements delivery.DeliveryStore.
 //
-// Most endpoints are parallel and unlimited: it finds those with
-// deliveries due and room under req.PerEndpoint, oldest due first, shares
-// req.Max among them, then locks (SKIP LOCKED, so concurrent claims never
-// take the same delivery) only as many due rows of each as it takes, and
-// leases them by moving next_attempt_at to the end of the lease. An
-// endpoint with a backlog is found by an index probe, never by reading
-// through another's backlog.
+// Most endpoints are parallel and unlimited (claimSQL): it finds those
+// with deliveries due and room under req.PerEndpoint, oldest due first,
+// shares req.Max among them, then locks (SKIP LOCKED, so concurrent
+// claims never take the same delivery) only as many due rows of each as
+// it takes, and leases them by moving next_attempt_at to the end of the
+// lease. An endpoint with a backlog is found by an index probe, never by
+// reading through another's backlog.
 //
-// The others (gatedClaim) come first, within the same req.Max. A fifo
+// The fifo and rate-limited endpoints (claimGatedSQL) come first, within
+// the same req.Max, and only while some exist (hasGated): that statement
+// is far costlier to plan, and most claims have none to look at. A fifo
 // endpoint's only candidate is its head, its first pending delivery in
 // relay order, taken only if due: while the head is in flight (leased)
-// or waiting for a retry, nothing behind it is. A rate-limited endpoint's
-// deliveries get send slots (Claimed.NotBefore) 1/rate_limit seconds
-// apart, up to a second ahead, from its webhook_endpoint_slots row, which
-// the claim locks and moves on: every process shares those slots.
+// or waiting for a retry, nothing behind it is. A rate-limited
+// endpoint's deliveries get send slots (Claimed.NotBefore) 1/rate_limit
+// seconds apart, up to a second ahead, from its webhook_endpoint_slots
+// row, which the claim locks and moves on: every process shares those
+// slots. claimSQL never takes a delivery of those endpoints, so that
+// their rules hold whatever hasGated says.
 func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
 	if req.Max <= 0 {
 		return nil, nil
 	}
+	var out []webhooks.Claimed
+	gated, err := s.hasGated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if gated {
+		if out, err = s.claimWith(ctx, claimGatedSQL, req); err != nil {
+			return nil, err
+		}
+		req.Max -= len(out)
+		req.InFlight = maps.Clone(req.InFlight)
+		if req.InFlight == nil {
+			req.InFlight = map[string]int{}
+		}
+		for _, c := range out {
+			req.InFlight[c.EndpointID]++
+		}
+	}
+	if req.Max <= 0 {
+		return out, nil
+	}
+	rest, err := s.claimWith(ctx, claimSQL, req)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, rest...), nil
+}
+
+// gatedRecheck is how long hasGated trusts its last answer: an endpoint
+// made fifo or rate-limited waits at most this long for its first
+// delivery.
+const gatedRecheck = time.Second
+
+// hasGated reports whether any enabled endpoint is fifo or rate-limited,
+// asking PostgreSQL at most once per gatedRecheck.
+func (s *WebhookStore) hasGated(ctx context.Context) (bool, error) {
+	s.gatedMu.Lock()
+	defer s.gatedMu.Unlock()
+	if time.Since(s.gatedAt) < gatedRecheck {
+		return s.gated, nil
+	}
+	err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_endpoints
+		WHERE status = 'enabled' AND (ordering = 'fifo' OR rate_limit IS NOT NULL))`).Scan(&s.gated)
+	if err != nil {
+		return false, fmt.Errorf("gated endpoints: %w", err)
+	}
+	s.gatedAt = time.Now()
+	return s.gated, nil
+}
+
+// claimWith runs a claim statement (claimSQL, claimGatedSQL) in one round
+// trip, in a transaction that does not wait for its WAL flush (see
+// lazyCommit).
+func (s *WebhookStore) claimWith(ctx context.Context, sql string, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
 	var busy []string
 	var busyN []int32
 	for ep, n := range req.InFlight {
 		busy, busyN = append(busy, ep), append(busyN, int32(n))
 	}
 	token := webhooks.NewLeaseToken()
-	// One round trip: the claim in a transaction that does not wait for
-	// its WAL flush (see lazyCommit).
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
 	b.Queue(`SET LOCAL synchronous_commit = off`)
-	claim := b.Queue(`WITH busy AS (
-			SELECT * FROM unnest($1::text[], $2::int[]) AS b (id, n)
-		), `+gatedClaim+`, due AS (
-			SELECT e.id, $3::int - coalesce(b.n, 0) AS room, first.at
-			FROM webhook_endpoints e
-			LEFT JOIN busy b ON b.id = e.id
-			CROSS JOIN LATERAL (SELECT d.next_attempt_at AS at FROM webhook_deliveries d
-				WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= now()
-				ORDER BY d.next_attempt_at LIMIT 1) first
-			WHERE e.status = 'enabled' AND e.ordering = 'parallel' AND e.rate_limit IS NULL
-			  AND $3::int - coalesce(b.n, 0) > 0
-			ORDER BY first.at, e.id
-			LIMIT $4
-		), share AS (
-			SELECT id, least(room, (SELECT $4::int - count(*)::int FROM gated_rows) - coalesce(sum(room) OVER (ORDER BY at, id
-				ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS take
-			FROM due
-		), picked AS (
-			SELECT p.id, NULL::timestamptz AS not_before FROM share CROSS JOIN LATERAL (SELECT d.id FROM webhook_deliveries d
-				WHERE d.endpoint_id = share.id AND d.status = 'pending' AND d.next_attempt_at <= now()
-				ORDER BY d.next_attempt_at
-				LIMIT greatest(share.take, 0)
-				FOR UPDATE SKIP LOCKED) p
-			UNION ALL
-			SELECT id, not_before FROM gated_taken
-		)
-		UPDATE webhook_deliveries d
-		SET next_attempt_at = coalesce(picked.not_before, now()) + make_interval(secs => $5), lease_token = $6,
-			attempts = d.attempts + 1, updated_at = now()
-		FROM picked, webhook_endpoints e
-		WHERE d.id = picked.id AND e.id = d.endpoint_id
-		  AND d.status = 'pending' AND d.next_attempt_at <= now() -- a fifo head taken meanwhile is not taken twice
-		RETURNING d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret, coalesce(e.previous_secret, ''),
-			e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now(),
-			d.resource, d.resource_version, picked.not_before`,
-		busy, busyN, req.PerEndpoint, req.Max, req.Lease.Seconds(), token)
+	claim := b.Queue(sql, busy, busyN, req.PerEndpoint, req.Max, req.Lease.Seconds(), token)
 	var out []webhooks.Claimed
 	claim.Query(func(rows pgx.Rows) error {
 		var err error
@@ -96,14 +118,53 @@ func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]
 	return out, nil
 }
 
-// gatedClaim are the CTEs of Claim for the fifo and rate-limited
-// endpoints: gated_rows are the deliveries taken (at most $4 in all),
-// gated_taken the same with their send slots. The head of a fifo
+// claimSQL claims for the parallel, unlimited endpoints: $1, $2 the
+// attempts in flight per endpoint, $3 the bound per endpoint, $4 the most
+// to take, $5 the lease in seconds, $6 the lease token.
+const claimSQL = `WITH due AS (
+			SELECT e.id, $3::int - coalesce(b.n, 0) AS room, first.at
+			FROM webhook_endpoints e
+			LEFT JOIN unnest($1::text[], $2::int[]) AS b (id, n) ON b.id = e.id
+			CROSS JOIN LATERAL (SELECT d.next_attempt_at AS at FROM webhook_deliveries d
+				WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+				ORDER BY d.next_attempt_at LIMIT 1) first
+			WHERE e.status = 'enabled' AND e.ordering = 'parallel' AND e.rate_limit IS NULL
+			  AND $3::int - coalesce(b.n, 0) > 0
+			ORDER BY first.at, e.id
+			LIMIT $4
+		), share AS (
+			SELECT id, least(room, $4 - coalesce(sum(room) OVER (ORDER BY at, id
+				ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS take
+			FROM due
+		), picked AS (
+			SELECT p.id FROM share CROSS JOIN LATERAL (SELECT d.id FROM webhook_deliveries d
+				WHERE d.endpoint_id = share.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+				ORDER BY d.next_attempt_at
+				LIMIT greatest(share.take, 0)
+				FOR UPDATE SKIP LOCKED) p
+		)
+		UPDATE webhook_deliveries d
+		SET next_attempt_at = now() + make_interval(secs => $5), lease_token = $6, attempts = d.attempts + 1, updated_at = now()
+		FROM picked, webhook_endpoints e
+		WHERE d.id = picked.id AND e.id = d.endpoint_id
+		RETURNING ` + claimedColumns + `, NULL::timestamptz`
+
+// claimedColumns are what a claim returns of each delivery, before its
+// send slot (scanClaimed).
+const claimedColumns = `d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret, coalesce(e.previous_secret, ''),
+			e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now(), d.resource, d.resource_version`
+
+// claimGatedSQL claims for the fifo and rate-limited endpoints, with the
+// parameters of claimSQL. gated_rows are the deliveries taken, at most $4,
+// and gated_taken the same with their send slots. The head of a fifo
 // endpoint is read without a lock: if another claim leases it meanwhile,
-// the final UPDATE, which checks again that it is due, leaves it out,
-// and nothing behind it was a candidate. A slot given to a delivery left
-// out so is lost, which only slows the endpoint down.
-const gatedClaim = `gated AS (
+// the final UPDATE, which checks again that it is due, leaves it out, and
+// nothing behind it was a candidate. A slot given to a delivery left out
+// so is lost, which only slows the endpoint down. The lease of a delivery
+// with a send slot runs from the slot.
+const claimGatedSQL = `WITH busy AS (
+			SELECT * FROM unnest($1::text[], $2::int[]) AS b (id, n)
+		), gated AS (
 			SELECT e.id, e.ordering, e.rate_limit, $3::int - coalesce(b.n, 0) AS room
 			FROM webhook_endpoints e LEFT JOIN busy b ON b.id = e.id
 			WHERE e.status = 'enabled' AND (e.ordering = 'fifo' OR e.rate_limit IS NOT NULL)
@@ -145,7 +206,14 @@ const gatedClaim = `gated AS (
 			FROM (SELECT endpoint_id, count(*) AS n FROM gated_rows GROUP BY endpoint_id) c
 			JOIN gate ON gate.id = c.endpoint_id
 			WHERE s.endpoint_id = c.endpoint_id AND gate.rate_limit IS NOT NULL
-		)`
+		)
+		UPDATE webhook_deliveries d
+		SET next_attempt_at = coalesce(t.not_before, now()) + make_interval(secs => $5), lease_token = $6,
+			attempts = d.attempts + 1, updated_at = now()
+		FROM gated_taken t, webhook_endpoints e
+		WHERE d.id = t.id AND e.id = d.endpoint_id
+		  AND d.status = 'pending' AND d.next_attempt_at <= now() -- a fifo head taken meanwhile is not taken twice
+		RETURNING ` + claimedColumns + `, t.not_before`
 
 // scanClaimed reads a row of Claim.
 func scanClaimed(token string) pgx.RowToFunc[webhooks.Claimed] {

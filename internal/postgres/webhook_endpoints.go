@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
@@ -92,6 +94,10 @@ type WebhookStore struct {
 	// app.RenderEvent applies too); a backfill stores the same bytes. nil
 	// renders the event's own public data (webhooks.Body).
 	Body func(history []events.Event) ([]byte, error)
+
+	gatedMu sync.Mutex
+	gatedAt time.Time // when gated was read (hasGated)
+	gated   bool      // some enabled endpoint is fifo or rate-limited
 }
 
 // NewWebhookStore returns a store appending through store.
