@@ -188,16 +188,20 @@ type AuditEntry struct {
 
 // Event is the public shape of an event; webhooks deliver the same JSON.
 type Event struct {
-	ID            string        `json:"id"` // evt_...
-	Object        string        `json:"object"`
-	Type          string        `json:"type"` // e.g. "invoice.issued"; see Events.Types
-	Livemode      bool          `json:"livemode"`
-	Organization  string        `json:"organization"`
-	CreatedAt     time.Time     `json:"created_at"`
-	SchemaVersion int           `json:"schema_version"`
-	Resource      string        `json:"resource"` // the id of the object the event is about
-	Data          EventData     `json:"data"`
-	Request       *EventRequest `json:"request"` // nil when no API request caused it
+	ID            string    `json:"id"` // evt_...
+	Object        string    `json:"object"`
+	Type          string    `json:"type"` // e.g. "invoice.issued"; see Events.Types
+	Livemode      bool      `json:"livemode"`
+	Organization  string    `json:"organization"`
+	CreatedAt     time.Time `json:"created_at"`
+	SchemaVersion int       `json:"schema_version"`
+	Resource      string    `json:"resource"` // the id of the object the event is about
+	// ResourceVersion is the version of Resource this event made (1 for
+	// its creation): discard what is older than what you have, and a gap
+	// means an event still to come. Webhooks also send both as headers.
+	ResourceVersion int           `json:"resource_version"`
+	Data            EventData     `json:"data"`
+	Request         *EventRequest `json:"request"` // nil when no API request caused it
 }
 
 // EventData is the object an event is about. Webhook bodies are Events too.

@@ -74,6 +74,7 @@ func (s *Server) OpenAPI() *openapi3.T {
 		}
 		doc.AddOperation(rt.Path, rt.Method, operation(g, rt, d))
 	}
+	doc.Webhooks = webhookDoc(g)
 	g.components["Error"] = openapi3.NewSchemaRef("", errorSchema())
 	doc.Components.Schemas = g.components
 	return doc
