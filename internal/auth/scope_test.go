@@ -115,8 +115,9 @@ func TestCatalogue(t *testing.T) {
 		}
 	}
 	// 4 resources with read, write and delete, 3 with read and write, 2
-	// read only, invoices:send, invoices:void, and *.
-	if len(cat) != 4*3+3*2+2+2+1 {
+	// read only, invoices:send, invoices:void, receipts:send,
+	// retentions:send, and *.
+	if len(cat) != 4*3+3*2+2+4+1 {
 		t.Errorf("catalogue has %d scopes", len(cat))
 	}
 }
