@@ -88,8 +88,10 @@ func newEnv(t *testing.T) *env {
 // mailer starts a mailer on the test SMTP server until ctx ends.
 func (e *env) mailer(ctx context.Context, edit ...func(*mail.Mailer)) {
 	m := &mail.Mailer{Commands: e.store.Commands(), Stream: e.stream, PDFs: e.pdfs, Log: e.log,
-		Config:  mail.Config{Host: "127.0.0.1", Port: e.smtp.port, TLS: mail.NoTLS, From: "Facturo <billing@facturo.test>"},
-		Backoff: func() backoff.BackOff { return backoff.WithMaxRetries(backoff.NewConstantBackOff(50*time.Millisecond), 4) },
+		Config: mail.Config{Host: "127.0.0.1", Port: e.smtp.port, TLS: mail.NoTLS, From: "Facturo <billing@facturo.test>"},
+		Backoff: func() backoff.BackOff {
+			return backoff.WithMaxRetries(backoff.NewConstantBackOff(50*time.Millisecond), 4)
+		},
 		AckWait: time.Second}
 	for _, f := range edit {
 		f(m)
