@@ -165,6 +165,18 @@ func (m *Mailing) RecordEmail(kind, sendID string, o EmailOutcome, delivered boo
 	return one(kind+suffixEmailFailed, o)
 }
 
+// IsEmailOutcome reports whether typ is an email outcome
+// (<kind>.email_delivered or <kind>.email_failed): events the mailer
+// appends, which change nothing any other decision reads.
+func IsEmailOutcome(typ string) bool {
+	for _, k := range MailedKinds {
+		if typ == k+suffixEmailDelivered || typ == k+suffixEmailFailed {
+			return true
+		}
+	}
+	return false
+}
+
 // IsSendEvent reports whether typ is the <kind>.sent of an emailed kind,
 // and which kind.
 func IsSendEvent(typ string) (kind string, ok bool) {

@@ -182,7 +182,7 @@ func (m *Mailer) handle(ctx context.Context, msg jetstream.Msg) error {
 		return err
 	}
 	o.MessageID, o.At = l.MessageID, time.Now().UTC()
-	if err := command.RecordEmail(ctx, m.Commands, command.Meta{Now: o.At}, e, o, delivered); err != nil {
+	if err := m.record(ctx, e, o, delivered); err != nil {
 		return fmt.Errorf("mailer: record outcome of %s: %w", e.ID, err)
 	}
 	if m.OnOutcome != nil {
@@ -191,6 +191,18 @@ func (m *Mailer) handle(ctx context.Context, msg jetstream.Msg) error {
 	m.Log.Info("mailer: email outcome recorded", "event_id", e.ID, "document", e.StreamID,
 		"delivered", delivered, "smtp_code", o.SMTPCode, "message", o.Message)
 	return msg.Ack()
+}
+
+// record appends the outcome, deciding again when a request changed the
+// document meanwhile (version_conflict): the outcome does not depend on
+// what changed.
+func (m *Mailer) record(ctx context.Context, e events.Event, o invoicing.EmailOutcome, delivered bool) error {
+	for attempt := 1; ; attempt++ {
+		err := command.RecordEmail(ctx, m.Commands, command.Meta{Now: o.At}, e, o, delivered)
+		if attempt == 5 || !facturo.IsCode(err, facturo.CodeVersionConflict) {
+			return err
+		}
+	}
 }
 
 // deliver sends l with its PDF, retrying temporary failures; it returns
