@@ -180,9 +180,9 @@ func TestMailerCrashBeforeRecordingSendsAgainOnce(t *testing.T) {
 		t.Fatalf("an outcome was recorded by the crashed mailer: %s", h[len(h)-1].Type)
 	}
 	e.mailer(e.ctx)
-	out := e.outcomes(send)
+	e.outcomes(send)
 	time.Sleep(300 * time.Millisecond) // a duplicate outcome would show by now
-	out = outcomesOf(e.history(e.tenant(true), send.StreamID))
+	out := outcomesOf(e.history(e.tenant(true), send.StreamID))
 	if len(out) != 1 || out[0].Type != invoicing.InvoiceEmailDelivered {
 		t.Fatalf("outcomes %v, want one delivery", types(out))
 	}
