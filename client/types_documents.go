@@ -181,7 +181,9 @@ type CancelInput struct {
 	Substitution string `json:"substitution,omitempty"`
 }
 
-// SendInput is the body of Invoices.Send. To defaults to the client's email.
+// SendInput is the body of Invoices.Send, Receipts.Send and
+// Retentions.Send. To defaults to the client's email (a receipt has no
+// client: Receipts.Send needs To).
 type SendInput struct {
 	To []string `json:"to,omitempty"`
 }

@@ -10,7 +10,7 @@ import (
 
 // SendReceipt records that a receipt is to be emailed (skipped in test
 // mode).
-func SendReceipt(ctx context.Context, st Store, t facturo.Tenant, m Meta, receiptID string, in invoicing.SendInput) (*invoicing.Receipt, error) {
+func SendReceipt(ctx context.Context, st Store, t facturo.Tenant, m Meta, receiptID string, in invoicing.ReceiptSendInput) (*invoicing.Receipt, error) {
 	return change(ctx, st, t, m, invoicing.ReceiptKind, receiptID, func(_ Tx, r *invoicing.Receipt) ([]events.Draft, error) {
 		return r.Send(in, m.Now)
 	})

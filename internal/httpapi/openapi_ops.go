@@ -161,7 +161,7 @@ var operations = map[string]opDoc{
 	"GET /v1/receipts/{id}":            {summary: "Retrieve a receipt", tag: "Receipts", out: invoicing.ReceiptView{}},
 	"POST /v1/receipts/{id}/invoice":   {summary: "Invoice an open receipt to a client; answers the invoice", tag: "Receipts", in: command.ReceiptInvoiceInput{}, out: invoicing.InvoiceView{}, status: 201},
 	"POST /v1/receipts/{id}/cancel":    {summary: "Cancel an open receipt", tag: "Receipts", in: emptyDoc{}, out: invoicing.ReceiptView{}},
-	"POST /v1/receipts/{id}/send":      {summary: "Email the receipt with its PDF to the addresses in to (recorded as skipped in test mode; the outcome shows in last_send)", tag: "Receipts", in: invoicing.SendInput{}, out: invoicing.ReceiptView{}},
+	"POST /v1/receipts/{id}/send":      {summary: "Email the receipt with its PDF to the addresses in to (recorded as skipped in test mode; the outcome shows in last_send)", tag: "Receipts", in: invoicing.ReceiptSendInput{}, out: invoicing.ReceiptView{}},
 	"GET /v1/receipts/{id}/history":    {summary: "Every event of a receipt, oldest first", tag: "Receipts", out: EventView{}, list: true},
 
 	"POST /v1/retentions":             {summary: "Create a retention certificate draft", tag: "Retentions", in: invoicing.RetentionInput{}, out: invoicing.RetentionView{}, status: 201},

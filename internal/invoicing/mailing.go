@@ -127,6 +127,12 @@ func (m *Mailing) view() *SendStatus {
 	return &c
 }
 
+// ReceiptSendInput is the body of POST /v1/receipts/{id}/send: a receipt
+// has no client, so the recipients are required.
+type ReceiptSendInput struct {
+	To Recipients `json:"to" facturo:"required;format=email;max=10"`
+}
+
 // decideSend validates the recipients (defaultTo when in names none) and
 // decides <kind>.sent, or <kind>.send_skipped in test mode.
 func decideSend(kind string, livemode bool, in SendInput, defaultTo string, now time.Time) ([]events.Draft, error) {

@@ -146,7 +146,7 @@ func (r *Receipt) Cancel() ([]events.Draft, error) {
 
 // Send decides the emailing of a receipt that is not canceled. A receipt
 // has no client, so in.To names the recipients.
-func (r *Receipt) Send(in SendInput, now time.Time) ([]events.Draft, error) {
+func (r *Receipt) Send(in ReceiptSendInput, now time.Time) ([]events.Draft, error) {
 	if !r.Exists() {
 		return nil, notFound("receipt", r.ID)
 	}
@@ -156,7 +156,7 @@ func (r *Receipt) Send(in SendInput, now time.Time) ([]events.Draft, error) {
 	if len(in.To) == 0 {
 		return nil, missingBecause("to", "A receipt has no client; give the recipients in to.")
 	}
-	return decideSend("receipt", r.Livemode, in, "", now)
+	return decideSend("receipt", r.Livemode, SendInput(in), "", now)
 }
 
 func (r *Receipt) mustBeOpen(action string) error {

@@ -138,7 +138,7 @@ func (e *env) sentReceipt(to string) events.Event {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := command.SendReceipt(e.ctx, st, t, m, r.ID, invoicing.SendInput{To: invoicing.Recipients{to}}); err != nil {
+	if _, err := command.SendReceipt(e.ctx, st, t, m, r.ID, invoicing.ReceiptSendInput{To: invoicing.Recipients{to}}); err != nil {
 		e.t.Fatal(err)
 	}
 	return e.last(t, r.ID)
