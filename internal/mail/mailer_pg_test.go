@@ -344,3 +344,23 @@ func decodePart(t *testing.T, p partH) []byte {
 	}
 	return p.body
 }
+
+// A send the mailer first sees past MaxAge (it predates the mailer, or
+// waited out an outage) is recorded as failed, never mailed out of the
+// blue.
+func TestStaleSendIsRecordedNotMailed(t *testing.T) {
+	e := newEnv(t)
+	send := e.sentInvoice(true, "ap@acme.example")
+	time.Sleep(50 * time.Millisecond)
+	e.mailer(e.ctx, func(m *mail.Mailer) { m.MaxAge = 10 * time.Millisecond })
+	out := e.outcomes(send)
+	if len(out) != 1 || out[0].Type != invoicing.InvoiceEmailFailed {
+		t.Fatalf("outcomes %v", types(out))
+	}
+	if ls := lastSend(t, e, send); ls.Error == nil || !strings.Contains(*ls.Error, "older than 10ms") {
+		t.Errorf("last_send %+v", ls)
+	}
+	if n := e.smtp.connections(); n != 0 {
+		t.Errorf("%d SMTP connections", n)
+	}
+}
