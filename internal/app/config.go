@@ -38,10 +38,12 @@ type Config struct {
 	// without it every live send is recorded as failed. The all-in-one
 	// mode fills it with its local catcher when FACTURO_SMTP_URL is unset.
 	Mail mail.Config
-	// PDFs renders the attachments of the mailer. It is never read from
-	// the environment: the process's main sets it to the PDF renderer.
-	// Without it every live send is recorded as failed.
-	PDFs mail.PDFs
+	// PDFs builds the renderer of the mailer's attachments from the
+	// process's services (the renderer reads documents from the event
+	// store). It is never read from the environment: the process's main
+	// sets it (internal/pdf's Renderer). Nil: every live send is recorded
+	// as failed ("no PDF renderer is configured").
+	PDFs func(*Services) mail.PDFs
 }
 
 // ConfigFromEnv reads the configuration; getenv is os.Getenv in production.

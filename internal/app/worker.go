@@ -43,13 +43,17 @@ func WorkerComponents(s *Services) []supervise.Component {
 		names = append(names, p.Name())
 	}
 	hooks := postgres.NewWebhookStore(s.Store)
+	var pdfs mail.PDFs
+	if s.Config.PDFs != nil {
+		pdfs = s.Config.PDFs(s)
+	}
 	return append(cs,
 		supervise.Component{Name: "webhook-fanout", Run: (&delivery.Dispatcher{Store: hooks, Stream: s.Stream, Log: s.Log,
 			Render: RenderEvent(s.Store), Poison: postgres.NewPoisonStore(s.DB), OnPoison: m.OnPoison}).Run},
 		supervise.Component{Name: "webhook-deliverer", Run: (&delivery.Deliverer{Store: hooks, Wake: hooks,
 			Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt, Supervisor: s.Components}).Run},
 		supervise.Component{Name: "mailer", Run: (&mail.Mailer{Commands: s.Store.Commands(), Stream: s.Stream,
-			Config: s.Config.Mail, PDFs: s.Config.PDFs, Log: s.Log}).Run},
+			Config: s.Config.Mail, PDFs: pdfs, Log: s.Log}).Run},
 		supervise.Component{Name: "worker-metrics", Run: (&MetricsPoller{Metrics: m, DB: s.DB, Names: names}).Run},
 	)
 }

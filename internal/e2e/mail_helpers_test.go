@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/mail"
 )
 
@@ -21,7 +22,7 @@ const bounce = "bounce@acme.example"
 // testMail is the mail configuration of a test system: a real SMTP server
 // (emersion/go-smtp) on loopback that accepts everything but bounce, and
 // fake PDFs.
-func testMail(t *testing.T) (mail.Config, mail.PDFs, *mailbox) {
+func testMail(t *testing.T) (mail.Config, func(*app.Services) mail.PDFs, *mailbox) {
 	t.Helper()
 	box := &mailbox{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{box: box}, nil }))
@@ -34,7 +35,7 @@ func testMail(t *testing.T) (mail.Config, mail.PDFs, *mailbox) {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	c := mail.Config{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: mail.NoTLS, From: "Facturo <billing@facturo.test>"}
-	return c, fakePDFs{}, box
+	return c, func(*app.Services) mail.PDFs { return fakePDFs{} }, box
 }
 
 // mailbox keeps the raw messages the test server accepted.
