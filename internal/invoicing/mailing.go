@@ -39,15 +39,19 @@ var MailedKinds = []string{"invoice", "receipt", "retention"}
 // mailingEvents are the email event types of kind (invoice.sent and
 // invoice.send_skipped are declared with the other invoice events).
 func mailingEvents(kind string, withSend bool) []events.TypeInfo {
+	a := "a " + kind
+	if kind == "invoice" {
+		a = "an " + kind
+	}
 	var out []events.TypeInfo
 	if withSend {
 		out = append(out,
-			events.TypeInfo{Name: kind + suffixSent, Description: fmt.Sprintf("A %s is to be emailed; the mailer records the outcome.", kind)},
-			events.TypeInfo{Name: kind + suffixSendSkipped, Description: fmt.Sprintf("Sending a %s was skipped because it is in test mode.", kind)})
+			events.TypeInfo{Name: kind + suffixSent, Description: fmt.Sprintf("A %s is to be emailed; the mailer records the outcome (%s.email_delivered or %s.email_failed).", kind, kind, kind)},
+			events.TypeInfo{Name: kind + suffixSendSkipped, Description: fmt.Sprintf("Sending %s was skipped because it is in test mode.", a)})
 	}
 	return append(out,
-		events.TypeInfo{Name: kind + suffixEmailDelivered, Description: fmt.Sprintf("The SMTP server accepted the email of a %s.", kind)},
-		events.TypeInfo{Name: kind + suffixEmailFailed, Description: fmt.Sprintf("The email of a %s could not be delivered; data holds the SMTP answer.", kind)})
+		events.TypeInfo{Name: kind + suffixEmailDelivered, Description: fmt.Sprintf("The SMTP server accepted the email of %s.", a)},
+		events.TypeInfo{Name: kind + suffixEmailFailed, Description: fmt.Sprintf("The email of %s could not be delivered; data holds the SMTP answer or the reason.", a)})
 }
 
 // EmailOutcome is the data of <kind>.email_delivered and
