@@ -36,6 +36,7 @@ type env struct {
 	ctx    context.Context
 	store  *postgres.EventStore
 	stream jetstream.Stream
+	js     jetstream.JetStream
 	org    string
 	smtp   *smtpServer
 	pdfs   *fakePDFs
@@ -76,7 +77,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, ctx: ctx, store: postgres.NewEventStore(db, events.Upcast), stream: stream,
+	e := &env{t: t, ctx: ctx, store: postgres.NewEventStore(db, events.Upcast), stream: stream, js: js,
 		org: id.New(id.Organization), smtp: startSMTP(t), pdfs: &fakePDFs{},
 		wg: &sync.WaitGroup{}, log: slog.New(slog.DiscardHandler)}
 	t.Cleanup(func() { cancel(); e.wg.Wait() })

@@ -3,11 +3,16 @@ package mail
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/invoicing"
 )
+
+// errUnmailable marks a send event no retry can mail: it is not where it
+// says in its stream, or its data or stream cannot be read.
+var errUnmailable = errors.New("unmailable send event")
 
 // letter reads what the email of the send event e says: the document as
 // it was at e (the PDF renders that version too), the recipients e names,
@@ -19,15 +24,18 @@ func (m *Mailer) letter(ctx context.Context, kind string, e events.Event) (Lette
 	}
 	v := e.StreamVersion
 	if v < 1 || v > len(history) || history[v-1].ID != e.ID {
-		return Letter{}, false, fmt.Errorf("%s is not in its stream %s at version %d", e.ID, e.StreamID, v)
+		return Letter{}, false, fmt.Errorf("%w: %s is not in its stream %s at version %d", errUnmailable, e.ID, e.StreamID, v)
 	}
 	var rec invoicing.SendRecord
 	if err := json.Unmarshal(e.Data, &rec); err != nil {
-		return Letter{}, false, fmt.Errorf("decode %s: %w", e.ID, err)
+		return Letter{}, false, fmt.Errorf("%w: decode %s: %v", errUnmailable, e.ID, err)
 	}
 	l := Letter{MessageID: MessageID(e.ID), Date: e.CreatedAt.UTC(), To: rec.To}
 	answered, err := describe(kind, history, v, &l)
-	return l, answered, err
+	if err != nil {
+		return l, false, fmt.Errorf("%w: %v", errUnmailable, err)
+	}
+	return l, answered, nil
 }
 
 // describe fills l from the document at version v and reports whether

@@ -63,8 +63,6 @@ type Mailer struct {
 	// blue; sending again starts over.
 	MaxAge      time.Duration
 	Concurrency int // messages in flight, default 4
-	// OnOutcome, if set, hears about each outcome recorded (tests).
-	OnOutcome func(send events.Event, o invoicing.EmailOutcome, delivered bool)
 }
 
 func (m *Mailer) defaults() {
@@ -171,6 +169,10 @@ func (m *Mailer) handle(ctx context.Context, msg jetstream.Msg) error {
 		return msg.Ack()
 	}
 	l, answered, err := m.letter(ctx, kind, e)
+	if errors.Is(err, errUnmailable) { // a retry cannot help: never block the others
+		m.Log.Error("mailer: send event terminated", "event_id", e.ID, "err", err)
+		return msg.Term()
+	}
 	if err != nil {
 		return fmt.Errorf("mailer: %s: %w", e.ID, err)
 	}
@@ -184,9 +186,6 @@ func (m *Mailer) handle(ctx context.Context, msg jetstream.Msg) error {
 	o.MessageID, o.At = l.MessageID, time.Now().UTC()
 	if err := m.record(ctx, e, o, delivered); err != nil {
 		return fmt.Errorf("mailer: record outcome of %s: %w", e.ID, err)
-	}
-	if m.OnOutcome != nil {
-		m.OnOutcome(e, o, delivered)
 	}
 	m.Log.Info("mailer: email outcome recorded", "event_id", e.ID, "document", e.StreamID,
 		"delivered", delivered, "smtp_code", o.SMTPCode, "message", o.Message)

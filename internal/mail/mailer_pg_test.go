@@ -18,6 +18,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/mail"
 )
@@ -362,5 +363,28 @@ func TestStaleSendIsRecordedNotMailed(t *testing.T) {
 	}
 	if n := e.smtp.connections(); n != 0 {
 		t.Errorf("%d SMTP connections", n)
+	}
+}
+
+// A send event that no retry can mail (here: not in its stream) is
+// terminated and logged; it never holds up the sends behind it.
+func TestUnmailableSendDoesNotBlockTheOthers(t *testing.T) {
+	e := newEnv(t)
+	bogus := events.Event{ID: id.New(id.Event), OrgID: e.org, Livemode: true, StreamID: id.New(id.Invoice),
+		StreamVersion: 3, Type: invoicing.InvoiceSent, SchemaVersion: 1, Data: []byte(`{"to":["a@b.mx"]}`), CreatedAt: time.Now().UTC()}
+	raw, err := json.Marshal(bogus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.js.Publish(e.ctx, events.Subject(bogus), raw); err != nil {
+		t.Fatal(err)
+	}
+	e.mailer(e.ctx, func(m *mail.Mailer) { m.Concurrency = 1 }) // one message a fetch: the bogus one alone first
+	send := e.sentInvoice(true, "ap@acme.example")
+	if out := e.outcomes(send); out[0].Type != invoicing.InvoiceEmailDelivered {
+		t.Fatalf("outcomes %v", types(out))
+	}
+	if n := len(e.smtp.messages()); n != 1 {
+		t.Errorf("%d messages", n)
 	}
 }
