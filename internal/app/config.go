@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/facturo/facturo/internal/mail"
 	"github.com/facturo/facturo/webhooks"
 )
 
@@ -37,6 +38,10 @@ type Config struct {
 	Env func(string) string
 	// Webhooks is the delivery worker's configuration (FACTURO_WEBHOOK_*).
 	Webhooks webhooks.Config
+	// Mail is where the mailer sends (FACTURO_SMTP_URL, FACTURO_MAIL_FROM);
+	// without it every live send is recorded as failed. The all-in-one
+	// mode fills it with its local catcher when FACTURO_SMTP_URL is unset.
+	Mail mail.Config
 }
 
 // ConfigFromEnv reads the configuration; getenv is os.Getenv in production.
@@ -57,6 +62,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.TrustProxies = getenv("FACTURO_TRUST_PROXIES") == "true"
 	if c.Webhooks, err = webhooks.ConfigFromEnv(getenv); err != nil {
+		return c, err
+	}
+	if c.Mail, err = mail.ConfigFromEnv(getenv); err != nil {
 		return c, err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("FACTURO_LOG_LEVEL"), "info"))); err != nil {
