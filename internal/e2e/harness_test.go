@@ -93,7 +93,7 @@ func startSystemWith(t *testing.T, configure func(*app.Config)) *system {
 	}
 	cfg.BcryptCost = bcrypt.MinCost // see TestProductionKeysUseCost12
 	var box *mailbox
-	cfg.Mail, cfg.PDFs, box = testMail(t)
+	cfg.Mail, box = testMail(t)
 	if configure != nil {
 		configure(&cfg)
 	}

@@ -11,8 +11,6 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/facturo/facturo"
-	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/mail"
 )
 
@@ -20,9 +18,9 @@ import (
 const bounce = "bounce@acme.example"
 
 // testMail is the mail configuration of a test system: a real SMTP server
-// (emersion/go-smtp) on loopback that accepts everything but bounce, and
-// fake PDFs.
-func testMail(t *testing.T) (mail.Config, func(*app.Services) mail.PDFs, *mailbox) {
+// (emersion/go-smtp) on loopback that accepts everything but bounce. The
+// mailer attaches the real renderer's PDFs.
+func testMail(t *testing.T) (mail.Config, *mailbox) {
 	t.Helper()
 	box := &mailbox{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{box: box}, nil }))
@@ -35,7 +33,7 @@ func testMail(t *testing.T) (mail.Config, func(*app.Services) mail.PDFs, *mailbo
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	c := mail.Config{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: mail.NoTLS, From: "Facturo <billing@facturo.test>"}
-	return c, func(*app.Services) mail.PDFs { return fakePDFs{} }, box
+	return c, box
 }
 
 // mailbox keeps the raw messages the test server accepted.
@@ -70,14 +68,6 @@ func (s *mailSession) Data(r io.Reader) error {
 	defer s.box.mu.Unlock()
 	s.box.raw = append(s.box.raw, raw)
 	return nil
-}
-
-// fakePDFs stands in for the PDF renderer: fixed bytes naming the
-// document and version.
-type fakePDFs struct{}
-
-func (fakePDFs) PDF(_ context.Context, _ facturo.Tenant, kind, id string, version int64) (string, []byte, error) {
-	return id + ".pdf", []byte("%PDF-1.7\n% " + kind + " " + id + "\n"), nil
 }
 
 // startCatcher runs the all-in-one mode's catcher on loopback, keeping

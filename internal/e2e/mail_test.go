@@ -2,7 +2,13 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/base64"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/mail"
+	"net/textproto"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -27,16 +33,21 @@ func TestSendsEndInLastSend(t *testing.T) {
 	if ls["error"] != nil || ls["to"].([]any)[0] != "billing@acme.example" {
 		t.Errorf("last_send %v", ls)
 	}
-	sendID := s.must(200, "GET", "/v1/invoices/"+iid+"/history", key, nil).list()
-	var evID string
-	for _, e := range sendID {
+	history := s.must(200, "GET", "/v1/invoices/"+iid+"/history", key, nil).list()
+	var evID, sentAt string
+	for _, e := range history {
 		if e["type"] == "invoice.sent" {
-			evID = e["id"].(string)
+			evID, sentAt = e["id"].(string), e["created_at"].(string)
 		}
 	}
 	msg := s.mailed(t, "<"+evID+"@facturo>")
-	if !bytes.Contains(msg, []byte("application/pdf")) || !strings.Contains(string(msg), "filename=\""+iid+".pdf\"") {
-		t.Errorf("message without its PDF:\n%s", msg)
+	// The attachment is the invoice's PDF as it was when it was sent: the
+	// bytes GET .../pdf?as_of= that moment serves.
+	number := s.must(200, "GET", "/v1/invoices/"+iid, key, nil).str("number")
+	name, attached := pdfAttachment(t, msg)
+	served := s.must(200, "GET", "/v1/invoices/"+iid+"/pdf?as_of="+url.QueryEscape(sentAt), key, nil, "Accept", "application/pdf")
+	if name != number+".pdf" || !bytes.Equal(attached, served.Raw) || !bytes.HasPrefix(attached, []byte("%PDF-")) {
+		t.Errorf("attachment %q (%d bytes), want %s.pdf equal to the served PDF (%d bytes)", name, len(attached), number, len(served.Raw))
 	}
 
 	s.must(200, "POST", "/v1/invoices/"+iid+"/send", key, map[string]any{"to": bounce})
@@ -98,4 +109,54 @@ func (s *system) mailed(t *testing.T, messageID string) []byte {
 	}
 	t.Fatalf("no message %s", messageID)
 	return nil
+}
+
+// pdfAttachment returns the file name and bytes of a message's
+// application/pdf part.
+func pdfAttachment(t *testing.T, raw []byte) (string, []byte) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(h textproto.MIMEHeader, body io.Reader) (string, []byte)
+	walk = func(h textproto.MIMEHeader, body io.Reader) (string, []byte) {
+		media, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(media, "multipart/") {
+			mr := multipart.NewReader(body, params["boundary"])
+			for {
+				part, err := mr.NextRawPart()
+				if err == io.EOF {
+					return "", nil
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if name, b := walk(part.Header, part); b != nil {
+					return name, b
+				}
+			}
+		}
+		if media != "application/pdf" {
+			return "", nil
+		}
+		var r io.Reader = body
+		if strings.EqualFold(h.Get("Content-Transfer-Encoding"), "base64") {
+			r = base64.NewDecoder(base64.StdEncoding, body)
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, dp, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
+		return dp["filename"], b
+	}
+	name, b := walk(textproto.MIMEHeader(msg.Header), msg.Body)
+	if b == nil {
+		t.Fatalf("no application/pdf part in:\n%.2000s", raw)
+	}
+	return name, b
 }
