@@ -48,12 +48,20 @@ func (s *RelayCursors) Save(ctx context.Context, name string, c events.Cursor, s
 	return nil
 }
 
+// relayPendingSQL asks for the first event past a cursor in relay order.
+// Ordered and limited (in a subquery: EXISTS drops an ORDER BY), it is a
+// probe of events_relay_order. A bare EXISTS let the planner expect a match
+// early in a sequential scan, which reads the whole table whenever nothing
+// is pending, the common case.
+const relayPendingSQL = `SELECT count(*) > 0 FROM (SELECT 1 FROM events
+	WHERE (tx_id, position) > ($1::text::xid8, $2)
+	ORDER BY tx_id, position LIMIT 1) AS first`
+
 // AnyAfter reports whether any event, visible to the relay or not yet
 // below the snapshot horizon, lies past cur in relay order.
 func (s *RelayCursors) AnyAfter(ctx context.Context, cur events.Cursor) (bool, error) {
 	var pending bool
-	err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events
-		WHERE (tx_id, position) > ($1::text::xid8, $2))`, strconv.FormatUint(cur.TxID, 10), cur.Position).Scan(&pending)
+	err := s.db.Pool.QueryRow(ctx, relayPendingSQL, strconv.FormatUint(cur.TxID, 10), cur.Position).Scan(&pending)
 	if err != nil {
 		return false, fmt.Errorf("pending events: %w", err)
 	}
