@@ -110,25 +110,33 @@ func (s *system) post(method, path, key string, body any, want int) (map[string]
 
 // tenant creates a user, an organization, a live key and a client.
 func (s *system) tenant() (key, client string, err error) {
-	u, err := s.post("POST", "/v1/users", adminKey, map[string]any{"email": "bench@example.com", "name": "Bench"}, 201)
+	_, key, client, err = s.newOrganization("bench@example.com", "Bench")
+	return key, client, err
+}
+
+// newOrganization creates a user (email must be new), an organization of
+// that user, a live key of it and a client.
+func (s *system) newOrganization(email, name string) (org, key, client string, err error) {
+	u, err := s.post("POST", "/v1/users", adminKey, map[string]any{"email": email, "name": name}, 201)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	user := u["secret_key"].(string)
-	o, err := s.post("POST", "/v1/organizations", user, map[string]any{"name": "Bench"}, 201)
+	o, err := s.post("POST", "/v1/organizations", user, map[string]any{"name": name}, 201)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	k, err := s.post("POST", "/v1/organizations/"+o["id"].(string)+"/api_keys", user, map[string]any{"name": "bench", "mode": "live"}, 201)
+	org = o["id"].(string)
+	k, err := s.post("POST", "/v1/organizations/"+org+"/api_keys", user, map[string]any{"name": "bench", "mode": "live"}, 201)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	key = k["secret"].(string)
 	c, err := s.post("POST", "/v1/clients", key, map[string]any{"legal_name": "Acme SA de CV", "tax_id": "AAA010101AAA", "email": "billing@acme.example"}, 201)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	return key, c["id"].(string), nil
+	return org, key, c["id"].(string), nil
 }
 
 // invoiceBody is a draft with three inline items.
