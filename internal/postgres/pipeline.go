@@ -17,16 +17,17 @@ import (
 // poller call these; they hold no SQL themselves.
 
 // RelayCursors stores where each relay has got to.
-type RelayCursors struct{ db *DB }
+type RelayCursors struct{ q Querier }
 
-// NewRelayCursors returns the relay cursor store of db.
-func NewRelayCursors(db *DB) *RelayCursors { return &RelayCursors{db: db} }
+// NewRelayCursors returns the relay cursor store read and written through
+// q: a pool, or the active relay's own session.
+func NewRelayCursors(q Querier) *RelayCursors { return &RelayCursors{q: q} }
 
 // Get returns relay name's cursor, creating it at zero the first time.
 func (s *RelayCursors) Get(ctx context.Context, name string) (events.Cursor, error) {
 	var c events.Cursor
 	var tx string
-	err := s.db.Pool.QueryRow(ctx, `INSERT INTO relay_cursor (name) VALUES ($1)
+	err := s.q.QueryRow(ctx, `INSERT INTO relay_cursor (name) VALUES ($1)
 		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
 		RETURNING tx_id::text, position`, name).Scan(&tx, &c.Position)
 	if err != nil {
@@ -39,7 +40,7 @@ func (s *RelayCursors) Get(ctx context.Context, name string) (events.Cursor, err
 // Save moves relay name's cursor to c; streamSeq is the JetStream sequence
 // of the last event published (the stored one never goes back).
 func (s *RelayCursors) Save(ctx context.Context, name string, c events.Cursor, streamSeq uint64) error {
-	_, err := s.db.Pool.Exec(ctx, `UPDATE relay_cursor
+	_, err := s.q.Exec(ctx, `UPDATE relay_cursor
 		SET tx_id = $2::text::xid8, position = $3, stream_seq = GREATEST(stream_seq, $4), updated_at = now()
 		WHERE name = $1`, name, strconv.FormatUint(c.TxID, 10), c.Position, int64(streamSeq))
 	if err != nil {
@@ -61,7 +62,7 @@ const relayPendingSQL = `SELECT count(*) > 0 FROM (SELECT 1 FROM events
 // below the snapshot horizon, lies past cur in relay order.
 func (s *RelayCursors) AnyAfter(ctx context.Context, cur events.Cursor) (bool, error) {
 	var pending bool
-	err := s.db.Pool.QueryRow(ctx, relayPendingSQL, strconv.FormatUint(cur.TxID, 10), cur.Position).Scan(&pending)
+	err := s.q.QueryRow(ctx, relayPendingSQL, strconv.FormatUint(cur.TxID, 10), cur.Position).Scan(&pending)
 	if err != nil {
 		return false, fmt.Errorf("pending events: %w", err)
 	}

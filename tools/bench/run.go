@@ -24,6 +24,8 @@ type Options struct {
 	// FlatEvents of history in the big organization of the flat-cost rows
 	// (against 1,000 in the small one); 0 skips them.
 	FlatEvents int
+	// RelayEvents backlogged for the relay throughput row; 0 skips it.
+	RelayEvents int
 }
 
 // Run starts a system in a temporary directory, measures, prints the table
@@ -64,6 +66,13 @@ func Run(ctx context.Context, o Options, out io.Writer) (string, error) {
 		rows = append(rows, f...)
 	}
 	rows = append(rows, authentication(s, key, o.Concurrency, o.Duration)...)
+	if o.RelayEvents > 0 {
+		r, err := relayThroughput(ctx, s, o.RelayEvents)
+		if err != nil {
+			return "", err
+		}
+		rows = append(rows, r...)
+	}
 	if o.RebuildEvents > 0 {
 		r, err := rebuildSpeed(ctx, s, o.RebuildEvents)
 		if err != nil {

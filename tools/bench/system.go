@@ -30,6 +30,7 @@ const adminKey = "fact_admin_bench_operator_key_0123456789"
 // system is an in-process Facturo (API and worker roles) on a throwaway
 // local PostgreSQL cluster and an embedded NATS server.
 type system struct {
+	dir     string // the run's temporary directory
 	base    string
 	dsn     string
 	svc     *app.Services
@@ -75,7 +76,7 @@ func start(ctx context.Context, dir string) (*system, error) {
 	done := make(chan struct{}, 2)
 	go func() { _ = app.RunAPI(rctx, svc, ln); done <- struct{}{} }()
 	go func() { _ = app.RunWorker(rctx, svc, nil); done <- struct{}{} }()
-	return &system{base: "http://" + ln.Addr().String(), dsn: cluster.DSN("facturo"), svc: svc, cluster: cluster, stop: func() {
+	return &system{dir: dir, base: "http://" + ln.Addr().String(), dsn: cluster.DSN("facturo"), svc: svc, cluster: cluster, stop: func() {
 		cancel()
 		<-done
 		<-done
