@@ -93,12 +93,13 @@ func seededOrg(ctx context.Context, s *system, email string, n int) (flatOrg, er
 
 // seedHistory inserts events [from, to) of org's history: one client stream
 // (client.created) in ten events, the others one-event invoice streams
-// (invoice.created), copies of the organization's own first events. The
+// (invoice.created), copies of the organization's own first event of each
+// type (created through the API). The
 // transaction id 3 puts them before the relay's cursor.
 func seedHistory(ctx context.Context, s *system, org string, from, to int) error {
 	_, err := s.svc.DB.Pool.Exec(ctx, `WITH template AS (
-			SELECT type, data, metadata FROM events WHERE org_id = $1 AND stream_version = 1
-			  AND type IN ('client.created', 'invoice.created'))
+			SELECT DISTINCT ON (type) type, data, metadata FROM events WHERE org_id = $1 AND stream_version = 1
+			  AND type IN ('client.created', 'invoice.created') ORDER BY type, position)
 		INSERT INTO events (tx_id, id, org_id, livemode, stream_id, stream_version, type, data, metadata, created_at)
 		SELECT '3', format('evt_SEED%s%s', substr($1, 5), lpad(g::text, 14, '0')), $1, true,
 		       format('%s_SEED%s%s', CASE WHEN g % 10 = 0 THEN 'cli' ELSE 'inv' END, substr($1, 5), lpad(g::text, 14, '0')),
