@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -126,7 +127,7 @@ func checkPlan(plan string, want []string) string {
 			continue
 		}
 		index, _, _ := strings.Cut(after, " ")
-		if !contains(want, index) {
+		if !slices.Contains(want, index) {
 			return "uses " + index + ", want " + strings.Join(want, " or ")
 		}
 		used = true
@@ -135,13 +136,4 @@ func checkPlan(plan string, want []string) string {
 		return "uses no index, want " + strings.Join(want, " or ")
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
