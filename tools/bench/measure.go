@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/internal/pgcluster"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/jackc/pgx/v5"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -164,12 +166,42 @@ func ratio(a, b float64) string {
 // store's INSERT ... RETURNING), with the data and metadata of the last
 // invoice the API wrote. What the table then shows beside it is what Go
 // (HTTP, authentication, JSON, folding, deciding, the answer) adds on top
-// of the command's own database work.
+// of the command's own database work. It runs in a database of its own on
+// the same server (migrated, holding a copy of the client's stream), so
+// that the relay and projections of the running system do not work
+// through its events during the rows that follow.
 func pgbenchCommandSQL(ctx context.Context, s *system, client string, c int, d time.Duration) (tps, latMS float64, err error) {
 	var org, data, meta string
 	if err := s.svc.DB.Pool.QueryRow(ctx, `SELECT org_id, data::text, metadata::text FROM events
 		WHERE type = 'invoice.created' ORDER BY position DESC LIMIT 1`).Scan(&org, &data, &meta); err != nil {
 		return 0, 0, fmt.Errorf("template invoice: %w", err)
+	}
+	if err := s.cluster.CreateDatabase(ctx, "replay", ""); err != nil {
+		return 0, 0, err
+	}
+	db, err := postgres.Open(ctx, s.cluster.DSN("replay"), 2)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db); err != nil {
+		return 0, 0, err
+	}
+	rows, err := s.svc.DB.Pool.Query(ctx, `SELECT id, org_id, livemode, stream_id, stream_version, type, schema_version,
+		data::text, metadata::text FROM events WHERE stream_id = $1 ORDER BY stream_version`, client)
+	if err != nil {
+		return 0, 0, err
+	}
+	history, err := pgx.CollectRows(rows, pgx.RowToStructByPos[streamRow])
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range history {
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO events (id, org_id, livemode, stream_id, stream_version, type, schema_version, data, metadata)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)`,
+			e.ID, e.Org, e.Live, e.Stream, e.Version, e.Type, e.Schema, e.Data, e.Meta); err != nil {
+			return 0, 0, err
+		}
 	}
 	dir, err := pgcluster.BinDir()
 	if err != nil {
@@ -180,6 +212,17 @@ WITH stream AS MATERIALIZED (SELECT position, tx_id::text AS tx_text, id, org_id
 INSERT INTO events (id, org_id, livemode, stream_id, stream_version, type, schema_version, data, metadata) VALUES ('evt_' || md5(random()::text), :org, true, 'inv_' || md5(random()::text), 1, 'invoice.created', 1, :data, :meta) RETURNING position, tx_id::text, created_at;
 COMMIT;
 `
-	return runPgbench(ctx, dir, s.dsn, sql, c, d, "-M", "prepared",
+	return runPgbench(ctx, dir, s.cluster.DSN("replay"), sql, c, d, "-M", "prepared",
 		"-D", "client="+client, "-D", "org="+org, "-D", "data="+data, "-D", "meta="+meta)
+}
+
+// streamRow is an event copied into the replay database.
+type streamRow struct {
+	ID, Org    string
+	Live       bool
+	Stream     string
+	Version    int
+	Type       string
+	Schema     int
+	Data, Meta string
 }
