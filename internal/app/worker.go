@@ -34,7 +34,7 @@ func Projections() []projections.Projection {
 func WorkerComponents(s *Services) []supervise.Component {
 	m := NewWorkerMetrics(s.Registry)
 	cs := []supervise.Component{{Name: "relay",
-		Run: (&relay.Relay{Store: s.Store, JS: s.JS, Log: s.Log, OnPublished: m.OnPublished}).Run}}
+		Run: (&relay.Relay{Store: s.Store, JS: s.JS, Wakes: s.NC, Log: s.Log, OnPublished: m.OnPublished}).Run}}
 	var names []string
 	for _, p := range Projections() {
 		r := &projections.Runner{Projection: p, DB: s.DB, Stream: s.Stream, Log: s.Log,
