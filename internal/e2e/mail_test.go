@@ -44,6 +44,13 @@ func TestSendsEndInLastSend(t *testing.T) {
 	// The attachment is the invoice's PDF as it was when it was sent: the
 	// bytes GET .../pdf?as_of= that moment serves.
 	number := s.must(200, "GET", "/v1/invoices/"+iid, key, nil).str("number")
+	// In the organization's document language (Spanish by default), from
+	// the organization.
+	if m, err := mail.ReadMessage(bytes.NewReader(msg)); err != nil {
+		t.Error(err)
+	} else if got := m.Header.Get("Subject"); got != "Factura "+number+" de Org of mailer@example.com" {
+		t.Errorf("subject %q", got)
+	}
 	name, attached := pdfAttachment(t, msg)
 	served := s.must(200, "GET", "/v1/invoices/"+iid+"/pdf?as_of="+url.QueryEscape(sentAt), key, nil, "Accept", "application/pdf")
 	if name != number+".pdf" || !bytes.Equal(attached, served.Raw) || !bytes.HasPrefix(attached, []byte("%PDF-")) {

@@ -53,7 +53,7 @@ func TestQuickstartRuns(t *testing.T) {
 	}
 	for _, want := range []string{"verified webhook:", `"status": "valid"`, "invoice.issued",
 		`{"to":["billing@acme.example"],"status":"pending"}`, "last_send.status: delivered",
-		"Subject: Invoice A-1\nFrom: \"Facturo\" <facturo@localhost>\nTo: <billing@acme.example>\n",
+		"Subject: Factura A-1 de My Shop\nFrom: \"Facturo\" <facturo@localhost>\nTo: <billing@acme.example>\n",
 		"Content-Type: multipart/mixed\nContent-Type: multipart/alternative\nContent-Type: text/plain\nContent-Type: text/html\nContent-Type: application/pdf\n"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("quickstart output lacks %q:\n%s", want, out)

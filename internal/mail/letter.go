@@ -30,11 +30,17 @@ func (m *Mailer) letter(ctx context.Context, kind string, e events.Event) (Lette
 	if err := json.Unmarshal(e.Data, &rec); err != nil {
 		return Letter{}, false, fmt.Errorf("%w: decode %s: %v", errUnmailable, e.ID, err)
 	}
-	l := Letter{MessageID: MessageID(e.ID), Date: e.CreatedAt.UTC(), To: rec.To}
+	l := Letter{MessageID: MessageID(e.ID), Date: e.CreatedAt.UTC(), To: rec.To, Language: "en"}
 	answered, err := describe(kind, history, v, &l)
 	if err != nil {
 		return l, false, fmt.Errorf("%w: %v", errUnmailable, err)
 	}
+	if m.Issuers != nil {
+		if l.Issuer, l.Language, err = m.Issuers.Issuer(ctx, e.OrgID); err != nil {
+			return l, false, fmt.Errorf("issuer of %s: %w", e.ID, err)
+		}
+	}
+	l.Title = title(l.Language, l.kind, l.number)
 	return l, answered, nil
 }
 
@@ -48,9 +54,9 @@ func describe(kind string, history []events.Event, v int, l *Letter) (bool, erro
 		if err != nil {
 			return false, err
 		}
-		l.Title, l.Client, l.Issued = "Invoice "+doc.Number, doc.Client.LegalName, doc.IssuedAt
+		l.kind, l.number, l.Client, l.Issued = "invoice", doc.Number, doc.Client.LegalName, doc.IssuedAt
 		if doc.Type == invoicing.TypeEgress {
-			l.Title = "Credit note " + doc.Number
+			l.kind = "credit_note"
 		}
 		l.Total, l.Currency = doc.Totals.Total.StringFixed(2), doc.Currency
 		now, err := invoicing.FoldInvoice(history)
@@ -60,7 +66,7 @@ func describe(kind string, history []events.Event, v int, l *Letter) (bool, erro
 		if err != nil {
 			return false, err
 		}
-		l.Title, l.Issued = "Receipt "+doc.ID, doc.CreatedAt
+		l.kind, l.number, l.Issued = "receipt", doc.ID, doc.CreatedAt
 		l.Total, l.Currency = doc.Totals.Total.StringFixed(2), doc.Currency
 		now, err := invoicing.FoldReceipt(history)
 		return err == nil && now.EmailAnswered(sendID), err
@@ -69,7 +75,7 @@ func describe(kind string, history []events.Event, v int, l *Letter) (bool, erro
 		if err != nil {
 			return false, err
 		}
-		l.Title, l.Client, l.Issued = "Withholding certificate "+doc.ID, doc.Client.LegalName, doc.IssuedAt
+		l.kind, l.number, l.Client, l.Issued = "retention", doc.ID, doc.Client.LegalName, doc.IssuedAt
 		l.Total, l.Currency = doc.Totals.Total.StringFixed(2), invoicing.DefaultCurrency
 		now, err := invoicing.FoldRetention(history)
 		return err == nil && now.EmailAnswered(sendID), err

@@ -48,8 +48,9 @@ type Mailer struct {
 	Commands command.Store
 	Stream   jetstream.Stream // EVENTS
 	Config   Config
-	PDFs     PDFs   // nil: every live send fails, visibly
-	Sender   Sender // default SMTP{Config: Config}
+	PDFs     PDFs    // nil: every live send fails, visibly
+	Issuers  Issuers // who sends, in which language; nil: English, unnamed
+	Sender   Sender  // default SMTP{Config: Config}
 	Log      *slog.Logger
 	Durable  string        // default DefaultDurable
 	AckWait  time.Duration // redelivery after a crash, default 2m (above a retry wait and one attempt)
