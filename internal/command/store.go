@@ -17,6 +17,7 @@ import (
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
+	"github.com/facturo/facturo/internal/invoicing"
 )
 
 // Claim names the Idempotency-Key a command serves. The store marks it
@@ -126,7 +127,28 @@ type Counter struct {
 // handed to the claim inside the transaction, so that the store records
 // the answer to it with the events. Every command runs its transaction
 // through run (or runEndpoint).
+//
+// A conflict with events that only the mailer appended meanwhile (the
+// outcome of an email, which no decision reads) is not the caller's: fn
+// runs again on the new state, a few times, instead of answering
+// version_conflict to a request that raced the mailer. A conflict with
+// any other writer still answers version_conflict.
 func run[Out any](ctx context.Context, st Store, m Meta, fn func(Tx) (Out, error)) (Out, error) {
+	for attempt := 1; ; attempt++ {
+		var appends []appendAt
+		out, err := runOnce(ctx, st, m, func(tx Tx) (Out, error) {
+			return fn(recordingTx{Tx: tx, appends: &appends})
+		})
+		if attempt < 4 && len(appends) > 0 && facturo.IsCode(err, facturo.CodeVersionConflict) {
+			if only, lerr := onlyEmailOutcomesAfter(ctx, st, appends); lerr == nil && only {
+				continue
+			}
+		}
+		return out, err
+	}
+}
+
+func runOnce[Out any](ctx context.Context, st Store, m Meta, fn func(Tx) (Out, error)) (Out, error) {
 	var out Out
 	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
 		var err error
@@ -141,6 +163,42 @@ func run[Out any](ctx context.Context, st Store, m Meta, fn func(Tx) (Out, error
 		return zero, err
 	}
 	return out, nil
+}
+
+// appendAt is a stream a transaction appended to, at the version it read.
+type appendAt struct {
+	stream   events.Stream
+	expected int
+}
+
+// recordingTx notes where its command appends, so that run can tell who
+// it conflicted with.
+type recordingTx struct {
+	Tx
+	appends *[]appendAt
+}
+
+func (tx recordingTx) Append(ctx context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error) {
+	*tx.appends = append(*tx.appends, appendAt{stream: st, expected: expected})
+	return tx.Tx.Append(ctx, st, expected, drafts...)
+}
+
+// onlyEmailOutcomesAfter reports whether every event appended to those
+// streams after the versions their command read is an email outcome (see
+// invoicing.IsEmailOutcome).
+func onlyEmailOutcomesAfter(ctx context.Context, st Store, appends []appendAt) (bool, error) {
+	for _, a := range appends {
+		history, err := st.Load(ctx, a.stream)
+		if err != nil || len(history) < a.expected {
+			return false, err
+		}
+		for _, e := range history[a.expected:] {
+			if !invoicing.IsEmailOutcome(e.Type) {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
 }
 
 // None is the input of a command that takes no parameters.
