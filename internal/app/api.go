@@ -16,6 +16,7 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/auth/authnats"
+	"github.com/facturo/facturo/internal/dashboard"
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
@@ -26,6 +27,9 @@ import (
 // runs beside it.
 type API struct {
 	Server *httpapi.Server
+	// Dashboard is the developer dashboard at /dashboard: HTML pages over
+	// the same commands, stores and authenticator as Server.
+	Dashboard *dashboard.Dashboard
 	// Background: batched key usage (last_used_at, activity, audit of
 	// failures), the listener that drops cached keys when key or
 	// organization events arrive from any process, and the gossip that
@@ -35,7 +39,7 @@ type API struct {
 }
 
 // NewAPI builds the HTTP API on the shared services.
-func NewAPI(s *Services) *API {
+func NewAPI(s *Services) (*API, error) {
 	metrics := httpapi.NewMetrics(s.Registry)
 	accounts := postgres.NewAccountStore(s.DB)
 	activity := postgres.NewActivityStore(s.DB)
@@ -61,17 +65,37 @@ func NewAPI(s *Services) *API {
 		Feed:            jetStreamFeed{s.Stream},
 		StreamHeartbeat: s.Config.StreamHeartbeat,
 	})
-	return &API{Server: server, Background: []supervise.Component{
+	dash, err := dashboard.New(dashboard.Deps{
+		Log: s.Log, Auth: authn, Store: s.Store, Accounts: accounts, Activity: activity, BcryptCost: s.Config.BcryptCost,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &API{Server: server, Dashboard: dash, Background: []supervise.Component{
 		{Name: "auth-usage", Run: usage.Run},
 		{Name: "auth-sync", Run: (&authnats.Listener{JS: s.JS, Cache: authn.Cache, Log: s.Log}).Run},
 		{Name: "auth-throttle-gossip", Run: authnats.NewThrottleGossip(s.NC, authn.Throttle, s.Log).Run},
-	}}
+	}}, nil
+}
+
+// Handler serves the API, and the dashboard under /dashboard, with the
+// API's request id, log line, metrics and panic recovery for both.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	dash := a.Server.Wrap(a.Dashboard)
+	mux.Handle(dashboard.Prefix, dash)
+	mux.Handle(dashboard.Prefix+"/", dash)
+	mux.Handle("/", a.Server.Handler())
+	return mux
 }
 
 // RunAPI serves the API on ln until ctx ends, then finishes in-flight
 // requests (up to 20 s) before returning.
 func RunAPI(ctx context.Context, s *Services, ln net.Listener) error {
-	api := NewAPI(s)
+	api, err := NewAPI(s)
+	if err != nil {
+		return err
+	}
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	s.Components.Go(bg, &wg, api.Background...)
@@ -80,7 +104,7 @@ func RunAPI(ctx context.Context, s *Services, ln net.Listener) error {
 	defer func() { stopBackground(); wg.Wait() }()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", api.Server.Handler())
+	mux.Handle("/", api.Handler())
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
