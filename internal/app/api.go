@@ -65,8 +65,11 @@ func NewAPI(s *Services) (*API, error) {
 		Feed:            jetStreamFeed{s.Stream},
 		StreamHeartbeat: s.Config.StreamHeartbeat,
 	})
+	hooks := postgres.NewWebhookStore(s.Store)
+	hooks.Body = events.Body
 	dash, err := dashboard.New(dashboard.Deps{
 		Log: s.Log, Auth: authn, Store: s.Store, Accounts: accounts, Activity: activity, BcryptCost: s.Config.BcryptCost,
+		Webhooks: hooks, WebhookPolicy: s.Config.Webhooks.Policy(),
 	})
 	if err != nil {
 		return nil, err

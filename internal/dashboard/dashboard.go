@@ -15,6 +15,7 @@ import (
 	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/webhooks"
 )
 
 // Prefix is where the dashboard is served.
@@ -22,13 +23,17 @@ const Prefix = "/dashboard"
 
 // Deps are the services the dashboard uses: the API's own.
 type Deps struct {
-	Log        *slog.Logger
-	Auth       *httpapi.Authenticator
-	Store      *postgres.EventStore
-	Accounts   *postgres.AccountStore
-	Activity   *postgres.ActivityStore
-	BcryptCost int // key hashing cost, as the API's
-	Now        func() time.Time
+	Log      *slog.Logger
+	Auth     *httpapi.Authenticator
+	Store    *postgres.EventStore
+	Accounts *postgres.AccountStore
+	Activity *postgres.ActivityStore
+	Webhooks *postgres.WebhookStore
+	// WebhookPolicy decides which webhook URLs may be registered: the
+	// API's (the SSRF guard with FACTURO_WEBHOOK_ALLOW_NETS).
+	WebhookPolicy webhooks.AddressPolicy
+	BcryptCost    int // key hashing cost, as the API's
+	Now           func() time.Time
 }
 
 // Dashboard serves the pages.
@@ -79,6 +84,7 @@ func (s *Dashboard) routes() {
 	m.HandleFunc("GET "+Prefix+"/organizations/{org}", s.signedIn(s.organization))
 	s.keyRoutes()
 	s.eventRoutes()
+	s.webhookRoutes()
 	m.HandleFunc(Prefix+"/", s.signedIn(func(w http.ResponseWriter, r *http.Request, ss *session) error {
 		return facturo.Errorf(facturo.CodeRouteNotFound, "There is no dashboard page at %s.", r.URL.Path)
 	}))

@@ -50,6 +50,7 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"join": strings.Join,
+	"list": func(s ...string) []string { return s },
 	"modeOf": func(live *bool) string {
 		switch {
 		case live == nil:
