@@ -43,6 +43,7 @@ func NewAPI(s *Services) (*API, error) {
 	metrics := httpapi.NewMetrics(s.Registry)
 	accounts := postgres.NewAccountStore(s.DB)
 	activity := postgres.NewActivityStore(s.DB)
+	documents := postgres.NewDocumentStore(s.DB)
 	authn := httpapi.NewAuthenticator(accounts, s.Config.AdminKey)
 	authn.Metrics = metrics
 	authn.TrustProxies = s.Config.TrustProxies
@@ -52,7 +53,7 @@ func NewAPI(s *Services) (*API, error) {
 		Log:             s.Log,
 		Store:           s.Store,
 		Accounts:        accounts,
-		Documents:       postgres.NewDocumentStore(s.DB),
+		Documents:       documents,
 		Idempotency:     postgres.NewIdempotencyStore(s.DB),
 		Auth:            authn,
 		Ready:           s.Ready,
@@ -69,7 +70,7 @@ func NewAPI(s *Services) (*API, error) {
 	hooks.Body = events.Body
 	dash, err := dashboard.New(dashboard.Deps{
 		Log: s.Log, Auth: authn, Store: s.Store, Accounts: accounts, Activity: activity, BcryptCost: s.Config.BcryptCost,
-		Webhooks: hooks, WebhookPolicy: s.Config.Webhooks.Policy(),
+		Documents: documents, Webhooks: hooks, WebhookPolicy: s.Config.Webhooks.Policy(),
 	})
 	if err != nil {
 		return nil, err

@@ -23,12 +23,13 @@ const Prefix = "/dashboard"
 
 // Deps are the services the dashboard uses: the API's own.
 type Deps struct {
-	Log      *slog.Logger
-	Auth     *httpapi.Authenticator
-	Store    *postgres.EventStore
-	Accounts *postgres.AccountStore
-	Activity *postgres.ActivityStore
-	Webhooks *postgres.WebhookStore
+	Log       *slog.Logger
+	Auth      *httpapi.Authenticator
+	Store     *postgres.EventStore
+	Accounts  *postgres.AccountStore
+	Activity  *postgres.ActivityStore
+	Documents *postgres.DocumentStore
+	Webhooks  *postgres.WebhookStore
 	// WebhookPolicy decides which webhook URLs may be registered: the
 	// API's (the SSRF guard with FACTURO_WEBHOOK_ALLOW_NETS).
 	WebhookPolicy webhooks.AddressPolicy
@@ -85,6 +86,7 @@ func (s *Dashboard) routes() {
 	s.keyRoutes()
 	s.eventRoutes()
 	s.webhookRoutes()
+	s.documentRoutes()
 	m.HandleFunc(Prefix+"/", s.signedIn(func(w http.ResponseWriter, r *http.Request, ss *session) error {
 		return facturo.Errorf(facturo.CodeRouteNotFound, "There is no dashboard page at %s.", r.URL.Path)
 	}))

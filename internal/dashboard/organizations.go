@@ -106,10 +106,11 @@ func (s *Dashboard) meta(r *http.Request, ss *session) command.Meta {
 
 // list is one page of a list with the cursors of its neighbours.
 type list[T any] struct {
-	Items []T
-	Next  string // starting_after for the next (older) page; "" on the last
-	Prev  string // ending_before for the previous page; "" on the first
-	Type  string // the type filter the page links keep (events)
+	Items  []T
+	Next   string // starting_after for the next (older) page; "" on the last
+	Prev   string // ending_before for the previous page; "" on the first
+	Type   string // the type filter the page links keep (events)
+	Status string // the status filter they keep (documents, deliveries)
 }
 
 // pager turns a page of items into a list with its cursors.

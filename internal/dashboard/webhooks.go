@@ -129,8 +129,9 @@ func (s *Dashboard) renderEndpoint(w http.ResponseWriter, r *http.Request, ss *s
 	if err != nil {
 		return err
 	}
-	d := endpointData{Endpoint: ep.View(), Secret: s.revealed(w, r, ss, ep.ID), Status: f.Status,
-		Deliveries: pager(list, more, p, func(d webhooks.DeliveryView) string { return d.ID })}
+	page := pager(list, more, p, func(d webhooks.DeliveryView) string { return d.ID })
+	page.Status = f.Status
+	d := endpointData{Endpoint: ep.View(), Secret: s.revealed(w, r, ss, ep.ID), Status: f.Status, Deliveries: page}
 	v := o.page(ss, "Webhook endpoint", d)
 	if refused != nil {
 		v.Error = message(refused)
