@@ -3,7 +3,6 @@ package browser
 import (
 	"context"
 	"flag"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -17,9 +16,6 @@ var screenshots = flag.String("screenshots", "", "write the screenshots of docs/
 // chromium finds a Chromium or Chrome binary; the tests skip without one.
 func chromium(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("FACTURO_CHROMIUM"); p != "" {
-		return p
-	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
