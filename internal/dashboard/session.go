@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func (s *Dashboard) signedIn(fn handler) http.HandlerFunc {
 		}
 		if err != nil {
 			setCookie(w, r, sessionCookie, "", -1)
-			s.renderSignIn(w, r, httpapi.ErrorStatus(err), message(err))
+			s.refuseSignIn(w, r, err)
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -136,6 +137,16 @@ func (s *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
 	s.renderSignIn(w, r, http.StatusOK, "")
 }
 
+// refuseSignIn shows the sign-in form with why err refused the key, the
+// API's status and, for a lockout, its Retry-After.
+func (s *Dashboard) refuseSignIn(w http.ResponseWriter, r *http.Request, err error) {
+	var e *facturo.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
+	s.renderSignIn(w, r, httpapi.ErrorStatus(err), message(err))
+}
+
 // renderSignIn shows the sign-in form with a fresh double-submit token.
 func (s *Dashboard) renderSignIn(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	tok := randomToken()
@@ -161,7 +172,7 @@ func (s *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.Auth.AuthenticateKey(r, key, httpapi.AuthUser); err != nil {
-		s.renderSignIn(w, r, httpapi.ErrorStatus(err), message(err))
+		s.refuseSignIn(w, r, err)
 		return
 	}
 	setCookie(w, r, signinCookie, "", -1)

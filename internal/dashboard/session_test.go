@@ -138,3 +138,57 @@ func TestCSRFRefusedAndNothingWritten(t *testing.T) {
 		t.Errorf("with the token: %d, want 303: %.300s", a.status, a.body)
 	}
 }
+
+// Sign-in goes through the API's brute-force throttle: after too many
+// wrong keys from one address even the right key is refused for a while
+// (429 with Retry-After), and no session is opened.
+func TestSignInLockout(t *testing.T) {
+	sys := dashtest.Start(t, nil)
+	u := sys.NewUser("l@example.com", "Lockout Co")
+	v := newVisitor(t, sys)
+	var last answer
+	for i := 0; i < 30; i++ {
+		if last = v.signIn("fact_user_" + strings.Repeat("y", 24)); last.status == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if last.status != http.StatusTooManyRequests {
+		t.Fatalf("30 wrong keys: %d, want 429", last.status)
+	}
+	right := v.signIn(u.Key)
+	if right.status != http.StatusTooManyRequests || right.header.Get("Retry-After") == "" || cookie(right, "facturo_session") != nil {
+		t.Errorf("the right key during the lockout: %d Retry-After=%q, want 429 and no session", right.status, right.header.Get("Retry-After"))
+	}
+	if !strings.Contains(right.body, "Too many failed authentication attempts") {
+		t.Errorf("the page does not say why: %.400s", right.body)
+	}
+}
+
+// The dashboard sits beside the API without changing it: other paths
+// still get the API's JSON 404, the OpenAPI document has no dashboard
+// route, and dashboard pages get the API's request id.
+func TestAPIBesideTheDashboard(t *testing.T) {
+	sys := dashtest.Start(t, nil)
+	v := newVisitor(t, sys)
+	for _, path := range []string{"/dashboards", "/v1/dashboard", "/v1/nothing"} {
+		a := v.get(path)
+		if a.status != http.StatusNotFound || !strings.Contains(a.body, `"code":"route_not_found"`) {
+			t.Errorf("GET %s: %d %.200s, want the API's JSON 404", path, a.status, a.body)
+		}
+	}
+	spec := v.get("/v1/openapi.json")
+	if spec.status != http.StatusOK || strings.Contains(spec.body, "/dashboard") {
+		t.Errorf("the OpenAPI document (%d) names a dashboard route", spec.status)
+	}
+	page := v.get("/dashboard/signin")
+	if page.header.Get("X-Request-Id") == "" || !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
+		t.Errorf("the sign-in page: X-Request-Id %q, Content-Type %q", page.header.Get("X-Request-Id"), page.header.Get("Content-Type"))
+	}
+	css := v.get("/dashboard/static/style.css")
+	if css.status != http.StatusOK || !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") {
+		t.Errorf("the stylesheet: %d %q", css.status, css.header.Get("Content-Type"))
+	}
+	if a := v.get("/dashboard/static/nothing.css"); a.status != http.StatusNotFound {
+		t.Errorf("a missing static file: %d", a.status)
+	}
+}
