@@ -15,31 +15,33 @@ import (
 // HTTP status and envelope type for every code are fixed in one table in
 // internal/httpapi, and documented in docs/errors.md.
 const (
-	CodeInvalidRequest      = "invalid_request"        // malformed body, unknown or wrongly typed field
-	CodeParameterMissing    = "parameter_missing"      // a required field is absent
-	CodeParameterInvalid    = "parameter_invalid"      // a field has a value the API does not accept
-	CodeBodyTooLarge        = "body_too_large"         // request body over the limit
-	CodeNotFound            = "resource_missing"       // unknown id, or an id of another tenant
-	CodeRouteNotFound       = "route_not_found"        // no such URL
-	CodeMethodNotAllowed    = "method_not_allowed"     // URL exists, method does not
-	CodeVersionConflict     = "version_conflict"       // a concurrent write won the race
-	CodeIdempotencyReused   = "idempotency_key_reused" // same Idempotency-Key, different body
-	CodeIdempotencyInUse    = "idempotency_key_in_use" // the first request with this key is still running
-	CodeInvalidState        = "invalid_state"          // the resource's status forbids the transition
-	CodeAlreadyExists       = "resource_exists"        // a unique attribute is taken
-	CodeMissingAPIKey       = "missing_api_key"
-	CodeInvalidAPIKey       = "invalid_api_key"
-	CodeAPIKeyRevoked       = "api_key_revoked"
-	CodeIPNotAllowed        = "ip_not_allowed"
-	CodeTooManyAuthFailures = "too_many_auth_failures"
-	CodeTooManyStreams      = "too_many_streams" // a key holds its limit of event streams
-	CodeInsufficientScope   = "insufficient_scope"
-	CodeAPIDisabled         = "api_disabled"
-	CodeCSRFTokenInvalid    = "csrf_token_invalid" // a dashboard form without its session's token
-	CodeInvalidScope        = "invalid_scope"
-	CodeKeyInQuery          = "api_key_in_query"
-	CodeServiceUnavailable  = "service_unavailable"
-	CodeInternal            = "internal_error"
+	CodeInvalidRequest       = "invalid_request"        // malformed body, unknown or wrongly typed field
+	CodeParameterMissing     = "parameter_missing"      // a required field is absent
+	CodeParameterInvalid     = "parameter_invalid"      // a field has a value the API does not accept
+	CodeBodyTooLarge         = "body_too_large"         // request body over the limit
+	CodeUnsupportedMediaType = "unsupported_media_type" // an upload of a kind the route does not take
+	CodeNotAcceptable        = "not_acceptable"         // Accept names no type the route answers with
+	CodeNotFound             = "resource_missing"       // unknown id, or an id of another tenant
+	CodeRouteNotFound        = "route_not_found"        // no such URL
+	CodeMethodNotAllowed     = "method_not_allowed"     // URL exists, method does not
+	CodeVersionConflict      = "version_conflict"       // a concurrent write won the race
+	CodeIdempotencyReused    = "idempotency_key_reused" // same Idempotency-Key, different body
+	CodeIdempotencyInUse     = "idempotency_key_in_use" // the first request with this key is still running
+	CodeInvalidState         = "invalid_state"          // the resource's status forbids the transition
+	CodeAlreadyExists        = "resource_exists"        // a unique attribute is taken
+	CodeMissingAPIKey        = "missing_api_key"
+	CodeInvalidAPIKey        = "invalid_api_key"
+	CodeAPIKeyRevoked        = "api_key_revoked"
+	CodeIPNotAllowed         = "ip_not_allowed"
+	CodeTooManyAuthFailures  = "too_many_auth_failures"
+	CodeTooManyStreams       = "too_many_streams" // a key holds its limit of event streams
+	CodeInsufficientScope    = "insufficient_scope"
+	CodeAPIDisabled          = "api_disabled"
+	CodeCSRFTokenInvalid     = "csrf_token_invalid" // a dashboard form without its session's token
+	CodeInvalidScope         = "invalid_scope"
+	CodeKeyInQuery           = "api_key_in_query"
+	CodeServiceUnavailable   = "service_unavailable"
+	CodeInternal             = "internal_error"
 )
 
 // Error is the one application error type. Code is public and stable; Message

@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -174,7 +175,10 @@ func (r retryable) Unwrap() error { return r.err }
 // way. PATCH and DELETE are not retried: the server keeps no key for them.
 func (c *Client) do(ctx context.Context, method, path string, in, out any, opts ...RequestOption) error {
 	var body []byte
-	if in != nil {
+	contentType := "application/json"
+	if raw, ok := in.(rawBody); ok {
+		body, contentType = raw.data, raw.contentType
+	} else if in != nil {
 		var err error
 		if body, err = json.Marshal(in); err != nil {
 			return fmt.Errorf("facturo: encode %s %s: %w", method, path, err)
@@ -194,6 +198,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any, opts 
 			return err
 		}
 		c.setHeaders(req, idemKey, in != nil)
+		if in != nil {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if _, ok := out.(*File); ok {
+			req.Header.Set("Accept", "application/pdf")
+		}
 		for _, o := range opts {
 			o(req)
 		}
@@ -274,6 +284,14 @@ func decodeAnswer(req *http.Request, res *http.Response, out any) error {
 		return apiErr
 	}
 	if out == nil {
+		return nil
+	}
+	if f, ok := out.(*File); ok {
+		f.ETag, f.NotModified = res.Header.Get("ETag"), res.StatusCode == http.StatusNotModified
+		f.ContentType, f.Body = res.Header.Get("Content-Type"), raw
+		if _, params, err := mime.ParseMediaType(res.Header.Get("Content-Disposition")); err == nil {
+			f.Filename = params["filename"]
+		}
 		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {

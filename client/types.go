@@ -41,14 +41,29 @@ type UserDetail struct {
 
 // Organization is a tenant: its data, keys and webhooks are its own.
 type Organization struct {
-	ID          string    `json:"id"` // org_...
-	Object      string    `json:"object"`
-	Name        string    `json:"name"`
-	LegalName   string    `json:"legal_name"`
-	TaxID       string    `json:"tax_id"`
-	APIDisabled bool      `json:"api_disabled"` // set by the operator: every key refused
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `json:"id"` // org_...
+	Object      string `json:"object"`
+	Name        string `json:"name"`
+	LegalName   string `json:"legal_name"`
+	TaxID       string `json:"tax_id"`
+	APIDisabled bool   `json:"api_disabled"` // set by the operator: every key refused
+	// How its documents (PDFs) look.
+	AccentColor      string    `json:"accent_color"`      // #rrggbb
+	FooterText       string    `json:"footer_text"`       // at the foot of every page
+	DocumentLanguage string    `json:"document_language"` // "es" or "en"
+	Address          string    `json:"address"`           // the issuer's address, as printed
+	Logo             *Logo     `json:"logo"`              // nil until Organizations.SetLogo
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+}
+
+// Logo describes an organization's logo (the bytes are not returned).
+type Logo struct {
+	SHA256      string `json:"sha256"`
+	ContentType string `json:"content_type"` // image/png or image/jpeg
+	Size        int    `json:"size"`         // bytes
+	Width       int    `json:"width"`        // pixels
+	Height      int    `json:"height"`
 }
 
 // OrganizationInput is the body of Organizations.Create (user key).
@@ -64,6 +79,11 @@ type OrganizationPatch struct {
 	Name      *string `json:"name,omitempty"`
 	LegalName *string `json:"legal_name,omitempty"`
 	TaxID     *string `json:"tax_id,omitempty"`
+	// Branding of the documents.
+	AccentColor      *string `json:"accent_color,omitempty"`      // "#1f4e79"
+	FooterText       *string `json:"footer_text,omitempty"`       // at most 500 characters
+	DocumentLanguage *string `json:"document_language,omitempty"` // "es" or "en"
+	Address          *string `json:"address,omitempty"`           // at most 300 characters
 }
 
 // APIKey is an organization key, or a user's secret key. Secret is set
@@ -168,16 +188,20 @@ type AuditEntry struct {
 
 // Event is the public shape of an event; webhooks deliver the same JSON.
 type Event struct {
-	ID            string        `json:"id"` // evt_...
-	Object        string        `json:"object"`
-	Type          string        `json:"type"` // e.g. "invoice.issued"; see Events.Types
-	Livemode      bool          `json:"livemode"`
-	Organization  string        `json:"organization"`
-	CreatedAt     time.Time     `json:"created_at"`
-	SchemaVersion int           `json:"schema_version"`
-	Resource      string        `json:"resource"` // the id of the object the event is about
-	Data          EventData     `json:"data"`
-	Request       *EventRequest `json:"request"` // nil when no API request caused it
+	ID            string    `json:"id"` // evt_...
+	Object        string    `json:"object"`
+	Type          string    `json:"type"` // e.g. "invoice.issued"; see Events.Types
+	Livemode      bool      `json:"livemode"`
+	Organization  string    `json:"organization"`
+	CreatedAt     time.Time `json:"created_at"`
+	SchemaVersion int       `json:"schema_version"`
+	Resource      string    `json:"resource"` // the id of the object the event is about
+	// ResourceVersion is the version of Resource this event made (1 for
+	// its creation): discard what is older than what you have, and a gap
+	// means an event still to come. Webhooks also send both as headers.
+	ResourceVersion int           `json:"resource_version"`
+	Data            EventData     `json:"data"`
+	Request         *EventRequest `json:"request"` // nil when no API request caused it
 }
 
 // EventData is the object an event is about. Webhook bodies are Events too.

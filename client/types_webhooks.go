@@ -14,10 +14,14 @@ type WebhookEndpoint struct {
 	Metadata       map[string]string `json:"metadata"`
 	Status         string            `json:"status"` // enabled or disabled
 	DisabledReason string            `json:"disabled_reason,omitempty"`
-	Livemode       bool              `json:"livemode"`
-	CreatedAt      time.Time         `json:"created_at"`
-	Secret         string            `json:"secret,omitempty"`  // whsec_...
-	Deleted        bool              `json:"deleted,omitempty"` // only in a webhook_endpoint.deleted event
+	// Ordering is "parallel" or "fifo" (one delivery at a time, in event
+	// order; a failing one holds those behind it).
+	Ordering  string    `json:"ordering"`
+	RateLimit *int      `json:"rate_limit"` // deliveries per second at most; nil: no limit
+	Livemode  bool      `json:"livemode"`
+	CreatedAt time.Time `json:"created_at"`
+	Secret    string    `json:"secret,omitempty"`  // whsec_...
+	Deleted   bool      `json:"deleted,omitempty"` // only in a webhook_endpoint.deleted event
 }
 
 // WebhookEndpointInput is the body of WebhookEndpoints.Create.
@@ -30,6 +34,10 @@ type WebhookEndpointInput struct {
 	// then (at most 7 days ago) until the endpoint's creation, at most
 	// 10,000 of them (more is refused with 400 and nothing is created).
 	BackfillSince *time.Time `json:"backfill_since,omitempty"`
+	// Ordering is "parallel" (default) or "fifo".
+	Ordering string `json:"ordering,omitempty"`
+	// RateLimit caps deliveries per second (1 to 10,000); nil: no limit.
+	RateLimit *int `json:"rate_limit,omitempty"`
 }
 
 // WebhookEndpointPatch is the body of WebhookEndpoints.Update; nil fields
@@ -40,6 +48,8 @@ type WebhookEndpointPatch struct {
 	Description   *string            `json:"description,omitempty"`
 	Metadata      *map[string]string `json:"metadata,omitempty"`
 	Disabled      *bool              `json:"disabled,omitempty"`
+	Ordering      *string            `json:"ordering,omitempty"`
+	RateLimit     *int               `json:"rate_limit,omitempty"` // 0 removes the limit
 }
 
 // Delivery is one event sent to one endpoint, with its attempts. Status is

@@ -18,7 +18,10 @@ const (
 	OrganizationCreated  = "organization.created"
 	OrganizationUpdated  = "organization.updated"
 	OrganizationDisabled = "organization.api_disabled"
-	OrganizationEnabled  = "organization.api_enabled"
+	// OrganizationLogoUpdated carries the logo's digest; its bytes are kept
+	// by that digest beside the event (postgres.LogoStore).
+	OrganizationLogoUpdated = "organization.logo_updated"
+	OrganizationEnabled     = "organization.api_enabled"
 
 	KeyCreated = "key.created"
 	KeyUpdated = "key.updated"

@@ -23,9 +23,14 @@ type EventView struct {
 	SchemaVersion int       `json:"schema_version"`
 	// Resource is the id of the object the event is about; Data.Object.id
 	// is the same id.
-	Resource string        `json:"resource"`
-	Data     EventData     `json:"data"`
-	Request  *EventRequest `json:"request"`
+	Resource string `json:"resource"`
+	// ResourceVersion is the version of Resource's stream this event made:
+	// 1 for its creation, one more for each event after. A receiver keeps
+	// the highest it has seen per resource, discards anything older and
+	// sees a gap when one is skipped.
+	ResourceVersion int           `json:"resource_version"`
+	Data            EventData     `json:"data"`
+	Request         *EventRequest `json:"request"`
 }
 
 // EventData is the object of an event and, for a change, what it was.
@@ -126,7 +131,7 @@ func (r *Registry) Render(history []Event) (EventView, error) {
 	}
 	e := history[len(history)-1]
 	v := EventView{ID: e.ID, Object: "event", Type: e.Type, Livemode: e.Livemode, Organization: e.OrgID,
-		CreatedAt: e.CreatedAt.UTC(), SchemaVersion: e.SchemaVersion, Resource: e.StreamID}
+		CreatedAt: e.CreatedAt.UTC(), SchemaVersion: e.SchemaVersion, Resource: e.StreamID, ResourceVersion: e.StreamVersion}
 	if e.Metadata.RequestID != "" {
 		v.Request = &EventRequest{ID: e.Metadata.RequestID, KeyID: e.Metadata.KeyID}
 	}

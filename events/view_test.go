@@ -82,10 +82,10 @@ func TestRenderShowsTheObjectAfterTheEvent(t *testing.T) {
 		"gadget.deleted", `{}`,
 	)
 	want := []string{
-		`{"id":"evt_1","object":"event","type":"gadget.created","livemode":true,"organization":"org_1","created_at":"2026-01-02T03:04:05Z","schema_version":1,"resource":"gdg_1","data":{"object":{"id":"gdg_1","object":"gadget","name":"a"}},"request":{"id":"req_1","key_id":"key_1"}}`,
-		`{"id":"evt_2","object":"event","type":"gadget.updated","livemode":true,"organization":"org_1","created_at":"2026-01-02T03:04:05Z","schema_version":1,"resource":"gdg_1","data":{"object":{"id":"gdg_1","object":"gadget","name":"b","color":"red"},"previous_attributes":{"color":null,"name":"a"}},"request":{"id":"req_1","key_id":"key_1"}}`,
-		`{"id":"evt_3","object":"event","type":"gadget.updated","livemode":true,"organization":"org_1","created_at":"2026-01-02T03:04:05Z","schema_version":1,"resource":"gdg_1","data":{"object":{"id":"gdg_1","object":"gadget","name":"b","color":"red"},"previous_attributes":{}},"request":{"id":"req_1","key_id":"key_1"}}`,
-		`{"id":"evt_4","object":"event","type":"gadget.deleted","livemode":true,"organization":"org_1","created_at":"2026-01-02T03:04:05Z","schema_version":1,"resource":"gdg_1","data":{"object":{"id":"gdg_1","object":"gadget","name":"b","color":"red","deleted":true}},"request":{"id":"req_1","key_id":"key_1"}}`,
+		`{"id":"evt_1","object":"event","type":"gadget.created","livemode":true,"organization":"org_1","created_at":"2026-01-02T03:04:05Z","schema_version":1,"resource":"gdg_1","resource_version":1,"data":{"object":{"id":"gdg_1","object":"gadget","name":"a"}},"request":{"id":"req_1","key_id":"key_1"}}`,
+		`{"id":"evt_2","object":"event","type":"gadget.updated","livemode":true,"organization":"org_1","created_at":"2026-01-02T03:04:05Z","schema_version":1,"resource":"gdg_1","resource_version":2,"data":{"object":{"id":"gdg_1","object":"gadget","name":"b","color":"red"},"previous_attributes":{"color":null,"name":"a"}},"request":{"id":"req_1","key_id":"key_1"}}`,
+		`{"id":"evt_3","object":"event","type":"gadget.updated","livemode":true,"organization":"org_1","created_at":"2026-01-02T03:04:05Z","schema_version":1,"resource":"gdg_1","resource_version":3,"data":{"object":{"id":"gdg_1","object":"gadget","name":"b","color":"red"},"previous_attributes":{}},"request":{"id":"req_1","key_id":"key_1"}}`,
+		`{"id":"evt_4","object":"event","type":"gadget.deleted","livemode":true,"organization":"org_1","created_at":"2026-01-02T03:04:05Z","schema_version":1,"resource":"gdg_1","resource_version":4,"data":{"object":{"id":"gdg_1","object":"gadget","name":"b","color":"red","deleted":true}},"request":{"id":"req_1","key_id":"key_1"}}`,
 	}
 	for i := range h {
 		got, err := r.Body(h[:i+1])

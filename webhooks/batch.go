@@ -1,12 +1,15 @@
 package webhooks
 
-import "github.com/facturo/facturo/events"
+import (
+	"context"
 
-// Fanned is an event to fan out with the body its deliveries send.
-type Fanned struct {
-	Event events.Event
-	Body  []byte
-}
+	"github.com/facturo/facturo/events"
+)
+
+// RenderFunc gives the bodies the deliveries of evs send, one per event,
+// in order. A fan-out calls it only with the events that have a
+// subscribed endpoint: nothing else is rendered.
+type RenderFunc func(ctx context.Context, evs []events.Event) ([][]byte, error)
 
 // Completed is one attempt to record: the delivery as claimed, what the
 // attempt produced and what follows.

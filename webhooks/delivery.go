@@ -46,7 +46,8 @@ func Body(e events.Event) ([]byte, error) {
 		data = json.RawMessage(`{}`)
 	}
 	v := Payload{ID: e.ID, Object: "event", Type: e.Type, CreatedAt: e.CreatedAt.UTC(), Livemode: e.Livemode,
-		Organization: e.OrgID, SchemaVersion: max(e.SchemaVersion, 1), Resource: e.StreamID, Data: PayloadData{Object: data}}
+		Organization: e.OrgID, SchemaVersion: max(e.SchemaVersion, 1), Resource: e.StreamID, ResourceVersion: e.StreamVersion,
+		Data: PayloadData{Object: data}}
 	if e.Metadata.RequestID != "" {
 		v.Request = &events.EventRequest{ID: e.Metadata.RequestID, KeyID: e.Metadata.KeyID}
 	}
@@ -115,8 +116,16 @@ type Claimed struct {
 	Secrets    []string // current secret first, then the previous during a rotation's grace
 	EventID    string   // the webhook-id header
 	Body       []byte
-	Attempts   int  // attempts made, this one included
-	Retries    bool // false: one attempt only (test mode)
+	// Resource and ResourceVersion are the object the event is about and
+	// the version of its stream the event made (the facturo-resource and
+	// facturo-resource-version headers); "" for a ping.
+	Resource        string
+	ResourceVersion int
+	// NotBefore is the send slot a rate-limited endpoint's claim gave the
+	// delivery: it is not sent earlier. Zero: at once.
+	NotBefore time.Time
+	Attempts  int  // attempts made, this one included
+	Retries   bool // false: one attempt only (test mode)
 }
 
 // ClaimRequest bounds a claim.

@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -71,6 +72,8 @@ type (
 		Description   string            `json:"description"`
 		Metadata      map[string]string `json:"metadata"`
 		Secret        string            `json:"secret_signing"`
+		Ordering      string            `json:"ordering,omitempty"`   // "" is parallel
+		RateLimit     int               `json:"rate_limit,omitempty"` // 0: none
 	}
 	updatedData struct {
 		URL           *string            `json:"url,omitempty"`
@@ -78,6 +81,8 @@ type (
 		Description   *string            `json:"description,omitempty"`
 		Metadata      *map[string]string `json:"metadata,omitempty"`
 		Status        string             `json:"status,omitempty"`
+		Ordering      string             `json:"ordering,omitempty"`
+		RateLimit     *int               `json:"rate_limit,omitempty"` // 0 removes the limit
 	}
 	rotatedData struct {
 		Secret            string    `json:"secret_signing"`
@@ -107,6 +112,8 @@ type Endpoint struct {
 	Metadata          map[string]string
 	Status            string
 	DisabledReason    string
+	Ordering          string // OrderingParallel or OrderingFIFO
+	RateLimit         int    // deliveries per second; 0: no limit
 	Secret            string
 	PreviousSecret    string
 	PreviousExpiresAt time.Time
@@ -126,9 +133,15 @@ type EndpointView struct {
 	Metadata       map[string]string `json:"metadata"`
 	Status         string            `json:"status"`
 	DisabledReason string            `json:"disabled_reason,omitempty"`
-	Livemode       bool              `json:"livemode"`
-	CreatedAt      time.Time         `json:"created_at"`
-	Secret         string            `json:"secret,omitempty"`
+	// Ordering is "parallel" (deliveries go out concurrently) or "fifo"
+	// (one at a time, in event order; a failing one holds the others).
+	Ordering string `json:"ordering"`
+	// RateLimit is the most deliveries per second the endpoint receives,
+	// across every worker; null: no limit.
+	RateLimit *int      `json:"rate_limit"`
+	Livemode  bool      `json:"livemode"`
+	CreatedAt time.Time `json:"created_at"`
+	Secret    string    `json:"secret,omitempty"`
 	// Deleted is set only in the object of a webhook_endpoint.deleted
 	// event: GET of a deleted endpoint answers 404.
 	Deleted bool `json:"deleted,omitempty"`
@@ -143,9 +156,14 @@ func (e *Endpoint) View() EndpointView {
 	if md == nil {
 		md = map[string]string{}
 	}
-	return EndpointView{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, EnabledEvents: e.EnabledEvents,
+	v := EndpointView{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, EnabledEvents: e.EnabledEvents,
 		Description: e.Description, Metadata: md, Status: e.Status, DisabledReason: e.DisabledReason,
-		Livemode: e.Livemode, CreatedAt: e.CreatedAt, Deleted: e.deleted}
+		Ordering: e.Ordering, Livemode: e.Livemode, CreatedAt: e.CreatedAt, Deleted: e.deleted}
+	if e.RateLimit > 0 {
+		limit := e.RateLimit
+		v.RateLimit = &limit
+	}
+	return v
 }
 
 // Secrets returns the secrets a delivery at now is signed with: the current
@@ -183,7 +201,8 @@ func (e *Endpoint) apply(ev events.Event) error {
 		}
 		*e = Endpoint{ID: ev.StreamID, OrgID: ev.OrgID, Livemode: ev.Livemode, URL: d.URL,
 			EnabledEvents: d.EnabledEvents, Description: d.Description, Metadata: d.Metadata,
-			Status: StatusEnabled, Secret: d.Secret, CreatedAt: ev.CreatedAt, Version: ev.StreamVersion}
+			Status: StatusEnabled, Ordering: cmp.Or(d.Ordering, OrderingParallel), RateLimit: d.RateLimit,
+			Secret: d.Secret, CreatedAt: ev.CreatedAt, Version: ev.StreamVersion}
 	case EndpointUpdated:
 		var d updatedData
 		if err := ev.Decode(&d); err != nil {
@@ -200,6 +219,12 @@ func (e *Endpoint) apply(ev events.Event) error {
 		}
 		if d.Metadata != nil {
 			e.Metadata = *d.Metadata
+		}
+		if d.Ordering != "" {
+			e.Ordering = d.Ordering
+		}
+		if d.RateLimit != nil {
+			e.RateLimit = *d.RateLimit
 		}
 		if d.Status != "" {
 			e.Status = d.Status
@@ -237,6 +262,10 @@ type EndpointInput struct {
 	// happened from then (at most BackfillWindow ago) until the endpoint's
 	// creation, at most MaxBackfill of them.
 	BackfillSince *time.Time `json:"backfill_since"`
+	// Ordering is "parallel" (the default) or "fifo".
+	Ordering string `json:"ordering" facturo:"enum=parallel|fifo;default=parallel"`
+	// RateLimit caps the deliveries per second; nil: no limit.
+	RateLimit *int `json:"rate_limit" facturo:"min=1;max=10000"`
 }
 
 // EndpointPatch changes an endpoint; nil fields stay as they are.
@@ -246,6 +275,9 @@ type EndpointPatch struct {
 	Description   *string            `json:"description" facturo:"max=1000"`
 	Metadata      *map[string]string `json:"metadata"`
 	Disabled      *bool              `json:"disabled"`
+	Ordering      *string            `json:"ordering" facturo:"enum=parallel|fifo"`
+	// RateLimit sets the limit; 0 removes it.
+	RateLimit *int `json:"rate_limit" facturo:"min=0;max=10000"`
 }
 
 // NewEndpoint decides the creation of an endpoint with the given secret
@@ -267,8 +299,18 @@ func NewEndpoint(in EndpointInput, secret string, policy AddressPolicy) ([]event
 	if in.Metadata == nil {
 		in.Metadata = map[string]string{}
 	}
+	ordering, err := checkOrdering(in.Ordering)
+	if err != nil {
+		return nil, err
+	}
+	limit := 0
+	if in.RateLimit != nil {
+		if limit, err = checkRateLimit(*in.RateLimit, 1); err != nil {
+			return nil, err
+		}
+	}
 	return []events.Draft{{Type: EndpointCreated, Data: createdData{URL: in.URL, EnabledEvents: types,
-		Description: in.Description, Metadata: in.Metadata, Secret: secret}}}, nil
+		Description: in.Description, Metadata: in.Metadata, Secret: secret, Ordering: ordering, RateLimit: limit}}}, nil
 }
 
 // Update decides a change of an endpoint. Disabling through an update
@@ -300,6 +342,24 @@ func (e *Endpoint) Update(p EndpointPatch, policy AddressPolicy) ([]events.Draft
 			return nil, err
 		}
 		d.Metadata, changed = p.Metadata, true
+	}
+	if p.Ordering != nil {
+		ordering, err := checkOrdering(*p.Ordering)
+		if err != nil {
+			return nil, err
+		}
+		if ordering != e.Ordering {
+			d.Ordering, changed = ordering, true
+		}
+	}
+	if p.RateLimit != nil {
+		limit, err := checkRateLimit(*p.RateLimit, 0)
+		if err != nil {
+			return nil, err
+		}
+		if limit != e.RateLimit {
+			d.RateLimit, changed = &limit, true
+		}
 	}
 	if p.Disabled != nil && !*p.Disabled && e.Status == StatusDisabled {
 		d.Status, changed = StatusEnabled, true
@@ -376,6 +436,36 @@ func checkEnabledEvents(types []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// Orderings of an endpoint's deliveries.
+const (
+	OrderingParallel = "parallel"
+	OrderingFIFO     = "fifo"
+)
+
+// MaxRateLimit bounds rate_limit, in deliveries per second.
+const MaxRateLimit = 10000
+
+// checkOrdering accepts "" (parallel), "parallel" and "fifo".
+func checkOrdering(s string) (string, error) {
+	switch s {
+	case "", OrderingParallel:
+		return OrderingParallel, nil
+	case OrderingFIFO:
+		return OrderingFIFO, nil
+	}
+	return "", facturo.ParamError(facturo.CodeParameterInvalid, "ordering", `ordering must be "parallel" or "fifo".`)
+}
+
+// checkRateLimit accepts a limit from least (1 on creation; 0, which
+// removes it, on update) to MaxRateLimit.
+func checkRateLimit(n, least int) (int, error) {
+	if n < least || n > MaxRateLimit {
+		return 0, facturo.ParamError(facturo.CodeParameterInvalid, "rate_limit",
+			"rate_limit must be a whole number of deliveries per second from %d to %d.", least, MaxRateLimit)
+	}
+	return n, nil
 }
 
 func checkDescription(s string) error {

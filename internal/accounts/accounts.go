@@ -21,6 +21,7 @@ var Events = []events.TypeInfo{
 	{Name: events.UserCreated, Description: "A user account was created by the operator."},
 	{Name: events.OrganizationCreated, Description: "An organization was created."},
 	{Name: events.OrganizationUpdated, Description: "An organization's profile changed."},
+	{Name: events.OrganizationLogoUpdated, Description: "An organization uploaded a new logo for its documents."},
 	{Name: events.OrganizationDisabled, Description: "The operator disabled API access for an organization."},
 	{Name: events.OrganizationEnabled, Description: "The operator enabled API access for an organization again."},
 	{Name: events.KeyCreated, Description: "An API key was created."},

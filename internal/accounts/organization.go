@@ -16,6 +16,8 @@ type Organization struct {
 	LegalName   string
 	TaxID       string
 	APIDisabled bool
+	Branding    Branding
+	Logo        *Logo // nil until a logo is uploaded
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Version     int
@@ -36,6 +38,11 @@ type OrganizationPatch struct {
 	Name      *string `json:"name" facturo:"nonblank;max=200"`
 	LegalName *string `json:"legal_name" facturo:"max=300"`
 	TaxID     *string `json:"tax_id" facturo:"max=20"`
+	// Branding of the documents (PDFs) the organization issues.
+	Address          *string `json:"address" facturo:"max=300"`
+	AccentColor      *string `json:"accent_color" facturo:"pattern=^#[0-9a-fA-F]{6}$"`
+	FooterText       *string `json:"footer_text" facturo:"max=500"`
+	DocumentLanguage *string `json:"document_language" facturo:"enum=es|en"`
 }
 
 // OrganizationData is the data of organization.created and .updated: the
@@ -45,11 +52,12 @@ type OrganizationData struct {
 	Name      string `json:"name"`
 	LegalName string `json:"legal_name"`
 	TaxID     string `json:"tax_id"`
+	Branding
 }
 
 // NewOrganization decides organization.created for owner.
 func NewOrganization(ownerID string, in OrganizationInput) ([]events.Draft, error) {
-	d, err := organizationData(ownerID, in.Name, in.LegalName, in.TaxID)
+	d, err := organizationData(ownerID, in.Name, in.LegalName, in.TaxID, DefaultBranding())
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +76,15 @@ func (o *Organization) Update(p OrganizationPatch) ([]events.Draft, error) {
 	if p.TaxID != nil {
 		tax = *p.TaxID
 	}
-	d, err := organizationData(o.OwnerID, name, legal, tax)
+	b, err := o.Branding.patched(p)
 	if err != nil {
 		return nil, err
 	}
-	if d.Name == o.Name && d.LegalName == o.LegalName && d.TaxID == o.TaxID {
+	d, err := organizationData(o.OwnerID, name, legal, tax, b)
+	if err != nil {
+		return nil, err
+	}
+	if d.Name == o.Name && d.LegalName == o.LegalName && d.TaxID == o.TaxID && d.Branding == o.Branding {
 		return nil, nil
 	}
 	return []events.Draft{{Type: events.OrganizationUpdated, Data: d}}, nil
@@ -90,10 +102,10 @@ func (o *Organization) SetAPIDisabled(disabled bool) []events.Draft {
 	return []events.Draft{{Type: t, Data: struct{}{}}}
 }
 
-func organizationData(owner, name, legal, tax string) (OrganizationData, error) {
+func organizationData(owner, name, legal, tax string, b Branding) (OrganizationData, error) {
 	var d OrganizationData
 	var err error
-	d.OwnerID = owner
+	d.OwnerID, d.Branding = owner, b
 	if d.Name, err = requiredText("name", name, 200); err != nil {
 		return d, err
 	}
@@ -117,9 +129,16 @@ func FoldOrganization(history []events.Event) (*Organization, error) {
 				return nil, err
 			}
 			o.OwnerID, o.Name, o.LegalName, o.TaxID = d.OwnerID, d.Name, d.LegalName, d.TaxID
+			o.Branding = d.Branding.orDefaults()
 			if e.Type == events.OrganizationCreated {
 				o.ID, o.CreatedAt = e.StreamID, e.CreatedAt
 			}
+		case events.OrganizationLogoUpdated:
+			var l Logo
+			if err := e.Decode(&l); err != nil {
+				return nil, err
+			}
+			o.Logo = &l
 		case events.OrganizationDisabled:
 			o.APIDisabled = true
 		case events.OrganizationEnabled:
@@ -142,18 +161,29 @@ func (o *Organization) OwnedBy(userID, requestedID string) error {
 
 // OrganizationView is the public JSON of an organization.
 type OrganizationView struct {
-	ID          string    `json:"id"`
-	Object      string    `json:"object"`
-	Name        string    `json:"name"`
-	LegalName   string    `json:"legal_name"`
-	TaxID       string    `json:"tax_id"`
-	APIDisabled bool      `json:"api_disabled"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `json:"id"`
+	Object      string `json:"object"`
+	Name        string `json:"name"`
+	LegalName   string `json:"legal_name"`
+	TaxID       string `json:"tax_id"`
+	APIDisabled bool   `json:"api_disabled"`
+	Branding
+	Logo      *Logo     `json:"logo"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // View returns the public representation.
 func (o *Organization) View() OrganizationView {
 	return OrganizationView{ID: o.ID, Object: "organization", Name: o.Name, LegalName: o.LegalName,
-		TaxID: o.TaxID, APIDisabled: o.APIDisabled, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+		TaxID: o.TaxID, APIDisabled: o.APIDisabled, Branding: o.Branding.orDefaults(), Logo: o.Logo, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}
+
+// LegalNameOrName is how documents name the organization: its legal name,
+// or its name when it has none.
+func (o *Organization) LegalNameOrName() string {
+	if o.LegalName != "" {
+		return o.LegalName
+	}
+	return o.Name
 }

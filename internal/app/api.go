@@ -65,6 +65,7 @@ func NewAPI(s *Services) (*API, error) {
 		Activity:        activity,
 		Feed:            jetStreamFeed{s.Stream},
 		StreamHeartbeat: s.Config.StreamHeartbeat,
+		PDF:             s.PDF,
 	})
 	hooks := postgres.NewWebhookStore(s.Store)
 	hooks.Body = events.Body

@@ -56,3 +56,11 @@ func RenderEvent(store *postgres.EventStore) func(ctx context.Context, e events.
 		return events.Body(history)
 	}
 }
+
+// RenderEvents is RenderEvent for several events, whose streams it reads
+// in one query: the fan-out's renderer for a batch.
+func RenderEvents(store *postgres.EventStore) webhooks.RenderFunc {
+	return func(ctx context.Context, evs []events.Event) ([][]byte, error) {
+		return postgres.RenderAll(ctx, store.DB().Pool, evs, events.Body)
+	}
+}

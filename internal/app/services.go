@@ -14,6 +14,7 @@ import (
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/metrics"
 	"github.com/facturo/facturo/internal/natsjs"
+	"github.com/facturo/facturo/internal/pdf"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/supervise"
 	"github.com/facturo/facturo/projections"
@@ -33,6 +34,9 @@ type Services struct {
 	Stream   jetstream.Stream
 	Store    *postgres.EventStore
 	Registry *prometheus.Registry
+	// PDF renders documents: the API's /pdf routes and whatever attaches
+	// them (the mailer).
+	PDF *pdf.Renderer
 	// Components supervises the process's background components (API and
 	// worker roles alike): restarts, facturo_component_* metrics, and
 	// their part of Ready.
@@ -100,6 +104,7 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 	store.OnCommit = countAppended(reg)
 	return &Services{
 		Config: c, Log: log, DB: db, NC: nc, JS: js, Stream: stream, Registry: reg, Store: store,
+		PDF:        pdf.NewRenderer(store, postgres.NewLogoStore(db)),
 		Components: supervise.New(reg, log),
 	}, nil
 }

@@ -44,7 +44,7 @@ func WorkerComponents(s *Services) []supervise.Component {
 	hooks := postgres.NewWebhookStore(s.Store)
 	return append(cs,
 		supervise.Component{Name: "webhook-fanout", Run: (&delivery.Dispatcher{Store: hooks, Stream: s.Stream, Log: s.Log,
-			Render: RenderEvent(s.Store), Poison: postgres.NewPoisonStore(s.DB), OnPoison: m.OnPoison}).Run},
+			Render: RenderEvent(s.Store), RenderAll: RenderEvents(s.Store), Poison: postgres.NewPoisonStore(s.DB), OnPoison: m.OnPoison}).Run},
 		supervise.Component{Name: "webhook-deliverer", Run: (&delivery.Deliverer{Store: hooks, Wake: hooks,
 			Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt, Supervisor: s.Components}).Run},
 		supervise.Component{Name: "worker-metrics", Run: (&MetricsPoller{Metrics: m, DB: s.DB, Names: names}).Run},

@@ -44,6 +44,8 @@ var resources = []struct {
 	{"receipts", "receipts", readWrite, nil},
 	{"retentions", "retentions", readWrite, nil},
 	{"series", "numbering series", readWrite, nil},
+	// A PDF also needs the document's own read scope (invoices:read...).
+	{"pdfs", "the PDFs of invoices, receipts and retentions (with the document's read scope)", read, nil},
 	{"webhooks", "webhook endpoints", readWriteDelete, nil},
 	// Events are immutable.
 	{"events", "events", read, nil},

@@ -80,6 +80,38 @@ func UpdateOrganization(ctx context.Context, st Store, userID string, m Meta, or
 	})
 }
 
+// SetOrganizationLogo replaces the logo of an organization userID owns:
+// the bytes are kept by digest and organization.logo_updated names them,
+// in one transaction. Bad bytes are refused before anything is read.
+func SetOrganizationLogo(ctx context.Context, st Store, userID string, m Meta, orgID string, data []byte) (*accounts.Organization, error) {
+	l, err := accounts.ParseLogo(data)
+	if err != nil {
+		return nil, err
+	}
+	if !id.Has(orgID, id.Organization) {
+		return nil, facturo.NotFound("organization", orgID)
+	}
+	return run(ctx, st, m, func(tx Tx) (*accounts.Organization, error) {
+		all, err := appendDecided(ctx, tx, accountStream(orgID, orgID), func(history []events.Event) ([]events.Draft, error) {
+			o, err := foldOrganization(orgID, history)
+			if err != nil {
+				return nil, err
+			}
+			if err := o.OwnedBy(userID, orgID); err != nil {
+				return nil, err
+			}
+			return o.SetLogo(l), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.KeepLogo(ctx, orgID, l, data); err != nil {
+			return nil, err
+		}
+		return accounts.FoldOrganization(all)
+	})
+}
+
 // SetOrganizationAccess disables or enables an organization's API access
 // (the operator's command).
 func SetOrganizationAccess(ctx context.Context, st Store, m Meta, orgID string, disabled bool) (*accounts.Organization, error) {

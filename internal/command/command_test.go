@@ -10,6 +10,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/shopspring/decimal"
@@ -231,3 +232,5 @@ func TestCommandsAnswerTheirClaimInTheTransaction(t *testing.T) {
 		t.Fatal("a claim given no result answered; want an error")
 	}
 }
+
+func (tx *memTx) KeepLogo(context.Context, string, accounts.Logo, []byte) error { return nil }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/accounts"
 )
 
 // Claim names the Idempotency-Key a command serves. The store marks it
@@ -106,6 +107,11 @@ type Tx interface {
 	// MoveSeries sets where the numbering of a created series goes on
 	// from; never at or below a number already issued.
 	MoveSeries(ctx context.Context, t facturo.Tenant, code string, next int64) error
+
+	// KeepLogo stores an organization's logo bytes under their digest
+	// (l.SHA256), which organization.logo_updated names; keeping the same
+	// bytes twice changes nothing.
+	KeepLogo(ctx context.Context, orgID string, l accounts.Logo, data []byte) error
 }
 
 // Counter is the numbering state of one series code of a tenant.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -94,6 +95,31 @@ func (rc *receiver) got(typ string) int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.types[typ]
+}
+
+// clientPDFs uploads a logo with the user key uc and reads the invoice's
+// PDF with the organization key c: named by its number, then 304 by its
+// ETag; a GIF logo is a typed unsupported_media_type.
+func clientPDFs(ctx context.Context, t *testing.T, uc, c *client.Client, orgID, invID, number string) {
+	t.Helper()
+	o, err := uc.Organizations.SetLogo(ctx, orgID, "image/png", logoPNG())
+	noErr(t, err)
+	if o.Logo == nil || o.Logo.ContentType != "image/png" || o.Logo.Width != 40 {
+		t.Errorf("organization after SetLogo: %+v", o.Logo)
+	}
+	if _, err := uc.Organizations.SetLogo(ctx, orgID, "image/gif", []byte("GIF89a")); !client.IsCode(err, "unsupported_media_type") {
+		t.Errorf("a GIF logo: %v", err)
+	}
+	f, err := c.Invoices.PDF(ctx, invID, client.PDFParams{})
+	noErr(t, err)
+	if f.Filename != number+".pdf" || f.ContentType != "application/pdf" || !bytes.HasPrefix(f.Body, []byte("%PDF-")) || f.ETag == "" || f.NotModified {
+		t.Errorf("PDF %q %q %q %v %.8q", f.Filename, f.ContentType, f.ETag, f.NotModified, f.Body)
+	}
+	same, err := c.Invoices.PDF(ctx, invID, client.PDFParams{IfNoneMatch: f.ETag})
+	noErr(t, err)
+	if !same.NotModified || len(same.Body) != 0 || same.ETag != f.ETag {
+		t.Errorf("If-None-Match: not modified %v, %d bytes, ETag %q", same.NotModified, len(same.Body), same.ETag)
+	}
 }
 
 // The Go client drives every resource against the real system; every
@@ -199,6 +225,7 @@ func TestClientEndToEnd(t *testing.T) {
 	}
 	_, err = c.Invoices.Send(ctx, inv.ID, client.SendInput{})
 	noErr(t, err)
+	clientPDFs(ctx, t, uc, c, org.ID, inv.ID, *issued.Number)
 	_, err = c.Invoices.Corrective(ctx, inv.ID, client.CorrectionInput{Reason: "Discount", Items: []client.CorrectionItem{{Line: 0, Quantity: "1"}}})
 	noErr(t, err)
 	_, err = c.Invoices.Pay(ctx, inv.ID, client.PaymentInput{})
@@ -231,6 +258,14 @@ func TestClientEndToEnd(t *testing.T) {
 	noErr(t, err)
 	_, err = c.Retentions.Cancel(ctx, ret.ID)
 	noErr(t, err)
+	for _, get := range []func() (*client.File, error){
+		func() (*client.File, error) { return c.Receipts.PDF(ctx, rcpt.ID, client.PDFParams{}) },
+		func() (*client.File, error) { return c.Retentions.PDF(ctx, ret.ID, client.PDFParams{AsOf: time.Now()}) },
+	} {
+		if f, err := get(); err != nil || !bytes.HasPrefix(f.Body, []byte("%PDF-")) {
+			t.Errorf("PDF: %v", err)
+		}
+	}
 
 	// Typed errors: a foreign-looking id is resource_missing with its request id.
 	_, err = c.Invoices.Get(ctx, "inv_01JUNKJUNKJUNKJUNKJUNKJUNK")

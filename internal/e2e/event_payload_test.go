@@ -35,6 +35,7 @@ func (s *system) everyEventType(t *testing.T) tenantKeys {
 	org, key := "/v1/organizations/"+tk.orgID, tk.live
 
 	s.must(200, "PATCH", org, tk.userKey, map[string]any{"legal_name": "Subscriber SA"})
+	s.must(200, "PUT", org+"/logo", tk.userKey, logoPNG(), "Content-Type", "image/png")
 	s.must(200, "POST", org+"/api_access", testAdminKey, map[string]any{"api_disabled": true})
 	s.must(200, "POST", org+"/api_access", testAdminKey, map[string]any{"api_disabled": false})
 	k := s.must(201, "POST", org+"/api_keys", tk.userKey, map[string]any{"name": "ci", "mode": "live"}).str("id")

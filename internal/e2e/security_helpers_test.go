@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/httpapi"
 )
@@ -125,11 +127,24 @@ func leaks(raw []byte, ids []string) string {
 	return ""
 }
 
-// requestBody is what the matrices send: nothing for reads, the
+// jsonBody is the JSON request body of op, nil if it takes none or takes
+// raw bytes (a logo upload).
+func jsonBody(op *openapi3.Operation) *openapi3.MediaType {
+	if op == nil || op.RequestBody == nil {
+		return nil
+	}
+	return op.RequestBody.Value.Content.Get("application/json")
+}
+
+// requestBody is what the matrices send: nothing for reads, a valid logo
+// for an upload, the
 // document's example for the writes on an object whose body has required
 // fields (the body is checked before the ids it names are looked up), {}
 // for the other writes (a create refuses it: nothing is written).
 func requestBody(rt httpapi.Route) any {
+	if rt.Method == http.MethodPut { // an upload: a valid one, so that only the id decides
+		return logoPNG()
+	}
 	if rt.Method != http.MethodPost && rt.Method != http.MethodPatch {
 		return nil
 	}
@@ -138,7 +153,7 @@ func requestBody(rt httpapi.Route) any {
 	specMu.Unlock()
 	if sp != nil && strings.Contains(rt.Path, "{") {
 		op := sp.doc.Paths.Find(rt.Path).GetOperation(rt.Method)
-		if media := op.RequestBody.Value.Content.Get("application/json"); len(media.Schema.Value.Required) > 0 || len(media.Schema.Value.AllOf) > 0 {
+		if media := jsonBody(op); media != nil && (len(media.Schema.Value.Required) > 0 || len(media.Schema.Value.AllOf) > 0) {
 			return media.Example
 		}
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/facturo/facturo/internal/auth"
@@ -11,9 +12,10 @@ import (
 
 // TestSecurityScopeMatrix (OWASP API5, broken function level
 // authorization) derives keys from the closed scope catalogue: for every
-// organization route, a key holding every scope but the route's gets 403
-// insufficient_scope and writes nothing, and a key holding exactly the
-// route's scope is let through.
+// organization route, a key holding every scope but one of the route's
+// (most need one; a PDF needs pdfs:read and its document's read scope)
+// gets 403 insufficient_scope and writes nothing, and a key holding
+// exactly the route's scopes is let through.
 func TestSecurityScopeMatrix(t *testing.T) {
 	s := startSecuritySystem(t)
 	a := s.newTenant("scoped@example.com")
@@ -43,14 +45,18 @@ func TestSecurityScopeMatrix(t *testing.T) {
 		if rt.Auth != httpapi.AuthOrg {
 			continue
 		}
-		if !slices.Contains(catalogue, rt.Scope) {
-			t.Errorf("%s %s needs scope %q, which is not in the catalogue", rt.Method, rt.Path, rt.Scope)
-			continue
+		for _, sc := range rt.Scopes() {
+			if !slices.Contains(catalogue, sc) {
+				t.Errorf("%s %s needs scope %q, which is not in the catalogue", rt.Method, rt.Path, sc)
+				continue
+			}
+			if _, ok := keyWith["all but "+sc]; !ok {
+				keyWith["all but "+sc] = newKey(slices.DeleteFunc(slices.Clone(catalogue), func(v string) bool { return v == sc }))
+			}
 		}
 		routes = append(routes, rt)
-		if _, ok := keyWith["all but "+rt.Scope]; !ok {
-			keyWith["all but "+rt.Scope] = newKey(slices.DeleteFunc(slices.Clone(catalogue), func(v string) bool { return v == rt.Scope }))
-			keyWith[rt.Scope] = newKey([]string{rt.Scope})
+		if exactly := strings.Join(rt.Scopes(), " "); keyWith[exactly] == "" {
+			keyWith[exactly] = newKey(rt.Scopes())
 		}
 	}
 	before += len(keyWith) // one key.created event per key
@@ -61,21 +67,24 @@ func TestSecurityScopeMatrix(t *testing.T) {
 			t.Errorf("%s: no substitution rule for %s", name, missing)
 			continue
 		}
-		r := s.call(rt.Method, path, keyWith["all but "+rt.Scope], requestBody(rt))
-		if r.Status != 403 || r.str("error", "code") != "insufficient_scope" {
-			t.Errorf("%s without %s: %d %s", name, rt.Scope, r.Status, r.Raw)
+		for _, sc := range rt.Scopes() {
+			r := s.call(rt.Method, path, keyWith["all but "+sc], requestBody(rt))
+			if r.Status != 403 || r.str("error", "code") != "insufficient_scope" {
+				t.Errorf("%s without %s: %d %s", name, sc, r.Status, r.Raw)
+			}
 		}
+		exactly := strings.Join(rt.Scopes(), " ")
 		// Reads run on A's real objects; writes on absent ids (404) or with
 		// an empty body (400): anything but 401 and 403.
 		if rt.Method == http.MethodGet {
-			if r := s.call(rt.Method, path, keyWith[rt.Scope], nil); r.Status != 200 {
-				t.Errorf("%s with exactly %s: %d %s", name, rt.Scope, r.Status, r.Raw)
+			if r := s.call(rt.Method, path, keyWith[exactly], nil); r.Status != 200 {
+				t.Errorf("%s with exactly %s: %d %s", name, exactly, r.Status, r.Raw)
 			}
 			continue
 		}
 		path, _ = fill(rt.Path, absent)
-		if r := s.call(rt.Method, path, keyWith[rt.Scope], requestBody(rt)); r.Status == 401 || r.Status == 403 {
-			t.Errorf("%s with exactly %s: %d %s", name, rt.Scope, r.Status, r.Raw)
+		if r := s.call(rt.Method, path, keyWith[exactly], requestBody(rt)); r.Status == 401 || r.Status == 403 {
+			t.Errorf("%s with exactly %s: %d %s", name, exactly, r.Status, r.Raw)
 		}
 	}
 	if after := s.orgEventCount(a.orgID); after != before {

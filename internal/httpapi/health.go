@@ -64,7 +64,7 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) error {
 		if rt.Auth == AuthKey || (rt.Auth == AuthUser && p.Auth == AuthUser) {
 			routes = append(routes, rt.Method+" "+rt.Path)
 		}
-		if rt.Auth != AuthOrg || p.Auth != AuthOrg || !p.Scopes.Allows(rt.Scope) {
+		if rt.Auth != AuthOrg || p.Auth != AuthOrg || !rt.allows(p.Scopes) {
 			continue
 		}
 		routes = append(routes, rt.Method+" "+rt.Path)

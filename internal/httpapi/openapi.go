@@ -74,6 +74,7 @@ func (s *Server) OpenAPI() *openapi3.T {
 		}
 		doc.AddOperation(rt.Path, rt.Method, operation(g, rt, d))
 	}
+	doc.Webhooks = webhookDoc(g)
 	g.components["Error"] = openapi3.NewSchemaRef("", errorSchema())
 	doc.Components.Schemas = g.components
 	return doc
@@ -108,6 +109,10 @@ func operation(g *schemaGen, rt Route, d opDoc) *openapi3.Operation {
 			WithDescription("Resume after this event: the id: of the last event received (TXID:POSITION).").
 			WithSchema(&openapi3.Schema{Type: types("string"), Pattern: "^[0-9]+:[0-9]+$"})})
 	}
+	if len(d.upload) > 0 {
+		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
+			WithSchema(binarySchema(), d.upload)}
+	}
 	if d.in != nil {
 		body := openapi3.NewRequestBody().WithJSONSchemaRef(g.request(reflect.TypeOf(d.in)))
 		body.Content.Get("application/json").Example = examples[rt.Method+" "+rt.Path]
@@ -116,7 +121,11 @@ func operation(g *schemaGen, rt Route, d opDoc) *openapi3.Operation {
 	sec, ext := security(rt)
 	op.Security, op.Extensions = &sec, ext
 	op.AddResponse(d.successStatus(), success(g, d, idempotent))
-	for _, status := range errorStatuses(rt) {
+	for _, status := range append(errorStatuses(rt), d.errors...) {
+		if status == http.StatusNotModified {
+			op.AddResponse(status, notModified())
+			continue
+		}
 		ref := "#/components/responses/Error"
 		if status == http.StatusMethodNotAllowed {
 			ref = "#/components/responses/MethodNotAllowed"
@@ -127,6 +136,16 @@ func operation(g *schemaGen, rt Route, d opDoc) *openapi3.Operation {
 }
 
 func success(g *schemaGen, d opDoc, idempotent bool) *openapi3.Response {
+	if d.binary != "" {
+		resp := openapi3.NewResponse().WithDescription(d.summary).WithContent(openapi3.NewContentWithSchema(binarySchema(), []string{d.binary}))
+		resp.Headers = openapi3.Headers{
+			"X-Request-Id":        {Ref: "#/components/headers/X-Request-Id"},
+			"ETag":                {Value: headerDoc("Names these bytes; send it in If-None-Match to get 304 while the document has not changed.", true)},
+			"Content-Disposition": {Value: headerDoc("inline, with the file name: the document's number (\"A-12.pdf\"), or its id before it has one.", true)},
+			"Cache-Control":       {Value: headerDoc("private, no-cache: keep it, and ask again with If-None-Match.", true)},
+		}
+		return resp
+	}
 	schema := g.response(reflect.TypeOf(d.out))
 	if d.eventStream {
 		return eventStreamResponse(d, schema)
@@ -153,6 +172,26 @@ func success(g *schemaGen, d opDoc, idempotent bool) *openapi3.Response {
 		resp.Headers["Idempotent-Replayed"] = &openapi3.HeaderRef{Ref: "#/components/headers/Idempotent-Replayed"}
 	}
 	return resp
+}
+
+// binarySchema is raw bytes.
+func binarySchema() *openapi3.Schema {
+	return &openapi3.Schema{Type: types("string"), Format: "binary"}
+}
+
+func headerDoc(desc string, required bool) *openapi3.Header {
+	return &openapi3.Header{Parameter: openapi3.Parameter{Description: desc, Required: required,
+		Schema: openapi3.NewSchemaRef("", &openapi3.Schema{Type: types("string")})}}
+}
+
+// notModified is the answer to If-None-Match naming the current ETag.
+func notModified() *openapi3.Response {
+	r := openapi3.NewResponse().WithDescription("Not modified: the ETag in If-None-Match is still the document's; no body.")
+	r.Headers = openapi3.Headers{
+		"X-Request-Id": {Ref: "#/components/headers/X-Request-Id"},
+		"ETag":         {Value: headerDoc("The document's ETag, unchanged.", true)},
+	}
+	return r
 }
 
 // errorStatuses are the error answers a route can give, by who may call it.
@@ -186,8 +225,11 @@ func security(rt Route) (openapi3.SecurityRequirements, map[string]any) {
 	case AuthUser:
 		return openapi3.SecurityRequirements{{"userKey": {}}}, map[string]any{"x-auth": "user"}
 	case AuthOrg:
-		return openapi3.SecurityRequirements{{"organizationKey": {}}},
-			map[string]any{"x-auth": "organization", "x-required-scope": rt.Scope}
+		ext := map[string]any{"x-auth": "organization", "x-required-scope": rt.Scope}
+		if rt.AlsoScope != "" {
+			ext["x-also-required-scope"] = rt.AlsoScope
+		}
+		return openapi3.SecurityRequirements{{"organizationKey": {}}}, ext
 	case AuthKey:
 		return openapi3.SecurityRequirements{{"userKey": {}}, {"organizationKey": {}}}, map[string]any{"x-auth": "any key"}
 	}

@@ -27,6 +27,12 @@ type opDoc struct {
 	// eventStream: the answer is text/event-stream, each event's data
 	// an out; the request may carry Last-Event-ID.
 	eventStream bool
+	// upload lists the media types of a raw request body (a logo), in
+	// place of in; binary is the media type of a raw answer (a PDF) in
+	// place of out.
+	upload []string
+	binary string
+	errors []int // error statuses besides the ones every route of its kind has
 }
 
 // Doc-only shapes of answers the handlers build as maps.
@@ -104,6 +110,7 @@ var operations = map[string]opDoc{
 	"GET /v1/organizations":                  {summary: "List the user's organizations", tag: "Organizations", out: accounts.OrganizationView{}, list: true, paged: true},
 	"GET /v1/organizations/{id}":             {summary: "Retrieve an organization", tag: "Organizations", out: accounts.OrganizationView{}},
 	"PATCH /v1/organizations/{id}":           {summary: "Update an organization", tag: "Organizations", in: accounts.OrganizationPatch{}, out: accounts.OrganizationView{}},
+	"PUT /v1/organizations/{id}/logo":        {summary: "Upload the logo printed on the organization's documents (PNG or JPEG, at most 512 KB, the raw bytes as the body)", tag: "Organizations", upload: []string{"image/png", "image/jpeg"}, out: accounts.OrganizationView{}, errors: []int{413, 415}},
 	"POST /v1/organizations/{id}/api_access": {summary: "Disable or enable an organization's API access (operator)", tag: "Organizations", in: accessInput{}, out: accounts.OrganizationView{}},
 
 	"POST /v1/organizations/{org}/api_keys":                        {summary: "Create a key (the secret is shown once)", tag: "API keys", in: accounts.KeyInput{}, out: accounts.KeyView{}, status: 201},
@@ -173,6 +180,17 @@ var operations = map[string]opDoc{
 	"POST /v1/retentions/{id}/issue":  {summary: "Issue a retention", tag: "Retentions", in: emptyDoc{}, out: invoicing.RetentionView{}},
 	"POST /v1/retentions/{id}/cancel": {summary: "Cancel a retention", tag: "Retentions", in: emptyDoc{}, out: invoicing.RetentionView{}},
 	"GET /v1/retentions/{id}/history": {summary: "Every event of a retention, oldest first", tag: "Retentions", out: EventView{}, list: true},
+
+	"GET /v1/invoices/{id}/pdf":   pdfDoc("invoice", "Invoices"),
+	"GET /v1/receipts/{id}/pdf":   pdfDoc("receipt", "Receipts"),
+	"GET /v1/retentions/{id}/pdf": pdfDoc("retention", "Retentions"),
+}
+
+// pdfDoc documents the PDF route of a kind of document.
+func pdfDoc(kind, tag string) opDoc {
+	return opDoc{summary: "The " + kind + " as a PDF, now or as of a moment (ETag; If-None-Match answers 304 while it has not changed)", tag: tag,
+		binary: "application/pdf", errors: []int{304, 406},
+		query: []qDoc{{name: "as_of", desc: "The " + kind + " as it was at this moment (RFC 3339; unix seconds are accepted too).", kind: qTime}}}
 }
 
 // exampleID is an id of each kind in the examples; internal/e2e replaces

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -94,5 +95,31 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	var raw map[string]any
 	if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The document describes a delivery too: the event body and every header
+// a receiver may rely on, the resource ones included.
+func TestOpenAPIDescribesTheWebhookDelivery(t *testing.T) {
+	doc := unconnectedServer().OpenAPI()
+	item := doc.Webhooks["event"]
+	if item == nil || item.Post == nil || item.Post.RequestBody == nil {
+		t.Fatal("no webhooks.event.post with a body in the document")
+	}
+	var got []string
+	for _, p := range item.Post.Parameters {
+		if p.Value.In == "header" {
+			got = append(got, p.Value.Name)
+		}
+	}
+	for _, h := range []string{"webhook-id", "webhook-timestamp", "webhook-signature", "Facturo-Resource", "Facturo-Resource-Version"} {
+		if !slices.Contains(got, h) {
+			t.Errorf("header %s not documented (headers: %v)", h, got)
+		}
+	}
+	event := doc.Paths.Find("/v1/events/{id}").Get.Responses.Status(200).Value.Content.Get("application/json").Schema.Ref
+	body := item.Post.RequestBody.Value.Content.Get("application/json")
+	if body == nil || body.Schema == nil || event == "" || body.Schema.Ref != event {
+		t.Errorf("delivery body schema: %+v, want %q, the schema of GET /v1/events/{id}", body, event)
 	}
 }

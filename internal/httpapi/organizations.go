@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"errors"
+	"io"
 	"net/http"
 
+	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/command"
 	"github.com/gorilla/mux"
@@ -15,6 +18,8 @@ func (s *Server) registerOrganizationRoutes(r *mux.Router) {
 	s.Handle(r, Route{Method: "GET", Path: "/v1/organizations/{id}", Auth: AuthUser}, s.getOrganization)
 	s.HandleCommand(r, Route{Method: "PATCH", Path: "/v1/organizations/{id}", Auth: AuthUser},
 		runCommand(s, true, s.updateOrganization, answer[*accounts.Organization](http.StatusOK)))
+	s.HandleCommand(r, Route{Method: "PUT", Path: "/v1/organizations/{id}/logo", Auth: AuthUser},
+		runCommand(s, false, s.setOrganizationLogo, answer[*accounts.Organization](http.StatusOK)))
 	s.HandleCommand(r, Route{Method: "POST", Path: "/v1/organizations/{id}/api_access", Auth: AuthOperator},
 		runCommand(s, true, s.setOrganizationAccess, answer[*accounts.Organization](http.StatusOK)))
 	s.Handle(r, Route{Method: "GET", Path: "/v1/account", Auth: AuthOrg, Scope: "account:read"}, s.getAccount)
@@ -55,6 +60,20 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) updateOrganization(r *http.Request, m command.Meta, p accounts.OrganizationPatch) (*accounts.Organization, error) {
 	return command.UpdateOrganization(r.Context(), s.commands, principal(r.Context()).UserID, m, mux.Vars(r)["id"], p)
+}
+
+// setOrganizationLogo takes the raw bytes of a PNG or JPEG (whatever the
+// Content-Type says: the bytes decide) as the organization's logo.
+func (s *Server) setOrganizationLogo(r *http.Request, m command.Meta, _ command.None) (*accounts.Organization, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, accounts.MaxLogoBytes+1))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, facturo.Errorf(facturo.CodeBodyTooLarge, "A logo may have at most %d bytes (512 KB); this one has more.", accounts.MaxLogoBytes)
+	}
+	if err != nil {
+		return nil, facturo.Errorf(facturo.CodeInvalidRequest, "The request body could not be read.")
+	}
+	return command.SetOrganizationLogo(r.Context(), s.commands, principal(r.Context()).UserID, m, mux.Vars(r)["id"], data)
 }
 
 type accessInput struct {

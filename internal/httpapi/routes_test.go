@@ -54,6 +54,12 @@ func checkOrgScope(t *testing.T, name string, rt Route) {
 		t.Errorf("%s: scope %q is not in the catalogue: %v", name, rt.Scope, err)
 		return
 	}
+	if rt.AlsoScope != "" {
+		// A second scope is a read scope that the route's reads depend on.
+		if _, err := auth.ParseScopes([]string{rt.AlsoScope}); err != nil || !strings.HasSuffix(rt.AlsoScope, ":read") || rt.Method != "GET" {
+			t.Errorf("%s: also needs %q: a second scope must be a catalogue read scope, on a GET (%v)", name, rt.AlsoScope, err)
+		}
+	}
 	resource, action, _ := strings.Cut(rt.Scope, ":")
 	if want := auth.ScopeForMethod(resource, rt.Method); action != "read" && action != "write" && action != "delete" {
 		return // an action scope such as invoices:send

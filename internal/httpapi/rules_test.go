@@ -106,6 +106,7 @@ func TestDefaultsAreTheDomainConstants(t *testing.T) {
 		"SeriesInput.next_number":                "1",
 		"rotateInput.grace_period_seconds":       itoa(int64(accounts.DefaultGracePeriod.Seconds())),
 		"rotateSecretInput.grace_period_seconds": itoa(int64(webhooks.DefaultGracePeriod.Seconds())),
+		"EndpointInput.ordering":                 webhooks.OrderingParallel,
 	}
 	seen := map[string]bool{}
 	walkRequestTypes(func(st reflect.Type, f jsonField) {

@@ -16,6 +16,7 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/command"
+	"github.com/facturo/facturo/internal/pdf"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/webhooks"
 )
@@ -38,6 +39,27 @@ type Route struct {
 	Path   string
 	Auth   Auth
 	Scope  string
+	// AlsoScope is a second scope the route needs besides Scope: a PDF
+	// needs pdfs:read and the document's own read scope.
+	AlsoScope string
+}
+
+// Scopes lists the scopes the route needs, all of them.
+func (rt Route) Scopes() []string {
+	if rt.AlsoScope == "" {
+		return []string{rt.Scope}
+	}
+	return []string{rt.Scope, rt.AlsoScope}
+}
+
+// allows reports whether scopes grant every scope rt needs.
+func (rt Route) allows(scopes auth.Scopes) bool {
+	for _, sc := range rt.Scopes() {
+		if !scopes.Allows(sc) {
+			return false
+		}
+	}
+	return true
 }
 
 // handlerFunc is a handler that returns its error to one adapter.
@@ -83,6 +105,15 @@ type Deps struct {
 	Feed            EventFeed
 	StreamHeartbeat time.Duration
 	StreamsPerKey   int
+	// PDF renders documents for the /pdf routes (pdf.Renderer).
+	PDF PDFRenderer
+}
+
+// PDFRenderer is what the /pdf routes need of pdf.Renderer: find the
+// version of a moment, gather a document, render it.
+type PDFRenderer interface {
+	VersionAt(ctx context.Context, t facturo.Tenant, kind, id string, at time.Time) (int64, error)
+	Load(ctx context.Context, t facturo.Tenant, kind, id string, version int64) (*pdf.Document, error)
 }
 
 // Server is the HTTP API.
@@ -140,6 +171,7 @@ func New(d Deps) *Server {
 	s.registerEventRoutes(r)
 	s.registerWebhookRoutes(r)
 	s.registerInvoicingRoutes(r)
+	s.registerPDFRoutes(r)
 	s.router = r
 	return s
 }
@@ -197,9 +229,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, fn comm
 		}
 		r = r.WithContext(withPrincipal(r.Context(), p))
 		defer func() { s.Auth.recordUse(r, p, w, err) }() // refusals for scope are activity too
-		if rt.Auth == AuthOrg && !p.Scopes.Allows(rt.Scope) {
-			return facturo.Errorf(facturo.CodeInsufficientScope,
-				"This key lacks the scope %q that %s %s needs.", rt.Scope, rt.Method, rt.Path)
+		if rt.Auth == AuthOrg {
+			for _, sc := range rt.Scopes() {
+				if !p.Scopes.Allows(sc) {
+					return facturo.Errorf(facturo.CodeInsufficientScope,
+						"This key lacks the scope %q that %s %s needs.", sc, rt.Method, rt.Path)
+				}
+			}
 		}
 	}
 	if r.Method == http.MethodPost && rt.Auth != AuthNone {

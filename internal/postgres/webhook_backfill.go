@@ -7,7 +7,6 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/command"
-	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/webhooks"
 )
 
@@ -71,27 +70,36 @@ func (s *WebhookStore) backfill(ctx context.Context, tx *Tx, ep *webhooks.Endpoi
 	return insertBackfill(ctx, tx, ep, list, bodies)
 }
 
-// renderAll renders each event of list as the fan-out does, from the
-// histories of their streams read in one query through tx: a backfill of
-// 10,000 events holds one connection, never a pool's worth.
+// renderAll renders each event of list as the fan-out does, through tx:
+// a backfill of 10,000 events holds one connection, never a pool's worth.
 func (s *WebhookStore) renderAll(ctx context.Context, tx *Tx, list []events.Event) ([][]byte, error) {
-	histories, err := LoadStreamsUpTo(ctx, tx, list)
+	body := s.Body
+	if body == nil {
+		body = func(h []events.Event) ([]byte, error) { return webhooks.Body(h[len(h)-1]) }
+	}
+	bodies, err := RenderAll(ctx, tx, list, body)
 	if err != nil {
 		return nil, fmt.Errorf("backfill: %w", err)
+	}
+	return bodies, nil
+}
+
+// RenderAll gives body the history of each event of list (its stream up
+// to it) and returns the results in order. The streams are read in one
+// query, each once, however many events of list it has.
+func RenderAll(ctx context.Context, q Querier, list []events.Event, body func(history []events.Event) ([]byte, error)) ([][]byte, error) {
+	histories, err := LoadStreamsUpTo(ctx, q, list)
+	if err != nil {
+		return nil, err
 	}
 	bodies := make([][]byte, len(list))
 	for i, e := range list {
 		h := histories[e.StreamID]
-		if len(h) < e.StreamVersion || h[e.StreamVersion-1].ID != e.ID {
-			return nil, fmt.Errorf("backfill: %s is not in its stream %s at version %d", e.ID, e.StreamID, e.StreamVersion)
+		if e.StreamVersion < 1 || len(h) < e.StreamVersion || h[e.StreamVersion-1].ID != e.ID {
+			return nil, fmt.Errorf("render %s: not in its stream %s at version %d", e.ID, e.StreamID, e.StreamVersion)
 		}
-		if s.Body == nil {
-			bodies[i], err = webhooks.Body(e)
-		} else {
-			bodies[i], err = s.Body(h[:e.StreamVersion])
-		}
-		if err != nil {
-			return nil, fmt.Errorf("backfill: render %s: %w", e.ID, err)
+		if bodies[i], err = body(h[:e.StreamVersion]); err != nil {
+			return nil, fmt.Errorf("render %s: %w", e.ID, err)
 		}
 	}
 	return bodies, nil
@@ -100,23 +108,12 @@ func (s *WebhookStore) renderAll(ctx context.Context, tx *Tx, list []events.Even
 // insertBackfill records the deliveries of list to ep like the fan-out
 // does: due now in live mode, skipped in test mode (no external effects).
 func insertBackfill(ctx context.Context, tx *Tx, ep *webhooks.Endpoint, list []events.Event, bodies [][]byte) error {
-	ids, evIDs, types := make([]string, len(list)), make([]string, len(list)), make([]string, len(list))
-	at := make([]time.Time, len(list))
+	var d deliveryRows
 	for i, e := range list {
-		ids[i], evIDs[i], types[i], at[i] = id.New(id.Delivery), e.ID, e.Type, e.CreatedAt
+		d.add(e, bodies[i], ep.ID)
 	}
-	status, retries := webhooks.DeliverySkipped, false
-	if ep.Livemode {
-		status, retries = webhooks.DeliveryPending, true
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries
-			(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at)
-		SELECT d.id, $6, $7, $8, d.event_id, d.event_type, d.body, $9, $10, CASE WHEN $10 THEN now() END, d.at
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::timestamptz[]) AS d (id, event_id, event_type, body, at)
-		ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
-		ids, evIDs, types, bodies, at, ep.OrgID, ep.Livemode, ep.ID, status, retries)
-	if err != nil {
-		return fmt.Errorf("insert backfill of %s: %w", ep.ID, err)
+	if _, err := insertDeliveries(ctx, tx, d); err != nil {
+		return fmt.Errorf("backfill of %s: %w", ep.ID, err)
 	}
 	return nil
 }

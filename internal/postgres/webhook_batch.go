@@ -14,22 +14,24 @@ import (
 )
 
 // FanoutBatch implements delivery.FanoutStore: the deliveries of every
-// event of batch in two statements, one to match endpoints and one
-// INSERT (one commit, one NOTIFY), whatever the batch's size. It returns
-// how many deliveries each event got.
-func (s *WebhookStore) FanoutBatch(ctx context.Context, batch []webhooks.Fanned) ([]int, error) {
-	counts := make([]int, len(batch))
-	if len(batch) == 0 {
+// event of evs in three statements, whatever their number: one matches
+// the subscribed endpoints, render loads and renders only the events that
+// have one, and one INSERT records them (one commit, one NOTIFY). It
+// returns how many deliveries each event got.
+func (s *WebhookStore) FanoutBatch(ctx context.Context, evs []events.Event, render webhooks.RenderFunc) ([]int, error) {
+	counts := make([]int, len(evs))
+	if len(evs) == 0 {
 		return counts, nil
 	}
-	orgs, modes, ats, types := make([]string, len(batch)), make([]bool, len(batch)), make([]time.Time, len(batch)), make([]string, len(batch))
-	for i, f := range batch {
-		orgs[i], modes[i], ats[i], types[i] = f.Event.OrgID, f.Event.Livemode, f.Event.CreatedAt, f.Event.Type
+	orgs, modes, ats, types := make([]string, len(evs)), make([]bool, len(evs)), make([]time.Time, len(evs)), make([]string, len(evs))
+	for i, e := range evs {
+		orgs[i], modes[i], ats[i], types[i] = e.OrgID, e.Livemode, e.CreatedAt, e.Type
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT ev.i - 1, e.id
 		FROM unnest($1::text[], $2::bool[], $3::timestamptz[], $4::text[]) WITH ORDINALITY AS ev (org, live, at, type, i)
 		JOIN webhook_endpoints e ON e.org_id = ev.org AND e.livemode = ev.live AND e.status = 'enabled'
-			AND e.created_at <= ev.at AND ('*' = ANY (e.enabled_events) OR ev.type = ANY (e.enabled_events))`,
+			AND e.created_at <= ev.at AND ('*' = ANY (e.enabled_events) OR ev.type = ANY (e.enabled_events))
+		ORDER BY ev.i, e.id`,
 		orgs, modes, ats, types)
 	if err != nil {
 		return nil, fmt.Errorf("subscribed endpoints: %w", err)
@@ -48,29 +50,29 @@ func (s *WebhookStore) FanoutBatch(ctx context.Context, batch []webhooks.Fanned)
 	if len(matches) == 0 {
 		return counts, nil
 	}
+	var subscribed []events.Event // in evs' order, each once
+	bodyOf := map[int]int{}       // index in evs → index in subscribed
+	for _, m := range matches {
+		if _, ok := bodyOf[m.i]; !ok {
+			bodyOf[m.i] = len(subscribed)
+			subscribed = append(subscribed, evs[m.i])
+		}
+	}
+	bodies, err := render(ctx, subscribed)
+	if err != nil {
+		return nil, err
+	}
 	var d deliveryRows
 	for _, m := range matches {
-		d.add(batch[m.i], m.endpoint)
+		d.add(evs[m.i], bodies[bodyOf[m.i]], m.endpoint)
 	}
-	// Test mode has no external effects: recorded, skipped, never retried.
-	rows, err = s.db.Pool.Query(ctx, `INSERT INTO webhook_deliveries
-			(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at)
-		SELECT d.id, d.org, d.live, d.endpoint, d.event, d.type, d.body,
-			CASE WHEN d.live THEN 'pending' ELSE 'skipped' END, d.live, CASE WHEN d.live THEN now() END, d.at
-		FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::timestamptz[])
-			AS d (id, org, live, endpoint, event, type, body, at)
-		ON CONFLICT (event_id, endpoint_id) DO NOTHING
-		RETURNING event_id`, d.ids, d.orgs, d.modes, d.endpoints, d.events, d.types, d.bodies, d.ats)
+	inserted, err := insertDeliveries(ctx, s.db.Pool, d)
 	if err != nil {
-		return nil, fmt.Errorf("insert deliveries: %w", err)
+		return nil, err
 	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("insert deliveries: %w", err)
-	}
-	index := make(map[string]int, len(batch))
-	for i, f := range batch {
-		index[f.Event.ID] = i
+	index := make(map[string]int, len(evs))
+	for i, e := range evs {
+		index[e.ID] = i
 	}
 	for _, ev := range inserted {
 		counts[index[ev]]++
@@ -78,19 +80,51 @@ func (s *WebhookStore) FanoutBatch(ctx context.Context, batch []webhooks.Fanned)
 	return counts, nil
 }
 
-// deliveryRows are the columns of the deliveries FanoutBatch inserts.
+// deliveryRows are the columns of the deliveries to insert (fan-out and
+// backfill).
 type deliveryRows struct {
-	ids, orgs, endpoints, events, types []string
-	modes                               []bool
-	bodies                              [][]byte
-	ats                                 []time.Time
+	ids, orgs, endpoints, events, types, resources []string
+	modes                                          []bool
+	bodies                                         [][]byte
+	ats                                            []time.Time
+	versions                                       []int32
+	txs, positions                                 []int64
 }
 
-func (d *deliveryRows) add(f webhooks.Fanned, endpoint string) {
-	e := f.Event
+// add is the delivery of e to endpoint, sending body.
+func (d *deliveryRows) add(e events.Event, body []byte, endpoint string) {
 	d.ids = append(d.ids, id.New(id.Delivery))
 	d.orgs, d.modes, d.endpoints = append(d.orgs, e.OrgID), append(d.modes, e.Livemode), append(d.endpoints, endpoint)
-	d.events, d.types, d.bodies, d.ats = append(d.events, e.ID), append(d.types, e.Type), append(d.bodies, f.Body), append(d.ats, e.CreatedAt)
+	d.events, d.types, d.bodies, d.ats = append(d.events, e.ID), append(d.types, e.Type), append(d.bodies, body), append(d.ats, e.CreatedAt)
+	d.resources, d.versions = append(d.resources, e.StreamID), append(d.versions, int32(e.StreamVersion))
+	d.txs, d.positions = append(d.txs, int64(e.TxID)), append(d.positions, e.Position)
+}
+
+// insertDeliveries inserts d in one statement and returns the event ids of
+// the rows it added: a delivery already recorded for (event, endpoint)
+// stays as it is. Test mode has no external effects: its deliveries are
+// recorded as skipped, never retried.
+func insertDeliveries(ctx context.Context, q Querier, d deliveryRows) ([]string, error) {
+	rows, err := q.Query(ctx, `INSERT INTO webhook_deliveries
+			(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at,
+			 resource, resource_version, event_tx, event_position)
+		SELECT d.id, d.org, d.live, d.endpoint, d.event, d.type, d.body,
+			CASE WHEN d.live THEN 'pending' ELSE 'skipped' END, d.live, CASE WHEN d.live THEN now() END, d.at,
+			d.resource, d.version, d.tx, d.position
+		FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::timestamptz[],
+			$9::text[], $10::int[], $11::bigint[], $12::bigint[])
+			AS d (id, org, live, endpoint, event, type, body, at, resource, version, tx, position)
+		ON CONFLICT (event_id, endpoint_id) DO NOTHING
+		RETURNING event_id`, d.ids, d.orgs, d.modes, d.endpoints, d.events, d.types, d.bodies, d.ats,
+		d.resources, d.versions, d.txs, d.positions)
+	if err != nil {
+		return nil, fmt.Errorf("insert deliveries: %w", err)
+	}
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("insert deliveries: %w", err)
+	}
+	return inserted, nil
 }
 
 // CompleteBatch implements delivery.DeliveryStore: every attempt of batch

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/facturo/facturo"
@@ -15,73 +16,120 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Fanout implements delivery.FanoutStore.
-func (s *WebhookStore) Fanout(ctx context.Context, e events.Event, body []byte) (int, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM webhook_endpoints
-		WHERE org_id = $1 AND livemode = $2 AND status = 'enabled' AND created_at <= $3
-		  AND ('*' = ANY (enabled_events) OR $4 = ANY (enabled_events))`,
-		e.OrgID, e.Livemode, e.CreatedAt, e.Type)
-	if err != nil {
-		return 0, fmt.Errorf("subscribed endpoints: %w", err)
-	}
-	endpoints, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return 0, fmt.Errorf("subscribed endpoints: %w", err)
-	}
-	if len(endpoints) == 0 {
-		return 0, nil
-	}
-	ids := make([]string, len(endpoints))
-	for i := range ids {
-		ids[i] = id.New(id.Delivery)
-	}
-	// Test mode has no external effects: recorded, skipped, never retried.
-	status, retries := webhooks.DeliverySkipped, false
-	if e.Livemode {
-		status, retries = webhooks.DeliveryPending, true
-	}
-	tag, err := s.db.Pool.Exec(ctx, `INSERT INTO webhook_deliveries
-			(id, org_id, livemode, endpoint_id, event_id, event_type, body, status, retries, next_attempt_at, event_created_at)
-		SELECT d.id, $3, $4, d.endpoint_id, $5, $6, $7, $8, $9, CASE WHEN $9 THEN now() END, $10
-		FROM unnest($1::text[], $2::text[]) AS d (id, endpoint_id)
-		ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
-		ids, endpoints, e.OrgID, e.Livemode, e.ID, e.Type, body, status, retries, e.CreatedAt)
-	if err != nil {
-		return 0, fmt.Errorf("insert deliveries: %w", err)
-	}
-	return int(tag.RowsAffected()), nil
-}
-
-// Claim implements delivery.DeliveryStore in one statement (one commit).
-// It finds the enabled endpoints with deliveries due and room under
-// req.PerEndpoint, oldest due first, shares req.Max among them, then locks
-// (SKIP LOCKED, so concurrent claims never take the same delivery) only as
-// many due rows of each as it takes, and leases them by moving
-// next_attempt_at to the end of the lease. An endpoint with a backlog is
-// found by an index probe, never by reading through another's backlog.
+// Claim implements delivery.DeliveryStore.
+//
+// Most endpoints are parallel and unlimited (claimSQL): it finds those
+// with deliveries due and room under req.PerEndpoint, oldest due first,
+// shares req.Max among them, then locks (SKIP LOCKED, so concurrent
+// claims never take the same delivery) only as many due rows of each as
+// it takes, and leases them by moving next_attempt_at to the end of the
+// lease. An endpoint with a backlog is found by an index probe, never by
+// reading through another's backlog.
+//
+// The fifo and rate-limited endpoints (claimGatedSQL) come first, within
+// the same req.Max, and only while some exist (hasGated): that statement
+// is far costlier to plan, and most claims have none to look at. A fifo
+// endpoint's only candidate is its head, its first pending delivery in
+// relay order, taken only if due: while the head is in flight (leased)
+// or waiting for a retry, nothing behind it is. A rate-limited
+// endpoint's deliveries get send slots (Claimed.NotBefore) 1/rate_limit
+// seconds apart, up to a second ahead, from its webhook_endpoint_slots
+// row, which the claim locks and moves on: every process shares those
+// slots. claimSQL never takes a delivery of those endpoints, so that
+// their rules hold whatever hasGated says.
 func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
 	if req.Max <= 0 {
 		return nil, nil
 	}
+	var out []webhooks.Claimed
+	gated, err := s.hasGated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if gated {
+		if out, err = s.claimWith(ctx, claimGatedSQL, req); err != nil {
+			return nil, err
+		}
+		req.Max -= len(out)
+		req.InFlight = maps.Clone(req.InFlight)
+		if req.InFlight == nil {
+			req.InFlight = map[string]int{}
+		}
+		for _, c := range out {
+			req.InFlight[c.EndpointID]++
+		}
+	}
+	if req.Max <= 0 {
+		return out, nil
+	}
+	rest, err := s.claimWith(ctx, claimSQL, req)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, rest...), nil
+}
+
+// gatedRecheck is how long hasGated trusts its last answer: an endpoint
+// made fifo or rate-limited waits at most this long for its first
+// delivery.
+const gatedRecheck = time.Second
+
+// hasGated reports whether any enabled endpoint is fifo or rate-limited,
+// asking PostgreSQL at most once per gatedRecheck.
+func (s *WebhookStore) hasGated(ctx context.Context) (bool, error) {
+	s.gatedMu.Lock()
+	defer s.gatedMu.Unlock()
+	if time.Since(s.gatedAt) < gatedRecheck {
+		return s.gated, nil
+	}
+	err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_endpoints
+		WHERE status = 'enabled' AND (ordering = 'fifo' OR rate_limit IS NOT NULL))`).Scan(&s.gated)
+	if err != nil {
+		return false, fmt.Errorf("gated endpoints: %w", err)
+	}
+	s.gatedAt = time.Now()
+	return s.gated, nil
+}
+
+// claimWith runs a claim statement (claimSQL, claimGatedSQL) in one round
+// trip, in a transaction that does not wait for its WAL flush (see
+// lazyCommit).
+func (s *WebhookStore) claimWith(ctx context.Context, sql string, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
 	var busy []string
 	var busyN []int32
 	for ep, n := range req.InFlight {
 		busy, busyN = append(busy, ep), append(busyN, int32(n))
 	}
 	token := webhooks.NewLeaseToken()
-	// One round trip: the claim in a transaction that does not wait for
-	// its WAL flush (see lazyCommit).
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
 	b.Queue(`SET LOCAL synchronous_commit = off`)
-	claim := b.Queue(`WITH due AS (
+	claim := b.Queue(sql, busy, busyN, req.PerEndpoint, req.Max, req.Lease.Seconds(), token)
+	var out []webhooks.Claimed
+	claim.Query(func(rows pgx.Rows) error {
+		var err error
+		out, err = pgx.CollectRows(rows, scanClaimed(token))
+		return err
+	})
+	b.Queue(`COMMIT`)
+	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// claimSQL claims for the parallel, unlimited endpoints: $1, $2 the
+// attempts in flight per endpoint, $3 the bound per endpoint, $4 the most
+// to take, $5 the lease in seconds, $6 the lease token.
+const claimSQL = `WITH due AS (
 			SELECT e.id, $3::int - coalesce(b.n, 0) AS room, first.at
 			FROM webhook_endpoints e
 			LEFT JOIN unnest($1::text[], $2::int[]) AS b (id, n) ON b.id = e.id
 			CROSS JOIN LATERAL (SELECT d.next_attempt_at AS at FROM webhook_deliveries d
 				WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= now()
 				ORDER BY d.next_attempt_at LIMIT 1) first
-			WHERE e.status = 'enabled' AND $3::int - coalesce(b.n, 0) > 0
+			WHERE e.status = 'enabled' AND e.ordering = 'parallel' AND e.rate_limit IS NULL
+			  AND $3::int - coalesce(b.n, 0) > 0
 			ORDER BY first.at, e.id
 			LIMIT $4
 		), share AS (
@@ -99,21 +147,73 @@ func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]
 		SET next_attempt_at = now() + make_interval(secs => $5), lease_token = $6, attempts = d.attempts + 1, updated_at = now()
 		FROM picked, webhook_endpoints e
 		WHERE d.id = picked.id AND e.id = d.endpoint_id
-		RETURNING d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret, coalesce(e.previous_secret, ''),
-			e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now()`,
-		busy, busyN, req.PerEndpoint, req.Max, req.Lease.Seconds(), token)
-	var out []webhooks.Claimed
-	claim.Query(func(rows pgx.Rows) error {
-		var err error
-		out, err = pgx.CollectRows(rows, scanClaimed(token))
-		return err
-	})
-	b.Queue(`COMMIT`)
-	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("claim deliveries: %w", err)
-	}
-	return out, nil
-}
+		RETURNING ` + claimedColumns + `, NULL::timestamptz`
+
+// claimedColumns are what a claim returns of each delivery, before its
+// send slot (scanClaimed).
+const claimedColumns = `d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret, coalesce(e.previous_secret, ''),
+			e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now(), d.resource, d.resource_version`
+
+// claimGatedSQL claims for the fifo and rate-limited endpoints, with the
+// parameters of claimSQL. gated_rows are the deliveries taken, at most $4,
+// and gated_taken the same with their send slots. The head of a fifo
+// endpoint is read without a lock: if another claim leases it meanwhile,
+// the final UPDATE, which checks again that it is due, leaves it out, and
+// nothing behind it was a candidate. A slot given to a delivery left out
+// so is lost, which only slows the endpoint down. The lease of a delivery
+// with a send slot runs from the slot.
+const claimGatedSQL = `WITH busy AS (
+			SELECT * FROM unnest($1::text[], $2::int[]) AS b (id, n)
+		), gated AS (
+			SELECT e.id, e.ordering, e.rate_limit, $3::int - coalesce(b.n, 0) AS room
+			FROM webhook_endpoints e LEFT JOIN busy b ON b.id = e.id
+			WHERE e.status = 'enabled' AND (e.ordering = 'fifo' OR e.rate_limit IS NOT NULL)
+			  AND $3::int - coalesce(b.n, 0) > 0
+		), slots AS (
+			SELECT s.endpoint_id, greatest(s.next_slot, now()) AS base
+			FROM webhook_endpoint_slots s
+			WHERE s.endpoint_id IN (SELECT id FROM gated WHERE rate_limit IS NOT NULL)
+			  AND s.next_slot < now() + interval '1 second'
+			FOR UPDATE SKIP LOCKED
+		), gate AS (
+			SELECT g.id, g.ordering, g.rate_limit, sl.base,
+				CASE WHEN g.rate_limit IS NULL THEN g.room
+					ELSE least(g.room, ceil(extract(epoch FROM now() + interval '1 second' - sl.base) * g.rate_limit)::int)
+				END AS take
+			FROM gated g LEFT JOIN slots sl ON sl.endpoint_id = g.id
+			WHERE g.rate_limit IS NULL OR sl.endpoint_id IS NOT NULL
+		), candidates AS (
+			SELECT gate.id AS endpoint_id, h.id, h.next_attempt_at
+			FROM gate CROSS JOIN LATERAL (SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
+				WHERE d.endpoint_id = gate.id AND d.status = 'pending'
+				ORDER BY d.event_tx, d.event_position, d.id LIMIT 1) h
+			WHERE gate.ordering = 'fifo' AND gate.take > 0 AND h.next_attempt_at <= now()
+			UNION ALL
+			SELECT gate.id, p.id, p.next_attempt_at
+			FROM gate CROSS JOIN LATERAL (SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
+				WHERE d.endpoint_id = gate.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+				ORDER BY d.next_attempt_at LIMIT greatest(gate.take, 0)
+				FOR UPDATE SKIP LOCKED) p
+			WHERE gate.ordering = 'parallel'
+		), gated_rows AS (
+			SELECT endpoint_id, id, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rn
+			FROM (SELECT * FROM candidates ORDER BY next_attempt_at, id LIMIT $4) c
+		), gated_taken AS (
+			SELECT r.id, gate.base + make_interval(secs => (r.rn - 1)::float8 / gate.rate_limit) AS not_before
+			FROM gated_rows r JOIN gate ON gate.id = r.endpoint_id
+		), moved AS (
+			UPDATE webhook_endpoint_slots s SET next_slot = gate.base + make_interval(secs => c.n::float8 / gate.rate_limit)
+			FROM (SELECT endpoint_id, count(*) AS n FROM gated_rows GROUP BY endpoint_id) c
+			JOIN gate ON gate.id = c.endpoint_id
+			WHERE s.endpoint_id = c.endpoint_id AND gate.rate_limit IS NOT NULL
+		)
+		UPDATE webhook_deliveries d
+		SET next_attempt_at = coalesce(t.not_before, now()) + make_interval(secs => $5), lease_token = $6,
+			attempts = d.attempts + 1, updated_at = now()
+		FROM gated_taken t, webhook_endpoints e
+		WHERE d.id = t.id AND e.id = d.endpoint_id
+		  AND d.status = 'pending' AND d.next_attempt_at <= now() -- a fifo head taken meanwhile is not taken twice
+		RETURNING ` + claimedColumns + `, t.not_before`
 
 // scanClaimed reads a row of Claim.
 func scanClaimed(token string) pgx.RowToFunc[webhooks.Claimed] {
@@ -122,9 +222,14 @@ func scanClaimed(token string) pgx.RowToFunc[webhooks.Claimed] {
 		var secret, prev string
 		var prevUntil *time.Time
 		var now time.Time
+		var notBefore *time.Time
 		if err := r.Scan(&c.DeliveryID, &c.EndpointID, &c.OrgID, &c.Livemode, &c.URL, &secret, &prev,
-			&prevUntil, &c.EventID, &c.Body, &c.Attempts, &c.Retries, &now); err != nil {
+			&prevUntil, &c.EventID, &c.Body, &c.Attempts, &c.Retries, &now,
+			&c.Resource, &c.ResourceVersion, &notBefore); err != nil {
 			return c, err
+		}
+		if notBefore != nil {
+			c.NotBefore = *notBefore
 		}
 		ep := webhooks.Endpoint{Secret: secret, PreviousSecret: prev}
 		if prevUntil != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
@@ -44,29 +46,41 @@ func (WebhookEndpointsProjection) Apply(ctx context.Context, tx pgx.Tx, e events
 		return err
 	}
 	if !ep.Exists() {
-		_, err := tx.Exec(ctx, `DELETE FROM webhook_endpoints WHERE id = $1`, e.StreamID)
+		_, err := tx.Exec(ctx, `WITH slot AS (DELETE FROM webhook_endpoint_slots WHERE endpoint_id = $1)
+			DELETE FROM webhook_endpoints WHERE id = $1`, e.StreamID)
 		return err
+	}
+	if ep.RateLimit > 0 {
+		// The endpoint's send slots, shared by every worker (Claim).
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoint_slots (endpoint_id) VALUES ($1)
+			ON CONFLICT (endpoint_id) DO NOTHING`, ep.ID); err != nil {
+			return fmt.Errorf("endpoint slots: %w", err)
+		}
 	}
 	view, err := json.Marshal(ep.View())
 	if err != nil {
 		return fmt.Errorf("encode webhook endpoint view: %w", err)
 	}
-	var prev, prevUntil any
+	var prev, prevUntil, limit any
 	if ep.PreviousSecret != "" {
 		prev, prevUntil = ep.PreviousSecret, ep.PreviousExpiresAt
 	}
+	if ep.RateLimit > 0 {
+		limit = ep.RateLimit
+	}
 	// Re-enabling starts the failure clock over.
 	_, err = tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, org_id, livemode, url, enabled_events, status,
-			secret, previous_secret, previous_expires_at, version, data, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			secret, previous_secret, previous_expires_at, version, data, created_at, ordering, rate_limit)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, enabled_events = EXCLUDED.enabled_events,
+			ordering = EXCLUDED.ordering, rate_limit = EXCLUDED.rate_limit,
 			status = EXCLUDED.status, secret = EXCLUDED.secret, previous_secret = EXCLUDED.previous_secret,
 			previous_expires_at = EXCLUDED.previous_expires_at, version = EXCLUDED.version, data = EXCLUDED.data,
 			failing_since = CASE WHEN EXCLUDED.status = 'enabled' AND webhook_endpoints.status = 'disabled'
 				THEN NULL ELSE webhook_endpoints.failing_since END
 		WHERE webhook_endpoints.version < EXCLUDED.version`,
 		ep.ID, ep.OrgID, ep.Livemode, ep.URL, ep.EnabledEvents, ep.Status, ep.Secret, prev, prevUntil,
-		ep.Version, view, ep.CreatedAt)
+		ep.Version, view, ep.CreatedAt, ep.Ordering, limit)
 	return err
 }
 
@@ -80,6 +94,10 @@ type WebhookStore struct {
 	// app.RenderEvent applies too); a backfill stores the same bytes. nil
 	// renders the event's own public data (webhooks.Body).
 	Body func(history []events.Event) ([]byte, error)
+
+	gatedMu sync.Mutex
+	gatedAt time.Time // when gated was read (hasGated)
+	gated   bool      // some enabled endpoint is fifo or rate-limited
 }
 
 // NewWebhookStore returns a store appending through store.

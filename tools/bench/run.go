@@ -52,6 +52,11 @@ func Run(ctx context.Context, o Options, out io.Writer) (string, error) {
 	}
 	rows = append(rows, p...)
 	rows = append(rows, authentication(s, key, o.Concurrency, o.Duration)...)
+	pdfs, err := pdfRenders(ctx, s, key, client, o.Concurrency, o.Duration)
+	if err != nil {
+		return "", err
+	}
+	rows = append(rows, pdfs...)
 	if o.RebuildEvents > 0 {
 		r, err := rebuildSpeed(ctx, s, o.RebuildEvents)
 		if err != nil {

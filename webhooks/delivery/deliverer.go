@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -98,6 +99,7 @@ type Deliverer struct {
 	inflight map[string]int // endpoint id → attempts in flight
 	total    int
 	results  chan webhooks.Completed // attempts to record
+	recorded chan struct{}           // attempts were recorded
 }
 
 func (d *Deliverer) defaults() {
@@ -139,6 +141,7 @@ func (d *Deliverer) defaults() {
 	}
 	d.inflight = map[string]int{}
 	d.results = make(chan webhooks.Completed, d.Concurrency)
+	d.recorded = make(chan struct{}, 1)
 }
 
 func (d *Deliverer) lease() time.Duration {
@@ -195,6 +198,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		case <-done:
 			drainSignals(done) // one claim for every attempt that ended
 		case <-wake:
+		case <-d.recorded:
 		case <-tick.C:
 		}
 	}
@@ -288,8 +292,18 @@ func (d *Deliverer) claimAndStart(ctx, work context.Context, wg *sync.WaitGroup,
 	return len(claimed), nil
 }
 
-// attempt sends one claimed delivery and queues the result for record.
+// attempt sends one claimed delivery, not before its send slot, and
+// queues the result for record.
 func (d *Deliverer) attempt(ctx context.Context, c webhooks.Claimed) {
+	if wait := c.NotBefore.Sub(d.Now()); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return // shutting down: the lease expires and the delivery is sent later
+		case <-t.C:
+		}
+	}
 	res := d.send(ctx, c)
 	if ctx.Err() != nil {
 		return // shutting down: the lease expires and the attempt is retried
@@ -330,6 +344,12 @@ func (d *Deliverer) record(ctx context.Context) {
 			d.Log.Error("webhook attempts not recorded", "attempts", len(batch), "first", batch[0].Claimed.DeliveryID, "err", err)
 			continue
 		}
+		// What was recorded may free the next delivery of a fifo
+		// endpoint: claim now, not at the next poll.
+		select {
+		case d.recorded <- struct{}{}:
+		default:
+		}
 		if d.OnAttempt != nil {
 			for _, c := range batch {
 				d.OnAttempt(c.Claimed, c.Result, c.Decision)
@@ -337,6 +357,15 @@ func (d *Deliverer) record(ctx context.Context) {
 		}
 	}
 }
+
+// The headers that say which object a delivery's event is about and the
+// version of that object's stream the event made, so that a receiver can
+// discard stale updates and see gaps without parsing the body. A ping,
+// which is about no stored object, has neither.
+const (
+	HeaderResource        = "Facturo-Resource"
+	HeaderResourceVersion = "Facturo-Resource-Version"
+)
 
 // send makes the HTTP request: signed per Standard Webhooks, no redirects
 // followed, response body read up to webhooks.MaxResponseBody.
@@ -354,6 +383,10 @@ func (d *Deliverer) send(ctx context.Context, c webhooks.Claimed) webhooks.Attem
 		res.Error = "signing failed"
 		d.Log.Error("webhook signing failed", "delivery", c.DeliveryID, "err", err)
 		return res
+	}
+	if c.Resource != "" {
+		req.Header.Set(HeaderResource, c.Resource)
+		req.Header.Set(HeaderResourceVersion, strconv.Itoa(c.ResourceVersion))
 	}
 	resp, err := d.Client.Do(req)
 	if err != nil {

@@ -40,6 +40,7 @@ type env struct {
 	org    string
 	wg     *sync.WaitGroup
 	log    *slog.Logger
+	stream jetstream.Stream // EVENTS
 }
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -81,7 +82,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, ctx: ctx, db: db, store: store, hooks: postgres.NewWebhookStore(store), org: id.New(id.Organization),
 		config: webhooks.Config{Schedule: []time.Duration{200 * time.Millisecond, 400 * time.Millisecond},
 			DisableAfter: time.Hour, AllowNets: loopback, Timeout: 2 * time.Second},
-		wg: &sync.WaitGroup{}, log: slog.New(slog.DiscardHandler)}
+		wg: &sync.WaitGroup{}, log: slog.New(slog.DiscardHandler), stream: stream}
 	// Registered last, so it runs first: every goroutine ends before the
 	// database and NATS go away.
 	t.Cleanup(func() { cancel(); e.wg.Wait() })
@@ -245,6 +246,13 @@ func TestDeliverySignedEndToEnd(t *testing.T) {
 		t.Errorf("webhook-id = %q, want %q", h, evtID)
 	}
 	p := got.payload
+	// The object and its version, in the headers and the body alike.
+	if p.Resource == "" || p.ResourceVersion != 1 || got.headers.Get(delivery.HeaderResource) != p.Resource ||
+		got.headers.Get(delivery.HeaderResourceVersion) != "1" {
+		t.Errorf("resource %q version %d; headers %s: %q, %s: %q", p.Resource, p.ResourceVersion,
+			delivery.HeaderResource, got.headers.Get(delivery.HeaderResource),
+			delivery.HeaderResourceVersion, got.headers.Get(delivery.HeaderResourceVersion))
+	}
 	if p.ID != evtID || p.Object != "event" || p.Type != events.ClientCreated || !p.Livemode || p.Organization != e.org {
 		t.Errorf("payload = %+v", p)
 	}

@@ -14,17 +14,18 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// FanoutStore records the deliveries of an event.
+// FanoutStore records the deliveries of events.
 type FanoutStore interface {
-	// Fanout records one delivery of e, with body, for every enabled
-	// endpoint of e's organization and mode that subscribes to e's type and
-	// existed when e happened. Test-mode deliveries are recorded as skipped.
-	// Deliveries already recorded for (event, endpoint) stay as they are, so
-	// calling Fanout again for the same event changes nothing.
-	Fanout(ctx context.Context, e events.Event, body []byte) (int, error)
-	// FanoutBatch is Fanout for several events at once, in one commit; it
-	// returns how many deliveries each got.
-	FanoutBatch(ctx context.Context, batch []webhooks.Fanned) ([]int, error)
+	// FanoutBatch records, in one commit, one delivery of each event of
+	// evs for every enabled endpoint of the event's organization and mode
+	// that subscribes to its type and existed when it happened, with the
+	// body render gives it; render is called once, with only the events
+	// that have such an endpoint, and an error of render is returned as
+	// it is. Test-mode deliveries are recorded as skipped. Deliveries
+	// already recorded for (event, endpoint) stay as they are, so calling
+	// it again for the same events changes nothing. It returns how many
+	// deliveries each event got.
+	FanoutBatch(ctx context.Context, evs []events.Event, render webhooks.RenderFunc) ([]int, error)
 }
 
 // DefaultDurable is the JetStream durable consumer shared by every
@@ -45,11 +46,16 @@ type Dispatcher struct {
 	// data (webhooks.Body), for tests of delivery alone. An event that can
 	// never be rendered (events.ErrRender) is poison; any other failure is
 	// retried like a failed fan-out.
-	Render  func(ctx context.Context, e events.Event) ([]byte, error)
-	Durable string // default DefaultDurable
-	Log     *slog.Logger
-	Batch   int           // messages per fetch, default 100
-	Retry   time.Duration // redelivery delay of an event that failed, default 1s
+	Render func(ctx context.Context, e events.Event) ([]byte, error)
+	// RenderAll is Render for several events, which the fan-out calls with
+	// the events of a batch that have a subscribed endpoint: the
+	// composition root loads their streams in one query. nil: Render for
+	// each.
+	RenderAll webhooks.RenderFunc
+	Durable   string // default DefaultDurable
+	Log       *slog.Logger
+	Batch     int           // messages per fetch, default 100
+	Retry     time.Duration // redelivery delay of an event that failed, default 1s
 	// MaxRetry caps the redelivery delay, which doubles with each failed
 	// delivery of the event (default 1m).
 	MaxRetry time.Duration
@@ -93,6 +99,18 @@ func (d *Dispatcher) defaults() {
 	}
 	if d.Render == nil {
 		d.Render = func(_ context.Context, e events.Event) ([]byte, error) { return webhooks.Body(e) }
+	}
+	if d.RenderAll == nil {
+		d.RenderAll = func(ctx context.Context, evs []events.Event) ([][]byte, error) {
+			out := make([][]byte, len(evs))
+			for i, e := range evs {
+				var err error
+				if out[i], err = d.Render(ctx, e); err != nil {
+					return nil, err
+				}
+			}
+			return out, nil
+		}
 	}
 }
 
@@ -155,9 +173,10 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 }
 
 // handle fans out one message. It returns an error only for a failure
-// that a retry may fix; a message that can never be fanned out is recorded
-// as poison and terminated, and the batch goes on. With pending, a message
-// that has deliveries to record is added to it instead, for handleGroup.
+// that a retry may fix; a message that can never be fanned out (it does
+// not decode, or its event cannot be rendered) is recorded as poison and
+// terminated, and the batch goes on. With pending, a message that may
+// have deliveries to record is added to it instead, for handleGroup.
 func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg, pending *[]fanning) error {
 	e, err := natsjs.Decode(msg)
 	if err != nil {
@@ -165,16 +184,13 @@ func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg, pending *[]f
 	}
 	n := 0
 	if e.OrgID != "" && e.OrgID != events.NoOrg {
-		body, err := d.Render(ctx, e)
-		if errors.Is(err, events.ErrRender) {
-			return d.poison(ctx, msg, e.ID, err)
-		}
-		if err == nil && pending != nil {
-			*pending = append(*pending, fanning{msg: msg, Fanned: webhooks.Fanned{Event: e, Body: body}})
+		if pending != nil {
+			*pending = append(*pending, fanning{msg: msg, event: e})
 			return nil
 		}
-		if err == nil {
-			n, err = d.Store.Fanout(ctx, e, body)
+		counts, err := d.Store.FanoutBatch(ctx, []events.Event{e}, d.RenderAll)
+		if errors.Is(err, events.ErrRender) {
+			return d.poison(ctx, msg, e.ID, err)
 		}
 		if err != nil {
 			err = fmt.Errorf("fan out %s: %w", e.ID, err)
@@ -183,6 +199,7 @@ func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg, pending *[]f
 			}
 			return err
 		}
+		n = counts[0]
 	}
 	if err := msg.Ack(); err != nil {
 		return fmt.Errorf("ack %s: %w", e.ID, err)
@@ -195,8 +212,8 @@ func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg, pending *[]f
 
 // fanning is a message whose deliveries are yet to be recorded.
 type fanning struct {
-	msg jetstream.Msg
-	webhooks.Fanned
+	msg   jetstream.Msg
+	event events.Event
 }
 
 // arrived yields the messages of msgs in groups: each group is what
@@ -243,11 +260,11 @@ func (d *Dispatcher) handleGroup(ctx context.Context, group []jetstream.Msg) err
 	if len(pending) == 0 {
 		return nil
 	}
-	batch := make([]webhooks.Fanned, len(pending))
+	batch := make([]events.Event, len(pending))
 	for i, p := range pending {
-		batch[i] = p.Fanned
+		batch[i] = p.event
 	}
-	counts, err := d.Store.FanoutBatch(ctx, batch)
+	counts, err := d.Store.FanoutBatch(ctx, batch, d.RenderAll)
 	if err != nil {
 		d.Log.Warn("webhook fan-out: batch failed, one event at a time", "events", len(batch), "err", err)
 		for i, p := range pending {
@@ -262,10 +279,10 @@ func (d *Dispatcher) handleGroup(ctx context.Context, group []jetstream.Msg) err
 	for i, p := range pending {
 		if err := p.msg.Ack(); err != nil {
 			nakAll(msgsOf(pending[i+1:]))
-			return fmt.Errorf("ack %s: %w", p.Event.ID, err)
+			return fmt.Errorf("ack %s: %w", p.event.ID, err)
 		}
 		if d.OnFanout != nil {
-			d.OnFanout(p.Event, counts[i])
+			d.OnFanout(p.event, counts[i])
 		}
 	}
 	return nil

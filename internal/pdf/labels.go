@@ -1,0 +1,112 @@
+package pdf
+
+import (
+	"fmt"
+
+	"github.com/facturo/facturo/internal/invoicing"
+)
+
+// labels are the words of a document in one language.
+type labels struct {
+	lang                                             string
+	invoice, creditNote, receipt, retention          string
+	number, date, status, taxID, billTo, issuedBy    string
+	description, quantity, unitPrice, discount, line string
+	subtotal, total, withholding, amountInWords      string
+	paymentForm, paymentMethod, use, exchange        string
+	canceledOn, notes, related, corrects             string
+	receiptInvoiced, retentionKey, period, page, of  string
+	taxSystem, email                                 string
+	statuses                                         map[string]string
+	forms, methods                                   map[string]string
+	months                                           []string
+}
+
+var spanish = labels{
+	lang: Spanish, invoice: "FACTURA", creditNote: "NOTA DE CRÉDITO", receipt: "RECIBO", retention: "CONSTANCIA DE RETENCIONES",
+	number: "Folio", date: "Fecha de emisión", status: "Estado", taxID: "RFC", billTo: "Receptor", issuedBy: "Emisor",
+	description: "Descripción", quantity: "Cantidad", unitPrice: "Precio unitario", discount: "Descuento", line: "Importe",
+	subtotal: "Subtotal", total: "Total", withholding: "Retención", amountInWords: "Importe con letra",
+	paymentForm: "Forma de pago", paymentMethod: "Método de pago", use: "Uso del CFDI", exchange: "Tipo de cambio",
+	canceledOn: "Cancelada el", notes: "Notas", related: "Documentos relacionados", corrects: "Nota de crédito de la factura",
+	receiptInvoiced: "Facturado en", retentionKey: "Clave de retención", period: "Periodo", page: "Página", of: "de",
+	taxSystem: "Régimen fiscal", email: "Correo",
+	statuses: map[string]string{invoicing.StatusDraft: "Borrador", invoicing.StatusValid: "Vigente", invoicing.StatusPaid: "Pagada",
+		invoicing.StatusCanceled: "Cancelada", invoicing.ReceiptOpen: "Abierto", invoicing.ReceiptInvoicedToCustomer: "Facturado al cliente",
+		invoicing.ReceiptInvoicedGlobally: "Facturado en global"},
+	forms: map[string]string{"01": "Efectivo", "02": "Cheque nominativo", "03": "Transferencia electrónica de fondos",
+		"04": "Tarjeta de crédito", "28": "Tarjeta de débito", "99": "Por definir"},
+	methods: map[string]string{"PUE": "Pago en una sola exhibición", "PPD": "Pago en parcialidades o diferido"},
+	months:  []string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
+}
+
+var english = labels{
+	lang: English, invoice: "INVOICE", creditNote: "CREDIT NOTE", receipt: "RECEIPT", retention: "WITHHOLDING CERTIFICATE",
+	number: "Number", date: "Issue date", status: "Status", taxID: "Tax ID", billTo: "Bill to", issuedBy: "Issued by",
+	description: "Description", quantity: "Quantity", unitPrice: "Unit price", discount: "Discount", line: "Amount",
+	subtotal: "Subtotal", total: "Total", withholding: "Withheld", amountInWords: "Amount in words",
+	paymentForm: "Payment form", paymentMethod: "Payment method", use: "CFDI use", exchange: "Exchange rate",
+	canceledOn: "Canceled on", notes: "Notes", related: "Related documents", corrects: "Credit note of invoice",
+	receiptInvoiced: "Invoiced in", retentionKey: "Withholding key", period: "Period", page: "Page", of: "of",
+	taxSystem: "Tax system", email: "Email",
+	statuses: map[string]string{invoicing.StatusDraft: "Draft", invoicing.StatusValid: "Valid", invoicing.StatusPaid: "Paid",
+		invoicing.StatusCanceled: "Canceled", invoicing.ReceiptOpen: "Open", invoicing.ReceiptInvoicedToCustomer: "Invoiced to customer",
+		invoicing.ReceiptInvoicedGlobally: "Invoiced globally"},
+	forms: map[string]string{"01": "Cash", "02": "Check", "03": "Electronic funds transfer",
+		"04": "Credit card", "28": "Debit card", "99": "To be defined"},
+	methods: map[string]string{"PUE": "Single payment", "PPD": "Installments or deferred"},
+	months:  []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+}
+
+func labelsFor(lang string) labels {
+	if lang == English {
+		return english
+	}
+	return spanish
+}
+
+// paymentFormName is "03 — Transferencia electrónica de fondos"; a code
+// without a name here is shown alone.
+func (l labels) paymentFormName(code string) string { return named(code, l.forms) }
+
+func (l labels) paymentMethodName(code string) string { return named(code, l.methods) }
+
+func named(code string, names map[string]string) string {
+	if n, ok := names[code]; ok {
+		return code + " — " + n
+	}
+	return code
+}
+
+func (l labels) statusName(s string) string {
+	if n, ok := l.statuses[s]; ok {
+		return n
+	}
+	return s
+}
+
+func (l labels) periodText(p invoicing.RetentionPeriod) string {
+	month := func(m int) string {
+		if m >= 1 && m <= 12 {
+			return l.months[m-1]
+		}
+		return fmt.Sprint(m)
+	}
+	if p.FromMonth == p.ToMonth {
+		return fmt.Sprintf("%s %d", month(p.FromMonth), p.Year)
+	}
+	return fmt.Sprintf("%s – %s %d", month(p.FromMonth), month(p.ToMonth), p.Year)
+}
+
+// title is the document's name at the top of the first page.
+func (l labels) title(d *Document) string {
+	switch {
+	case d.Kind == "receipt":
+		return l.receipt
+	case d.Kind == "retention":
+		return l.retention
+	case d.Type == invoicing.TypeEgress:
+		return l.creditNote
+	}
+	return l.invoice
+}
