@@ -69,9 +69,13 @@ func NewAPI(s *Services) (*API, error) {
 	})
 	hooks := postgres.NewWebhookStore(s.Store)
 	hooks.Body = events.Body
+	var pdfs dashboard.PDFs
+	if s.PDF != nil {
+		pdfs = s.PDF
+	}
 	dash, err := dashboard.New(dashboard.Deps{
 		Log: s.Log, Auth: authn, Store: s.Store, Accounts: accounts, Activity: activity, BcryptCost: s.Config.BcryptCost,
-		Documents: documents, Webhooks: hooks, WebhookPolicy: s.Config.Webhooks.Policy(),
+		Documents: documents, Webhooks: hooks, WebhookPolicy: s.Config.Webhooks.Policy(), PDF: pdfs,
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@
 package dashboard
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -33,8 +34,15 @@ type Deps struct {
 	// WebhookPolicy decides which webhook URLs may be registered: the
 	// API's (the SSRF guard with FACTURO_WEBHOOK_ALLOW_NETS).
 	WebhookPolicy webhooks.AddressPolicy
-	BcryptCost    int // key hashing cost, as the API's
+	PDF           PDFs // the API's renderer (pdf.Renderer); nil: no PDF links
+	BcryptCost    int  // key hashing cost, as the API's
 	Now           func() time.Time
+}
+
+// PDFs renders a document of a tenant as the API's /pdf routes do
+// (version 0: now); another tenant's document is not found.
+type PDFs interface {
+	PDF(ctx context.Context, t facturo.Tenant, kind, id string, version int64) (filename string, body []byte, err error)
 }
 
 // Dashboard serves the pages.

@@ -3,7 +3,9 @@ package dashboard
 import (
 	"bytes"
 	"encoding/json"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +35,7 @@ func (s *Dashboard) documentRoutes() {
 		base := Prefix + "/organizations/{org}/{mode}/" + k.Plural
 		s.mux.HandleFunc("GET "+base, s.inOrg(k.Plural, s.documents(k)))
 		s.mux.HandleFunc("GET "+base+"/{doc}", s.inOrg(k.Plural, s.document(k)))
+		s.mux.HandleFunc("GET "+base+"/{doc}/pdf", s.inOrg(k.Plural, s.documentPDF(k)))
 	}
 }
 
@@ -87,6 +90,7 @@ type documentData struct {
 	Summary docSummary
 	JSON    string         // the document now, as GET /v1/<plural>/{id} answers
 	History []events.Event // every event of its stream, oldest first
+	PDF     bool           // the server renders PDFs: link the document's
 }
 
 // document shows a document folded from its stream (read-your-writes, as
@@ -112,7 +116,7 @@ func (s *Dashboard) document(k docKind) orgHandler {
 		if err != nil {
 			return err
 		}
-		d := documentData{Kind: k, History: history}
+		d := documentData{Kind: k, History: history, PDF: s.PDF != nil}
 		if err := json.Unmarshal(b, &d.Summary); err != nil {
 			return err
 		}
@@ -123,5 +127,27 @@ func (s *Dashboard) document(k docKind) orgHandler {
 		d.JSON = pretty.String()
 		s.render(w, r, http.StatusOK, "document", o.page(ss, k.Title, d))
 		return nil
+	}
+}
+
+// documentPDF answers a document's PDF, rendered by the renderer behind
+// GET /v1/<plural>/{id}/pdf, inline.
+func (s *Dashboard) documentPDF(k docKind) orgHandler {
+	return func(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage) error {
+		docID := r.PathValue("doc")
+		if s.PDF == nil || !id.Has(docID, k.Prefix) {
+			return facturo.NotFound(k.Name, docID)
+		}
+		name, body, err := s.PDF.PDF(r.Context(), o.tenant, k.Name, docID, 0)
+		if err != nil {
+			return err
+		}
+		h := w.Header()
+		h.Del("Content-Security-Policy") // the browser's PDF viewer is not a page of ours
+		h.Set("Content-Type", "application/pdf")
+		h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": name}))
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		_, err = w.Write(body)
+		return err
 	}
 }

@@ -66,8 +66,19 @@ func TestInvoicesListAndHistory(t *testing.T) {
 	if strings.Index(page.body, "invoice.created") > strings.Index(page.body, "<code>invoice.issued</code>") {
 		t.Errorf("the history is not oldest first")
 	}
+	pdfLink := base + "/" + issued.ID + "/pdf"
+	if !strings.Contains(page.body, `href="`+pdfLink+`"`) {
+		t.Errorf("the invoice page has no PDF link")
+	}
+	pdf := v.get(pdfLink)
+	if pdf.status != http.StatusOK || pdf.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf.body, "%PDF-") {
+		t.Errorf("the PDF: %d %q %.20q", pdf.status, pdf.header.Get("Content-Type"), pdf.body)
+	}
 	w := newVisitor(t, sys)
 	w.mustSignIn(other.Key)
+	if a := w.get(pdfLink); a.status != http.StatusNotFound || strings.HasPrefix(a.body, "%PDF-") {
+		t.Errorf("another user's GET of the PDF: %d, want 404", a.status)
+	}
 	for _, path := range []string{base + "/" + issued.ID, "/dashboard/organizations/" + other.OrgID + "/test/invoices/" + issued.ID,
 		"/dashboard/organizations/" + u.OrgID + "/test/receipts/" + issued.ID} {
 		if a := w.get(path); a.status != http.StatusNotFound || strings.Contains(a.body, "Cliente Uno") {
