@@ -63,6 +63,10 @@ func TestKeyLifecycle(t *testing.T) {
 	if p := v.get(created.location); !strings.Contains(p.body, ">revoked<") || strings.Contains(p.body, "/rotate") {
 		t.Errorf("a revoked key's page shows no revocation, or still offers to rotate")
 	}
+	bySource := sys.Count(`SELECT count(*) FROM events WHERE org_id = $1 AND metadata->>'source' = 'dashboard' AND metadata->>'user_id' = $2`, u.OrgID, u.ID)
+	if bySource != 5 { // created, rotated, disabled, enabled, revoked
+		t.Errorf("%d events record the dashboard as their source, want 5", bySource)
+	}
 	audit := v.get("/dashboard/organizations/" + u.OrgID + "/test/audit")
 	for _, action := range []string{"key.created", "key.rotated", "key.revoked"} {
 		if !strings.Contains(audit.body, action) {
