@@ -23,6 +23,8 @@ func (s *Dashboard) webhookRoutes() {
 	s.mux.HandleFunc("POST "+one+"/ping", s.inOrg("webhooks", s.ping))
 	s.mux.HandleFunc("POST "+one+"/disable", s.inOrg("webhooks", s.setEndpointDisabled(true)))
 	s.mux.HandleFunc("POST "+one+"/enable", s.inOrg("webhooks", s.setEndpointDisabled(false)))
+	s.mux.HandleFunc("POST "+one+"/edit", s.inOrg("webhooks", s.editEndpoint))
+	s.mux.HandleFunc("POST "+one+"/recover", s.inOrg("webhooks", s.recoverDeliveries))
 	s.mux.HandleFunc("GET "+one+"/deliveries/{delivery}", s.inOrg("webhooks", s.delivery))
 	s.mux.HandleFunc("POST "+one+"/deliveries/{delivery}/resend", s.inOrg("webhooks", s.resend))
 }
@@ -101,7 +103,8 @@ func (s *Dashboard) loadEndpoint(r *http.Request, o *orgPage) (*webhooks.Endpoin
 
 type endpointData struct {
 	Endpoint   webhooks.EndpointView
-	Secret     string // the signing secret, on the one page that shows it
+	Types      []events.TypeInfo // for the edit form
+	Secret     string            // the signing secret, on the one page that shows it
 	Deliveries list[webhooks.DeliveryView]
 	Status     string // the delivery log's status filter
 }
@@ -131,8 +134,13 @@ func (s *Dashboard) renderEndpoint(w http.ResponseWriter, r *http.Request, ss *s
 	}
 	page := pager(list, more, p, func(d webhooks.DeliveryView) string { return d.ID })
 	page.Status = f.Status
-	d := endpointData{Endpoint: ep.View(), Secret: s.revealed(w, r, ss, ep.ID), Status: f.Status, Deliveries: page}
+	d := endpointData{Endpoint: ep.View(), Types: events.Types(), Secret: s.revealed(w, r, ss, ep.ID), Status: f.Status, Deliveries: page}
 	v := o.page(ss, "Webhook endpoint", d)
+	if n := r.URL.Query().Get("recovered"); n != "" {
+		if _, err := strconv.Atoi(n); err == nil {
+			v.Notice = n + " failed deliveries queued again."
+		}
+	}
 	if refused != nil {
 		v.Error = message(refused)
 	}

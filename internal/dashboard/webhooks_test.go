@@ -164,3 +164,67 @@ func TestWebhookRefusalsAndTenancy(t *testing.T) {
 		t.Errorf("A's requests changed B's endpoint")
 	}
 }
+
+// Edit and recover go through the API's rules: a refused URL shows the
+// API's message and changes nothing; a failed delivery of the range is
+// queued again and delivered once the receiver is back.
+func TestWebhookEditAndRecover(t *testing.T) {
+	var up atomic.Bool
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if !up.Load() {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "back")
+	}))
+	t.Cleanup(hook.Close)
+	sys := dashtest.Start(t, map[string]string{"FACTURO_WEBHOOK_ALLOW_NETS": "127.0.0.0/8"})
+	u := sys.NewUser("r@example.com", "Recover Co")
+	v := newVisitor(t, sys)
+	v.mustSignIn(u.Key)
+	tok := v.token()
+	base := "/dashboard/organizations/" + u.OrgID + "/live/webhooks"
+	created := v.post(base, url.Values{"csrf": {tok}, "url": {hook.URL + "/a"}, "enabled_events": {"invoice.issued"}})
+	wantStatus(t, "add an endpoint", created, http.StatusSeeOther)
+
+	before := events(sys, u.OrgID)
+	bad := v.post(created.location+"/edit", url.Values{"csrf": {tok}, "url": {"http://10.9.9.9/x"}, "enabled_events": {"*"}})
+	if bad.status != http.StatusBadRequest || !strings.Contains(bad.body, `class="error"`) {
+		t.Errorf("edit to an internal address: %d, want 400 with the message", bad.status)
+	}
+	if events(sys, u.OrgID) != before {
+		t.Errorf("a refused edit wrote events")
+	}
+	edited := v.post(created.location+"/edit", url.Values{"csrf": {tok}, "url": {hook.URL + "/b"}, "description": {"moved"},
+		"enabled_events": {"*"}})
+	wantStatus(t, "edit", edited, http.StatusSeeOther)
+	if p := v.get(created.location); !strings.Contains(p.body, hook.URL+"/b") || !strings.Contains(p.body, "moved") {
+		t.Errorf("the edit does not show")
+	}
+
+	wantStatus(t, "ping", v.post(created.location+"/ping", url.Values{"csrf": {tok}}), http.StatusSeeOther)
+	waitFor(t, func() bool { return strings.Contains(v.get(created.location+"?status=failed").body, "webhook.ping") })
+	up.Store(true)
+	since := time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04")
+	rec := v.post(created.location+"/recover", url.Values{"csrf": {tok}, "since": {since}})
+	if rec.status != http.StatusSeeOther || !strings.HasSuffix(rec.location, "?recovered=1") {
+		t.Fatalf("recover: %d to %q, want 303 with 1 queued again: %.400s", rec.status, rec.location, rec.body)
+	}
+	if p := v.get(rec.location); !strings.Contains(p.body, "1 failed deliveries queued again.") {
+		t.Errorf("the page does not say what was queued")
+	}
+	waitFor(t, func() bool { return strings.Contains(v.get(created.location+"?status=succeeded").body, "webhook.ping") })
+	noSince := v.post(created.location+"/recover", url.Values{"csrf": {tok}})
+	wantStatus(t, "recover without since", noSince, http.StatusBadRequest)
+}
+
+// waitFor polls cond for up to 30 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+	}
+}
