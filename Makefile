@@ -37,7 +37,8 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 # One table of figures against baselines from the same run (bounded: about
-# two minutes at the defaults); the Go micro-benchmarks follow.
+# four minutes at the defaults on 2 cores, a minute of it seeding the
+# flat-cost rows); the Go micro-benchmarks follow.
 BENCHFLAGS ?=
 bench: check-postgres
 	$(GO) run ./tools/cmd/bench $(BENCHFLAGS) -out BENCHMARKS.md

@@ -241,6 +241,11 @@ func (s *Receipts) Cancel(ctx context.Context, id string, opts ...RequestOption)
 	return call[Receipt](ctx, s.c, "POST", s.path+"/"+esc(id)+"/cancel", nil, opts...)
 }
 
+// Send emails the receipt with its PDF to in.To (a receipt has no client).
+func (s *Receipts) Send(ctx context.Context, id string, in SendInput, opts ...RequestOption) (*Receipt, error) {
+	return call[Receipt](ctx, s.c, "POST", s.path+"/"+esc(id)+"/send", in, opts...)
+}
+
 // Invoice makes the draft invoice of an open receipt for a client.
 func (s *Receipts) Invoice(ctx context.Context, id, clientID string, opts ...RequestOption) (*Invoice, error) {
 	return call[Invoice](ctx, s.c, "POST", s.path+"/"+esc(id)+"/invoice", map[string]string{"client": clientID}, opts...)
@@ -274,6 +279,12 @@ func (s *Retentions) Issue(ctx context.Context, id string, opts ...RequestOption
 }
 func (s *Retentions) Cancel(ctx context.Context, id string, opts ...RequestOption) (*Retention, error) {
 	return call[Retention](ctx, s.c, "POST", s.path+"/"+esc(id)+"/cancel", nil, opts...)
+}
+
+// Send emails the retention with its PDF to in.To, or to its client's
+// email.
+func (s *Retentions) Send(ctx context.Context, id string, in SendInput, opts ...RequestOption) (*Retention, error) {
+	return call[Retention](ctx, s.c, "POST", s.path+"/"+esc(id)+"/send", in, opts...)
 }
 func (s *Retentions) List(ctx context.Context, p ListParams) (*Page[Retention], error) {
 	return list[Retention](ctx, s.c, s.path, p)

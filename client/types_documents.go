@@ -153,12 +153,15 @@ type Cancellation struct {
 	CanceledAt   time.Time `json:"canceled_at"`
 }
 
-// SendRecord is the last Invoices.Send of an invoice.
+// SendRecord is the last Send of an invoice, receipt or retention, and
+// where its email stands.
 type SendRecord struct {
 	To      []string  `json:"to"`
 	Skipped bool      `json:"skipped"`          // test mode sends nothing
 	Reason  string    `json:"reason,omitempty"` // "test_mode" when skipped
 	At      time.Time `json:"at"`
+	Status  string    `json:"status"` // pending, delivered, failed or skipped
+	Error   *string   `json:"error"`  // why it failed: the SMTP answer, or the missing configuration
 }
 
 // PaymentInput is the body of Invoices.Pay. Amount defaults to the
@@ -178,7 +181,9 @@ type CancelInput struct {
 	Substitution string `json:"substitution,omitempty"`
 }
 
-// SendInput is the body of Invoices.Send. To defaults to the client's email.
+// SendInput is the body of Invoices.Send, Receipts.Send and
+// Retentions.Send. To defaults to the client's email (a receipt has no
+// client: Receipts.Send needs To).
 type SendInput struct {
 	To []string `json:"to,omitempty"`
 }
@@ -214,6 +219,7 @@ type Receipt struct {
 	PaymentForm string            `json:"payment_form"`
 	Invoice     *string           `json:"invoice"` // the invoice that includes it
 	Metadata    map[string]string `json:"metadata"`
+	LastSend    *SendRecord       `json:"last_send"`
 	Totals
 }
 
@@ -243,6 +249,7 @@ type Retention struct {
 	Metadata   map[string]string `json:"metadata"`
 	IssuedAt   *time.Time        `json:"issued_at"`
 	CanceledAt *time.Time        `json:"canceled_at"`
+	LastSend   *SendRecord       `json:"last_send"`
 	Totals
 }
 

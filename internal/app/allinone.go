@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/facturo/facturo/internal/mail"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/pgcluster"
 	"golang.org/x/sync/errgroup"
@@ -57,6 +58,11 @@ func RunAllInOne(ctx context.Context, c Config, out io.Writer, log *slog.Logger)
 		}
 		c.AdminKey = key
 	}
+	if c.Mail.Host == "" {
+		if err := startCatcher(ctx, &c, log); err != nil {
+			return err
+		}
+	}
 	svc, err := Connect(ctx, c, log, "facturo")
 	if err != nil {
 		return err
@@ -80,6 +86,28 @@ func RunAllInOne(ctx context.Context, c Config, out io.Writer, log *slog.Logger)
 	g.Go(func() error { return RunAPI(gctx, svc, ln) })
 	g.Go(func() error { return RunWorker(gctx, svc, metricsLn) })
 	return g.Wait()
+}
+
+// startCatcher starts the local SMTP catcher on loopback (FACTURO_SMTP_URL
+// is unset) and points c.Mail at it: every live email lands as an .eml
+// file under <data dir>/mail instead of leaving the machine. It stops when
+// ctx ends.
+func startCatcher(ctx context.Context, c *Config, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("mail catcher: %w", err)
+	}
+	dir := filepath.Join(c.DataDir, "mail")
+	catcher := &mail.Catcher{Dir: dir, Log: log}
+	go func() {
+		if err := catcher.Serve(ctx, ln); err != nil {
+			log.Error("mail catcher stopped", "err", err)
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	c.Mail = mail.Config{Host: "127.0.0.1", Port: port, TLS: mail.NoTLS, From: or(c.Mail.From, "Facturo <facturo@localhost>")}
+	log.Info("mail catcher listening: emails are kept as .eml files, not sent", "addr", ln.Addr().String(), "dir", dir)
+	return nil
 }
 
 // listenMetrics opens the worker role's /metrics and /readyz address. The
@@ -144,6 +172,9 @@ Quickstart (copy and paste into another terminal):
       -d '{"legal_name":"Acme SA de CV","tax_id":"AAA010101AAA","email":"billing@acme.example"}'
   curl -s %[1]s/v1/events -H "Authorization: Bearer $KEY"
   echo "Dashboard: %[1]s/dashboard  user key: $USER_KEY"
+
+Live emails are caught, not sent: each is kept as an .eml file in %[3]s/mail/
+(set FACTURO_SMTP_URL to send them).
 
 Operator commands, in another shell: bin/facturo help (e.g. bin/facturo projections status).
 Stop with Ctrl-C; data is kept under %[3]s/.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/facturo/facturo/internal/mail"
 	"github.com/facturo/facturo/webhooks"
 )
 
@@ -22,6 +23,7 @@ type Config struct {
 	AdminKey       string // FACTURO_ADMIN_KEY: the operator key
 	DataDir        string // FACTURO_DATA_DIR: all-in-one state (default .data)
 	StreamReplicas int    // FACTURO_STREAM_REPLICAS: JetStream replicas of EVENTS
+	DBPoolSize     int    // FACTURO_DB_POOL_SIZE: PostgreSQL connections of the process's pool
 	TrustProxies   bool   // FACTURO_TRUST_PROXIES: client IP from X-Forwarded-For
 	LogLevel       slog.Level
 	LogFormat      string // FACTURO_LOG_FORMAT: json (default) or text
@@ -37,7 +39,19 @@ type Config struct {
 	Env func(string) string
 	// Webhooks is the delivery worker's configuration (FACTURO_WEBHOOK_*).
 	Webhooks webhooks.Config
+	// Mail is where the mailer sends (FACTURO_SMTP_URL, FACTURO_MAIL_FROM);
+	// without it every live send is recorded as failed. The all-in-one
+	// mode fills it with its local catcher when FACTURO_SMTP_URL is unset.
+	Mail mail.Config
 }
+
+// DefaultDBPoolSize is the pool's size unless FACTURO_DB_POOL_SIZE says
+// otherwise. pgx's own default (the number of CPUs, at least 4) left two
+// or three connections for requests on a small machine: the relay and each
+// projection runner hold one for as long as they lead, and 6 of 8
+// concurrent requests queued for the rest. 20 per process leaves four
+// processes under PostgreSQL's default max_connections of 100.
+const DefaultDBPoolSize = 20
 
 // ConfigFromEnv reads the configuration; getenv is os.Getenv in production.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -55,8 +69,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.StreamReplicas, err = atoi(getenv("FACTURO_STREAM_REPLICAS"), 1); err != nil {
 		return c, fmt.Errorf("FACTURO_STREAM_REPLICAS: %w", err)
 	}
+	if c.DBPoolSize, err = atoi(getenv("FACTURO_DB_POOL_SIZE"), DefaultDBPoolSize); err != nil || c.DBPoolSize < 1 || c.DBPoolSize > 1000 {
+		return c, fmt.Errorf("FACTURO_DB_POOL_SIZE: %q is not a number of connections from 1 to 1000", getenv("FACTURO_DB_POOL_SIZE"))
+	}
 	c.TrustProxies = getenv("FACTURO_TRUST_PROXIES") == "true"
 	if c.Webhooks, err = webhooks.ConfigFromEnv(getenv); err != nil {
+		return c, err
+	}
+	if c.Mail, err = mail.ConfigFromEnv(getenv); err != nil {
 		return c, err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("FACTURO_LOG_LEVEL"), "info"))); err != nil {

@@ -125,3 +125,36 @@ func TestConnectWaitsForServicesThatComeUpLater(t *testing.T) {
 		t.Fatal("Connect to a server that never comes up succeeded")
 	}
 }
+
+// The pool is sized explicitly: pgx's default (the number of CPUs, at
+// least 4) left a 2-core machine with two or three connections for
+// requests once the relay and projection runners held theirs.
+func TestPoolIsSizedExplicitly(t *testing.T) {
+	pg, nats := testenv.Postgres(t), testenv.NATS(t).URL()
+	for _, c := range []struct {
+		size string
+		want int32
+	}{{"", DefaultDBPoolSize}, {"7", 7}} {
+		env := map[string]string{"DATABASE_URL": pg, "NATS_URL": nats, "FACTURO_DB_POOL_SIZE": c.size}
+		cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := Connect(context.Background(), cfg, slog.New(slog.DiscardHandler), t.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := svc.DB.Pool.Config().MaxConns
+		svc.Close()
+		if got != c.want {
+			t.Errorf("FACTURO_DB_POOL_SIZE=%q: pool of %d, want %d", c.size, got, c.want)
+		}
+	}
+	for _, bad := range []string{"0", "-1", "twenty", "1001"} {
+		if _, err := ConfigFromEnv(func(k string) string {
+			return map[string]string{"FACTURO_DB_POOL_SIZE": bad}[k]
+		}); err == nil || !strings.Contains(err.Error(), "FACTURO_DB_POOL_SIZE") {
+			t.Errorf("FACTURO_DB_POOL_SIZE=%q: %v, want an error naming it", bad, err)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/pdf"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/internal/supervise"
 	"github.com/facturo/facturo/projections"
 	"github.com/nats-io/nats.go"
@@ -68,7 +69,7 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
 	db, err := retryConnect(ctx, log, "postgres", func() (*postgres.DB, error) {
-		return postgres.Open(ctx, c.DatabaseURL, 0)
+		return postgres.Open(ctx, c.DatabaseURL, int32(c.DBPoolSize))
 	})
 	if err != nil {
 		return nil, err
@@ -101,7 +102,11 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, name string) (*Ser
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	store := postgres.NewEventStore(db, events.Upcast, projections.ForEventStore(InlineProjections())...)
-	store.OnCommit = countAppended(reg)
+	count, announce := countAppended(reg), relay.Announce(nc)
+	store.OnCommit = func(appended []events.Event) {
+		count(appended)
+		announce(appended) // wakes the active relay, in whatever process
+	}
 	return &Services{
 		Config: c, Log: log, DB: db, NC: nc, JS: js, Stream: stream, Registry: reg, Store: store,
 		PDF:        pdf.NewRenderer(store, postgres.NewLogoStore(db)),

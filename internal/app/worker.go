@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/facturo/facturo/internal/mail"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/internal/supervise"
@@ -25,15 +26,15 @@ func Projections() []projections.Projection {
 }
 
 // WorkerComponents are the worker role's components: the relay, one
-// runner per projection, the webhook fan-out and deliverer, and the
-// metrics poller. Every component coordinates through PostgreSQL locks and
+// runner per projection, the webhook fan-out and deliverer, the mailer,
+// and the metrics poller. Every component coordinates through PostgreSQL locks and
 // JetStream consumers, so any number of workers may run. Each runs under
 // the process's supervise.Group (RunWorker), which restarts it when it
 // fails.
 func WorkerComponents(s *Services) []supervise.Component {
 	m := NewWorkerMetrics(s.Registry)
 	cs := []supervise.Component{{Name: "relay",
-		Run: (&relay.Relay{Store: s.Store, JS: s.JS, Log: s.Log, OnPublished: m.OnPublished}).Run}}
+		Run: (&relay.Relay{Store: s.Store, JS: s.JS, Wakes: s.NC, Log: s.Log, OnPublished: m.OnPublished}).Run}}
 	var names []string
 	for _, p := range Projections() {
 		r := &projections.Runner{Projection: p, DB: s.DB, Stream: s.Stream, Log: s.Log,
@@ -47,6 +48,8 @@ func WorkerComponents(s *Services) []supervise.Component {
 			Render: RenderEvent(s.Store), RenderAll: RenderEvents(s.Store), Poison: postgres.NewPoisonStore(s.DB), OnPoison: m.OnPoison}).Run},
 		supervise.Component{Name: "webhook-deliverer", Run: (&delivery.Deliverer{Store: hooks, Wake: hooks,
 			Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt, Supervisor: s.Components}).Run},
+		supervise.Component{Name: "mailer", Run: (&mail.Mailer{Commands: s.Store.Commands(), Stream: s.Stream,
+			Config: s.Config.Mail, PDFs: s.PDF, Issuers: s.PDF, Log: s.Log}).Run},
 		supervise.Component{Name: "worker-metrics", Run: (&MetricsPoller{Metrics: m, DB: s.DB, Names: names}).Run},
 	)
 }

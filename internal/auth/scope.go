@@ -41,8 +41,12 @@ var resources = []struct {
 		{"void", "Void issued invoices"},
 	}},
 	// Fiscal documents and numbering are cancelled, never deleted.
-	{"receipts", "receipts", readWrite, nil},
-	{"retentions", "retentions", readWrite, nil},
+	{"receipts", "receipts", readWrite, []scopeAction{
+		{"send", "Send receipts by email"},
+	}},
+	{"retentions", "retentions", readWrite, []scopeAction{
+		{"send", "Send retentions to their clients by email"},
+	}},
 	{"series", "numbering series", readWrite, nil},
 	// A PDF also needs the document's own read scope (invoices:read...).
 	{"pdfs", "the PDFs of invoices, receipts and retentions (with the document's read scope)", read, nil},

@@ -115,8 +115,9 @@ func TestCatalogue(t *testing.T) {
 		}
 	}
 	// 4 resources with read, write and delete, 3 with read and write, 3
-	// read only (account, pdfs, events), invoices:send, invoices:void, and *.
-	if len(cat) != 4*3+3*2+3+2+1 {
+	// read only (account, pdfs, events), invoices:send, invoices:void,
+	// receipts:send, retentions:send, and *.
+	if len(cat) != 4*3+3*2+3+4+1 {
 		t.Errorf("catalogue has %d scopes", len(cat))
 	}
 }

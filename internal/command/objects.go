@@ -83,7 +83,41 @@ func create[A invoicing.Aggregate[V], V any](ctx context.Context, st Store, t fa
 // change folds the existing object objID of kind k, lets decide choose on
 // it, appends that at the version read and returns the object after the
 // change. A decision that fails appends nothing.
+//
+// A conflict with events that only the mailer appended meanwhile (the
+// outcome of an email, which no decision reads) is not the caller's: the
+// decision is made again on the new state, a few times, instead of
+// answering version_conflict to a request that raced the mailer.
 func change[A invoicing.Aggregate[V], V any](ctx context.Context, st Store, t facturo.Tenant, m Meta, k invoicing.Kind[A, V], objID string, decide func(Tx, A) ([]events.Draft, error)) (A, error) {
+	for attempt := 1; ; attempt++ {
+		read := -1
+		a, err := changeOnce(ctx, st, t, m, k, objID, &read, decide)
+		if attempt < 4 && read >= 0 && facturo.IsCode(err, facturo.CodeVersionConflict) {
+			if only, lerr := onlyEmailOutcomesAfter(ctx, st, stream(t, objID), read); lerr == nil && only {
+				continue
+			}
+		}
+		return a, err
+	}
+}
+
+// onlyEmailOutcomesAfter reports whether every event of st after version
+// read is an email outcome (see invoicing.IsEmailOutcome).
+func onlyEmailOutcomesAfter(ctx context.Context, st Store, s events.Stream, read int) (bool, error) {
+	history, err := st.Load(ctx, s)
+	if err != nil || len(history) <= read {
+		return false, err
+	}
+	for _, e := range history[read:] {
+		if !invoicing.IsEmailOutcome(e.Type) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// changeOnce is one attempt of change; *read is the version it read.
+func changeOnce[A invoicing.Aggregate[V], V any](ctx context.Context, st Store, t facturo.Tenant, m Meta, k invoicing.Kind[A, V], objID string, read *int, decide func(Tx, A) ([]events.Draft, error)) (A, error) {
 	return run(ctx, st, m, func(tx Tx) (A, error) {
 		var zero A
 		if err := pathID(k, objID); err != nil {
@@ -97,6 +131,7 @@ func change[A invoicing.Aggregate[V], V any](ctx context.Context, st Store, t fa
 		if err != nil {
 			return zero, err
 		}
+		*read = len(history)
 		drafts, err := decide(tx, a)
 		if err != nil {
 			return zero, err

@@ -223,9 +223,11 @@ func TestClientEndToEnd(t *testing.T) {
 	if issued.Status != "valid" || issued.Number == nil || issued.Total != "200.00" {
 		t.Fatalf("issued %+v", issued)
 	}
+	// Before the send: the mailer's outcome is a new version of the
+	// invoice, with its own ETag.
+	clientPDFs(ctx, t, uc, c, org.ID, inv.ID, *issued.Number)
 	_, err = c.Invoices.Send(ctx, inv.ID, client.SendInput{})
 	noErr(t, err)
-	clientPDFs(ctx, t, uc, c, org.ID, inv.ID, *issued.Number)
 	_, err = c.Invoices.Corrective(ctx, inv.ID, client.CorrectionInput{Reason: "Discount", Items: []client.CorrectionItem{{Line: 0, Quantity: "1"}}})
 	noErr(t, err)
 	_, err = c.Invoices.Pay(ctx, inv.ID, client.PaymentInput{})

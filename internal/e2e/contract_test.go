@@ -132,6 +132,13 @@ func (f *contractFixture) target(rt httpapi.Route, body map[string]any) (path, k
 			s.must(200, "POST", "/v1/invoices/"+inv+"/issue", tk.live, nil)
 		}
 		objs["invoices"] = inv
+	case name == "POST /v1/retentions/{id}/send": // only an issued retention is sent
+		ret := s.must(201, "POST", "/v1/retentions", tk.live, map[string]any{"client": f.objs["clients"],
+			"period":   map[string]any{"from_month": 1, "to_month": 1, "year": 2025},
+			"concepts": []any{map[string]any{"description": "Fees", "amount": "10.00", "taxes": []any{map[string]any{"type": "ISR", "rate": "0.10"}}}},
+		}).str("id")
+		s.must(200, "POST", "/v1/retentions/"+ret+"/issue", tk.live, nil)
+		objs["retentions"] = ret
 	case strings.HasPrefix(rt.Path, "/v1/receipts/"):
 		objs["receipts"] = s.must(201, "POST", "/v1/receipts", tk.live, receiptBody("10.00", "1")).str("id")
 	}

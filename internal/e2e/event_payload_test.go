@@ -18,6 +18,7 @@ import (
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/app"
+	"github.com/facturo/facturo/internal/invoicing"
 )
 
 // everyEventType acts as a subscriber's organization would, in live and
@@ -64,6 +65,7 @@ func (s *system) everyEventType(t *testing.T) tenantKeys {
 	s.must(200, "PATCH", "/v1/invoices/"+iid, key, map[string]any{"notes": "Thanks"})
 	s.must(200, "POST", "/v1/invoices/"+iid+"/issue", key, nil)
 	s.must(200, "POST", "/v1/invoices/"+iid+"/send", key, map[string]any{"to": "ap@acme.example"})
+	s.must(200, "POST", "/v1/invoices/"+iid+"/send", key, map[string]any{"to": bounce})
 	s.must(200, "POST", "/v1/invoices/"+iid+"/pay", key, map[string]any{"amount": "10.00"})
 	s.must(200, "POST", "/v1/invoices/"+iid+"/pay", key, nil)
 	s.must(201, "POST", "/v1/invoices/"+iid+"/corrective", key, map[string]any{"reason": "Returned goods"})
@@ -74,12 +76,16 @@ func (s *system) everyEventType(t *testing.T) tenantKeys {
 	rid := s.must(201, "POST", "/v1/receipts", key, receiptBody("116.00", "1")).str("id")
 	s.must(201, "POST", "/v1/receipts/"+rid+"/invoice", key, map[string]any{"client": cid})
 	rid = s.must(201, "POST", "/v1/receipts", key, receiptBody("116.00", "1")).str("id")
+	s.must(200, "POST", "/v1/receipts/"+rid+"/send", key, map[string]any{"to": "ap@acme.example"})
+	s.must(200, "POST", "/v1/receipts/"+rid+"/send", key, map[string]any{"to": bounce})
 	s.must(200, "POST", "/v1/receipts/"+rid+"/cancel", key, nil)
 	tid := s.must(201, "POST", "/v1/retentions", key, map[string]any{"client": cid,
 		"period":   map[string]any{"from_month": 1, "to_month": 1, "year": 2025},
 		"concepts": []any{map[string]any{"description": "Fees", "amount": "10.00", "taxes": []any{map[string]any{"type": "ISR", "rate": "0.10"}}}},
 	}).str("id")
 	s.must(200, "POST", "/v1/retentions/"+tid+"/issue", key, nil)
+	s.must(200, "POST", "/v1/retentions/"+tid+"/send", key, nil)
+	s.must(200, "POST", "/v1/retentions/"+tid+"/send", key, map[string]any{"to": []string{bounce}})
 	s.must(200, "POST", "/v1/retentions/"+tid+"/cancel", key, nil)
 
 	// Test mode: sending is skipped.
@@ -87,6 +93,14 @@ func (s *system) everyEventType(t *testing.T) tenantKeys {
 	tiid := s.must(201, "POST", "/v1/invoices", tk.test, invoiceBody(tcid, "", item(product("5.00", false), "1"))).str("id")
 	s.must(200, "POST", "/v1/invoices/"+tiid+"/issue", tk.test, nil)
 	s.must(200, "POST", "/v1/invoices/"+tiid+"/send", tk.test, nil)
+	trid := s.must(201, "POST", "/v1/receipts", tk.test, receiptBody("116.00", "1")).str("id")
+	s.must(200, "POST", "/v1/receipts/"+trid+"/send", tk.test, map[string]any{"to": "ap@acme.example"})
+	ttid := s.must(201, "POST", "/v1/retentions", tk.test, map[string]any{"client": tcid,
+		"period":   map[string]any{"from_month": 1, "to_month": 1, "year": 2025},
+		"concepts": []any{map[string]any{"description": "Fees", "amount": "10.00", "taxes": []any{map[string]any{"type": "ISR", "rate": "0.10"}}}},
+	}).str("id")
+	s.must(200, "POST", "/v1/retentions/"+ttid+"/issue", tk.test, nil)
+	s.must(200, "POST", "/v1/retentions/"+ttid+"/send", tk.test, nil)
 	return tk
 }
 
@@ -124,7 +138,13 @@ func (s *system) samples(t *testing.T, tk tenantKeys) map[string]sampleEvent {
 			}
 			out[e.Type] = sampleEvent{event: e, body: body}
 		}
+		for _, kind := range invoicing.MailedKinds { // the mailer's outcomes come last
+			if out[kind+".email_delivered"].body == nil || out[kind+".email_failed"].body == nil {
+				return false
+			}
+		}
 		return out[events.ClientCreated].body != nil && out["invoice.send_skipped"].body != nil &&
+			out["retention.send_skipped"].body != nil && out["receipt.send_skipped"].body != nil &&
 			out["retention.canceled"].body != nil && out["invoice.deleted"].body != nil
 	})
 	return out

@@ -31,6 +31,8 @@ type system struct {
 	base string
 	svc  *app.Services
 	http *http.Client // validates every answer against the served document
+	// mailbox holds what the mailer sent to the system's SMTP server.
+	mailbox *mailbox
 }
 
 // newSystem wraps the API at base: every call of the test, through call,
@@ -90,6 +92,8 @@ func startSystemWith(t *testing.T, configure func(*app.Config)) *system {
 		t.Fatal(err)
 	}
 	cfg.BcryptCost = bcrypt.MinCost // see TestProductionKeysUseCost12
+	var box *mailbox
+	cfg.Mail, box = testMail(t)
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -113,7 +117,9 @@ func startSystemWith(t *testing.T, configure func(*app.Config)) *system {
 		<-done
 		svc.Close()
 	})
-	return newSystem(t, "http://"+ln.Addr().String(), svc)
+	sys := newSystem(t, "http://"+ln.Addr().String(), svc)
+	sys.mailbox = box
+	return sys
 }
 
 // response is an answer with its decoded JSON body.

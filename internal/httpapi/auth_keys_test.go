@@ -110,7 +110,15 @@ func TestRevocationPropagates(t *testing.T) {
 	if _, err := natsjs.EnsureStream(ctx, js, 1); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = (&relay.Relay{Store: a.Store, JS: js}).Run(ctx) }()
+	for _, s := range []*keyTestServer{a, b} { // as app.Connect wires every process
+		s.Store.OnCommit = relay.Announce(nc)
+	}
+	// Stopped before the database closes (cleanups run last first): the
+	// relay holds a session of the pool while it leads.
+	relayCtx, stopRelay := context.WithCancel(ctx)
+	relayDone := make(chan struct{})
+	go func() { defer close(relayDone); _ = (&relay.Relay{Store: a.Store, JS: js, Wakes: nc}).Run(relayCtx) }()
+	t.Cleanup(func() { stopRelay(); <-relayDone })
 	// What process b's listener applied. The listener must never block on
 	// the test: a full channel would hold its consumer, and stopping it in
 	// the cleanup would then wait for ever; the buffer holds far more

@@ -62,6 +62,8 @@ var clientMirrors = []struct {
 	{client.Receipt{}, "response GET /v1/receipts/{id}"},
 	{client.ReceiptInput{}, "request POST /v1/receipts"},
 	{client.GlobalPeriod{}, "request POST /v1/receipts/global_invoice"},
+	{client.SendInput{}, "request POST /v1/receipts/{id}/send"},
+	{client.SendInput{}, "request POST /v1/retentions/{id}/send"},
 	{client.Retention{}, "response GET /v1/retentions/{id}"},
 	{client.RetentionInput{}, "request POST /v1/retentions"},
 	{client.WebhookEndpoint{}, "response GET /v1/webhook_endpoints/{id}"},

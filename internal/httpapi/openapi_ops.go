@@ -161,7 +161,7 @@ var operations = map[string]opDoc{
 	"POST /v1/invoices/{id}/issue":      {summary: "Issue a draft: takes the series' next number", tag: "Invoices", in: emptyDoc{}, out: invoicing.InvoiceView{}},
 	"POST /v1/invoices/{id}/pay":        {summary: "Record a payment (partial or whole)", tag: "Invoices", in: invoicing.PaymentInput{}, out: invoicing.InvoiceView{}},
 	"POST /v1/invoices/{id}/void":       {summary: "Cancel an issued invoice", tag: "Invoices", in: invoicing.CancelInput{}, out: invoicing.InvoiceView{}},
-	"POST /v1/invoices/{id}/send":       {summary: "Email the invoice (recorded as skipped in test mode)", tag: "Invoices", in: invoicing.SendInput{}, out: invoicing.InvoiceView{}},
+	"POST /v1/invoices/{id}/send":       {summary: "Email the invoice with its PDF (recorded as skipped in test mode; the outcome shows in last_send)", tag: "Invoices", in: invoicing.SendInput{}, out: invoicing.InvoiceView{}},
 	"POST /v1/invoices/{id}/duplicate":  {summary: "A new draft with the same content", tag: "Invoices", in: emptyDoc{}, out: invoicing.InvoiceView{}, status: 201},
 	"POST /v1/invoices/{id}/corrective": {summary: "Issue a credit note against the invoice; answers the note", tag: "Invoices", in: invoicing.CorrectionInput{}, out: invoicing.InvoiceView{}, status: 201},
 	"GET /v1/invoices/{id}/history":     {summary: "Every event of an invoice, oldest first", tag: "Invoices", out: EventView{}, list: true},
@@ -172,6 +172,7 @@ var operations = map[string]opDoc{
 	"GET /v1/receipts/{id}":            {summary: "Retrieve a receipt", tag: "Receipts", out: invoicing.ReceiptView{}},
 	"POST /v1/receipts/{id}/invoice":   {summary: "Invoice an open receipt to a client; answers the invoice", tag: "Receipts", in: command.ReceiptInvoiceInput{}, out: invoicing.InvoiceView{}, status: 201},
 	"POST /v1/receipts/{id}/cancel":    {summary: "Cancel an open receipt", tag: "Receipts", in: emptyDoc{}, out: invoicing.ReceiptView{}},
+	"POST /v1/receipts/{id}/send":      {summary: "Email the receipt with its PDF to the addresses in to (recorded as skipped in test mode; the outcome shows in last_send)", tag: "Receipts", in: invoicing.ReceiptSendInput{}, out: invoicing.ReceiptView{}},
 	"GET /v1/receipts/{id}/history":    {summary: "Every event of a receipt, oldest first", tag: "Receipts", out: EventView{}, list: true},
 
 	"POST /v1/retentions":             {summary: "Create a retention certificate draft", tag: "Retentions", in: invoicing.RetentionInput{}, out: invoicing.RetentionView{}, status: 201},
@@ -179,6 +180,7 @@ var operations = map[string]opDoc{
 	"GET /v1/retentions/{id}":         {summary: "Retrieve a retention", tag: "Retentions", out: invoicing.RetentionView{}},
 	"POST /v1/retentions/{id}/issue":  {summary: "Issue a retention", tag: "Retentions", in: emptyDoc{}, out: invoicing.RetentionView{}},
 	"POST /v1/retentions/{id}/cancel": {summary: "Cancel a retention", tag: "Retentions", in: emptyDoc{}, out: invoicing.RetentionView{}},
+	"POST /v1/retentions/{id}/send":   {summary: "Email the retention with its PDF (recorded as skipped in test mode; the outcome shows in last_send)", tag: "Retentions", in: invoicing.SendInput{}, out: invoicing.RetentionView{}},
 	"GET /v1/retentions/{id}/history": {summary: "Every event of a retention, oldest first", tag: "Retentions", out: EventView{}, list: true},
 
 	"GET /v1/invoices/{id}/pdf":   pdfDoc("invoice", "Invoices"),
@@ -234,6 +236,8 @@ var examples = map[string]any{
 	"POST /v1/invoices/{id}/pay":        obj{"amount": "5.00", "date": "2025-01-15T12:00:00Z", "payment_form": "03"},
 	"POST /v1/invoices/{id}/void":       obj{"reason": "02"},
 	"POST /v1/invoices/{id}/send":       obj{"to": []any{"billing@acme.mx"}},
+	"POST /v1/receipts/{id}/send":       obj{"to": []any{"buyer@example.mx"}},
+	"POST /v1/retentions/{id}/send":     obj{"to": []any{"billing@acme.mx"}},
 	"POST /v1/invoices/{id}/corrective": obj{"reason": "Discount agreed after issue", "items": []any{obj{"line": 0, "quantity": "1"}}},
 	"POST /v1/receipts":                 obj{"items": []any{obj{"product": exampleID("prd"), "quantity": "1"}}, "payment_form": "01", "metadata": obj{"till": "3"}},
 	"POST /v1/receipts/global_invoice":  obj{"periodicity": "day", "from": "2025-01-01T00:00:00Z", "to": "2025-01-01T23:59:59Z"},

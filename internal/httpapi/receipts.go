@@ -27,6 +27,7 @@ func (s *Server) registerReceiptRoutes(r *mux.Router) {
 	o.get()
 	derive(o, "/invoice", "write", invoices, command.InvoiceReceipt)
 	act(o, "POST", "/cancel", "write", command.CancelReceipt)
+	act(o, "POST", "/send", "send", command.SendReceipt)
 }
 
 // openReceipts finds the candidates of a global invoice in the receipts

@@ -13,4 +13,5 @@ func (s *Server) registerRetentionRoutes(r *mux.Router) {
 	o.get()
 	act(o, "POST", "/issue", "write", command.IssueRetention)
 	act(o, "POST", "/cancel", "write", command.CancelRetention)
+	act(o, "POST", "/send", "send", command.SendRetention)
 }

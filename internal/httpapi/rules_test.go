@@ -55,6 +55,7 @@ func TestDecodeEnforcesTheTags(t *testing.T) {
 		{`{"reason":"05"}`, func() any { return new(invoicing.CancelInput) }, facturo.CodeParameterInvalid, "reason"},
 		{`{"to":["a@b.mx","nope"]}`, func() any { return new(invoicing.SendInput) }, facturo.CodeParameterInvalid, "to[1]"},
 		{`{"to":"nope"}`, func() any { return new(invoicing.SendInput) }, facturo.CodeParameterInvalid, "to"},
+		{`{}`, func() any { return new(invoicing.ReceiptSendInput) }, facturo.CodeParameterMissing, "to"},
 		{`{"url":"https://x.mx","enabled_events":[]}`, func() any { return new(webhooks.EndpointInput) }, facturo.CodeParameterMissing, "enabled_events"},
 		{`{"url":"x","enabled_events":["*"]}`, func() any { return new(webhooks.EndpointInput) }, facturo.CodeParameterInvalid, "url"},
 		{`{"since":"1969-01-01T00:00:00Z"}`, func() any { return new(recoverInput) }, facturo.CodeParameterInvalid, "since"},

@@ -8,7 +8,10 @@ import (
 
 // Events are the event types of every invoicing aggregate, each listed
 // next to its aggregate.
-var Events = slices.Concat(clientEvents, productEvents, seriesEvents, invoiceEvents, receiptEvents, retentionEvents)
+var Events = slices.Concat(clientEvents, productEvents, seriesEvents,
+	invoiceEvents, mailingEvents("invoice", false),
+	receiptEvents, mailingEvents("receipt", true),
+	retentionEvents, mailingEvents("retention", true))
 
 // RegisterEvents adds Events to r, with the Objects they are about.
 func RegisterEvents(r *events.Registry) error {

@@ -33,7 +33,7 @@ var invoiceEvents = []events.TypeInfo{
 	{Name: InvoicePaid, Description: "An invoice was paid in full."},
 	{Name: InvoiceVoided, Description: "An issued invoice was voided (canceled before the tax authority), with the SAT motive."},
 	{Name: InvoiceCorrected, Description: "A credit note was issued against an invoice."},
-	{Name: InvoiceSent, Description: "An invoice was sent by email."},
+	{Name: InvoiceSent, Description: "An invoice is to be emailed; the mailer records the outcome (invoice.email_delivered or invoice.email_failed)."},
 	{Name: InvoiceSendSkipped, Description: "Sending an invoice was skipped because it is in test mode."},
 }
 

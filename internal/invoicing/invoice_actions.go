@@ -262,23 +262,5 @@ func (inv *Invoice) Send(in SendInput, now time.Time) ([]events.Draft, error) {
 	if err := inv.mustBe("sent", StatusValid, StatusPaid); err != nil {
 		return nil, err
 	}
-	to := in.To
-	if len(to) == 0 && inv.Client.Email != "" {
-		to = []string{inv.Client.Email}
-	}
-	if len(to) == 0 {
-		return nil, missingBecause("to", "The client has no email; give the recipients in to.")
-	}
-	if len(to) > 10 {
-		return nil, invalid("to", "at most 10 recipients.")
-	}
-	for i, addr := range to {
-		if err := validateEmail(fmt.Sprintf("to[%d]", i), addr); err != nil {
-			return nil, err
-		}
-	}
-	if !inv.Livemode {
-		return one(InvoiceSendSkipped, SendRecord{To: to, Skipped: true, Reason: "test_mode", At: now.UTC()}), nil
-	}
-	return one(InvoiceSent, SendRecord{To: to, At: now.UTC()}), nil
+	return decideSend("invoice", inv.Livemode, in, inv.Client.Email, now)
 }

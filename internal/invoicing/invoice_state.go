@@ -27,7 +27,7 @@ type Invoice struct {
 	CorrectedTotal decimal.Decimal // Σ totals of the credit notes against it
 	CreditNotes    []string
 
-	LastSend *SendRecord
+	Mailing
 }
 
 // Issued is the data of invoice.issued.
@@ -64,7 +64,7 @@ type Corrected struct {
 	Amount     decimal.Decimal `json:"amount"`
 }
 
-// SendRecord is the data of invoice.sent and invoice.send_skipped.
+// SendRecord is the data of <kind>.sent and <kind>.send_skipped.
 type SendRecord struct {
 	To      []string  `json:"to"`
 	Skipped bool      `json:"skipped"`
@@ -147,10 +147,9 @@ func (inv *Invoice) applyLater(e events.Event) error {
 		inv.CorrectedTotal = inv.CorrectedTotal.Add(c.Amount)
 		inv.CreditNotes = append(inv.CreditNotes, c.CreditNote)
 		return nil
-	case InvoiceSent, InvoiceSendSkipped:
-		var s SendRecord
-		inv.LastSend = &s
-		return decodeInto("invoice", e, &s)
+	}
+	if ok, err := inv.applyMailing("invoice", e); ok {
+		return err
 	}
 	return unknownEvent("invoice", e)
 }

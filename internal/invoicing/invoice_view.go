@@ -38,7 +38,7 @@ type InvoiceView struct {
 	Cancellation   *Cancellation `json:"cancellation"`
 	CorrectedTotal string        `json:"corrected_total"`
 	CreditNotes    []string      `json:"credit_notes"`
-	LastSend       *SendRecord   `json:"last_send"`
+	LastSend       *SendStatus   `json:"last_send"`
 	Deleted        bool          `json:"deleted,omitempty"`
 }
 
@@ -62,7 +62,7 @@ func (inv *Invoice) View() InvoiceView {
 		TotalsView: inv.Totals.view(), Payments: make([]PaymentView, len(inv.Payments)),
 		PaidTotal: fmtMoney(inv.PaidTotal), Balance: fmtMoney(inv.Balance()), PaidAt: utc(inv.PaidAt),
 		Cancellation: inv.Cancellation, CorrectedTotal: fmtMoney(inv.CorrectedTotal),
-		CreditNotes: append([]string{}, inv.CreditNotes...), LastSend: inv.LastSend, Deleted: inv.Deleted,
+		CreditNotes: append([]string{}, inv.CreditNotes...), LastSend: inv.view(), Deleted: inv.Deleted,
 	}
 	if inv.FolioNumber > 0 {
 		v.FolioNumber, v.Number = &inv.FolioNumber, &inv.Number

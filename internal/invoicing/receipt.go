@@ -63,6 +63,7 @@ type Receipt struct {
 	ReceiptContent
 	Status  string
 	Invoice string // the invoice that includes it, once invoiced
+	Mailing
 }
 
 // ReceiptView is the public JSON of a receipt.
@@ -79,6 +80,7 @@ type ReceiptView struct {
 	PaymentForm string            `json:"payment_form"`
 	Invoice     *string           `json:"invoice"`
 	Metadata    map[string]string `json:"metadata"`
+	LastSend    *SendStatus       `json:"last_send"`
 	TotalsView
 }
 
@@ -142,6 +144,21 @@ func (r *Receipt) Cancel() ([]events.Draft, error) {
 	return one(ReceiptCanceled, Empty{}), nil
 }
 
+// Send decides the emailing of a receipt that is not canceled. A receipt
+// has no client, so in.To names the recipients.
+func (r *Receipt) Send(in ReceiptSendInput, now time.Time) ([]events.Draft, error) {
+	if !r.Exists() {
+		return nil, notFound("receipt", r.ID)
+	}
+	if r.Status == ReceiptCanceledStatus {
+		return nil, invalidState("The receipt is canceled; a canceled receipt cannot be sent.")
+	}
+	if len(in.To) == 0 {
+		return nil, missingBecause("to", "A receipt has no client; give the recipients in to.")
+	}
+	return decideSend("receipt", r.Livemode, SendInput(in), "", now)
+}
+
 func (r *Receipt) mustBeOpen(action string) error {
 	if !r.Exists() {
 		return notFound("receipt", r.ID)
@@ -176,7 +193,13 @@ func (r *Receipt) Apply(e events.Event) error {
 	case ReceiptCanceled:
 		r.Status = ReceiptCanceledStatus
 	default:
-		return unknownEvent("receipt", e)
+		ok, err := r.applyMailing("receipt", e)
+		if !ok {
+			return unknownEvent("receipt", e)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	r.stamp(e)
 	return nil
@@ -191,7 +214,7 @@ func (r *Receipt) View() ReceiptView {
 		ID: r.ID, Object: "receipt", Livemode: r.Livemode,
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 		Status: r.Status, Currency: r.Currency, Exchange: fmtPrice(r.exchange()), Items: lineViews(r.Items),
-		PaymentForm: r.PaymentForm, Metadata: copyMetadata(r.Metadata), TotalsView: r.Totals.view(),
+		PaymentForm: r.PaymentForm, Metadata: copyMetadata(r.Metadata), LastSend: r.view(), TotalsView: r.Totals.view(),
 	}
 	if r.Invoice != "" {
 		v.Invoice = &r.Invoice

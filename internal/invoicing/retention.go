@@ -77,6 +77,7 @@ type Retention struct {
 	Status     string
 	IssuedAt   time.Time
 	CanceledAt time.Time
+	Mailing
 }
 
 // RetentionView is the public JSON of a retention.
@@ -95,6 +96,7 @@ type RetentionView struct {
 	Metadata   map[string]string `json:"metadata"`
 	IssuedAt   *time.Time        `json:"issued_at"`
 	CanceledAt *time.Time        `json:"canceled_at"`
+	LastSend   *SendStatus       `json:"last_send"`
 	TotalsView
 }
 
@@ -193,6 +195,15 @@ func (r *Retention) Cancel(now time.Time) ([]events.Draft, error) {
 	return one(RetentionCanceled, RetentionStamp{At: now.UTC()}), nil
 }
 
+// Send decides the emailing of a valid retention to in.To, or to its
+// client's email (see decideSend).
+func (r *Retention) Send(in SendInput, now time.Time) ([]events.Draft, error) {
+	if err := r.mustBe("sent", StatusValid); err != nil {
+		return nil, err
+	}
+	return decideSend("retention", r.Livemode, in, r.Client.Email, now)
+}
+
 func (r *Retention) mustBe(action string, statuses ...string) error {
 	if !r.Exists() {
 		return notFound("retention", r.ID)
@@ -225,7 +236,10 @@ func (r *Retention) Apply(e events.Event) error {
 		err = decodeInto("retention", e, &s)
 		r.CanceledAt, r.Status = s.At, StatusCanceled
 	default:
-		return unknownEvent("retention", e)
+		var ok bool
+		if ok, err = r.applyMailing("retention", e); !ok {
+			return unknownEvent("retention", e)
+		}
 	}
 	if err != nil {
 		return err
@@ -244,6 +258,6 @@ func (r *Retention) View() RetentionView {
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 		Status: r.Status, Client: r.Client.ID, Details: r.Client, Key: r.Key, Period: r.Period,
 		Concepts: lineViews(r.Concepts), Metadata: copyMetadata(r.Metadata),
-		IssuedAt: utc(r.IssuedAt), CanceledAt: utc(r.CanceledAt), TotalsView: r.Totals.view(),
+		IssuedAt: utc(r.IssuedAt), CanceledAt: utc(r.CanceledAt), LastSend: r.view(), TotalsView: r.Totals.view(),
 	}
 }

@@ -212,3 +212,18 @@ func (r *Renderer) VersionAt(ctx context.Context, t facturo.Tenant, kind, objID 
 	}
 	return int64(n), nil
 }
+
+// Issuer names the organization that issues documents (its legal name,
+// else its name) and the language its documents are written in, as its
+// PDFs print them: the mailer writes its emails the same way.
+func (r *Renderer) Issuer(ctx context.Context, orgID string) (name, language string, err error) {
+	org, _, err := r.organization(ctx, orgID)
+	if err != nil {
+		return "", "", err
+	}
+	name = org.LegalName
+	if name == "" {
+		name = org.Name
+	}
+	return name, org.Branding.DocumentLanguage, nil
+}

@@ -150,15 +150,31 @@ func (s *EventStore) LoadAsOf(ctx context.Context, st events.Stream, t time.Time
 const eventColumns = `position, tx_id::text AS tx_text, id, org_id, livemode, stream_id, stream_version,
 	type, schema_version, data, metadata, created_at`
 
+// loadStreamSQL reads one stream of a tenant, in version order. The stream
+// is selected in a CTE of its own, so that the only index the plan can use
+// is (stream_id, stream_version): with the tenant's columns beside it, a
+// generic plan (which pgx's prepared statements get after five runs) may
+// pick the tenant index and read every event of the organization to find
+// one stream's, a cost that grows with the tenant's history. The tenant is
+// checked on the stream's rows: a stream of another tenant reads as empty.
+const loadStreamSQL = `WITH stream AS MATERIALIZED (
+		SELECT ` + eventColumns + ` FROM events WHERE stream_id = $1)
+	SELECT * FROM stream WHERE org_id = $2 AND livemode = $3
+	ORDER BY stream_version`
+
+// loadStreamAsOfSQL is loadStreamSQL up to a time: created_at is checked on
+// the stream's rows too, so the plan never walks events_created either.
+const loadStreamAsOfSQL = `WITH stream AS MATERIALIZED (
+		SELECT ` + eventColumns + ` FROM events WHERE stream_id = $1)
+	SELECT * FROM stream WHERE org_id = $2 AND livemode = $3 AND created_at <= $4
+	ORDER BY stream_version`
+
 func (s *EventStore) load(ctx context.Context, q Querier, st events.Stream, asOf time.Time) ([]events.Event, error) {
-	sql := `SELECT ` + eventColumns + ` FROM events
-		WHERE stream_id = $1 AND org_id = $2 AND livemode = $3`
-	args := []any{st.ID, st.OrgID, st.Livemode}
+	sql, args := loadStreamSQL, []any{st.ID, st.OrgID, st.Livemode}
 	if !asOf.IsZero() {
-		sql += ` AND created_at <= $4`
-		args = append(args, asOf)
+		sql, args = loadStreamAsOfSQL, append(args, asOf)
 	}
-	rows, err := q.Query(ctx, sql+` ORDER BY stream_version`, args...)
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load stream %s: %w", st.ID, err)
 	}
@@ -264,10 +280,13 @@ func (tx *Tx) Append(ctx context.Context, st events.Stream, expected int, drafts
 	return out, nil
 }
 
+// eventByIDSQL reads one event of a tenant by id.
+const eventByIDSQL = `SELECT ` + eventColumns + ` FROM events
+	WHERE id = $1 AND org_id = $2 AND livemode = $3`
+
 // EventByID returns one event of a tenant.
 func (s *EventStore) EventByID(ctx context.Context, t facturo.Tenant, eventID string) (events.Event, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+eventColumns+` FROM events
-		WHERE id = $1 AND org_id = $2 AND livemode = $3`, eventID, t.OrgID, t.Livemode)
+	rows, err := s.db.Pool.Query(ctx, eventByIDSQL, eventID, t.OrgID, t.Livemode)
 	if err != nil {
 		return events.Event{}, fmt.Errorf("event %s: %w", eventID, err)
 	}
@@ -296,15 +315,18 @@ func (s *EventStore) ReadTypesAfter(ctx context.Context, q Querier, after events
 	return s.collect(rows)
 }
 
+// readAfterSQL reads the next events in relay order below the horizon.
+const readAfterSQL = `SELECT ` + eventColumns + ` FROM events
+	WHERE (tx_id, position) > ($1::text::xid8, $2)
+	  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+	ORDER BY events.tx_id, events.position
+	LIMIT $3`
+
 // ReadAfter returns up to limit events after cursor in relay order, only
 // below the snapshot horizon: rows of transactions that might still commit
 // are never passed over. Used by the relay and by rebuilds.
 func (s *EventStore) ReadAfter(ctx context.Context, q Querier, after events.Cursor, limit int) ([]events.Event, error) {
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
-		WHERE (tx_id, position) > ($1::text::xid8, $2)
-		  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-		ORDER BY events.tx_id, events.position
-		LIMIT $3`, strconv.FormatUint(after.TxID, 10), after.Position, limit)
+	rows, err := q.Query(ctx, readAfterSQL, strconv.FormatUint(after.TxID, 10), after.Position, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read events after %v: %w", after, err)
 	}
@@ -323,9 +345,12 @@ func (s *EventStore) LoadUpTo(ctx context.Context, e events.Event) ([]events.Eve
 	return loadUpTo(ctx, s.db.Pool, e, s.upcast)
 }
 
+// loadUpToSQL reads a stream up to a version.
+const loadUpToSQL = `SELECT ` + eventColumns + ` FROM events
+	WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`
+
 func loadUpTo(ctx context.Context, q Querier, e events.Event, upcast func(*events.Event) error) ([]events.Event, error) {
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
-		WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`, e.StreamID, e.StreamVersion)
+	rows, err := q.Query(ctx, loadUpToSQL, e.StreamID, e.StreamVersion)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", e.StreamID, err)
 	}
@@ -357,6 +382,12 @@ func LoadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event) (map[s
 	return loadStreamsUpTo(ctx, q, upTo, events.Upcast)
 }
 
+// loadStreamsUpToSQL reads several streams, each up to a version.
+const loadStreamsUpToSQL = `SELECT ` + eventColumns + ` FROM events
+	JOIN unnest($1::text[], $2::bigint[]) AS upto(stream_id, version) USING (stream_id)
+	WHERE events.stream_version <= upto.version
+	ORDER BY stream_id, stream_version`
+
 func loadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event, upcast func(*events.Event) error) (map[string][]events.Event, error) {
 	highest := map[string]int{} // stream → highest version asked
 	for _, e := range upTo {
@@ -367,10 +398,7 @@ func loadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event, upcast
 	for id, v := range highest {
 		ids, versions = append(ids, id), append(versions, int64(v))
 	}
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events
-		JOIN unnest($1::text[], $2::bigint[]) AS upto(stream_id, version) USING (stream_id)
-		WHERE events.stream_version <= upto.version
-		ORDER BY stream_id, stream_version`, ids, versions)
+	rows, err := q.Query(ctx, loadStreamsUpToSQL, ids, versions)
 	if err != nil {
 		return nil, fmt.Errorf("load %d streams: %w", len(ids), err)
 	}

@@ -17,16 +17,17 @@ import (
 // poller call these; they hold no SQL themselves.
 
 // RelayCursors stores where each relay has got to.
-type RelayCursors struct{ db *DB }
+type RelayCursors struct{ q Querier }
 
-// NewRelayCursors returns the relay cursor store of db.
-func NewRelayCursors(db *DB) *RelayCursors { return &RelayCursors{db: db} }
+// NewRelayCursors returns the relay cursor store read and written through
+// q: a pool, or the active relay's own session.
+func NewRelayCursors(q Querier) *RelayCursors { return &RelayCursors{q: q} }
 
 // Get returns relay name's cursor, creating it at zero the first time.
 func (s *RelayCursors) Get(ctx context.Context, name string) (events.Cursor, error) {
 	var c events.Cursor
 	var tx string
-	err := s.db.Pool.QueryRow(ctx, `INSERT INTO relay_cursor (name) VALUES ($1)
+	err := s.q.QueryRow(ctx, `INSERT INTO relay_cursor (name) VALUES ($1)
 		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
 		RETURNING tx_id::text, position`, name).Scan(&tx, &c.Position)
 	if err != nil {
@@ -39,7 +40,7 @@ func (s *RelayCursors) Get(ctx context.Context, name string) (events.Cursor, err
 // Save moves relay name's cursor to c; streamSeq is the JetStream sequence
 // of the last event published (the stored one never goes back).
 func (s *RelayCursors) Save(ctx context.Context, name string, c events.Cursor, streamSeq uint64) error {
-	_, err := s.db.Pool.Exec(ctx, `UPDATE relay_cursor
+	_, err := s.q.Exec(ctx, `UPDATE relay_cursor
 		SET tx_id = $2::text::xid8, position = $3, stream_seq = GREATEST(stream_seq, $4), updated_at = now()
 		WHERE name = $1`, name, strconv.FormatUint(c.TxID, 10), c.Position, int64(streamSeq))
 	if err != nil {
@@ -48,12 +49,20 @@ func (s *RelayCursors) Save(ctx context.Context, name string, c events.Cursor, s
 	return nil
 }
 
+// relayPendingSQL asks for the first event past a cursor in relay order.
+// Ordered and limited (in a subquery: EXISTS drops an ORDER BY), it is a
+// probe of events_relay_order. A bare EXISTS let the planner expect a match
+// early in a sequential scan, which reads the whole table whenever nothing
+// is pending, the common case.
+const relayPendingSQL = `SELECT count(*) > 0 FROM (SELECT 1 FROM events
+	WHERE (tx_id, position) > ($1::text::xid8, $2)
+	ORDER BY tx_id, position LIMIT 1) AS first`
+
 // AnyAfter reports whether any event, visible to the relay or not yet
 // below the snapshot horizon, lies past cur in relay order.
 func (s *RelayCursors) AnyAfter(ctx context.Context, cur events.Cursor) (bool, error) {
 	var pending bool
-	err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events
-		WHERE (tx_id, position) > ($1::text::xid8, $2))`, strconv.FormatUint(cur.TxID, 10), cur.Position).Scan(&pending)
+	err := s.q.QueryRow(ctx, relayPendingSQL, strconv.FormatUint(cur.TxID, 10), cur.Position).Scan(&pending)
 	if err != nil {
 		return false, fmt.Errorf("pending events: %w", err)
 	}

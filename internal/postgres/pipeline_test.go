@@ -16,7 +16,7 @@ func TestPipelineBookkeeping(t *testing.T) {
 	if err := postgres.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	cursors := postgres.NewRelayCursors(db)
+	cursors := postgres.NewRelayCursors(db.Pool)
 	if c, err := cursors.Get(ctx, "main"); err != nil || c != (events.Cursor{}) {
 		t.Fatalf("new cursor %+v, %v; want zero", c, err)
 	}

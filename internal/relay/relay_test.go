@@ -20,9 +20,11 @@ import (
 )
 
 type env struct {
-	store  *postgres.EventStore
-	js     jetstream.JetStream
-	stream jetstream.Stream
+	store    *postgres.EventStore
+	js       jetstream.JetStream
+	stream   jetstream.Stream
+	nc       *nats.Conn
+	dsn, url string // to connect as another process would
 }
 
 func setup(t *testing.T) *env {
@@ -37,7 +39,8 @@ func setup(t *testing.T) *env {
 	if err := postgres.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	nc, err := natsjs.Connect(testenv.NATS(t).URL(), t.Name(), nil)
+	url := testenv.NATS(t).URL()
+	nc, err := natsjs.Connect(url, t.Name(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +53,7 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{store: postgres.NewEventStore(db, events.Upcast), js: js, stream: stream}
+	return &env{store: postgres.NewEventStore(db, events.Upcast), js: js, stream: stream, nc: nc, dsn: dsn, url: url}
 }
 
 func (e *env) appendOne(t *testing.T, tx pgx.Tx, stream string) string {
@@ -155,8 +158,9 @@ func TestRelayKilledMidBatchLosesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The first relay publishes 25 events (two batches of 10 acknowledged and
-	// saved, five more published but never saved) and dies.
+	// The first relay publishes 25 events (one batch of 10 acknowledged and
+	// saved, the next published while that one's acks were awaited, five
+	// more published but never saved) and dies.
 	dying := &relay.Relay{Store: e.store, JS: &flakyPublisher{Publisher: e.js, n: 25}, BatchSize: 10}
 	if err := dying.Drain(ctx); err == nil {
 		t.Fatal("the dying relay reported success")

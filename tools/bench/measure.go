@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/internal/pgcluster"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/jackc/pgx/v5"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -58,10 +60,16 @@ func writeThroughput(ctx context.Context, s *system, key, client string, c int, 
 	if err != nil {
 		return nil, err
 	}
+	replayTPS, replayLat, err := pgbenchCommandSQL(ctx, s, client, c, d)
+	if err != nil {
+		return nil, err
+	}
 	return []Row{
 		{fmt.Sprintf("POST /v1/invoices req/s (c=%d, %s)", c, d), f1(m.Throughput), f1(tps) + " (pgbench single-row INSERT tps)", ratio(m.Throughput, tps)},
 		{"POST /v1/invoices mean latency", ms(m.Latencies.Mean), msf(lat) + " (pgbench mean)", ratio(float64(m.Latencies.Mean)/1e6, lat)},
 		{"POST /v1/invoices p50 / p99", ms(m.Latencies.P50) + " / " + ms(m.Latencies.P99), "", ""},
+		{fmt.Sprintf("POST /v1/invoices req/s (c=%d, %s)", c, d), f1(m.Throughput), f1(replayTPS) + " (pgbench replaying the command's SQL, prepared)", ratio(m.Throughput, replayTPS)},
+		{"POST /v1/invoices mean latency", ms(m.Latencies.Mean), msf(replayLat) + " (same pgbench mean)", ratio(float64(m.Latencies.Mean)/1e6, replayLat)},
 	}, nil
 }
 
@@ -81,14 +89,21 @@ func pgbench(ctx context.Context, s *system, c int, d time.Duration) (tps, latMS
 	if err != nil {
 		return 0, 0, err
 	}
+	sql := `INSERT INTO bench_events (id, org_id, stream_id, data) VALUES ('evt_' || md5(random()::text), 'org_bench', 'inv_' || md5(random()::text), '{"status":"draft","items":[{"price":"100.00"},{"price":"250.50"},{"price":"12.34"}]}');` + "\n"
+	return runPgbench(ctx, dir, s.dsn, sql, c, d)
+}
+
+// runPgbench runs script with pgbench at concurrency c for d, with extra
+// arguments, and returns its tps and mean latency.
+func runPgbench(ctx context.Context, dir, dsn, sql string, c int, d time.Duration, extra ...string) (tps, latMS float64, err error) {
 	script := filepath.Join(os.TempDir(), fmt.Sprintf("facturo-pgbench-%d.sql", os.Getpid()))
 	defer os.Remove(script)
-	sql := `INSERT INTO bench_events (id, org_id, stream_id, data) VALUES ('evt_' || md5(random()::text), 'org_bench', 'inv_' || md5(random()::text), '{"status":"draft","items":[{"price":"100.00"},{"price":"250.50"},{"price":"12.34"}]}');` + "\n"
 	if err := os.WriteFile(script, []byte(sql), 0o644); err != nil {
 		return 0, 0, err
 	}
 	n := strconv.Itoa(c)
-	out, err := exec.CommandContext(ctx, filepath.Join(dir, "pgbench"), "-n", "-c", n, "-j", n, "-T", strconv.Itoa(int(d.Seconds())), "-f", script, s.dsn).CombinedOutput()
+	args := append([]string{"-n", "-c", n, "-j", n, "-T", strconv.Itoa(int(d.Seconds())), "-f", script}, extra...)
+	out, err := exec.CommandContext(ctx, filepath.Join(dir, "pgbench"), append(args, dsn)...).CombinedOutput()
 	if err != nil {
 		return 0, 0, fmt.Errorf("pgbench: %w: %s", err, out)
 	}
@@ -142,4 +157,72 @@ func ratio(a, b float64) string {
 		return "n/a"
 	}
 	return strconv.FormatFloat(a/b, 'f', 2, 64) + "×"
+}
+
+// pgbenchCommandSQL replays what POST /v1/invoices (a draft with inline
+// items, no Idempotency-Key) sends PostgreSQL, as prepared statements: one
+// transaction that folds the client's stream (the event store's stream
+// load, text for text) and appends the invoice's invoice.created (the
+// store's INSERT ... RETURNING), with the data and metadata of the last
+// invoice the API wrote. What the table then shows beside it is what Go
+// (HTTP, authentication, JSON, folding, deciding, the answer) adds on top
+// of the command's own database work. It runs in a database of its own on
+// the same server (migrated, holding a copy of the client's stream), so
+// that the relay and projections of the running system do not work
+// through its events during the rows that follow.
+func pgbenchCommandSQL(ctx context.Context, s *system, client string, c int, d time.Duration) (tps, latMS float64, err error) {
+	var org, data, meta string
+	if err := s.svc.DB.Pool.QueryRow(ctx, `SELECT org_id, data::text, metadata::text FROM events
+		WHERE type = 'invoice.created' ORDER BY position DESC LIMIT 1`).Scan(&org, &data, &meta); err != nil {
+		return 0, 0, fmt.Errorf("template invoice: %w", err)
+	}
+	if err := s.cluster.CreateDatabase(ctx, "replay", ""); err != nil {
+		return 0, 0, err
+	}
+	db, err := postgres.Open(ctx, s.cluster.DSN("replay"), 2)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db); err != nil {
+		return 0, 0, err
+	}
+	rows, err := s.svc.DB.Pool.Query(ctx, `SELECT id, org_id, livemode, stream_id, stream_version, type, schema_version,
+		data::text, metadata::text FROM events WHERE stream_id = $1 ORDER BY stream_version`, client)
+	if err != nil {
+		return 0, 0, err
+	}
+	history, err := pgx.CollectRows(rows, pgx.RowToStructByPos[streamRow])
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range history {
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO events (id, org_id, livemode, stream_id, stream_version, type, schema_version, data, metadata)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)`,
+			e.ID, e.Org, e.Live, e.Stream, e.Version, e.Type, e.Schema, e.Data, e.Meta); err != nil {
+			return 0, 0, err
+		}
+	}
+	dir, err := pgcluster.BinDir()
+	if err != nil {
+		return 0, 0, err
+	}
+	sql := `BEGIN;
+WITH stream AS MATERIALIZED (SELECT position, tx_id::text AS tx_text, id, org_id, livemode, stream_id, stream_version, type, schema_version, data, metadata, created_at FROM events WHERE stream_id = :client) SELECT * FROM stream WHERE org_id = :org AND livemode = true ORDER BY stream_version;
+INSERT INTO events (id, org_id, livemode, stream_id, stream_version, type, schema_version, data, metadata) VALUES ('evt_' || md5(random()::text), :org, true, 'inv_' || md5(random()::text), 1, 'invoice.created', 1, :data, :meta) RETURNING position, tx_id::text, created_at;
+COMMIT;
+`
+	return runPgbench(ctx, dir, s.cluster.DSN("replay"), sql, c, d, "-M", "prepared",
+		"-D", "client="+client, "-D", "org="+org, "-D", "data="+data, "-D", "meta="+meta)
+}
+
+// streamRow is an event copied into the replay database.
+type streamRow struct {
+	ID, Org    string
+	Live       bool
+	Stream     string
+	Version    int
+	Type       string
+	Schema     int
+	Data, Meta string
 }

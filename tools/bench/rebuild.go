@@ -23,7 +23,7 @@ const eventsPerStream = 10
 // same EventStore.ReadAfter batches: the read side alone, so the ratio is
 // what folding and writing the read model costs on top.
 func rebuildSpeed(ctx context.Context, s *system, n int) ([]Row, error) {
-	db, streams, gen, err := generateEvents(ctx, s, n)
+	db, streams, gen, err := generateEvents(ctx, s, "rebuild", n)
 	if err != nil {
 		return nil, err
 	}
@@ -66,15 +66,15 @@ func rebuildSpeed(ctx context.Context, s *system, n int) ([]Row, error) {
 	}}, nil
 }
 
-// generateEvents fills a fresh database with n client events (a little
+// generateEvents fills a fresh database (name) with n client events (a little
 // more: whole streams of eventsPerStream), copies of one real
 // client.created and client.updated. It answers the database, the number
 // of streams and how long the generation took.
-func generateEvents(ctx context.Context, s *system, n int) (*postgres.DB, int, time.Duration, error) {
-	if err := s.cluster.CreateDatabase(ctx, "rebuild", ""); err != nil {
+func generateEvents(ctx context.Context, s *system, name string, n int) (*postgres.DB, int, time.Duration, error) {
+	if err := s.cluster.CreateDatabase(ctx, name, ""); err != nil {
 		return nil, 0, 0, err
 	}
-	db, err := postgres.Open(ctx, s.cluster.DSN("rebuild"), 4)
+	db, err := postgres.Open(ctx, s.cluster.DSN(name), 4)
 	if err != nil {
 		return nil, 0, 0, err
 	}

@@ -21,6 +21,11 @@ type Options struct {
 	Backlog     int           // deliveries in the backlog rows (0 skips them)
 	// RebuildEvents generated for the projection rebuild row; 0 skips it.
 	RebuildEvents int
+	// FlatEvents of history in the big organization of the flat-cost rows
+	// (against 1,000 in the small one); 0 skips them.
+	FlatEvents int
+	// RelayEvents backlogged for the relay throughput row; 0 skips it.
+	RelayEvents int
 }
 
 // Run starts a system in a temporary directory, measures, prints the table
@@ -51,12 +56,28 @@ func Run(ctx context.Context, o Options, out io.Writer) (string, error) {
 		return "", err
 	}
 	rows = append(rows, p...)
+	// Before the authentication rows: their flood of invalid keys locks
+	// the loopback address out of creating the organizations.
+	if o.FlatEvents > 0 {
+		f, err := flatCost(ctx, s, o.FlatEvents, o.Concurrency, o.Duration)
+		if err != nil {
+			return "", err
+		}
+		rows = append(rows, f...)
+	}
 	rows = append(rows, authentication(s, key, o.Concurrency, o.Duration)...)
 	pdfs, err := pdfRenders(ctx, s, key, client, o.Concurrency, o.Duration)
 	if err != nil {
 		return "", err
 	}
 	rows = append(rows, pdfs...)
+	if o.RelayEvents > 0 {
+		r, err := relayThroughput(ctx, s, o.RelayEvents)
+		if err != nil {
+			return "", err
+		}
+		rows = append(rows, r...)
+	}
 	if o.RebuildEvents > 0 {
 		r, err := rebuildSpeed(ctx, s, o.RebuildEvents)
 		if err != nil {

@@ -30,6 +30,7 @@ const adminKey = "fact_admin_bench_operator_key_0123456789"
 // system is an in-process Facturo (API and worker roles) on a throwaway
 // local PostgreSQL cluster and an embedded NATS server.
 type system struct {
+	dir     string // the run's temporary directory
 	base    string
 	dsn     string
 	svc     *app.Services
@@ -75,7 +76,7 @@ func start(ctx context.Context, dir string) (*system, error) {
 	done := make(chan struct{}, 2)
 	go func() { _ = app.RunAPI(rctx, svc, ln); done <- struct{}{} }()
 	go func() { _ = app.RunWorker(rctx, svc, nil); done <- struct{}{} }()
-	return &system{base: "http://" + ln.Addr().String(), dsn: cluster.DSN("facturo"), svc: svc, cluster: cluster, stop: func() {
+	return &system{dir: dir, base: "http://" + ln.Addr().String(), dsn: cluster.DSN("facturo"), svc: svc, cluster: cluster, stop: func() {
 		cancel()
 		<-done
 		<-done
@@ -110,25 +111,33 @@ func (s *system) post(method, path, key string, body any, want int) (map[string]
 
 // tenant creates a user, an organization, a live key and a client.
 func (s *system) tenant() (key, client string, err error) {
-	u, err := s.post("POST", "/v1/users", adminKey, map[string]any{"email": "bench@example.com", "name": "Bench"}, 201)
+	_, key, client, err = s.newOrganization("bench@example.com", "Bench")
+	return key, client, err
+}
+
+// newOrganization creates a user (email must be new), an organization of
+// that user, a live key of it and a client.
+func (s *system) newOrganization(email, name string) (org, key, client string, err error) {
+	u, err := s.post("POST", "/v1/users", adminKey, map[string]any{"email": email, "name": name}, 201)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	user := u["secret_key"].(string)
-	o, err := s.post("POST", "/v1/organizations", user, map[string]any{"name": "Bench"}, 201)
+	o, err := s.post("POST", "/v1/organizations", user, map[string]any{"name": name}, 201)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	k, err := s.post("POST", "/v1/organizations/"+o["id"].(string)+"/api_keys", user, map[string]any{"name": "bench", "mode": "live"}, 201)
+	org = o["id"].(string)
+	k, err := s.post("POST", "/v1/organizations/"+org+"/api_keys", user, map[string]any{"name": "bench", "mode": "live"}, 201)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	key = k["secret"].(string)
 	c, err := s.post("POST", "/v1/clients", key, map[string]any{"legal_name": "Acme SA de CV", "tax_id": "AAA010101AAA", "email": "billing@acme.example"}, 201)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	return key, c["id"].(string), nil
+	return org, key, c["id"].(string), nil
 }
 
 // invoiceBody is a draft with three inline items.

@@ -1,0 +1,139 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/facturo/facturo/internal/testenv"
+)
+
+// hotQuery is a query that runs once or more per request or per relayed
+// batch, with the parameters it is explained with and the indexes its
+// plan may use (one of them must be used, and no other scan of events).
+type hotQuery struct {
+	name    string
+	sql     string
+	params  string // literal arguments of EXECUTE
+	indexes []string
+}
+
+var hotQueries = []hotQuery{
+	{"stream load", loadStreamSQL, `'cli_0000042', 'org_big', true`,
+		[]string{"events_stream_version_key"}},
+	{"stream load as of", loadStreamAsOfSQL, `'cli_0000042', 'org_big', true, now()`,
+		[]string{"events_stream_version_key"}},
+	{"stream up to a version", loadUpToSQL, `'cli_0000042', 3`,
+		[]string{"events_stream_version_key"}},
+	{"event by id", eventByIDSQL, `'evt_0000042', 'org_big', true`,
+		[]string{"events_id_key", "events_tenant"}},
+	{"relay read", readAfterSQL, `'0', 0, 500`,
+		[]string{"events_relay_order"}},
+	{"relay pending check", relayPendingSQL, `'0', 0`,
+		[]string{"events_relay_order"}},
+}
+
+// The hot queries use their intended index under a generic plan, the plan
+// a prepared statement keeps once PostgreSQL stops planning it per call
+// (pgx prepares every statement). A stream load that a generic plan drove
+// by the tenant index read every event of the organization to find one
+// stream's, so its cost grew with the tenant's history. Checked before
+// statistics exist (a young table, autovacuum off) and after ANALYZE.
+func TestHotQueriesUseTheirIndexUnderAGenericPlan(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, testenv.Postgres(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	// 1,000 events of one tenant over 100 streams of 10, and a few of another.
+	_, err = db.Pool.Exec(ctx, `ALTER TABLE events SET (autovacuum_enabled = off);
+		INSERT INTO events (id, org_id, livemode, stream_id, stream_version, type, data)
+		SELECT 'evt_' || lpad(g::text, 7, '0'), CASE WHEN g < 1000 THEN 'org_big' ELSE 'org_small' END,
+		       true, 'cli_' || lpad((g / 10)::text, 7, '0'), g % 10 + 1, 'client.updated', '{"legal_name": "ACME"}'
+		FROM generate_series(0, 1049) g`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stats := range []string{"no statistics", "analyzed"} {
+		if stats == "analyzed" {
+			if _, err := db.Pool.Exec(ctx, `ANALYZE events`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, q := range hotQueries {
+			plan, err := genericPlan(ctx, db, fmt.Sprintf("hot_%d", i), q)
+			if err != nil {
+				t.Fatalf("%s: %v", q.name, err)
+			}
+			if msg := checkPlan(plan, q.indexes); msg != "" {
+				t.Errorf("%s (%s): %s; plan:\n%s", q.name, stats, msg, plan)
+			}
+		}
+	}
+}
+
+// genericPlan explains q's generic plan on a connection of its own.
+func genericPlan(ctx context.Context, db *DB, name string, q hotQuery) (string, error) {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
+		return "", err
+	}
+	if _, err := conn.Exec(ctx, `PREPARE `+name+` AS `+q.sql); err != nil {
+		return "", err
+	}
+	defer func() { _, _ = conn.Exec(ctx, `DEALLOCATE `+name+`; RESET plan_cache_mode`) }()
+	rows, err := conn.Query(ctx, `EXPLAIN EXECUTE `+name+`(`+q.params+`)`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n"), rows.Err()
+}
+
+// checkPlan says what is wrong with plan: a sequential scan of events, an
+// index of events that is not one of want, or none of want at all.
+func checkPlan(plan string, want []string) string {
+	if strings.Contains(plan, "Seq Scan on events") {
+		return "sequential scan of events"
+	}
+	used := false
+	for _, line := range strings.Split(plan, "\n") {
+		_, after, ok := strings.Cut(line, "Index Scan using ")
+		if !ok {
+			_, after, ok = strings.Cut(line, "Bitmap Index Scan on ")
+		}
+		if !ok {
+			_, after, ok = strings.Cut(line, "Index Only Scan using ")
+		}
+		if !ok {
+			continue
+		}
+		index, _, _ := strings.Cut(after, " ")
+		if !slices.Contains(want, index) {
+			return "uses " + index + ", want " + strings.Join(want, " or ")
+		}
+		used = true
+	}
+	if !used {
+		return "uses no index, want " + strings.Join(want, " or ")
+	}
+	return ""
+}
