@@ -11,12 +11,13 @@ TESTFLAGS ?= -race -count=1 -p 2 -timeout 15m
 .PHONY: run test lint build bench fuzz check-postgres clean help
 
 help:
-	@echo "make run    start API + worker + embedded NATS + local PostgreSQL at http://127.0.0.1:8080"
+	@echo "make run    start API + worker + embedded NATS + local PostgreSQL at http://127.0.0.1:8080 (dashboard at /dashboard)"
 	@echo "make test   run all tests (race detector on) against real PostgreSQL and NATS"
 	@echo "make lint   gofmt, go vet, staticcheck"
 	@echo "make build  build bin/facturo, bin/api, bin/worker"
 	@echo "make bench  run the Go benchmarks"
 	@echo "make fuzz   run each fuzz target for FUZZTIME (default 30s)"
+	@echo "make screenshots  write the dashboard's screenshots to docs/screenshots (needs chromium)"
 
 # Built, then run directly rather than with go run: go run exits 1 when
 # Ctrl-C reaches it, so make would end a clean shutdown with "Error 1".
@@ -52,6 +53,16 @@ CHAOSFLAGS ?=
 chaos: check-postgres
 	$(GO) build -o $(BIN)/ ./cmd/api ./cmd/worker
 	$(GO) run ./tools/cmd/chaos -bin $(BIN) $(CHAOSFLAGS)
+
+# The screenshots of docs/dashboard.md, taken in headless Chromium against a
+# whole running system with sample data; the same test checks that every
+# page fits a phone's width.
+.PHONY: screenshots
+screenshots: check-postgres
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || \
+		{ echo "chromium not found; install it (Debian/Ubuntu: sudo apt-get install -y chromium)"; exit 1; }
+	$(GO) test -count=1 -run '^TestPagesFitAPhoneAndScreenshots$$' ./internal/dashboard/browser/ -args -screenshots=$(CURDIR)/docs/screenshots
+	@ls docs/screenshots
 
 FUZZTIME ?= 30s
 fuzz:

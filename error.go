@@ -37,6 +37,7 @@ const (
 	CodeTooManyStreams       = "too_many_streams" // a key holds its limit of event streams
 	CodeInsufficientScope    = "insufficient_scope"
 	CodeAPIDisabled          = "api_disabled"
+	CodeCSRFTokenInvalid     = "csrf_token_invalid" // a dashboard form without its session's token
 	CodeInvalidScope         = "invalid_scope"
 	CodeKeyInQuery           = "api_key_in_query"
 	CodeServiceUnavailable   = "service_unavailable"

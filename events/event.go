@@ -37,7 +37,7 @@ type Metadata struct {
 	KeyID       string `json:"key_id,omitempty"`
 	UserID      string `json:"user_id,omitempty"`
 	CausationID string `json:"causation_id,omitempty"` // the event that led to this one, if any
-	Source      string `json:"source,omitempty"`       // "api", "worker", "operator"
+	Source      string `json:"source,omitempty"`       // "api", "worker", "operator", "dashboard"
 	IP          string `json:"ip,omitempty"`           // the client address of the request
 }
 

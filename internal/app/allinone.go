@@ -156,6 +156,7 @@ func adminKey(path string) (string, error) {
 func printQuickstart(w io.Writer, base, adminKey, dataDir string) {
 	fmt.Fprintf(w, `
 Facturo is running at %[1]s
+Dashboard: %[1]s/dashboard (sign in with a user key; the quickstart below makes one)
 Operator key (FACTURO_ADMIN_KEY; generated ones are kept in %[3]s/admin_key): %[2]s
 
 Quickstart (copy and paste into another terminal):
@@ -170,6 +171,7 @@ Quickstart (copy and paste into another terminal):
   curl -s %[1]s/v1/clients -H "Authorization: Bearer $KEY" \
       -d '{"legal_name":"Acme SA de CV","tax_id":"AAA010101AAA","email":"billing@acme.example"}'
   curl -s %[1]s/v1/events -H "Authorization: Bearer $KEY"
+  echo "Dashboard: %[1]s/dashboard  user key: $USER_KEY"
 
 Live emails are caught, not sent: each is kept as an .eml file in %[3]s/mail/
 (set FACTURO_SMTP_URL to send them).

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 )
 
@@ -22,5 +23,17 @@ func TestListenMetrics(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", ln.Addr().String()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// make run tells where the dashboard is, and the quickstart prints the
+// user key to sign in there with.
+func TestQuickstartPrintsTheDashboard(t *testing.T) {
+	var out strings.Builder
+	printQuickstart(&out, "http://127.0.0.1:8080", "fact_admin_x", ".data")
+	for _, want := range []string{"Dashboard: http://127.0.0.1:8080/dashboard (", `echo "Dashboard: http://127.0.0.1:8080/dashboard  user key: $USER_KEY"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the quickstart lacks %q:\n%s", want, out.String())
+		}
 	}
 }

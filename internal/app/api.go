@@ -16,6 +16,7 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/auth/authnats"
+	"github.com/facturo/facturo/internal/dashboard"
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
@@ -26,6 +27,9 @@ import (
 // runs beside it.
 type API struct {
 	Server *httpapi.Server
+	// Dashboard is the developer dashboard at /dashboard: HTML pages over
+	// the same commands, stores and authenticator as Server.
+	Dashboard *dashboard.Dashboard
 	// Background: batched key usage (last_used_at, activity, audit of
 	// failures), the listener that drops cached keys when key or
 	// organization events arrive from any process, and the gossip that
@@ -35,10 +39,11 @@ type API struct {
 }
 
 // NewAPI builds the HTTP API on the shared services.
-func NewAPI(s *Services) *API {
+func NewAPI(s *Services) (*API, error) {
 	metrics := httpapi.NewMetrics(s.Registry)
 	accounts := postgres.NewAccountStore(s.DB)
 	activity := postgres.NewActivityStore(s.DB)
+	documents := postgres.NewDocumentStore(s.DB)
 	authn := httpapi.NewAuthenticator(accounts, s.Config.AdminKey)
 	authn.Metrics = metrics
 	authn.TrustProxies = s.Config.TrustProxies
@@ -48,7 +53,7 @@ func NewAPI(s *Services) *API {
 		Log:             s.Log,
 		Store:           s.Store,
 		Accounts:        accounts,
-		Documents:       postgres.NewDocumentStore(s.DB),
+		Documents:       documents,
 		Idempotency:     postgres.NewIdempotencyStore(s.DB),
 		Auth:            authn,
 		Ready:           s.Ready,
@@ -62,17 +67,44 @@ func NewAPI(s *Services) *API {
 		StreamHeartbeat: s.Config.StreamHeartbeat,
 		PDF:             s.PDF,
 	})
-	return &API{Server: server, Background: []supervise.Component{
+	hooks := postgres.NewWebhookStore(s.Store)
+	hooks.Body = events.Body
+	var pdfs dashboard.PDFs
+	if s.PDF != nil {
+		pdfs = s.PDF
+	}
+	dash, err := dashboard.New(dashboard.Deps{
+		Log: s.Log, Auth: authn, Store: s.Store, Accounts: accounts, Activity: activity, BcryptCost: s.Config.BcryptCost,
+		Documents: documents, Webhooks: hooks, WebhookPolicy: s.Config.Webhooks.Policy(), PDF: pdfs,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &API{Server: server, Dashboard: dash, Background: []supervise.Component{
 		{Name: "auth-usage", Run: usage.Run},
 		{Name: "auth-sync", Run: (&authnats.Listener{JS: s.JS, Cache: authn.Cache, Log: s.Log}).Run},
 		{Name: "auth-throttle-gossip", Run: authnats.NewThrottleGossip(s.NC, authn.Throttle, s.Log).Run},
-	}}
+	}}, nil
+}
+
+// Handler serves the API, and the dashboard under /dashboard, with the
+// API's request id, log line, metrics and panic recovery for both.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	dash := a.Server.Wrap(a.Dashboard)
+	mux.Handle(dashboard.Prefix, dash)
+	mux.Handle(dashboard.Prefix+"/", dash)
+	mux.Handle("/", a.Server.Handler())
+	return mux
 }
 
 // RunAPI serves the API on ln until ctx ends, then finishes in-flight
 // requests (up to 20 s) before returning.
 func RunAPI(ctx context.Context, s *Services, ln net.Listener) error {
-	api := NewAPI(s)
+	api, err := NewAPI(s)
+	if err != nil {
+		return err
+	}
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	s.Components.Go(bg, &wg, api.Background...)
@@ -81,7 +113,7 @@ func RunAPI(ctx context.Context, s *Services, ln net.Listener) error {
 	defer func() { stopBackground(); wg.Wait() }()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", api.Server.Handler())
+	mux.Handle("/", api.Handler())
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -51,6 +51,7 @@ var errorTable = map[string]struct {
 	facturo.CodeTooManyStreams:       {http.StatusTooManyRequests, typeRateLimit},
 	facturo.CodeInsufficientScope:    {http.StatusForbidden, typePermission},
 	facturo.CodeAPIDisabled:          {http.StatusForbidden, typePermission},
+	facturo.CodeCSRFTokenInvalid:     {http.StatusForbidden, typePermission},
 	facturo.CodeServiceUnavailable:   {http.StatusServiceUnavailable, typeAPI},
 	facturo.CodeInternal:             {http.StatusInternalServerError, typeAPI},
 }

@@ -1,0 +1,153 @@
+package dashboard
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/id"
+	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/postgres"
+)
+
+// docKind is a kind of document the dashboard lists: its object kind and
+// the statuses its list can be filtered by.
+type docKind struct {
+	invoicing.Object
+	Title    string
+	Statuses []string
+}
+
+var docKinds = []docKind{
+	{invoicing.InvoiceKind.Object(), "Invoices", []string{invoicing.StatusDraft, invoicing.StatusValid, invoicing.StatusPaid, invoicing.StatusCanceled}},
+	{invoicing.ReceiptKind.Object(), "Receipts", []string{invoicing.ReceiptOpen, invoicing.ReceiptInvoicedToCustomer, invoicing.ReceiptInvoicedGlobally, invoicing.ReceiptCanceledStatus}},
+	{invoicing.RetentionKind.Object(), "Retentions", []string{invoicing.StatusDraft, invoicing.StatusValid, invoicing.StatusCanceled}},
+}
+
+func (s *Dashboard) documentRoutes() {
+	for _, k := range docKinds {
+		base := Prefix + "/organizations/{org}/{mode}/" + k.Plural
+		s.mux.HandleFunc("GET "+base, s.inOrg(k.Plural, s.documents(k)))
+		s.mux.HandleFunc("GET "+base+"/{doc}", s.inOrg(k.Plural, s.document(k)))
+		s.mux.HandleFunc("GET "+base+"/{doc}/pdf", s.inOrg(k.Plural, s.documentPDF(k)))
+	}
+}
+
+// docSummary is what a list shows of a document's JSON.
+type docSummary struct {
+	ID            string  `json:"id"`
+	Status        string  `json:"status"`
+	Number        *string `json:"number"`
+	Client        string  `json:"client"`
+	ClientDetails struct {
+		LegalName string `json:"legal_name"`
+	} `json:"client_details"`
+	Total     string     `json:"total"`
+	Currency  string     `json:"currency"`
+	CreatedAt *time.Time `json:"created_at"`
+}
+
+type documentsData struct {
+	Kind   docKind
+	Docs   list[docSummary]
+	Status string
+}
+
+// documents lists a kind's documents of the tenant from the documents
+// projection, as GET /v1/<plural> does (it may lag by milliseconds).
+func (s *Dashboard) documents(k docKind) orgHandler {
+	return func(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage) error {
+		p, err := pageOf(r)
+		if err != nil {
+			return err
+		}
+		status := r.URL.Query().Get("status")
+		raw, more, err := s.Documents.List(r.Context(), o.tenant, k.Name, postgres.DocumentFilter{Status: status}, p)
+		if err != nil {
+			return err
+		}
+		docs := make([]docSummary, len(raw))
+		for i, b := range raw {
+			if err := json.Unmarshal(b, &docs[i]); err != nil {
+				return err
+			}
+		}
+		page := pager(docs, more, p, func(d docSummary) string { return d.ID })
+		page.Status = status
+		s.render(w, r, http.StatusOK, "documents", o.page(ss, k.Title, documentsData{Kind: k, Docs: page, Status: status}))
+		return nil
+	}
+}
+
+type documentData struct {
+	Kind    docKind
+	Summary docSummary
+	JSON    string         // the document now, as GET /v1/<plural>/{id} answers
+	History []events.Event // every event of its stream, oldest first
+	PDF     bool           // the server renders PDFs: link the document's
+}
+
+// document shows a document folded from its stream (read-your-writes, as
+// GET /v1/<plural>/{id}) and its history.
+func (s *Dashboard) document(k docKind) orgHandler {
+	return func(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage) error {
+		docID := r.PathValue("doc")
+		if !id.Has(docID, k.Prefix) {
+			return facturo.NotFound(k.Name, docID)
+		}
+		history, err := s.Store.Load(r.Context(), events.Stream{ID: docID, OrgID: o.tenant.OrgID, Livemode: o.tenant.Livemode})
+		if err != nil {
+			return err
+		}
+		if len(history) == 0 || !strings.HasPrefix(history[0].Type, k.Name+".") {
+			return facturo.NotFound(k.Name, docID)
+		}
+		view, _, err := k.FoldView(history)
+		if err != nil {
+			return err
+		}
+		b, err := json.Marshal(view)
+		if err != nil {
+			return err
+		}
+		d := documentData{Kind: k, History: history, PDF: s.PDF != nil}
+		if err := json.Unmarshal(b, &d.Summary); err != nil {
+			return err
+		}
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, b, "", "  "); err != nil {
+			return err
+		}
+		d.JSON = pretty.String()
+		s.render(w, r, http.StatusOK, "document", o.page(ss, k.Title, d))
+		return nil
+	}
+}
+
+// documentPDF answers a document's PDF, rendered by the renderer behind
+// GET /v1/<plural>/{id}/pdf, inline.
+func (s *Dashboard) documentPDF(k docKind) orgHandler {
+	return func(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage) error {
+		docID := r.PathValue("doc")
+		if s.PDF == nil || !id.Has(docID, k.Prefix) {
+			return facturo.NotFound(k.Name, docID)
+		}
+		name, body, err := s.PDF.PDF(r.Context(), o.tenant, k.Name, docID, 0)
+		if err != nil {
+			return err
+		}
+		h := w.Header()
+		h.Del("Content-Security-Policy") // the browser's PDF viewer is not a page of ours
+		h.Set("Content-Type", "application/pdf")
+		h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": name}))
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		_, err = w.Write(body)
+		return err
+	}
+}
