@@ -41,21 +41,21 @@ func (tx racingTx) Append(ctx context.Context, st events.Stream, expected int, d
 	return tx.Tx.Append(ctx, st, expected, drafts...)
 }
 
-// A request that races the mailer's outcome is decided again on the new
-// state, not refused; one that races another request still loses with
-// version_conflict.
-func TestChangeRacingTheMailerIsDecidedAgain(t *testing.T) {
+// sentInvoice is a live invoice, issued and sent (its last event, the
+// send, has the id evt_send), in a memory store.
+func sentInvoice(t *testing.T) (mem *memStore, org facturo.Tenant, m command.Meta, inv *invoicing.Invoice, send events.Event) {
+	t.Helper()
 	ctx := context.Background()
-	mem := newMemStore()
-	org := facturo.Tenant{OrgID: "org_1", Livemode: true}
-	m := command.Meta{Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	mem = newMemStore()
+	org = facturo.Tenant{OrgID: "org_1", Livemode: true}
+	m = command.Meta{Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	c, err := command.CreateClient(ctx, mem, org, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "AAA010101AAA",
 		Email: "a@acme.mx", Address: invoicing.Address{Zip: "06600"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	price := decimal.RequireFromString("100")
-	inv, err := command.CreateInvoice(ctx, mem, org, m, invoicing.InvoiceInput{Client: c.ID, PaymentForm: "03",
+	inv, err = command.CreateInvoice(ctx, mem, org, m, invoicing.InvoiceInput{Client: c.ID, PaymentForm: "03",
 		Items: []invoicing.ItemInput{{Product: invoicing.ProductRef{Inline: &invoicing.ProductInput{Description: "W", Price: &price}}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -68,9 +68,18 @@ func TestChangeRacingTheMailerIsDecidedAgain(t *testing.T) {
 	}
 	st := events.Stream{ID: inv.ID, OrgID: org.OrgID, Livemode: org.Livemode}
 	h, _ := mem.Load(ctx, st)
-	send := h[len(h)-1]
+	send = h[len(h)-1]
 	send.ID = "evt_send"
 	mem.streams[st][len(h)-1] = send
+	return mem, org, m, inv, send
+}
+
+// A request that races the mailer's outcome is decided again on the new
+// state, not refused; one that races another request still loses with
+// version_conflict.
+func TestChangeRacingTheMailerIsDecidedAgain(t *testing.T) {
+	ctx := context.Background()
+	mem, org, m, inv, send := sentInvoice(t)
 
 	racing := &racingStore{memStore: mem, concurrent: func() {
 		if err := command.RecordEmail(ctx, mem, m, send, invoicing.EmailOutcome{MessageID: "<evt_send@facturo>"}, true); err != nil {
@@ -100,29 +109,8 @@ func TestChangeRacingTheMailerIsDecidedAgain(t *testing.T) {
 // original's append is the one that meets the mailer's outcome.
 func TestCorrectionRacingTheMailerIsDecidedAgain(t *testing.T) {
 	ctx := context.Background()
-	mem := newMemStore()
-	org := facturo.Tenant{OrgID: "org_1", Livemode: true}
-	m := command.Meta{Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	c, err := command.CreateClient(ctx, mem, org, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "AAA010101AAA",
-		Email: "a@acme.mx", Address: invoicing.Address{Zip: "06600"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	price := decimal.RequireFromString("100")
-	inv, err := command.CreateInvoice(ctx, mem, org, m, invoicing.InvoiceInput{Client: c.ID, PaymentForm: "03",
-		Items: []invoicing.ItemInput{{Product: invoicing.ProductRef{Inline: &invoicing.ProductInput{Description: "W", Price: &price}}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := command.IssueInvoice(ctx, mem, org, m, inv.ID, command.None{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := command.SendInvoice(ctx, mem, org, m, inv.ID, invoicing.SendInput{}); err != nil {
-		t.Fatal(err)
-	}
+	mem, org, m, inv, send := sentInvoice(t)
 	st := events.Stream{ID: inv.ID, OrgID: org.OrgID, Livemode: org.Livemode}
-	h, _ := mem.Load(ctx, st)
-	send := h[len(h)-1]
 
 	// Another request in between: still a conflict, and nothing is stored.
 	racing := &racingStore{memStore: mem, on: inv.ID, concurrent: func() {
@@ -130,7 +118,7 @@ func TestCorrectionRacingTheMailerIsDecidedAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}}
-	_, err = command.CorrectInvoice(ctx, racing, org, m, inv.ID, invoicing.CorrectionInput{Reason: "Discount"})
+	_, err := command.CorrectInvoice(ctx, racing, org, m, inv.ID, invoicing.CorrectionInput{Reason: "Discount"})
 	wantCode(t, err, facturo.CodeVersionConflict, "")
 
 	racing.concurrent = func() {
