@@ -17,7 +17,7 @@ import (
 
 	"github.com/facturo/facturo/client"
 	"github.com/facturo/facturo/internal/app"
-	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/postgres/pgtest"
 	"github.com/facturo/facturo/internal/testenv"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -64,18 +64,6 @@ func (s *system) proxy() string {
 	return srv.URL
 }
 
-// migratedDB returns a fresh database cloned from a migrated template.
-func migratedDB(t testing.TB) string {
-	return testenv.PostgresFrom(t, "migrated", func(ctx context.Context, dsn string) error {
-		db, err := postgres.Open(ctx, dsn, 2)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return postgres.Migrate(ctx, db)
-	})
-}
-
 func startSystem(t *testing.T) *system {
 	t.Helper()
 	return startSystemWith(t, nil)
@@ -84,7 +72,7 @@ func startSystem(t *testing.T) *system {
 // startSystemWith lets a test change the configuration before start.
 func startSystemWith(t *testing.T, configure func(*app.Config)) *system {
 	t.Helper()
-	dsn := migratedDB(t)
+	dsn := pgtest.Migrated(t)
 	ns := testenv.NATS(t)
 	env := map[string]string{"DATABASE_URL": dsn, "NATS_URL": ns.URL(), "FACTURO_ADMIN_KEY": testAdminKey}
 	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/postgres/pgtest"
 	"github.com/facturo/facturo/internal/testenv"
 )
 
@@ -117,7 +118,7 @@ func TestIdempotencyAfterAPIKill(t *testing.T) {
 		t.Skip("builds and kills a process")
 	}
 	bin := buildAPI(t)
-	dsn, ns := migratedDB(t), testenv.NATS(t)
+	dsn, ns := pgtest.Migrated(t), testenv.NATS(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

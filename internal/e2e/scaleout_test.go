@@ -14,6 +14,7 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/app"
+	"github.com/facturo/facturo/internal/postgres/pgtest"
 	"github.com/facturo/facturo/internal/replay"
 	"github.com/facturo/facturo/internal/testenv"
 	"github.com/nats-io/nats.go/jetstream"
@@ -28,7 +29,7 @@ import (
 // delivered once, and that the workers shared the work: one relays (the
 // advisory lock), both deliver (SKIP LOCKED claims).
 func TestScaleOut(t *testing.T) {
-	dsn, ns := migratedDB(t), testenv.NATS(t)
+	dsn, ns := pgtest.Migrated(t), testenv.NATS(t)
 	env := map[string]string{"DATABASE_URL": dsn, "NATS_URL": ns.URL(), "FACTURO_ADMIN_KEY": testAdminKey,
 		"FACTURO_WEBHOOK_ALLOW_NETS": "127.0.0.0/8"}
 	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })

@@ -14,6 +14,7 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/natsjs"
+	"github.com/facturo/facturo/internal/postgres/pgtest"
 	"github.com/facturo/facturo/internal/testenv"
 )
 
@@ -49,7 +50,7 @@ func componentMetric(t *testing.T, svc *app.Services, metric, name string) float
 // running again and the API ready. The worker's readiness reports its
 // components the same way.
 func TestAPIBackgroundComponentFailingAtStartIsRestarted(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": migratedDB(t), "NATS_URL": testenv.NATS(t).URL(), "FACTURO_ADMIN_KEY": testAdminKey}
+	env := map[string]string{"DATABASE_URL": pgtest.Migrated(t), "NATS_URL": testenv.NATS(t).URL(), "FACTURO_ADMIN_KEY": testAdminKey}
 	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ import (
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/postgres"
-	"github.com/facturo/facturo/internal/testenv"
+	"github.com/facturo/facturo/internal/postgres/pgtest"
 	"github.com/facturo/facturo/projections"
 )
 
@@ -33,15 +33,7 @@ const ktOperatorKey = "operator-test-key-0123456789"
 // newKeyTestDB returns a migrated database of its own for the test.
 func newKeyTestDB(t *testing.T) *postgres.DB {
 	t.Helper()
-	dsn := testenv.PostgresFrom(t, "httpapi-keys-migrated", func(ctx context.Context, dsn string) error {
-		db, err := postgres.Open(ctx, dsn, 2)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return postgres.Migrate(ctx, db)
-	})
-	db, err := postgres.Open(context.Background(), dsn, 10)
+	db, err := postgres.Open(context.Background(), pgtest.Migrated(t), 10)
 	if err != nil {
 		t.Fatal(err)
 	}

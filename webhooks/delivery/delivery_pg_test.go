@@ -20,6 +20,7 @@ import (
 	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/postgres/pgtest"
 	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/internal/supervise"
 	"github.com/facturo/facturo/internal/testenv"
@@ -51,14 +52,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	dsn := testenv.PostgresFrom(t, "migrated", func(ctx context.Context, dsn string) error {
-		db, err := postgres.Open(ctx, dsn, 2)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return postgres.Migrate(ctx, db)
-	})
+	dsn := pgtest.Migrated(t)
 	db, err := postgres.Open(ctx, dsn, 20)
 	if err != nil {
 		t.Fatal(err)

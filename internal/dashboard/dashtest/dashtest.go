@@ -18,6 +18,7 @@ import (
 
 	"github.com/facturo/facturo/internal/app"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/postgres/pgtest"
 	"github.com/facturo/facturo/internal/testenv"
 )
 
@@ -35,14 +36,7 @@ type System struct {
 // until the test ends. env adds configuration (FACTURO_WEBHOOK_ALLOW_NETS).
 func Start(t testing.TB, env map[string]string) *System {
 	t.Helper()
-	dsn := testenv.PostgresFrom(t, "migrated", func(ctx context.Context, dsn string) error {
-		db, err := postgres.Open(ctx, dsn, 2)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return postgres.Migrate(ctx, db)
-	})
+	dsn := pgtest.Migrated(t)
 	ns := testenv.NATS(t)
 	all := map[string]string{"DATABASE_URL": dsn, "NATS_URL": ns.URL(), "FACTURO_ADMIN_KEY": AdminKey}
 	for k, v := range env {
