@@ -2,16 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/facturo/facturo/internal/app"
-	"github.com/facturo/facturo/internal/testenv"
 )
 
 // The test binary doubles as bin/facturo for the docs test: with this
@@ -82,15 +78,7 @@ func TestCLIDocRuns(t *testing.T) {
 		t.Errorf("nothing running: err %v, stderr\n%s\nwant\n%s", err, stderr, want)
 	}
 
-	runEnv := map[string]string{"DATABASE_URL": testenv.Postgres(t), "NATS_URL": testenv.NATS(t).URL(),
-		"FACTURO_DATA_DIR": filepath.Join(work, ".data"), "FACTURO_ADDR": "127.0.0.1:0", "FACTURO_METRICS_ADDR": "127.0.0.1:0"}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, []string{"run"}, func(k string) string { return runEnv[k] }, &bytes.Buffer{}, &bytes.Buffer{})
-	}()
-	defer func() { cancel(); <-done }()
-	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(work, ".data", app.RunFileName)); return err == nil })
+	startRun(t, filepath.Join(work, ".data"))
 
 	stdout, stderr, err := bash(script.String())
 	if err != nil || stderr != "" {

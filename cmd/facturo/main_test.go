@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,11 +24,6 @@ import (
 // to connect somewhere.
 func TestOperatorCommandsFindTheRunningSystem(t *testing.T) {
 	dir := t.TempDir()
-	// The running system uses the test's PostgreSQL and NATS (the all-in-one
-	// starts its own only when these are unset); the second shell does not
-	// know them.
-	runEnv := map[string]string{"DATABASE_URL": testenv.Postgres(t), "NATS_URL": testenv.NATS(t).URL(),
-		"FACTURO_DATA_DIR": dir, "FACTURO_ADDR": "127.0.0.1:0", "FACTURO_METRICS_ADDR": "127.0.0.1:0"}
 	shell := func(args ...string) (stdout, stderr string, err error) {
 		var out, errOut bytes.Buffer
 		err = Run(context.Background(), args, func(k string) string {
@@ -43,14 +39,8 @@ func TestOperatorCommandsFindTheRunningSystem(t *testing.T) {
 		t.Fatalf("before start: %v, want ErrNotRunning naming make run", err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, []string{"run"}, func(k string) string { return runEnv[k] }, &bytes.Buffer{}, &bytes.Buffer{})
-	}()
-	defer func() { cancel(); <-done }()
+	stop := startRun(t, dir)
 	runFile := filepath.Join(dir, app.RunFileName)
-	waitFor(t, func() bool { _, err := os.Stat(runFile); return err == nil })
 	if fi, _ := os.Stat(runFile); fi.Mode().Perm() != 0o600 {
 		t.Errorf("run file mode %v, want 0600 (it holds the database URL)", fi.Mode().Perm())
 	}
@@ -63,11 +53,9 @@ func TestOperatorCommandsFindTheRunningSystem(t *testing.T) {
 		}
 	}
 
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	done <- nil // for the deferred receive
 	if _, err := os.Stat(runFile); !os.IsNotExist(err) {
 		t.Errorf("run file left after a clean stop: %v", err)
 	}
@@ -95,6 +83,30 @@ func TestOperatorCommandsWantBothURLs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "both DATABASE_URL and NATS_URL") {
 		t.Errorf("got %v", err)
 	}
+}
+
+// startRun runs `facturo run` on dataDir until stop (or the test's end)
+// and returns once its run file is written. It uses the test's PostgreSQL
+// and NATS (the all-in-one starts its own only when these are unset); a
+// second shell, which knows only the data directory, must find them.
+func startRun(t *testing.T, dataDir string) (stop func() error) {
+	t.Helper()
+	env := map[string]string{"DATABASE_URL": testenv.Postgres(t), "NATS_URL": testenv.NATS(t).URL(),
+		"FACTURO_DATA_DIR": dataDir, "FACTURO_ADDR": "127.0.0.1:0", "FACTURO_METRICS_ADDR": "127.0.0.1:0"}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"run"}, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-done })
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dataDir, app.RunFileName)); return err == nil })
+	return stop
 }
 
 func waitFor(t *testing.T, cond func() bool) {
