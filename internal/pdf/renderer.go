@@ -159,18 +159,10 @@ func (r *Renderer) invoiceNumber(ctx context.Context, t facturo.Tenant, invID st
 // organization folds the issuing organization and reads its logo, as
 // printableLogo makes it.
 func (r *Renderer) organization(ctx context.Context, orgID string) (*accounts.Organization, []byte, error) {
-	history, err := r.streams.Load(ctx, events.Stream{ID: orgID, OrgID: orgID, Livemode: true})
+	org, err := r.fold(ctx, orgID)
 	if err != nil {
 		return nil, nil, err
 	}
-	org, err := accounts.FoldOrganization(history)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !org.Exists() {
-		return nil, nil, fmt.Errorf("organization %s has no stream", orgID)
-	}
-	org.Branding = org.View().Branding // defaults filled in
 	if org.Logo == nil {
 		return org, nil, nil
 	}
@@ -213,11 +205,29 @@ func (r *Renderer) VersionAt(ctx context.Context, t facturo.Tenant, kind, objID 
 	return int64(n), nil
 }
 
+// fold folds the issuing organization, its branding's defaults filled in.
+func (r *Renderer) fold(ctx context.Context, orgID string) (*accounts.Organization, error) {
+	history, err := r.streams.Load(ctx, events.Stream{ID: orgID, OrgID: orgID, Livemode: true})
+	if err != nil {
+		return nil, err
+	}
+	org, err := accounts.FoldOrganization(history)
+	if err != nil {
+		return nil, err
+	}
+	if !org.Exists() {
+		return nil, fmt.Errorf("organization %s has no stream", orgID)
+	}
+	org.Branding = org.View().Branding
+	return org, nil
+}
+
 // Issuer names the organization that issues documents (its legal name,
 // else its name) and the language its documents are written in, as its
-// PDFs print them: the mailer writes its emails the same way.
+// PDFs print them: the mailer writes its emails the same way. It reads no
+// logo.
 func (r *Renderer) Issuer(ctx context.Context, orgID string) (name, language string, err error) {
-	org, _, err := r.organization(ctx, orgID)
+	org, err := r.fold(ctx, orgID)
 	if err != nil {
 		return "", "", err
 	}
