@@ -300,7 +300,8 @@ func (s *Events) Get(ctx context.Context, id string) (*Event, error) {
 	return call[Event](ctx, s.c, "GET", "/v1/events/"+esc(id), nil)
 }
 
-// List pages the events, newest first; Filters may hold "type".
+// List pages the events, newest first; Filters may hold "type",
+// "resource" (an object id), "created[gte]" and "created[lte]".
 func (s *Events) List(ctx context.Context, p ListParams) (*Page[Event], error) {
 	return list[Event](ctx, s.c, "/v1/events", p)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -79,7 +80,7 @@ func (s *Dashboard) documents(k docKind) orgHandler {
 			}
 		}
 		page := pager(docs, more, p, func(d docSummary) string { return d.ID })
-		page.Status = status
+		page.keep(url.Values{"status": {status}})
 		s.render(w, r, http.StatusOK, "documents", o.page(ss, k.Title, documentsData{Kind: k, Docs: page, Status: status}))
 		return nil
 	}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/postgres"
 )
 
 func (s *Dashboard) eventRoutes() {
@@ -16,25 +19,50 @@ func (s *Dashboard) eventRoutes() {
 
 type eventsData struct {
 	Events list[events.Event]
-	Type   string // the type filter, "" for all
+	Filter eventFilter
 	Types  []events.TypeInfo
 }
 
-// events lists o's events of its mode, newest first, filtered by type and
+// eventFilter is the events form as filled in: From and To are UTC times
+// as a datetime-local input gives them ("2006-01-02T15:04").
+type eventFilter struct{ Type, Resource, From, To string }
+
+// store is the filter as the events API's: the same query.
+func (f eventFilter) store() (postgres.EventFilter, error) {
+	out := postgres.EventFilter{Type: f.Type, Resource: strings.TrimSpace(f.Resource)}
+	var err error
+	if out.CreatedGTE, err = formInstant("from", f.From); err != nil {
+		return out, err
+	}
+	if out.CreatedLTE, err = formInstant("to", f.To); err != nil {
+		return out, err
+	}
+	if len(strings.TrimSpace(f.To)) == len("2006-01-02T15:04") {
+		out.CreatedLTE = out.CreatedLTE.Add(time.Minute - time.Nanosecond) // the whole minute
+	}
+	return out, nil
+}
+
+// events lists o's events of its mode, newest first, filtered and
 // paginated like GET /v1/events (the same store query).
 func (s *Dashboard) events(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage) error {
 	p, err := pageOf(r)
 	if err != nil {
 		return err
 	}
-	typ := r.URL.Query().Get("type")
-	list, more, err := s.Store.ListEvents(r.Context(), o.tenant, typ, p)
+	q := r.URL.Query()
+	form := eventFilter{Type: q.Get("type"), Resource: q.Get("resource"), From: q.Get("from"), To: q.Get("to")}
+	f, err := form.store()
+	if err != nil {
+		return err
+	}
+	list, more, err := s.Store.ListEvents(r.Context(), o.tenant, f, p)
 	if err != nil {
 		return err
 	}
 	page := pager(list, more, p, func(e events.Event) string { return e.ID })
-	page.Type = typ
-	s.render(w, r, http.StatusOK, "events", o.page(ss, "Events", eventsData{Events: page, Type: typ, Types: events.Types()}))
+	page.keep(q)
+	s.render(w, r, http.StatusOK, "events", o.page(ss, "Events", eventsData{Events: page, Filter: form, Types: events.Types()}))
 	return nil
 }
 

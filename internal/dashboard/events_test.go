@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
 	"regexp"
@@ -81,4 +82,52 @@ func TestEventsFilterPagesAndJSON(t *testing.T) {
 	}
 	wantStatus(t, "a missing event", v.get(base+"/evt_01M8NAAYJ918DDN5PFGGTQ8T3K"), http.StatusNotFound)
 	wantStatus(t, "a garbled id", v.get(base+"/nope"), http.StatusNotFound)
+}
+
+// The events log filters by resource and by time as GET /v1/events does,
+// its page links keep every filter, and a time it cannot read is refused
+// with the API's message.
+func TestEventsFilterByResourceAndTime(t *testing.T) {
+	sys := dashtest.Start(t, nil)
+	u := sys.NewUser("er@example.com", "Resources Co")
+	var keys []string
+	for range 23 {
+		var k struct {
+			ID string `json:"id"`
+		}
+		sys.Call("POST", "/v1/organizations/"+u.OrgID+"/api_keys", u.Key, map[string]any{"mode": "test"}, http.StatusCreated, &k)
+		keys = append(keys, k.ID)
+	}
+	for i := range 21 { // 22 events of one key: two pages
+		sys.Call("PATCH", "/v1/organizations/"+u.OrgID+"/api_keys/"+keys[0], u.Key, map[string]any{"name": fmt.Sprint("renamed ", i)}, http.StatusOK, nil)
+	}
+	v := newVisitor(t, sys)
+	v.mustSignIn(u.Key)
+	base := "/dashboard/organizations/" + u.OrgID + "/test/events"
+
+	first := v.get(base + "?resource=" + keys[0] + "&from=2000-01-01T00:00")
+	wantStatus(t, "by resource", first, http.StatusOK)
+	if n := strings.Count(first.body, `<a href="?resource=`+keys[0]+`"`); n != 20 {
+		t.Errorf("resource=%s shows %d of its events on the first page, want 20", keys[0], n)
+	}
+	if strings.Contains(first.body, keys[1]) {
+		t.Errorf("resource=%s shows another key's event", keys[0])
+	}
+	older := regexp.MustCompile(`href="\?([^"]*)starting_after=(evt_[0-9A-Z]+)"`).FindStringSubmatch(first.body)
+	if older == nil || html.UnescapeString(older[1]) != "from=2000-01-01T00%3A00&resource="+keys[0]+"&" {
+		t.Fatalf("the older link does not keep the filters: %v", older)
+	}
+	second := v.get(base + "?" + html.UnescapeString(older[1]) + "starting_after=" + older[2])
+	if n := len(eventRow.FindAllStringSubmatch(second.body, -1)); n != 2 || strings.Contains(second.body, keys[1]) {
+		t.Errorf("second page of resource=%s: %d events, want its 2 left", keys[0], n)
+	}
+	if none := v.get(base + "?to=2000-01-01T00:00"); len(eventRow.FindAllStringSubmatch(none.body, -1)) != 0 ||
+		!strings.Contains(none.body, "in that time range") {
+		t.Errorf("to=2000: shows events, or not why there are none")
+	}
+	bad := v.get(base + "?from=yesterday")
+	wantStatus(t, "an unreadable time", bad, http.StatusBadRequest)
+	if !strings.Contains(bad.body, "from must be a date and time") {
+		t.Errorf("an unreadable time: %.400s", bad.body)
+	}
 }

@@ -1,7 +1,9 @@
 package dashboard
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
@@ -109,8 +111,22 @@ type list[T any] struct {
 	Items  []T
 	Next   string // starting_after for the next (older) page; "" on the last
 	Prev   string // ending_before for the previous page; "" on the first
-	Type   string // the type filter the page links keep (events)
-	Status string // the status filter they keep (documents, deliveries)
+	// Filter is the query of the list's filters, "k=v&...&" or "", that
+	// the page links keep.
+	Filter template.URL
+}
+
+// keep makes the pager links of l keep the non-empty filters of q.
+func (l *list[T]) keep(q url.Values) {
+	kept := url.Values{}
+	for k, v := range q {
+		if len(v) > 0 && v[0] != "" && k != "starting_after" && k != "ending_before" {
+			kept.Set(k, v[0])
+		}
+	}
+	if len(kept) > 0 {
+		l.Filter = template.URL(kept.Encode() + "&")
+	}
 }
 
 // pager turns a page of items into a list with its cursors.

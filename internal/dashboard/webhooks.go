@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -133,7 +134,7 @@ func (s *Dashboard) renderEndpoint(w http.ResponseWriter, r *http.Request, ss *s
 		return err
 	}
 	page := pager(list, more, p, func(d webhooks.DeliveryView) string { return d.ID })
-	page.Status = f.Status
+	page.keep(url.Values{"status": {f.Status}})
 	d := endpointData{Endpoint: ep.View(), Types: events.Types(), Secret: s.revealed(w, r, ss, ep.ID), Status: f.Status, Deliveries: page}
 	v := o.page(ss, "Webhook endpoint", d)
 	if n := r.URL.Query().Get("recovered"); n != "" {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/postgres"
 	"github.com/gorilla/mux"
 )
 
@@ -30,7 +31,11 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := s.Store.ListEvents(r.Context(), tenant(r), r.URL.Query().Get("type"), p)
+	f, err := eventFilter(r)
+	if err != nil {
+		return err
+	}
+	list, more, err := s.Store.ListEvents(r.Context(), tenant(r), f, p)
 	if err != nil {
 		return err
 	}
@@ -45,6 +50,19 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return writeList(w, r, bodies, more)
+}
+
+// eventFilter reads the filters of GET /v1/events: type, resource,
+// created[gte] and created[lte].
+func eventFilter(r *http.Request) (postgres.EventFilter, error) {
+	q := r.URL.Query()
+	f := postgres.EventFilter{Type: q.Get("type"), Resource: q.Get("resource")}
+	var err error
+	if f.CreatedGTE, err = timeParam(r, "created[gte]"); err != nil {
+		return f, err
+	}
+	f.CreatedLTE, err = timeParam(r, "created[lte]")
+	return f, err
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {

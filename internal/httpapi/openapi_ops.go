@@ -82,6 +82,13 @@ func statusFilters(statuses ...string) []qDoc {
 }
 
 var (
+	// eventFilters are the filters of the events log.
+	eventFilters = []qDoc{
+		{name: "type", desc: "Only events of this type."},
+		{name: "resource", desc: "Only events about this object id (their `resource`)."},
+		{name: "created[gte]", desc: "Created at or after (RFC 3339; unix seconds are accepted too).", kind: qTime},
+		{name: "created[lte]", desc: "Created at or before (RFC 3339; unix seconds are accepted too).", kind: qTime},
+	}
 	asOf = []qDoc{{name: "as_of", desc: "The invoice as it was at this moment (RFC 3339; unix seconds are accepted too).", kind: qTime}}
 	// deliveryFilters are the filters of the delivery log.
 	deliveryFilters = []qDoc{
@@ -133,7 +140,7 @@ var operations = map[string]opDoc{
 	"PATCH /v1/products/{id}":                                      {summary: "Update a product", tag: "Products", in: invoicing.ProductPatch{}, out: invoicing.ProductView{}},
 	"DELETE /v1/products/{id}":                                     {summary: "Delete a product", tag: "Products", out: invoicing.ProductView{}},
 	"GET /v1/products/{id}/history":                                {summary: "Every event of a product, oldest first", tag: "Products", out: EventView{}, list: true},
-	"GET /v1/events":                                               {summary: "List events, newest first", tag: "Events", out: EventView{}, list: true, paged: true, query: []qDoc{{name: "type", desc: "Only events of this type."}}},
+	"GET /v1/events":                                               {summary: "List events, newest first", tag: "Events", out: EventView{}, list: true, paged: true, query: eventFilters},
 	"GET /v1/events/stream":                                        {summary: "Follow events as server-sent events (id: the relay cursor; resume with Last-Event-ID)", tag: "Events", out: EventView{}, eventStream: true},
 	"GET /v1/events/{id}":                                          {summary: "Retrieve an event", tag: "Events", out: EventView{}},
 	"POST /v1/webhook_endpoints":                                   {summary: "Create a webhook endpoint (the secret is shown once)", tag: "Webhooks", in: webhooks.EndpointInput{}, out: webhooks.EndpointView{}, status: 201},

@@ -107,13 +107,33 @@ func (s *DocumentStore) List(ctx context.Context, t facturo.Tenant, kind string,
 	return listJSON[json.RawMessage](ctx, s.db, p, sql, args...)
 }
 
+// EventFilter narrows a list of events; a zero field does not filter.
+type EventFilter struct {
+	Type       string
+	Resource   string // the id of the object the events are about (their stream)
+	CreatedGTE time.Time
+	CreatedLTE time.Time
+}
+
 // ListEvents returns one page of a tenant's events, newest first.
-func (s *EventStore) ListEvents(ctx context.Context, t facturo.Tenant, typ string, p Page) ([]events.Event, bool, error) {
+func (s *EventStore) ListEvents(ctx context.Context, t facturo.Tenant, f EventFilter, p Page) ([]events.Event, bool, error) {
 	sql := `SELECT ` + eventColumns + ` FROM events WHERE org_id = $1 AND livemode = $2`
 	args := []any{t.OrgID, t.Livemode}
-	if typ != "" {
-		args = append(args, typ)
-		sql += " AND type = $3"
+	add := func(cond string, v any) {
+		args = append(args, v)
+		sql += fmt.Sprintf(" AND "+cond, len(args))
+	}
+	if f.Type != "" {
+		add("type = $%d", f.Type)
+	}
+	if f.Resource != "" {
+		add("stream_id = $%d", f.Resource)
+	}
+	if !f.CreatedGTE.IsZero() {
+		add("created_at >= $%d", f.CreatedGTE)
+	}
+	if !f.CreatedLTE.IsZero() {
+		add("created_at <= $%d", f.CreatedLTE)
 	}
 	return listRows(ctx, s.db, p, sql, args, func(rows pgx.Rows) (events.Event, error) {
 		e, err := scanEvent(rows)
