@@ -90,6 +90,7 @@ func (s *Dashboard) routes() {
 	m.HandleFunc("GET "+Prefix+"/{$}", s.signedIn(s.home))
 	m.HandleFunc("GET "+Prefix, s.signedIn(s.home))
 	m.HandleFunc("GET "+Prefix+"/organizations", s.signedIn(s.organizations))
+	m.HandleFunc("POST "+Prefix+"/organizations", s.signedIn(s.createOrganization))
 	m.HandleFunc("GET "+Prefix+"/organizations/{org}", s.signedIn(s.organization))
 	s.keyRoutes()
 	s.eventRoutes()

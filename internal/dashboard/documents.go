@@ -31,6 +31,10 @@ var docKinds = []docKind{
 	{invoicing.RetentionKind.Object(), "Retentions", []string{invoicing.StatusDraft, invoicing.StatusValid, invoicing.StatusCanceled}},
 }
 
+// invoiceKind is the kind whose documents the dashboard also creates and
+// acts on (invoicing.go).
+var invoiceKind = docKinds[0]
+
 func (s *Dashboard) documentRoutes() {
 	for _, k := range docKinds {
 		base := Prefix + "/organizations/{org}/{mode}/" + k.Plural
@@ -38,6 +42,10 @@ func (s *Dashboard) documentRoutes() {
 		s.mux.HandleFunc("GET "+base+"/{doc}", s.inOrg(k.Plural, s.document(k)))
 		s.mux.HandleFunc("GET "+base+"/{doc}/pdf", s.inOrg(k.Plural, s.documentPDF(k)))
 	}
+	invoices := Prefix + "/organizations/{org}/{mode}/" + invoiceKind.Plural
+	s.mux.HandleFunc("POST "+invoices, s.inOrg(invoiceKind.Plural, s.createInvoice))
+	s.mux.HandleFunc("POST "+invoices+"/{doc}/{action}", s.inOrg(invoiceKind.Plural, s.invoiceAction))
+	s.clientRoutes()
 }
 
 // docSummary is what a list shows of a document's JSON.
@@ -45,6 +53,7 @@ type docSummary struct {
 	ID            string  `json:"id"`
 	Status        string  `json:"status"`
 	Number        *string `json:"number"`
+	LegalName     string  `json:"legal_name"` // a client's
 	Client        string  `json:"client"`
 	ClientDetails struct {
 		LegalName string `json:"legal_name"`
@@ -58,32 +67,56 @@ type documentsData struct {
 	Kind   docKind
 	Docs   list[docSummary]
 	Status string
+	// New is the new draft form (invoices), with the clients it offers.
+	New     *invoiceForm
+	Clients []clientSummary
 }
 
 // documents lists a kind's documents of the tenant from the documents
 // projection, as GET /v1/<plural> does (it may lag by milliseconds).
 func (s *Dashboard) documents(k docKind) orgHandler {
 	return func(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage) error {
-		p, err := pageOf(r)
-		if err != nil {
-			return err
+		var form *invoiceForm
+		if k.Name == invoiceKind.Name {
+			f := newInvoiceForm()
+			form = &f
 		}
-		status := r.URL.Query().Get("status")
-		raw, more, err := s.Documents.List(r.Context(), o.tenant, k.Name, postgres.DocumentFilter{Status: status}, p)
-		if err != nil {
-			return err
-		}
-		docs := make([]docSummary, len(raw))
-		for i, b := range raw {
-			if err := json.Unmarshal(b, &docs[i]); err != nil {
-				return err
-			}
-		}
-		page := pager(docs, more, p, func(d docSummary) string { return d.ID })
-		page.keep(url.Values{"status": {status}})
-		s.render(w, r, http.StatusOK, "documents", o.page(ss, k.Title, documentsData{Kind: k, Docs: page, Status: status}))
-		return nil
+		return s.renderDocuments(w, r, ss, o, k, http.StatusOK, form, nil)
 	}
+}
+
+// renderDocuments shows a page of k's documents, filtered by status, with
+// form (nil: none) and why an action was refused.
+func (s *Dashboard) renderDocuments(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage, k docKind, status int, form *invoiceForm, refused error) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	filter := r.URL.Query().Get("status")
+	raw, more, err := s.Documents.List(r.Context(), o.tenant, k.Name, postgres.DocumentFilter{Status: filter}, p)
+	if err != nil {
+		return err
+	}
+	docs := make([]docSummary, len(raw))
+	for i, b := range raw {
+		if err := json.Unmarshal(b, &docs[i]); err != nil {
+			return err
+		}
+	}
+	page := pager(docs, more, p, func(d docSummary) string { return d.ID })
+	page.keep(url.Values{"status": {filter}})
+	d := documentsData{Kind: k, Docs: page, Status: filter, New: form}
+	if form != nil {
+		if d.Clients, _, err = s.listClients(r, o, postgres.Page{Limit: 100}); err != nil {
+			return err
+		}
+	}
+	v := o.page(ss, k.Title, d)
+	if refused != nil {
+		v.Error = message(refused)
+	}
+	s.render(w, r, status, "documents", v)
+	return nil
 }
 
 type documentData struct {
@@ -92,43 +125,56 @@ type documentData struct {
 	JSON    string         // the document now, as GET /v1/<plural>/{id} answers
 	History []events.Event // every event of its stream, oldest first
 	PDF     bool           // the server renders PDFs: link the document's
+	Actions bool           // show the invoice's actions
 }
 
 // document shows a document folded from its stream (read-your-writes, as
 // GET /v1/<plural>/{id}) and its history.
 func (s *Dashboard) document(k docKind) orgHandler {
 	return func(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage) error {
-		docID := r.PathValue("doc")
-		if !id.Has(docID, k.Prefix) {
-			return facturo.NotFound(k.Name, docID)
-		}
-		history, err := s.Store.Load(r.Context(), events.Stream{ID: docID, OrgID: o.tenant.OrgID, Livemode: o.tenant.Livemode})
-		if err != nil {
-			return err
-		}
-		if len(history) == 0 || !strings.HasPrefix(history[0].Type, k.Name+".") {
-			return facturo.NotFound(k.Name, docID)
-		}
-		view, _, err := k.FoldView(history)
-		if err != nil {
-			return err
-		}
-		b, err := json.Marshal(view)
-		if err != nil {
-			return err
-		}
-		d := documentData{Kind: k, History: history, PDF: s.PDF != nil}
-		if err := json.Unmarshal(b, &d.Summary); err != nil {
-			return err
-		}
-		var pretty bytes.Buffer
-		if err := json.Indent(&pretty, b, "", "  "); err != nil {
-			return err
-		}
-		d.JSON = pretty.String()
-		s.render(w, r, http.StatusOK, "document", o.page(ss, k.Title, d))
-		return nil
+		return s.renderDocument(w, r, ss, o, k, r.PathValue("doc"), http.StatusOK, nil)
 	}
+}
+
+// renderDocument shows document docID of kind k, with why an action on it
+// was refused.
+func (s *Dashboard) renderDocument(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage, k docKind, docID string, status int, refused error) error {
+	if !id.Has(docID, k.Prefix) {
+		return facturo.NotFound(k.Name, docID)
+	}
+	history, err := s.Store.Load(r.Context(), events.Stream{ID: docID, OrgID: o.tenant.OrgID, Livemode: o.tenant.Livemode})
+	if err != nil {
+		return err
+	}
+	if len(history) == 0 || !strings.HasPrefix(history[0].Type, k.Name+".") {
+		return facturo.NotFound(k.Name, docID)
+	}
+	view, exists, err := k.FoldView(history)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return facturo.NotFound(k.Name, docID)
+	}
+	b, err := json.Marshal(view)
+	if err != nil {
+		return err
+	}
+	d := documentData{Kind: k, History: history, PDF: s.PDF != nil && k.Name != clientKind.Name, Actions: k.Name == invoiceKind.Name}
+	if err := json.Unmarshal(b, &d.Summary); err != nil {
+		return err
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, b, "", "  "); err != nil {
+		return err
+	}
+	d.JSON = pretty.String()
+	v := o.page(ss, k.Title, d)
+	if refused != nil {
+		v.Error = message(refused)
+	}
+	s.render(w, r, status, "document", v)
+	return nil
 }
 
 // documentPDF answers a document's PDF, rendered by the renderer behind

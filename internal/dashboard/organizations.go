@@ -72,16 +72,51 @@ func (o *orgPage) page(ss *session, title string, data any) view {
 }
 
 func (s *Dashboard) organizations(w http.ResponseWriter, r *http.Request, ss *session) error {
+	return s.renderOrganizations(w, r, ss, http.StatusOK, orgForm{}, nil)
+}
+
+// orgForm is the create form as filled in.
+type orgForm struct{ Name, LegalName, TaxID string }
+
+type organizationsData struct {
+	Orgs list[accounts.OrganizationView]
+	Form orgForm
+}
+
+func (s *Dashboard) renderOrganizations(w http.ResponseWriter, r *http.Request, ss *session, status int, form orgForm, refused error) error {
 	p, err := pageOf(r)
 	if err != nil {
 		return err
 	}
-	list, more, err := s.Accounts.ListOrganizations(r.Context(), ss.who.UserID, p)
+	orgs, more, err := s.Accounts.ListOrganizations(r.Context(), ss.who.UserID, p)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "organizations", view{Title: "Organizations", CSRF: ss.csrf, Signed: true,
-		Data: pager(list, more, p, func(o accounts.OrganizationView) string { return o.ID })})
+	v := view{Title: "Organizations", CSRF: ss.csrf, Signed: true, Data: organizationsData{Form: form,
+		Orgs: pager(orgs, more, p, func(o accounts.OrganizationView) string { return o.ID })}}
+	if refused != nil {
+		v.Error = message(refused)
+	}
+	s.render(w, r, status, "organizations", v)
+	return nil
+}
+
+// createOrganization runs command.CreateOrganization with the form decoded
+// as the API's body of POST /v1/organizations, and opens the new
+// organization.
+func (s *Dashboard) createOrganization(w http.ResponseWriter, r *http.Request, ss *session) error {
+	f := r.PostForm
+	form := orgForm{Name: f.Get("name"), LegalName: f.Get("legal_name"), TaxID: f.Get("tax_id")}
+	var in accounts.OrganizationInput
+	err := decodeForm(map[string]any{"name": form.Name, "legal_name": form.LegalName, "tax_id": form.TaxID}, &in)
+	var o *accounts.Organization
+	if err == nil {
+		o, err = command.CreateOrganization(r.Context(), s.commands, ss.who.UserID, s.meta(r, ss), in)
+	}
+	if err != nil {
+		return s.renderOrganizations(w, r, ss, httpapi.ErrorStatus(err), form, err)
+	}
+	http.Redirect(w, r, Prefix+"/organizations/"+o.ID, http.StatusSeeOther)
 	return nil
 }
 

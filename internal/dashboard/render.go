@@ -49,8 +49,10 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"join": strings.Join,
-	"list": func(s ...string) []string { return s },
+	"join":         strings.Join,
+	"taxOptions":   func() []choice { return taxOptions },
+	"paymentForms": func() []choice { return paymentForms },
+	"list":         func(s ...string) []string { return s },
 	"modeOf": func(live *bool) string {
 		switch {
 		case live == nil:
