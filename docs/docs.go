@@ -9,3 +9,9 @@ import "embed"
 //
 //go:embed *.md
 var Pages embed.FS
+
+// Images are what the guides show, by path ("screenshots/keys.png"): the
+// dashboard's screenshots that make screenshots writes.
+//
+//go:embed screenshots/*.png
+var Images embed.FS

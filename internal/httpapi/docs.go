@@ -29,7 +29,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem}
 
 // docsHandler serves the guides of docs/ as HTML at /docs/NAME (and
 // /docs/NAME.md, which is how the guides link to each other), rendered
-// once when the server is built. It is what every error's doc_url points
+// once when the server is built, and the images they show. It is what every error's doc_url points
 // at. The pages are not API operations: they are outside the OpenAPI
 // document and need no key.
 func (s *Server) docsHandler() http.Handler {
@@ -37,7 +37,13 @@ func (s *Server) docsHandler() http.Handler {
 	if err != nil { // the embedded guides are ours: TestDocsAreServed renders them
 		s.log.Error("render docs", "err", err)
 	}
+	images := http.StripPrefix("/docs/", http.FileServerFS(docs.Images))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".png") {
+			w.Header().Set("Cache-Control", "public, max-age=300")
+			images.ServeHTTP(w, r)
+			return
+		}
 		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/docs/"), ".md")
 		page, ok := pages[name]
 		if !ok {

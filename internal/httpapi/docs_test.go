@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -44,6 +46,40 @@ func TestDocURLsAreServed(t *testing.T) {
 	}
 	if res, _ := http.Get(srv.URL + "/docs/nothing"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("/docs/nothing: %d", res.StatusCode)
+	}
+}
+
+// Every image a guide shows is served where the page's relative link
+// leads, as a PNG.
+func TestDocImagesAreServed(t *testing.T) {
+	srv := httptest.NewServer(New(Deps{Store: postgres.NewEventStore(&postgres.DB{}, nil)}).Handler())
+	defer srv.Close()
+	page := get(t, srv.URL+"/docs/dashboard")
+	srcs := regexp.MustCompile(`<img src="([^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(srcs) < 8 {
+		t.Fatalf("/docs/dashboard shows %d images", len(srcs))
+	}
+	for _, m := range srcs {
+		u, err := url.Parse(srv.URL + "/docs/dashboard")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := u.Parse(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.Get(ref.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(string(b), "\x89PNG") {
+			t.Errorf("%s (from %s): %d %q", ref, m[1], res.StatusCode, res.Header.Get("Content-Type"))
+		}
+	}
+	if res, _ := http.Get(srv.URL + "/docs/screenshots/nothing.png"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("a missing image: %d", res.StatusCode)
 	}
 }
 
