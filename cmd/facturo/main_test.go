@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,12 +93,27 @@ func TestOperatorCommandsWantBothURLs(t *testing.T) {
 // second shell, which knows only the data directory, must find them.
 func startRun(t *testing.T, dataDir string) (stop func() error) {
 	t.Helper()
-	env := map[string]string{"DATABASE_URL": testenv.Postgres(t), "NATS_URL": testenv.NATS(t).URL(),
+	stop, _ = startRunOutput(t, runEnv(t, dataDir))
+	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dataDir, app.RunFileName)); return err == nil })
+	return stop
+}
+
+// runEnv is the environment of a facturo run on dataDir with a database
+// of its own.
+func runEnv(t *testing.T, dataDir string) map[string]string {
+	return map[string]string{"DATABASE_URL": testenv.Postgres(t), "NATS_URL": testenv.NATS(t).URL(),
 		"FACTURO_DATA_DIR": dataDir, "FACTURO_ADDR": "127.0.0.1:0", "FACTURO_METRICS_ADDR": "127.0.0.1:0"}
+}
+
+// startRunOutput is startRun without the wait, with what facturo run
+// prints on stdout so far.
+func startRunOutput(t *testing.T, env map[string]string) (stop func() error, stdout func() string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	out := &lockedBuffer{}
 	go func() {
-		done <- Run(ctx, []string{"run"}, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+		done <- Run(ctx, []string{"run"}, func(k string) string { return env[k] }, out, &bytes.Buffer{})
 	}()
 	var once sync.Once
 	var err error
@@ -105,8 +122,25 @@ func startRun(t *testing.T, dataDir string) (stop func() error) {
 		return err
 	}
 	t.Cleanup(func() { _ = stop() })
-	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dataDir, app.RunFileName)); return err == nil })
-	return stop
+	return stop, out.String
+}
+
+// lockedBuffer is a bytes.Buffer written and read from two goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func waitFor(t *testing.T, cond func() bool) {
@@ -117,5 +151,62 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var printedUserKey = regexp.MustCompile(`(?m)^Dashboard: (http://[^ ]+)/dashboard\n  sign in with your user key \(kept in [^)]+\): (fact_user_[A-Za-z0-9]+)$`)
+
+// facturo run prints the dashboard's address and a user key that signs in
+// there: the same one on every start while it works, a new one once it
+// was revoked. It is kept where only its owner can read it.
+func TestRunPrintsAWorkingUserKey(t *testing.T) {
+	dir := t.TempDir()
+	env := runEnv(t, dir) // one database across restarts, as make run's
+	start := func() (base, key string, stop func() error) {
+		t.Helper()
+		stop, out := startRunOutput(t, env)
+		var m []string
+		waitFor(t, func() bool {
+			if m = printedUserKey.FindStringSubmatch(out()); m == nil && strings.Contains(out(), "Operator key") {
+				t.Fatalf("facturo run printed no user key:\n%s", out())
+			}
+			return m != nil
+		})
+		return m[1], m[2], stop
+	}
+	call := func(method, url, key string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	base, first, stop := start()
+	if s := call("GET", base+"/v1/organizations", first); s != http.StatusOK {
+		t.Fatalf("the printed user key: %d", s)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, app.UserKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the kept user key: %v %v, want mode 0600", fi, err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	base, again, stop := start()
+	if again != first {
+		t.Errorf("a restart printed another user key")
+	}
+	if s := call("POST", base+"/v1/user/secret_key/revoke", again); s != http.StatusOK {
+		t.Fatalf("revoke: %d", s)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	base, fresh, _ := start()
+	if fresh == first || call("GET", base+"/v1/organizations", fresh) != http.StatusOK {
+		t.Errorf("after a revocation: printed the revoked key again, or a key that does not work")
 	}
 }

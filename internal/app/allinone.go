@@ -80,11 +80,15 @@ func RunAllInOne(ctx context.Context, c Config, out io.Writer, log *slog.Logger)
 		return err
 	}
 	defer removeRunFile()
-	printQuickstart(out, base, c.AdminKey, c.DataDir)
 	metricsLn := listenMetrics(c.MetricsAddr, log)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return RunAPI(gctx, svc, ln) })
 	g.Go(func() error { return RunWorker(gctx, svc, metricsLn) })
+	userKey, err := developerKey(gctx, base, c.AdminKey, c.DataDir)
+	if err != nil && gctx.Err() == nil {
+		log.Warn("no user key to print for the dashboard", "err", err)
+	}
+	printQuickstart(out, base, c.AdminKey, userKey, c.DataDir)
 	return g.Wait()
 }
 
@@ -153,17 +157,25 @@ func adminKey(path string) (string, error) {
 	return key, nil
 }
 
-func printQuickstart(w io.Writer, base, adminKey, dataDir string) {
-	fmt.Fprintf(w, `
-Facturo is running at %[1]s
-Dashboard: %[1]s/dashboard (sign in with a user key; the quickstart below makes one)
-Operator key (FACTURO_ADMIN_KEY; generated ones are kept in %[3]s/admin_key): %[2]s
+// printQuickstart tells where everything is: the API, the dashboard with
+// the user key to sign in with (if one could be made), the operator key,
+// and a copy-paste quickstart.
+func printQuickstart(w io.Writer, base, adminKey, userKey, dataDir string) {
+	fmt.Fprintf(w, "\nFacturo is running at %s\n", base)
+	userLine := fmt.Sprintf("USER_KEY=$(cat %s/%s)", dataDir, UserKeyFile)
+	if userKey != "" {
+		fmt.Fprintf(w, "Dashboard: %s/dashboard\n  sign in with your user key (kept in %s/%s): %s\n", base, dataDir, UserKeyFile, userKey)
+	} else {
+		fmt.Fprintf(w, "Dashboard: %s/dashboard (sign in with a user key: POST /v1/users with the operator key makes one)\n", base)
+		userLine = fmt.Sprintf(`USER_KEY=$(curl -s %s/v1/users -H "Authorization: Bearer $ADMIN" \
+      -d '{"email":"ana@example.com","name":"Ana"}' | sed -E 's/.*"secret_key":"([^"]+)".*/\1/')`, base)
+	}
+	fmt.Fprintf(w, `Operator key (FACTURO_ADMIN_KEY; generated ones are kept in %[3]s/admin_key): %[2]s
 
 Quickstart (copy and paste into another terminal):
 
   ADMIN=%[2]s
-  USER_KEY=$(curl -s %[1]s/v1/users -H "Authorization: Bearer $ADMIN" \
-      -d '{"email":"ana@example.com","name":"Ana"}' | sed -E 's/.*"secret_key":"([^"]+)".*/\1/')
+  %[4]s
   ORG=$(curl -s %[1]s/v1/organizations -H "Authorization: Bearer $USER_KEY" \
       -d '{"name":"Ana Consulting"}' | sed -E 's/.*"id":"(org_[^"]+)".*/\1/')
   KEY=$(curl -s %[1]s/v1/organizations/$ORG/api_keys -H "Authorization: Bearer $USER_KEY" \
@@ -171,12 +183,11 @@ Quickstart (copy and paste into another terminal):
   curl -s %[1]s/v1/clients -H "Authorization: Bearer $KEY" \
       -d '{"legal_name":"Acme SA de CV","tax_id":"AAA010101AAA","email":"billing@acme.example"}'
   curl -s %[1]s/v1/events -H "Authorization: Bearer $KEY"
-  echo "Dashboard: %[1]s/dashboard  user key: $USER_KEY"
 
 Live emails are caught, not sent: each is kept as an .eml file in %[3]s/mail/
 (set FACTURO_SMTP_URL to send them).
 
 Operator commands, in another shell: bin/facturo help (e.g. bin/facturo projections status).
 Stop with Ctrl-C; data is kept under %[3]s/.
-`, base, adminKey, dataDir)
+`, base, adminKey, dataDir, userLine)
 }
