@@ -58,6 +58,10 @@ type docSummary struct {
 	ClientDetails struct {
 		LegalName string `json:"legal_name"`
 	} `json:"client_details"`
+	LastSend *struct {
+		Status string   `json:"status"`
+		To     []string `json:"to"`
+	} `json:"last_send"`
 	Total     string     `json:"total"`
 	Currency  string     `json:"currency"`
 	CreatedAt *time.Time `json:"created_at"`

@@ -93,6 +93,7 @@ func TestPagesFitAPhoneAndScreenshots(t *testing.T) {
 		{name: "delivery", path: s.endpoint, before: func(ctx context.Context) error {
 			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`table.deliveries td a`)), chromedp.WaitVisible(chromedp.CSS(`table.attempts`)))
 		}},
+		{name: "clients", path: s.test + "/clients"},
 		{name: "invoices", path: s.test + "/invoices"},
 		{name: "invoice", path: s.invoce},
 		{name: "audit", path: s.test + "/audit"},
@@ -145,7 +146,10 @@ func take(t *testing.T, ctx context.Context, s seeded, sh shot, width, height in
 		}
 	}
 	if over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); err != nil || over > 0 {
-		t.Errorf("%s at %d px scrolls sideways by %d px (%v)", sh.name, width, over, err)
+		wide, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('main *'))
+			.filter(e => e.getBoundingClientRect().right > window.innerWidth)
+			.map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right))`))
+		t.Errorf("%s at %d px scrolls sideways by %d px (%v); too wide: %v", sh.name, width, over, err, wide)
 	}
 	if *screenshots == "" || (width < 1000 && suffix == "") {
 		return
