@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -67,10 +66,28 @@ type docSummary struct {
 	CreatedAt *time.Time `json:"created_at"`
 }
 
+// docFilter is a documents list's filter form as filled in, as the API's
+// list filters: status, client, series, created from and to (UTC).
+type docFilter struct{ Status, Client, Series, From, To string }
+
+// store is the filter as the API's list query.
+func (f docFilter) store() (postgres.DocumentFilter, error) {
+	out := postgres.DocumentFilter{Status: f.Status, ClientID: strings.TrimSpace(f.Client), Series: strings.TrimSpace(f.Series)}
+	var err error
+	if out.CreatedGTE, err = formInstant("from", f.From); err != nil {
+		return out, err
+	}
+	if out.CreatedLTE, err = formInstant("to", f.To); err != nil {
+		return out, err
+	}
+	out.CreatedLTE = wholeMinute(f.To, out.CreatedLTE)
+	return out, nil
+}
+
 type documentsData struct {
 	Kind   docKind
 	Docs   list[docSummary]
-	Status string
+	Filter docFilter
 	// New is the new draft form (invoices), with the clients it offers.
 	New     *invoiceForm
 	Clients []clientSummary
@@ -91,13 +108,18 @@ func (s *Dashboard) documents(k docKind) orgHandler {
 
 // renderDocuments shows a page of k's documents, filtered by status, with
 // form (nil: none) and why an action was refused.
-func (s *Dashboard) renderDocuments(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage, k docKind, status int, form *invoiceForm, refused error) error {
+func (s *Dashboard) renderDocuments(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage, k docKind, status int, newForm *invoiceForm, refused error) error {
 	p, err := pageOf(r)
 	if err != nil {
 		return err
 	}
-	filter := r.URL.Query().Get("status")
-	raw, more, err := s.Documents.List(r.Context(), o.tenant, k.Name, postgres.DocumentFilter{Status: filter}, p)
+	q := r.URL.Query()
+	form := docFilter{Status: q.Get("status"), Client: q.Get("client"), Series: q.Get("series"), From: q.Get("from"), To: q.Get("to")}
+	filter, err := form.store()
+	if err != nil {
+		return err
+	}
+	raw, more, err := s.Documents.List(r.Context(), o.tenant, k.Name, filter, p)
 	if err != nil {
 		return err
 	}
@@ -108,9 +130,9 @@ func (s *Dashboard) renderDocuments(w http.ResponseWriter, r *http.Request, ss *
 		}
 	}
 	page := pager(docs, more, p, func(d docSummary) string { return d.ID })
-	page.keep(url.Values{"status": {filter}})
-	d := documentsData{Kind: k, Docs: page, Status: filter, New: form}
-	if form != nil {
+	page.keep(q)
+	d := documentsData{Kind: k, Docs: page, Filter: form, New: newForm}
+	if newForm != nil {
 		if d.Clients, _, err = s.listClients(r, o, postgres.Page{Limit: 100}); err != nil {
 			return err
 		}

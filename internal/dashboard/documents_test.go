@@ -53,6 +53,17 @@ func TestInvoicesListAndHistory(t *testing.T) {
 	if !strings.Contains(valid.body, "Cliente Uno") || !strings.Contains(valid.body, "232.00") {
 		t.Errorf("the list lacks the client or the total: %.800s", valid.body)
 	}
+	if byClient := v.get(base + "?client=" + client.ID + "&series=A"); len(listed(byClient.body)) != 2 {
+		t.Errorf("client=%s&series=A lists %v, want both", client.ID, listed(byClient.body))
+	}
+	for _, q := range []string{"?client=cli_01M8NAAYJ918DDN5PFGGTQ8T3K", "?series=B", "?to=2000-01-01T00:00", "?from=2999-01-01T00:00"} {
+		if got := listed(v.get(base + q).body); len(got) != 0 {
+			t.Errorf("%s lists %v, want none", q, got)
+		}
+	}
+	if a := v.get(base + "?from=soon"); a.status != http.StatusBadRequest || !strings.Contains(a.body, "from must be") {
+		t.Errorf("from=soon: %d, want 400 saying why", a.status)
+	}
 	drafts := v.get(base + "?status=draft")
 	if !strings.Contains(drafts.body, draft.ID) || strings.Contains(drafts.body, issued.ID) {
 		t.Errorf("status=draft does not list only the draft")

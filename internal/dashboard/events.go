@@ -37,9 +37,7 @@ func (f eventFilter) store() (postgres.EventFilter, error) {
 	if out.CreatedLTE, err = formInstant("to", f.To); err != nil {
 		return out, err
 	}
-	if len(strings.TrimSpace(f.To)) == len("2006-01-02T15:04") {
-		out.CreatedLTE = out.CreatedLTE.Add(time.Minute - time.Nanosecond) // the whole minute
-	}
+	out.CreatedLTE = wholeMinute(f.To, out.CreatedLTE)
 	return out, nil
 }
 
@@ -92,4 +90,13 @@ func (s *Dashboard) event(w http.ResponseWriter, r *http.Request, ss *session, o
 	}
 	s.render(w, r, http.StatusOK, "event", o.page(ss, "Event "+e.ID, eventData{Event: e, JSON: pretty.String()}))
 	return nil
+}
+
+// wholeMinute is the end of the minute a "to" field names when it names a
+// minute (a datetime-local value), so that "to 09:30" includes 09:30:59.
+func wholeMinute(field string, t time.Time) time.Time {
+	if len(strings.TrimSpace(field)) == len("2006-01-02T15:04") {
+		return t.Add(time.Minute - time.Nanosecond)
+	}
+	return t
 }
