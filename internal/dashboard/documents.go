@@ -74,14 +74,8 @@ type docFilter struct{ Status, Client, Series, From, To string }
 func (f docFilter) store() (postgres.DocumentFilter, error) {
 	out := postgres.DocumentFilter{Status: f.Status, ClientID: strings.TrimSpace(f.Client), Series: strings.TrimSpace(f.Series)}
 	var err error
-	if out.CreatedGTE, err = formInstant("from", f.From); err != nil {
-		return out, err
-	}
-	if out.CreatedLTE, err = formInstant("to", f.To); err != nil {
-		return out, err
-	}
-	out.CreatedLTE = wholeMinute(f.To, out.CreatedLTE)
-	return out, nil
+	out.CreatedGTE, out.CreatedLTE, err = formRange(f.From, f.To)
+	return out, err
 }
 
 type documentsData struct {

@@ -31,14 +31,8 @@ type eventFilter struct{ Type, Resource, From, To string }
 func (f eventFilter) store() (postgres.EventFilter, error) {
 	out := postgres.EventFilter{Type: f.Type, Resource: strings.TrimSpace(f.Resource)}
 	var err error
-	if out.CreatedGTE, err = formInstant("from", f.From); err != nil {
-		return out, err
-	}
-	if out.CreatedLTE, err = formInstant("to", f.To); err != nil {
-		return out, err
-	}
-	out.CreatedLTE = wholeMinute(f.To, out.CreatedLTE)
-	return out, nil
+	out.CreatedGTE, out.CreatedLTE, err = formRange(f.From, f.To)
+	return out, err
 }
 
 // events lists o's events of its mode, newest first, filtered and
@@ -92,11 +86,18 @@ func (s *Dashboard) event(w http.ResponseWriter, r *http.Request, ss *session, o
 	return nil
 }
 
-// wholeMinute is the end of the minute a "to" field names when it names a
-// minute (a datetime-local value), so that "to 09:30" includes 09:30:59.
-func wholeMinute(field string, t time.Time) time.Time {
-	if len(strings.TrimSpace(field)) == len("2006-01-02T15:04") {
-		return t.Add(time.Minute - time.Nanosecond)
+// formRange reads the from and to fields of a filter (UTC; zero when
+// empty). A "to" that names a minute (a datetime-local value) ends with
+// it, so that "to 09:30" includes 09:30:59.
+func formRange(from, to string) (gte, lte time.Time, err error) {
+	if gte, err = formInstant("from", from); err != nil {
+		return gte, lte, err
 	}
-	return t
+	if lte, err = formInstant("to", to); err != nil {
+		return gte, lte, err
+	}
+	if len(strings.TrimSpace(to)) == len("2006-01-02T15:04") {
+		lte = lte.Add(time.Minute - time.Nanosecond)
+	}
+	return gte, lte, nil
 }

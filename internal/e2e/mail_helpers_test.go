@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -68,22 +67,4 @@ func (s *mailSession) Data(r io.Reader) error {
 	defer s.box.mu.Unlock()
 	s.box.raw = append(s.box.raw, raw)
 	return nil
-}
-
-// startCatcher runs the all-in-one mode's catcher on loopback, keeping
-// messages in dir, and returns the mail configuration that points at it.
-func startCatcher(t *testing.T, dir string) mail.Config {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = (&mail.Catcher{Dir: dir, Log: slog.New(slog.DiscardHandler)}).Serve(ctx, ln)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return mail.Config{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: mail.NoTLS, From: "Facturo <facturo@localhost>"}
 }

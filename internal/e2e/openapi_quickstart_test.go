@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/internal/app"
+	"github.com/facturo/facturo/internal/mail/mailtest"
 )
 
 // docs/quickstart.md works as written: its sh blocks run, in order, in one
@@ -36,7 +37,7 @@ func TestQuickstartRuns(t *testing.T) {
 	mailDir := t.TempDir()
 	s := startSystemWith(t, func(c *app.Config) {
 		c.Webhooks.AllowNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-		c.Mail = startCatcher(t, mailDir) // as make run does
+		c.Mail = mailtest.Catcher(t, mailDir) // as make run does
 	})
 	t.Setenv("FACTURO_WEBHOOK_ALLOW_NETS", "127.0.0.0/8")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

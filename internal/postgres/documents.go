@@ -83,28 +83,12 @@ func NewDocumentStore(db *DB) *DocumentStore { return &DocumentStore{db: db} }
 
 // List returns one page of a tenant's documents of one kind, newest first.
 func (s *DocumentStore) List(ctx context.Context, t facturo.Tenant, kind string, f DocumentFilter, p Page) ([]json.RawMessage, bool, error) {
-	sql := `SELECT data FROM documents WHERE org_id = $1 AND livemode = $2 AND kind = $3`
-	args := []any{t.OrgID, t.Livemode, kind}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		sql += fmt.Sprintf(" AND "+cond, len(args))
-	}
-	if f.Status != "" {
-		add("status = $%d", f.Status)
-	}
-	if f.ClientID != "" {
-		add("client_id = $%d", f.ClientID)
-	}
-	if f.Series != "" {
-		add("series = $%d", f.Series)
-	}
-	if !f.CreatedGTE.IsZero() {
-		add("created_at >= $%d", f.CreatedGTE)
-	}
-	if !f.CreatedLTE.IsZero() {
-		add("created_at <= $%d", f.CreatedLTE)
-	}
-	return listJSON[json.RawMessage](ctx, s.db, p, sql, args...)
+	q := where{sql: `SELECT data FROM documents WHERE org_id = $1 AND livemode = $2 AND kind = $3`, args: []any{t.OrgID, t.Livemode, kind}}
+	q.equal("status", f.Status)
+	q.equal("client_id", f.ClientID)
+	q.equal("series", f.Series)
+	q.created(f.CreatedGTE, f.CreatedLTE)
+	return listJSON[json.RawMessage](ctx, s.db, p, q.sql, q.args...)
 }
 
 // EventFilter narrows a list of events; a zero field does not filter.
@@ -117,29 +101,44 @@ type EventFilter struct {
 
 // ListEvents returns one page of a tenant's events, newest first.
 func (s *EventStore) ListEvents(ctx context.Context, t facturo.Tenant, f EventFilter, p Page) ([]events.Event, bool, error) {
-	sql := `SELECT ` + eventColumns + ` FROM events WHERE org_id = $1 AND livemode = $2`
-	args := []any{t.OrgID, t.Livemode}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		sql += fmt.Sprintf(" AND "+cond, len(args))
-	}
-	if f.Type != "" {
-		add("type = $%d", f.Type)
-	}
-	if f.Resource != "" {
-		add("stream_id = $%d", f.Resource)
-	}
-	if !f.CreatedGTE.IsZero() {
-		add("created_at >= $%d", f.CreatedGTE)
-	}
-	if !f.CreatedLTE.IsZero() {
-		add("created_at <= $%d", f.CreatedLTE)
-	}
-	return listRows(ctx, s.db, p, sql, args, func(rows pgx.Rows) (events.Event, error) {
+	q := where{sql: `SELECT ` + eventColumns + ` FROM events WHERE org_id = $1 AND livemode = $2`, args: []any{t.OrgID, t.Livemode}}
+	q.equal("type", f.Type)
+	q.equal("stream_id", f.Resource)
+	q.created(f.CreatedGTE, f.CreatedLTE)
+	return listRows(ctx, s.db, p, q.sql, q.args, func(rows pgx.Rows) (events.Event, error) {
 		e, err := scanEvent(rows)
 		if err != nil {
 			return e, err
 		}
 		return e, s.upcast(&e)
 	})
+}
+
+// where is a list query growing by the filters that are set.
+type where struct {
+	sql  string
+	args []any
+}
+
+// and adds "AND cond" with v as its next argument ($%d in cond).
+func (q *where) and(cond string, v any) {
+	q.args = append(q.args, v)
+	q.sql += fmt.Sprintf(" AND "+cond, len(q.args))
+}
+
+// equal filters column = v unless v is empty.
+func (q *where) equal(column, v string) {
+	if v != "" {
+		q.and(column+" = $%d", v)
+	}
+}
+
+// created filters created_at to [gte, lte], each bound only when set.
+func (q *where) created(gte, lte time.Time) {
+	if !gte.IsZero() {
+		q.and("created_at >= $%d", gte)
+	}
+	if !lte.IsZero() {
+		q.and("created_at <= $%d", lte)
+	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,7 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/facturo/facturo/internal/dashboard/dashtest"
-	"github.com/facturo/facturo/internal/mail"
+	"github.com/facturo/facturo/internal/mail/mailtest"
 )
 
 // docReceiver is the receiver address docs/dashboard.md's quickstart uses;
@@ -37,9 +35,9 @@ func TestQuickstartByClicking(t *testing.T) {
 	}))
 	t.Cleanup(hook.Close)
 	mailDir := t.TempDir()
-	smtp := catchMail(t, mailDir)
+	smtp := mailtest.Catcher(t, mailDir)
 	sys := dashtest.Start(t, map[string]string{"FACTURO_WEBHOOK_ALLOW_NETS": "127.0.0.0/8",
-		"FACTURO_SMTP_URL": "smtp://" + smtp + "?tls=none", "FACTURO_MAIL_FROM": "Facturo <facturo@localhost>"})
+		"FACTURO_SMTP_URL": fmt.Sprintf("smtp://%s:%d?tls=none", smtp.Host, smtp.Port), "FACTURO_MAIL_FROM": smtp.From})
 	var user struct {
 		Key string `json:"secret_key"`
 	}
@@ -77,23 +75,6 @@ func quickstartSteps(t *testing.T) []string {
 		t.Fatalf("the quickstart has %d steps", len(steps))
 	}
 	return steps
-}
-
-// catchMail runs a mail catcher writing to dir and returns its address.
-func catchMail(t *testing.T, dir string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = (&mail.Catcher{Dir: dir, Log: slog.New(slog.DiscardHandler)}).Serve(ctx, ln)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String()
 }
 
 // The phrases a step is made of, in the order they appear in it. After
