@@ -145,7 +145,13 @@ func (b *lockedBuffer) String() string {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	waitUntil(t, 30*time.Second, cond)
+}
+
+// waitUntil waits for cond for at most timeout.
+func waitUntil(t *testing.T, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatal("timed out")
@@ -166,7 +172,9 @@ func TestRunPrintsAWorkingUserKey(t *testing.T) {
 		t.Helper()
 		stop, out := startRunOutput(t, env)
 		var m []string
-		waitFor(t, func() bool {
+		// Making the user hashes its key at the production bcrypt cost
+		// (12), slow under -race on a loaded machine.
+		waitUntil(t, 3*time.Minute, func() bool {
 			if m = printedUserKey.FindStringSubmatch(out()); m == nil && strings.Contains(out(), "Operator key") {
 				t.Fatalf("facturo run printed no user key:\n%s", out())
 			}
