@@ -123,43 +123,84 @@ func (r *Rebuilder) bulk(ctx context.Context, p StreamFolded, st postgres.Rebuil
 	if err != nil {
 		return cur, applied, err
 	}
-	for {
-		batch, err := r.Store.ReadStreamMajor(ctx, r.DB.Pool, after, version, r.BatchSize)
-		if err != nil {
+	readCtx, stop := context.WithCancel(ctx)
+	batches := r.readStreams(readCtx, after, version)
+	defer func() {
+		stop()
+		for range batches { // the reader has returned its connection
+		}
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return cur, applied, b.err
+		}
+		if err := r.copyFolds(ctx, p, b); err != nil {
 			return cur, applied, err
 		}
-		done := len(batch) < r.BatchSize
-		if !done {
-			after, version = batch[len(batch)-1].StreamID, math.MaxInt32
-		}
-		err = r.DB.Transact(ctx, func(tx pgx.Tx) error {
-			// A commit lost in a crash loses its progress with it: the
-			// resumed phase writes those rows again.
-			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-				return err
-			}
-			if err := postgres.UseShadow(ctx, tx); err != nil {
-				return err
-			}
-			if err := p.CopyFolds(ctx, tx, byStream(batch)); err != nil {
-				return err
-			}
-			if done {
-				return postgres.SaveBulk(ctx, tx, p.Name(), "", int64(len(batch)))
-			}
-			return postgres.SaveBulk(ctx, tx, p.Name(), after, int64(len(batch)))
-		})
-		if err != nil {
-			return cur, applied, err
-		}
-		applied += int64(len(batch))
+		applied += int64(len(b.events))
 		if r.Progress != nil {
 			r.Progress(applied, max(total, applied))
 		}
-		if done {
+		if b.done {
 			return cur, applied, nil
 		}
 	}
+	return cur, applied, ctx.Err()
+}
+
+// streamBatch is one read of the stream-major phase: whole streams, and
+// whether it is the last.
+type streamBatch struct {
+	events []events.Event
+	done   bool
+	err    error
+}
+
+// readStreams reads the batches of the stream-major phase after (stream,
+// version) ahead of their writing, one batch ahead: PostgreSQL reads the
+// next while this process folds and copies the last.
+func (r *Rebuilder) readStreams(ctx context.Context, stream string, version int) <-chan streamBatch {
+	out := make(chan streamBatch, 1)
+	go func() {
+		defer close(out)
+		for {
+			batch, err := r.Store.ReadStreamMajor(ctx, r.DB.Pool, stream, version, r.BatchSize)
+			b := streamBatch{events: batch, done: len(batch) < r.BatchSize, err: err}
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || b.done {
+				return
+			}
+			stream, version = batch[len(batch)-1].StreamID, math.MaxInt32
+		}
+	}()
+	return out
+}
+
+// copyFolds writes the rows of a batch's streams into the copies with the
+// phase's progress, in one transaction. A commit lost in a crash loses its
+// progress with it, so it need not wait for its WAL flush: the resumed
+// phase writes those rows again.
+func (r *Rebuilder) copyFolds(ctx context.Context, p StreamFolded, b streamBatch) error {
+	last := ""
+	if !b.done {
+		last = b.events[len(b.events)-1].StreamID
+	}
+	return r.DB.Transact(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		if err := postgres.UseShadow(ctx, tx); err != nil {
+			return err
+		}
+		if err := p.CopyFolds(ctx, tx, byStream(b.events)); err != nil {
+			return err
+		}
+		return postgres.SaveBulk(ctx, tx, p.Name(), last, int64(len(b.events)))
+	})
 }
 
 // byStream splits events in stream order into one history per stream.
