@@ -201,6 +201,7 @@ func (p *pipelineRig) latencies(ctx context.Context, rate int, d time.Duration) 
 	defer stopPoll()
 	go p.poll(pctx)
 	acked := map[string]time.Time{}
+	hooks0, visible0 := p.hooks.count(), p.visible.count()
 	attack(p.invoiceTarget(), 8, rate, d, func(r *vegeta.Result) {
 		if r.Code == 201 {
 			id := decodeID(r.Body)
@@ -208,8 +209,10 @@ func (p *pipelineRig) latencies(ctx context.Context, rate int, d time.Duration) 
 			p.awaited.add(id)
 		}
 	})
+	// The stamps count every earlier row's sightings too: wait for this
+	// row's own.
 	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && (p.hooks.count() < len(acked) || p.visible.count() < len(acked)) {
+	for time.Now().Before(deadline) && (p.hooks.count()-hooks0 < len(acked) || p.visible.count()-visible0 < len(acked)) {
 		sleepCtx(ctx, 50*time.Millisecond)
 	}
 	eventOf, err := p.creationEvents(ctx)
