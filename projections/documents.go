@@ -97,6 +97,30 @@ func (p *Documents) ApplyBatch(ctx context.Context, tx pgx.Tx, batch []events.Ev
 	return p.table.Write(ctx, tx, docs)
 }
 
+// CopyFolds implements StreamFolded: the documents of whole streams,
+// written with one COPY.
+func (p *Documents) CopyFolds(ctx context.Context, tx pgx.Tx, histories [][]events.Event) error {
+	docs := make([]postgres.Document, 0, len(histories))
+	for _, h := range histories {
+		if len(h) == 0 {
+			continue
+		}
+		last := h[len(h)-1]
+		if _, ok := p.kind(last.StreamID); !ok {
+			continue
+		}
+		d, err := p.document(last, h)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, d)
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	return p.table.Copy(ctx, tx, docs)
+}
+
 // latestPerStream returns, in order of first appearance, the last event of
 // each stream of a kind this projection keeps.
 func (p *Documents) latestPerStream(batch []events.Event) []events.Event {

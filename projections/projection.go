@@ -75,3 +75,16 @@ type Tabled interface {
 	Projection
 	Tables() []string
 }
+
+// StreamFolded is a Tabled projection whose rows are each the fold of one
+// whole stream (the documents). Rebuilder rebuilds it stream-major: every
+// stream read once in stream id order and its row written once into the
+// empty copies, then a catch-up in relay order (Rebuilder.bulk).
+type StreamFolded interface {
+	Tabled
+	// CopyFolds writes the row of each history (one whole stream, in
+	// version order, as of some snapshot) into the projection's tables,
+	// which hold no row of those streams yet. Streams it does not keep
+	// are skipped.
+	CopyFolds(ctx context.Context, tx pgx.Tx, histories [][]events.Event) error
+}

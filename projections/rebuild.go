@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,6 +27,9 @@ var ErrRebuildRunning = errors.New("a rebuild of this projection is already runn
 // copies into their place and moves the checkpoint forward if the rebuild
 // went past it. The runner's next batch lands in the new tables. Only
 // projections are applied: no webhook or email fires again.
+//
+// A StreamFolded projection's copies are first filled stream-major (bulk),
+// then caught up in relay order as above.
 //
 // Inline projections are rebuilt in place instead (RebuildInline).
 type Rebuilder struct {
@@ -57,11 +61,17 @@ func (r *Rebuilder) Rebuild(ctx context.Context, p Tabled, restart bool) (Rebuil
 	}
 	defer unlock()
 
-	cur, applied, resumed, err := r.prepare(ctx, p, restart)
+	st, resumed, err := r.prepare(ctx, p, restart)
 	if err != nil {
 		return res, err
 	}
 	res.Resumed = resumed
+	cur, applied := st.Cursor, st.Applied
+	if sf, ok := p.(StreamFolded); ok && (!resumed || st.BulkAfter != nil) {
+		if cur, applied, err = r.bulk(ctx, sf, st, resumed); err != nil {
+			return res, err
+		}
+	}
 	total, err := postgres.CountEventsAfter(ctx, r.DB.Pool, cur)
 	if err != nil {
 		return res, err
@@ -79,6 +89,132 @@ func (r *Rebuilder) Rebuild(ctx context.Context, p Tabled, restart bool) (Rebuil
 		r.Progress(res.Applied, max(total, res.Applied))
 	}
 	return res, nil
+}
+
+// bulk is the first phase of a stream-major rebuild: it reads every
+// stream once, in stream id order (ReadStreamMajor: no metadata, each
+// stream whole), and writes the row of each with one COPY per batch, in
+// one transaction with the phase's progress (the last stream written), so
+// an interrupted phase resumes after it. Replaying in relay order instead
+// re-read and re-folded a stream's history for each of its events.
+//
+// The catch-up then starts from the horizon cursor taken when the phase
+// began: every event at or before it was committed then, so every batch
+// read after it (each in a later snapshot) folds it. A stream's row may
+// also fold events after the cursor (committed while the phase ran); the
+// catch-up applies them again, which folds the same history up to each
+// and writes nothing older (DocumentWriter keeps the highest version).
+// It returns the catch-up's cursor and the events applied so far.
+func (r *Rebuilder) bulk(ctx context.Context, p StreamFolded, st postgres.RebuildState, resumed bool) (events.Cursor, int64, error) {
+	cur, applied, after, version := st.Cursor, st.Applied, "", 0
+	if resumed {
+		after, version = *st.BulkAfter, math.MaxInt32
+	} else {
+		var err error
+		if cur, err = postgres.HorizonCursor(ctx, r.DB.Pool); err != nil {
+			return cur, applied, err
+		}
+		err = r.DB.Transact(ctx, func(tx pgx.Tx) error { return postgres.StartBulk(ctx, tx, p.Name(), cur) })
+		if err != nil {
+			return cur, applied, err
+		}
+	}
+	total, err := postgres.CountEventsAfter(ctx, r.DB.Pool, events.Cursor{})
+	if err != nil {
+		return cur, applied, err
+	}
+	readCtx, stop := context.WithCancel(ctx)
+	batches := r.readStreams(readCtx, after, version)
+	defer func() {
+		stop()
+		for range batches { // the reader has returned its connection
+		}
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return cur, applied, b.err
+		}
+		if err := r.copyFolds(ctx, p, b); err != nil {
+			return cur, applied, err
+		}
+		applied += int64(len(b.events))
+		if r.Progress != nil {
+			r.Progress(applied, max(total, applied))
+		}
+		if b.done {
+			return cur, applied, nil
+		}
+	}
+	return cur, applied, ctx.Err()
+}
+
+// streamBatch is one read of the stream-major phase: whole streams, and
+// whether it is the last.
+type streamBatch struct {
+	events []events.Event
+	done   bool
+	err    error
+}
+
+// readStreams reads the batches of the stream-major phase after (stream,
+// version) ahead of their writing, one batch ahead: PostgreSQL reads the
+// next while this process folds and copies the last.
+func (r *Rebuilder) readStreams(ctx context.Context, stream string, version int) <-chan streamBatch {
+	out := make(chan streamBatch, 1)
+	go func() {
+		defer close(out)
+		for {
+			batch, err := r.Store.ReadStreamMajor(ctx, r.DB.Pool, stream, version, r.BatchSize)
+			b := streamBatch{events: batch, done: len(batch) < r.BatchSize, err: err}
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || b.done {
+				return
+			}
+			stream, version = batch[len(batch)-1].StreamID, math.MaxInt32
+		}
+	}()
+	return out
+}
+
+// copyFolds writes the rows of a batch's streams into the copies with the
+// phase's progress, in one transaction. A commit lost in a crash loses its
+// progress with it, so it need not wait for its WAL flush: the resumed
+// phase writes those rows again.
+func (r *Rebuilder) copyFolds(ctx context.Context, p StreamFolded, b streamBatch) error {
+	last := ""
+	if !b.done {
+		last = b.events[len(b.events)-1].StreamID
+	}
+	return r.DB.Transact(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		if err := postgres.UseShadow(ctx, tx); err != nil {
+			return err
+		}
+		if err := p.CopyFolds(ctx, tx, byStream(b.events)); err != nil {
+			return err
+		}
+		return postgres.SaveBulk(ctx, tx, p.Name(), last, int64(len(b.events)))
+	})
+}
+
+// byStream splits events in stream order into one history per stream.
+func byStream(batch []events.Event) [][]events.Event {
+	var out [][]events.Event
+	for i := 0; i < len(batch); {
+		j := i + 1
+		for j < len(batch) && batch[j].StreamID == batch[i].StreamID {
+			j++
+		}
+		out = append(out, batch[i:j])
+		i = j
+	}
+	return out
 }
 
 // catchUp applies the events after cur to the copies, one transaction per
@@ -133,26 +269,26 @@ func (r *Rebuilder) begin(ctx context.Context, name string) (unlock func(), err 
 
 // prepare finds an interrupted rebuild to resume, or creates empty copies of
 // the projection's tables and a fresh rebuild checkpoint.
-func (r *Rebuilder) prepare(ctx context.Context, p Tabled, restart bool) (events.Cursor, int64, bool, error) {
+func (r *Rebuilder) prepare(ctx context.Context, p Tabled, restart bool) (postgres.RebuildState, bool, error) {
 	if !restart {
 		st, err := postgres.ReadRebuild(ctx, r.DB.Pool, p.Name())
 		if err != nil {
-			return events.Cursor{}, 0, false, err
+			return postgres.RebuildState{}, false, err
 		}
 		if st != nil {
 			ok, err := postgres.ShadowsExist(ctx, r.DB.Pool, p.Tables())
 			if err != nil {
-				return events.Cursor{}, 0, false, err
+				return postgres.RebuildState{}, false, err
 			}
 			if ok {
-				return st.Cursor, st.Applied, true, nil
+				return *st, true, nil
 			}
 		}
 	}
 	err := r.DB.Transact(ctx, func(tx pgx.Tx) error {
 		return postgres.StartRebuild(ctx, tx, p.Name(), p.Tables())
 	})
-	return events.Cursor{}, 0, false, err
+	return postgres.RebuildState{}, false, err
 }
 
 // swap applies what remains and swaps the copies in, in one transaction that

@@ -82,7 +82,7 @@ func NewAPI(s *Services) (*API, error) {
 	}
 	return &API{Server: server, Dashboard: dash, Background: []supervise.Component{
 		{Name: "auth-usage", Run: usage.Run},
-		{Name: "auth-sync", Run: (&authnats.Listener{JS: s.JS, Cache: authn.Cache, Log: s.Log}).Run},
+		{Name: "auth-sync", Run: (&authnats.Listener{JS: s.JS, Cache: authn.Cache, Organizations: server.Organizations(), Log: s.Log}).Run},
 		{Name: "auth-throttle-gossip", Run: authnats.NewThrottleGossip(s.NC, authn.Throttle, s.Log).Run},
 	}}, nil
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -97,11 +98,7 @@ func (s *Server) setOrganizationAccess(r *http.Request, m command.Meta, in acces
 // getAccount describes the organization and mode of the calling key.
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	t := tenant(r)
-	history, err := s.Store.Load(r.Context(), accountStream(t.OrgID, t.OrgID))
-	if err != nil {
-		return err
-	}
-	o, err := accounts.FoldOrganization(history)
+	o, err := s.cachedOrganization(r.Context(), t.OrgID)
 	if err != nil {
 		return err
 	}
@@ -111,4 +108,25 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 		"key": map[string]any{"id": p.KeyID, "prefix": p.KeyPrefix, "scopes": p.Scopes.Strings()},
 	})
 	return nil
+}
+
+// cachedOrganization returns the organization from the cache, or folds its
+// stream and caches it (unless one of its events committed meanwhile).
+func (s *Server) cachedOrganization(ctx context.Context, orgID string) (*accounts.Organization, error) {
+	if o, ok := s.orgs.Get(orgID); ok {
+		return o, nil
+	}
+	epoch := s.orgs.Epoch()
+	history, err := s.Store.Load(ctx, accountStream(orgID, orgID))
+	if err != nil {
+		return nil, err
+	}
+	o, err := accounts.FoldOrganization(history)
+	if err != nil {
+		return nil, err
+	}
+	if o.Exists() {
+		s.orgs.Put(epoch, o)
+	}
+	return o, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/pdf"
@@ -120,6 +121,7 @@ type PDFRenderer interface {
 type Server struct {
 	Deps
 	commands command.Store // Store, as the commands use it
+	orgs     *accounts.OrganizationCache
 	log      *slog.Logger
 	metrics  *Metrics
 	routes   []Route
@@ -146,10 +148,14 @@ func New(d Deps) *Server {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(nil)
 	}
-	s := &Server{Deps: d, log: d.Log, metrics: d.Metrics}
+	s := &Server{Deps: d, log: d.Log, metrics: d.Metrics, orgs: accounts.NewOrganizationCache(0, 0)}
 	s.streamsDone, s.closeStreams = context.WithCancel(context.Background())
 	if d.Store != nil {
 		s.commands = d.Store.Commands()
+		// Every write of this process through the store, whoever runs it
+		// (this API, the dashboard, a worker role), invalidates before it
+		// is acknowledged.
+		d.Store.AfterCommit(s.orgs.Observe)
 	}
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -178,6 +184,11 @@ func New(d Deps) *Server {
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.outer(s.router) }
+
+// Organizations is the cache of folded organizations that GET /v1/account
+// reads. The writes of this process invalidate it; give it to the
+// authnats.Listener so that the other processes' writes do too.
+func (s *Server) Organizations() *accounts.OrganizationCache { return s.orgs }
 
 // CloseStreams ends the open event streams; http.Server.RegisterOnShutdown
 // calls it, so that a shutdown does not wait for their clients.

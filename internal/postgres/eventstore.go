@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/facturo/facturo"
@@ -34,6 +35,28 @@ type EventStore struct {
 	// OnCommit, when set (before the store is used), is called with the
 	// events of every committed transaction that appended some.
 	OnCommit func([]events.Event)
+	// observers are called after OnCommit (AfterCommit).
+	observers atomic.Pointer[[]func([]events.Event)]
+}
+
+// AfterCommit adds fn to the functions called, after OnCommit, with the
+// events of every committed transaction that appended some, before the
+// command returns (so before any answer is sent). A cache of this process
+// registers its invalidation here, so that no write it acknowledges can
+// be followed by a stale read of the same process. Safe to call while the
+// store is in use; fn must be quick and must not block.
+func (s *EventStore) AfterCommit(fn func([]events.Event)) {
+	for {
+		old := s.observers.Load()
+		var fns []func([]events.Event)
+		if old != nil {
+			fns = append(fns, *old...)
+		}
+		fns = append(fns, fn)
+		if s.observers.CompareAndSwap(old, &fns) {
+			return
+		}
+	}
 }
 
 // NewEventStore returns a store that applies the inline projections to every
@@ -85,10 +108,23 @@ func (s *EventStore) RunClaimed(ctx context.Context, meta events.Metadata, claim
 	if err != nil {
 		return nil, err
 	}
-	if s.OnCommit != nil && len(appended) > 0 {
-		s.OnCommit(appended)
+	if len(appended) > 0 {
+		s.committed(appended)
 	}
 	return appended, nil
+}
+
+// committed tells OnCommit and the AfterCommit observers what a
+// transaction appended.
+func (s *EventStore) committed(appended []events.Event) {
+	if s.OnCommit != nil {
+		s.OnCommit(appended)
+	}
+	if fns := s.observers.Load(); fns != nil {
+		for _, fn := range *fns {
+			fn(appended)
+		}
+	}
 }
 
 // Decide chooses the events a command appends to a stream, given its history.

@@ -53,8 +53,12 @@ func (db *DB) TryRebuildLock(ctx context.Context, name string) (unlock func(), o
 
 // RebuildState is a rebuild's own checkpoint.
 type RebuildState struct {
-	Cursor    events.Cursor
-	Applied   int64
+	Cursor  events.Cursor
+	Applied int64
+	// BulkAfter is set while a stream-major rebuild is in its first phase:
+	// the last stream whose row is written ("" before the first). Cursor
+	// is then where the catch-up will start.
+	BulkAfter *string
 	StartedAt time.Time
 	UpdatedAt time.Time
 }
@@ -64,8 +68,8 @@ type RebuildState struct {
 func ReadRebuild(ctx context.Context, q Querier, name string) (*RebuildState, error) {
 	var s RebuildState
 	var tx string
-	err := q.QueryRow(ctx, `SELECT tx_id::text, position, applied, started_at, updated_at
-		FROM projection_rebuilds WHERE name = $1`, name).Scan(&tx, &s.Cursor.Position, &s.Applied, &s.StartedAt, &s.UpdatedAt)
+	err := q.QueryRow(ctx, `SELECT tx_id::text, position, applied, bulk_after, started_at, updated_at
+		FROM projection_rebuilds WHERE name = $1`, name).Scan(&tx, &s.Cursor.Position, &s.Applied, &s.BulkAfter, &s.StartedAt, &s.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -85,7 +89,8 @@ func StartRebuild(ctx context.Context, tx pgx.Tx, name string, tables []string) 
 		}
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO projection_rebuilds (name) VALUES ($1)
-		ON CONFLICT (name) DO UPDATE SET tx_id = '0', position = 0, applied = 0, started_at = now(), updated_at = now()`,
+		ON CONFLICT (name) DO UPDATE SET tx_id = '0', position = 0, applied = 0, bulk_after = NULL,
+			started_at = now(), updated_at = now()`,
 		name)
 	return err
 }

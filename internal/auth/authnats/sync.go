@@ -36,21 +36,33 @@ type Invalidator interface {
 	InvalidateAll()
 }
 
-// Subjects are the events that change what authentication answers: every
-// key event, and the operator's switch of an organization's API access.
+// Organizations is the cache of folded organizations the listener keeps
+// honest too (accounts.OrganizationCache implements it).
+type Organizations interface {
+	// Observe drops the organizations the events change.
+	Observe(batch []events.Event)
+	// InvalidateAll drops everything.
+	InvalidateAll()
+}
+
+// Subjects are the events that change what authentication answers, or
+// the organization it describes: every key event and every organization
+// event (its profile, its logo, the operator's switch of its API access).
 func Subjects() []string {
 	return []string{
 		events.FilterSubject("", "", "key.>"),
-		events.FilterSubject("", "", events.OrganizationDisabled),
-		events.FilterSubject("", "", events.OrganizationEnabled),
+		events.FilterSubject("", "", "organization.>"),
 	}
 }
 
-// Listener consumes the events of Subjects and invalidates auth.Cache.
+// Listener consumes the events of Subjects and invalidates auth.Cache and
+// the organization cache.
 type Listener struct {
 	JS    jetstream.JetStream
 	Cache Invalidator
-	Log   *slog.Logger
+	// Organizations, when set, is invalidated by organization events.
+	Organizations Organizations
+	Log           *slog.Logger
 	// OnEvent, if set, is called after each event was applied (tests,
 	// metrics).
 	OnEvent func(events.Event)
@@ -92,7 +104,7 @@ func (l *Listener) Start(ctx context.Context) (stop func(), err error) {
 	}
 	cc, err := cons.Consume(l.handle, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		l.Log.Warn("authsync: consumer interrupted; dropping the key cache", "err", err)
-		l.Cache.InvalidateAll()
+		l.invalidateAll()
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("authsync: consume: %w", err)
@@ -105,12 +117,22 @@ func (l *Listener) handle(msg jetstream.Msg) {
 	if err != nil {
 		// Cannot tell which key changed: be safe.
 		l.Log.Error("authsync: undecodable event; dropping the key cache", "err", err)
-		l.Cache.InvalidateAll()
+		l.invalidateAll()
 		return
 	}
 	Apply(l.Cache, e)
+	if l.Organizations != nil {
+		l.Organizations.Observe([]events.Event{e})
+	}
 	if l.OnEvent != nil {
 		l.OnEvent(e)
+	}
+}
+
+func (l *Listener) invalidateAll() {
+	l.Cache.InvalidateAll()
+	if l.Organizations != nil {
+		l.Organizations.InvalidateAll()
 	}
 }
 

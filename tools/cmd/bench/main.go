@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -27,7 +28,16 @@ func main() {
 	flag.IntVar(&o.FlatEvents, "flat-events", 1_000_000, "events of history in the big organization of the flat-cost rows, against 1000 in the small one (0 skips them)")
 	flag.IntVar(&o.RelayEvents, "relay-events", 200_000, "events backlogged for the relay throughput row (0 skips it)")
 	outFile := flag.String("out", "", "Markdown file to update between <!-- bench:start --> and <!-- bench:end -->")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (Facturo and the load generator share the process) to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer stopProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, 9*time.Minute)
@@ -43,6 +53,18 @@ func main() {
 			os.Exit(1)
 		}
 	}
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 const startMark, endMark = "<!-- bench:start -->", "<!-- bench:end -->"
