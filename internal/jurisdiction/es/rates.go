@@ -12,6 +12,9 @@ var (
 	// premises (19 %), and the 1 % and 2 % of activities taxed by modules
 	// and of farming.
 	IRPFRates = rates("0.15", "0.07", "0.19", "0.01", "0.02")
+	// SurchargeRates are the rates of recargo de equivalencia, each of
+	// which goes with one IVA rate (Surcharge).
+	SurchargeRates = rates("0.052", "0.014", "0.005")
 )
 
 // surcharges pair each IVA rate with its recargo de equivalencia (Ley
