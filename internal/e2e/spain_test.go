@@ -1,9 +1,16 @@
 package e2e
 
 import (
+	"encoding/xml"
 	"fmt"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/facturo/facturo/internal/facturae"
 )
+
+func init() { openapi3filter.RegisterBodyDecoder("application/xml", openapi3filter.FileBodyDecoder) }
 
 // The country is chosen when the organization is created, shown on it,
 // and never changed: a patch naming it is refused and changes nothing.
@@ -166,5 +173,49 @@ func TestSpanishRulesThroughTheAPI(t *testing.T) {
 	mx := s.newTenant("mx-rules@example.com")
 	if r := s.call("POST", "/v1/clients", mx.test, map[string]any{"legal_name": "X", "tax_id": "B12345674"}); r.Status != 400 {
 		t.Errorf("a NIF in an MX organization: %d, want 400", r.Status)
+	}
+}
+
+// GET /v1/invoices/{id}/facturae gives the Facturae of an issued ES
+// invoice, whose totals are the invoice's; an MX invoice, a draft and an
+// unknown id get their clear 4xx.
+func TestFacturaeThroughTheAPI(t *testing.T) {
+	s := startSystem(t)
+	tk := s.newTenantIn("ES", "es-facturae@example.com")
+	key := tk.test
+	cid := s.must(201, "POST", "/v1/clients", key, map[string]any{"legal_name": "Tienda SL", "tax_id": "B12345674",
+		"address": map[string]any{"street": "Gran Vía 2", "city": "Madrid", "state": "Madrid", "zip": "28013"}}).str("id")
+	draft := s.must(201, "POST", "/v1/invoices", key, esInvoiceBody(cid,
+		item(product("100.00", false, esTax("IVA", "0.21"), esTax("RE", "0.052"), esTax("IRPF", "0.15")), "3"))).str("id")
+	r := s.call("GET", "/v1/invoices/"+draft+"/facturae", key, nil)
+	if r.Status != 409 || r.str("error", "code") != "invalid_state" {
+		t.Errorf("a draft: %d %s, want 409 invalid_state", r.Status, r.Raw)
+	}
+	inv := s.must(200, "POST", "/v1/invoices/"+draft+"/issue", key, nil)
+	got := s.must(200, "GET", "/v1/invoices/"+draft+"/facturae", key, nil, "Accept", "application/xml")
+	if ct := got.Header.Get("Content-Type"); ct != "application/xml" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	var f facturae.Facturae
+	if err := xml.Unmarshal(got.Raw, &f); err != nil {
+		t.Fatalf("%v\n%s", err, got.Raw)
+	}
+	tot := f.Invoices[0].InvoiceTotals
+	if tot.InvoiceTotal != inv.str("total") || tot.TotalTaxOutputs != inv.str("total_transferred") || tot.TotalTaxesWithheld != inv.str("total_withheld") ||
+		tot.TotalGrossAmountBeforeTaxes != inv.str("subtotal") || f.Parties.BuyerParty.TaxIdentification.TaxIdentificationNumber != "B12345674" {
+		t.Errorf("Facturae totals %+v, invoice %s %s %s %s", tot, inv.str("subtotal"), inv.str("total_transferred"), inv.str("total_withheld"), inv.str("total"))
+	}
+	if r := s.call("GET", "/v1/invoices/"+draft+"/facturae", key, nil, "Accept", "application/pdf"); r.Status != 406 {
+		t.Errorf("Accept: application/pdf: %d, want 406", r.Status)
+	}
+	if r := s.call("GET", "/v1/invoices/inv_01J9ZQ7V3K8M2N4P6R8S0T1W3X/facturae", key, nil); r.Status != 404 {
+		t.Errorf("an unknown invoice: %d, want 404", r.Status)
+	}
+	mx := s.newTenant("mx-facturae@example.com")
+	mcid := s.must(201, "POST", "/v1/clients", mx.test, acme).str("id")
+	mid := s.must(201, "POST", "/v1/invoices", mx.test, invoiceBody(mcid, "", item(product("1.00", false), "1"))).str("id")
+	s.must(200, "POST", "/v1/invoices/"+mid+"/issue", mx.test, nil)
+	if r := s.call("GET", "/v1/invoices/"+mid+"/facturae", mx.test, nil); r.Status != 409 || r.str("error", "code") != "country_unsupported" {
+		t.Errorf("an MX invoice: %d %s, want 409 country_unsupported", r.Status, r.Raw)
 	}
 }

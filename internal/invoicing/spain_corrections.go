@@ -72,6 +72,7 @@ func (r esCorrections) Correction(inv *Invoice, in CorrectionInput) (InvoiceCont
 	c.Notes, c.Metadata, c.DuplicateOf = "", map[string]string{}, ""
 	c.Related = &Relation{Invoice: inv.ID, Relationship: string(kind), Reason: reason}
 	c.Rectification = &Rectification{Method: method, Invoice: inv.ID, Number: inv.Number, IssuedAt: inv.IssuedAt,
+		Series: inv.Series, FolioNumber: inv.FolioNumber,
 		Base: inv.Totals.Subtotal.Sub(inv.Totals.Discount), Tax: inv.Totals.TotalTransferred}
 	return c, method == es.BySubstitution, c.normalize()
 }

@@ -18,6 +18,10 @@ type Rectification struct {
 	Invoice  string    `json:"invoice"`                   // the rectified invoice's id
 	Number   string    `json:"number"`                    // its number, e.g. "A-7"
 	IssuedAt time.Time `json:"issued_at"`
+	// Series and FolioNumber are its series code and folio (Facturae
+	// names the rectified invoice by them).
+	Series      string `json:"series"`
+	FolioNumber int64  `json:"folio_number"`
 	// Base and Tax are the rectified invoice's taxable base and its
 	// charged taxes (IVA and recargo), as a substitution restates them.
 	Base decimal.Decimal `json:"base"`
