@@ -1,9 +1,15 @@
 package e2e
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
@@ -217,5 +223,39 @@ func TestFacturaeThroughTheAPI(t *testing.T) {
 	s.must(200, "POST", "/v1/invoices/"+mid+"/issue", mx.test, nil)
 	if r := s.call("GET", "/v1/invoices/"+mid+"/facturae", mx.test, nil); r.Status != 409 || r.str("error", "code") != "country_unsupported" {
 		t.Errorf("an MX invoice: %d %s, want 409 country_unsupported", r.Status, r.Raw)
+	}
+}
+
+// docs/spain.md works as written: its sh blocks run, in order, in one bash
+// against a running system, and print what its text blocks show.
+func TestSpainGuideRuns(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "jq", "grep"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the guide needs %s", tool)
+		}
+	}
+	b, err := os.ReadFile("../../docs/spain.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var script, want strings.Builder
+	script.WriteString("set -euo pipefail\n")
+	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(b), -1) {
+		script.WriteString(m[1])
+	}
+	for _, m := range regexp.MustCompile("(?s)```text\n(.*?)```").FindAllStringSubmatch(string(b), -1) {
+		want.WriteString(m[1])
+	}
+	s := startSystem(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", script.String())
+	cmd.Env = append(os.Environ(), "BASE="+s.proxy(), "ADMIN="+testAdminKey)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the guide failed: %v\n%s", err, out)
+	}
+	if string(out) != want.String() {
+		t.Errorf("the guide printed\n%s\nwhere it shows\n%s", out, want.String())
 	}
 }

@@ -41,7 +41,7 @@ func taxes(groups []invoicing.TaxTotal, sign decimal.Decimal) ([]TaxOutput, []Ta
 func lineTaxes(l invoicing.Line, sign decimal.Decimal) ([]TaxOutput, []Tax) {
 	groups := make([]invoicing.TaxTotal, len(l.Taxes))
 	for i, t := range l.Taxes {
-		groups[i] = invoicing.TaxTotal{Tax: t.Tax, Base: t.Base, Amount: t.Amount}
+		groups[i] = invoicing.TaxTotal(t)
 	}
 	out, withheld := taxes(groups, sign)
 	if len(out) == 0 { // the schema wants a charged tax on every line
