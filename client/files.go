@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// File is a document the API answers as bytes: a PDF.
+// File is a document the API answers as bytes: a PDF, a Facturae XML.
 type File struct {
 	Filename    string // from Content-Disposition, e.g. "A-12.pdf"
 	ContentType string // application/pdf
@@ -52,6 +52,18 @@ func pdf(ctx context.Context, c *Client, path, id string, p PDFParams) (*File, e
 // The key needs pdfs:read and invoices:read.
 func (s *Invoices) PDF(ctx context.Context, id string, p PDFParams) (*File, error) {
 	return pdf(ctx, s.c, s.path, id, p)
+}
+
+// Facturae is the Facturae 3.2.2 XML of an issued invoice of an ES
+// organization, unsigned (invoices:read). An invoice of an MX
+// organization answers 409 country_unsupported, a draft 409 invalid_state.
+func (s *Invoices) Facturae(ctx context.Context, id string) (*File, error) {
+	f := &File{}
+	xml := func(r *http.Request) { r.Header.Set("Accept", "application/xml") }
+	if err := s.c.do(ctx, http.MethodGet, s.path+"/"+esc(id)+"/facturae", nil, f, xml); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // PDF is the receipt as a PDF (pdfs:read and receipts:read).

@@ -193,12 +193,30 @@ func (c *contractCase) expectSample(smp sample) {
 	}
 	r := c.send(smp.body)
 	refused := r.Status == 400 && r.str("error", "param") == smp.param
+	if accepted && otherCountrys(smp) {
+		// The document lists the values of every country; the fixture's
+		// organization is MX, whose rules refuse Spain's, on the field.
+		accepted = false
+	}
 	switch {
 	case !accepted && !refused:
 		c.t.Errorf("%s %s with %s = %#v: outside the document's domain, but answered %d %s", c.rt.Method, c.rt.Path, smp.param, smp.value, r.Status, r.Raw)
 	case accepted && refused:
 		c.t.Errorf("%s %s with %s = %#v: inside the document's domain, but refused: %s", c.rt.Method, c.rt.Path, smp.param, smp.value, r.Raw)
 	}
+}
+
+// spanishOnly are the enum values of the document that only an ES
+// organization's rules accept, by the last element of the field's path
+// (docs/spain.md): the tax types of Spain.
+var spanishOnly = map[string][]string{"type": {"RE", "IRPF"}}
+
+// otherCountrys reports whether a sample is a value that only another
+// country's organization may send.
+func otherCountrys(smp sample) bool {
+	name := smp.param[strings.LastIndex(smp.param, ".")+1:]
+	v, ok := smp.value.(string)
+	return ok && slices.Contains(spanishOnly[name], v)
 }
 
 // propertyPaths lists the JSON paths of every property of v, at any

@@ -77,7 +77,10 @@ func TestSecurityScopeMatrix(t *testing.T) {
 		// Reads run on A's real objects; writes on absent ids (404) or with
 		// an empty body (400): anything but 401 and 403.
 		if rt.Method == http.MethodGet {
-			if r := s.call(rt.Method, path, keyWith[exactly], nil); r.Status != 200 {
+			// A's organization is MX: Facturae, Spain's format, answers
+			// 409 country_unsupported once the key is let through.
+			spanish := strings.HasSuffix(rt.Path, "/facturae")
+			if r := s.call(rt.Method, path, keyWith[exactly], nil); r.Status != 200 && !(spanish && r.str("error", "code") == "country_unsupported") {
 				t.Errorf("%s with exactly %s: %d %s", name, exactly, r.Status, r.Raw)
 			}
 			continue

@@ -193,6 +193,8 @@ var operations = map[string]opDoc{
 	"GET /v1/invoices/{id}/pdf":   pdfDoc("invoice", "Invoices"),
 	"GET /v1/receipts/{id}/pdf":   pdfDoc("receipt", "Receipts"),
 	"GET /v1/retentions/{id}/pdf": pdfDoc("retention", "Retentions"),
+	"GET /v1/invoices/{id}/facturae": {summary: "The Facturae 3.2.2 XML of an issued invoice of an ES organization, unsigned (409 country_unsupported for another country, invalid_state for a draft)",
+		tag: "Invoices", binary: "application/xml", errors: []int{304, 406, 409}},
 }
 
 // pdfDoc documents the PDF route of a kind of document.

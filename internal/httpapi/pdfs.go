@@ -74,7 +74,11 @@ func (s *Server) pdf(kind string) handlerFunc {
 
 // acceptsPDF reports whether Accept allows application/pdf (no header
 // allows anything).
-func acceptsPDF(accept []string) bool {
+func acceptsPDF(accept []string) bool { return acceptsType(accept, "application/pdf") }
+
+// acceptsType reports whether Accept allows an application/ media type (no
+// header allows anything; q=0 refuses).
+func acceptsType(accept []string, mediaType string) bool {
 	if len(accept) == 0 {
 		return true
 	}
@@ -87,7 +91,7 @@ func acceptsPDF(accept []string) bool {
 			if q, err := strconv.ParseFloat(params["q"], 64); err == nil && q == 0 {
 				continue
 			}
-			if mt == "application/pdf" || mt == "application/*" || mt == "*/*" {
+			if mt == mediaType || mt == "application/*" || mt == "*/*" {
 				return true
 			}
 		}

@@ -178,6 +178,7 @@ func New(d Deps) *Server {
 	s.registerWebhookRoutes(r)
 	s.registerInvoicingRoutes(r)
 	s.registerPDFRoutes(r)
+	s.registerFacturaeRoutes(r)
 	s.router = r
 	return s
 }
