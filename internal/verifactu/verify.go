@@ -1,6 +1,9 @@
 package verifactu
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // Break is the first broken link of a chain.
 type Break struct {
@@ -59,4 +62,47 @@ func orNone(h string) string {
 		return "(none: first record)"
 	}
 	return h
+}
+
+// Head is where a chain's writers last left it: its last record's
+// sequence and fingerprint (0 and "" before the first record).
+type Head struct {
+	Sequence int64
+	Hash     string
+}
+
+// VerifyAll walks a whole chain page by page: read returns the records
+// after a sequence, in order, and none at the end. Each record is checked
+// against the one before it, across pages, and the last one against the
+// chain's head, so that records removed from the end are found too. It
+// returns how many records it checked and the first broken link.
+func VerifyAll(ctx context.Context, head Head, read func(ctx context.Context, after int64) ([]Record, error)) (int64, *Break, error) {
+	var prev *Record
+	var n int64
+	for {
+		page, err := read(ctx, n)
+		if err != nil {
+			return n, nil, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		for i := range page {
+			if b := Check(prev, &page[i]); b != nil {
+				return n, b, nil
+			}
+			prev, n = &page[i], page[i].Sequence
+		}
+	}
+	if last := (Head{}); prev != nil {
+		last = Head{Sequence: prev.Sequence, Hash: prev.Hash}
+		if last != head {
+			return n, &Break{RecordID: prev.ID, Sequence: prev.Sequence, Reason: "the chain's head is not its last record: records are missing after it",
+				Expected: fmt.Sprintf("#%d %s", head.Sequence, head.Hash), Stored: fmt.Sprintf("#%d %s", last.Sequence, last.Hash)}, nil
+		}
+	} else if head != (Head{}) {
+		return 0, &Break{Reason: "the chain has a head but no records",
+			Expected: fmt.Sprintf("#%d %s", head.Sequence, head.Hash), Stored: "no records"}, nil
+	}
+	return n, nil, nil
 }
