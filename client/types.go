@@ -46,6 +46,7 @@ type Organization struct {
 	Name        string `json:"name"`
 	LegalName   string `json:"legal_name"`
 	TaxID       string `json:"tax_id"`
+	Country     string `json:"country"`      // MX or ES: the law its documents follow; never changes
 	APIDisabled bool   `json:"api_disabled"` // set by the operator: every key refused
 	// How its documents (PDFs) look.
 	AccentColor      string    `json:"accent_color"`      // #rrggbb
@@ -71,6 +72,7 @@ type OrganizationInput struct {
 	Name      string `json:"name"` // required
 	LegalName string `json:"legal_name"`
 	TaxID     string `json:"tax_id"`
+	Country   string `json:"country,omitempty"` // MX (the default) or ES; cannot be changed later
 }
 
 // OrganizationPatch is the body of Organizations.Update; nil fields stay as

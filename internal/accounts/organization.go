@@ -5,16 +5,20 @@ import (
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/jurisdiction"
 )
 
 // Organization is a business issuing invoices. It has a live and a test
 // environment, each with its own keys and data.
 type Organization struct {
-	ID          string
-	OwnerID     string
-	Name        string
-	LegalName   string
-	TaxID       string
+	ID        string
+	OwnerID   string
+	Name      string
+	LegalName string
+	TaxID     string
+	// Country is the jurisdiction whose law its documents follow, chosen
+	// at creation and never changed.
+	Country     jurisdiction.Country
 	APIDisabled bool
 	Branding    Branding
 	Logo        *Logo // nil until a logo is uploaded
@@ -31,6 +35,8 @@ type OrganizationInput struct {
 	Name      string `json:"name" facturo:"required;max=200"`
 	LegalName string `json:"legal_name" facturo:"max=300"`
 	TaxID     string `json:"tax_id" facturo:"max=20"`
+	// Country is the jurisdiction of its documents; it cannot be changed.
+	Country string `json:"country" facturo:"enum=MX|ES;default=MX"`
 }
 
 // OrganizationPatch changes an organization; nil fields stay as they are.
@@ -52,15 +58,23 @@ type OrganizationData struct {
 	Name      string `json:"name"`
 	LegalName string `json:"legal_name"`
 	TaxID     string `json:"tax_id"`
+	// Country is set by organization.created only ("" in events recorded
+	// before countries existed: the default); .updated repeats it.
+	Country jurisdiction.Country `json:"country,omitempty"`
 	Branding
 }
 
 // NewOrganization decides organization.created for owner.
 func NewOrganization(ownerID string, in OrganizationInput) ([]events.Draft, error) {
+	country, err := jurisdiction.ParseCountry(in.Country)
+	if err != nil {
+		return nil, err
+	}
 	d, err := organizationData(ownerID, in.Name, in.LegalName, in.TaxID, DefaultBranding())
 	if err != nil {
 		return nil, err
 	}
+	d.Country = country
 	return []events.Draft{{Type: events.OrganizationCreated, Data: d}}, nil
 }
 
@@ -84,6 +98,7 @@ func (o *Organization) Update(p OrganizationPatch) ([]events.Draft, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.Country = o.Country
 	if d.Name == o.Name && d.LegalName == o.LegalName && d.TaxID == o.TaxID && d.Branding == o.Branding {
 		return nil, nil
 	}
@@ -132,6 +147,7 @@ func FoldOrganization(history []events.Event) (*Organization, error) {
 			o.Branding = d.Branding.orDefaults()
 			if e.Type == events.OrganizationCreated {
 				o.ID, o.CreatedAt = e.StreamID, e.CreatedAt
+				o.Country = d.Country.OrDefault()
 			}
 		case events.OrganizationLogoUpdated:
 			var l Logo
@@ -161,12 +177,14 @@ func (o *Organization) OwnedBy(userID, requestedID string) error {
 
 // OrganizationView is the public JSON of an organization.
 type OrganizationView struct {
-	ID          string `json:"id"`
-	Object      string `json:"object"`
-	Name        string `json:"name"`
-	LegalName   string `json:"legal_name"`
-	TaxID       string `json:"tax_id"`
-	APIDisabled bool   `json:"api_disabled"`
+	ID        string `json:"id"`
+	Object    string `json:"object"`
+	Name      string `json:"name"`
+	LegalName string `json:"legal_name"`
+	TaxID     string `json:"tax_id"`
+	// Country is the jurisdiction of its documents: MX or ES.
+	Country     jurisdiction.Country `json:"country" facturo:"enum=MX|ES"`
+	APIDisabled bool                 `json:"api_disabled"`
 	Branding
 	Logo      *Logo     `json:"logo"`
 	CreatedAt time.Time `json:"created_at"`
@@ -176,7 +194,7 @@ type OrganizationView struct {
 // View returns the public representation.
 func (o *Organization) View() OrganizationView {
 	return OrganizationView{ID: o.ID, Object: "organization", Name: o.Name, LegalName: o.LegalName,
-		TaxID: o.TaxID, APIDisabled: o.APIDisabled, Branding: o.Branding.orDefaults(), Logo: o.Logo, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+		TaxID: o.TaxID, Country: o.Country.OrDefault(), APIDisabled: o.APIDisabled, Branding: o.Branding.orDefaults(), Logo: o.Logo, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
 
 // LegalNameOrName is how documents name the organization: its legal name,

@@ -8,6 +8,7 @@ import (
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/auth"
 	"github.com/facturo/facturo/internal/id"
+	"github.com/facturo/facturo/internal/jurisdiction"
 )
 
 // Account commands act for a user (organizations, their keys) or the
@@ -187,4 +188,22 @@ func foldOrganization(orgID string, history []events.Event) (*accounts.Organizat
 		return nil, facturo.NotFound("organization", orgID)
 	}
 	return accounts.FoldOrganization(history)
+}
+
+// Country is the jurisdiction of the tenant's organization, read in tx:
+// the country its documents follow. It never changes once the
+// organization exists, so reading it takes no lock.
+func Country(ctx context.Context, tx Tx, t facturo.Tenant) (jurisdiction.Country, error) {
+	history, err := tx.Load(ctx, accountStream(t.OrgID, t.OrgID))
+	if err != nil {
+		return "", err
+	}
+	o, err := foldOrganization(t.OrgID, history)
+	if err != nil {
+		return "", err
+	}
+	if !o.Exists() {
+		return "", facturo.NotFound("organization", t.OrgID)
+	}
+	return o.Country, nil
 }

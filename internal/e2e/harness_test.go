@@ -214,9 +214,20 @@ type tenantKeys struct {
 // newTenant creates a user, an organization and both keys.
 func (s *system) newTenant(email string, scopes ...string) tenantKeys {
 	s.t.Helper()
+	return s.newTenantIn("", email, scopes...)
+}
+
+// newTenantIn is newTenant with an organization of a country ("": the
+// default).
+func (s *system) newTenantIn(country, email string, scopes ...string) tenantKeys {
+	s.t.Helper()
 	u := s.must(201, "POST", "/v1/users", testAdminKey, map[string]any{"email": email, "name": "Test User"})
 	tk := tenantKeys{userID: u.str("id"), userKey: u.str("secret_key")}
-	o := s.must(201, "POST", "/v1/organizations", tk.userKey, map[string]any{"name": "Org of " + email})
+	org := map[string]any{"name": "Org of " + email}
+	if country != "" {
+		org["country"] = country
+	}
+	o := s.must(201, "POST", "/v1/organizations", tk.userKey, org)
 	tk.orgID = o.str("id")
 	body := map[string]any{"name": "k", "mode": "live"}
 	if len(scopes) > 0 {
