@@ -31,6 +31,9 @@ func (tx *Tx) AppendBillingRecord(ctx context.Context, t facturo.Tenant, e verif
 	if err != nil {
 		return verifactu.Record{}, fmt.Errorf("lock verifactu chain: %w", err)
 	}
+	if err := tx.QueryRow(ctx, `SELECT date_trunc('second', clock_timestamp())`).Scan(&e.GeneratedAt); err != nil {
+		return verifactu.Record{}, fmt.Errorf("verifactu record time: %w", err)
+	}
 	prev := &head
 	if head.Sequence == 0 {
 		prev = nil
