@@ -213,3 +213,11 @@ func submitChain(ctx context.Context, tx pgx.Tx, records []verifactu.Record, s v
 	}
 	return nil
 }
+
+// BillingQueue is the verifactu.Queue of the records in db.
+type BillingQueue struct{ DB *DB }
+
+// Submit offers pending records to s (SubmitBillingRecords).
+func (q BillingQueue) Submit(ctx context.Context, livemode bool, limit int, s verifactu.Submitter) (int, error) {
+	return SubmitBillingRecords(ctx, q.DB, livemode, limit, s)
+}

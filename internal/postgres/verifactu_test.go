@@ -197,3 +197,72 @@ func TestVerifierNamesTheAlteredRecord(t *testing.T) {
 		t.Fatalf("last record removed: break %+v, want it found after %s", b, chain[4].ID)
 	}
 }
+
+// The sandbox submitter takes test mode's pending records in chain order
+// and accepts them, or rejects one whose fingerprint does not hold; live
+// records are never offered to it and stay pending.
+func TestSandboxSubmitsOnlyTestModeRecords(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, pgtest.Migrated(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st := postgres.NewEventStore(db, events.Upcast).Commands()
+	live, client, product := spanishTenant(t, st)
+	test := facturo.Tenant{OrgID: live.OrgID, Livemode: false}
+	testClient, testProduct := client, product
+	{
+		m := command.Meta{Now: time.Now()}
+		c, err := command.CreateClient(ctx, st, test, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "AAA010101AAA",
+			Email: "a@acme.mx", Address: invoicing.Address{Zip: "06600"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		price, no := decimal.RequireFromString("5"), false
+		p, err := command.CreateProduct(ctx, st, test, m, invoicing.ProductInput{Description: "W", Price: &price, TaxIncluded: &no})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testClient, testProduct = c.ID, p.ID
+	}
+	for range 3 {
+		for _, tc := range []struct {
+			org             facturo.Tenant
+			client, product string
+		}{{live, client, product}, {test, testClient, testProduct}} {
+			if _, err := command.IssueInvoice(ctx, st, tc.org, command.Meta{Now: time.Now()}, draft(t, st, tc.org, tc.client, tc.product), command.None{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	testChain := wholeChain(t, db, test)
+	if _, err := db.Pool.Exec(ctx, `UPDATE verifactu_records SET invoice_number = 'X-1' WHERE id = $1`, testChain[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	q := postgres.BillingQueue{DB: db}
+	sandbox := verifactu.Sandbox{Now: time.Now}
+	if n, err := q.Submit(ctx, false, 2, sandbox); err != nil || n != 2 {
+		t.Fatalf("first batch: %d, %v", n, err)
+	}
+	if n, err := q.Submit(ctx, false, 2, sandbox); err != nil || n != 1 {
+		t.Fatalf("second batch: %d, %v", n, err)
+	}
+	if n, err := q.Submit(ctx, false, 2, sandbox); err != nil || n != 0 {
+		t.Fatalf("drained queue: %d, %v", n, err)
+	}
+	for i, r := range wholeChain(t, db, test) {
+		want := verifactu.StatusAccepted
+		if i == 2 {
+			want = verifactu.StatusRejected
+		}
+		if r.Status != want || r.SubmittedAt.IsZero() || r.Detail == "" {
+			t.Errorf("test record %d: %s %q at %v, want %s", r.Sequence, r.Status, r.Detail, r.SubmittedAt, want)
+		}
+	}
+	for _, r := range wholeChain(t, db, live) {
+		if r.Status != verifactu.StatusPending || !r.SubmittedAt.IsZero() {
+			t.Errorf("live record %d: %s", r.Sequence, r.Status)
+		}
+	}
+}

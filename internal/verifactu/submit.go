@@ -56,3 +56,43 @@ func (s Sandbox) Submit(_ context.Context, records []Record) ([]Outcome, error) 
 	}
 	return out, nil
 }
+
+// Queue holds the records waiting for submission (internal/postgres
+// implements it): Submit offers up to limit pending records of one mode
+// to s, stores what s decided and returns how many records it decided.
+type Queue interface {
+	Submit(ctx context.Context, livemode bool, limit int, s Submitter) (int, error)
+}
+
+// Runner offers the pending records of one mode to its Submitter until
+// its context ends: a full batch is followed by the next at once, a
+// shorter one by a pause. An error ends Run (a supervisor restarts it);
+// the records stay pending.
+type Runner struct {
+	Queue     Queue
+	Livemode  bool
+	Submitter Submitter
+	Batch     int           // records per submission; AEAT takes up to 1000
+	Every     time.Duration // the pause once the queue is drained
+}
+
+// Run submits until ctx ends.
+func (r *Runner) Run(ctx context.Context) error {
+	for {
+		n, err := r.Queue.Submit(ctx, r.Livemode, r.Batch, r.Submitter)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if n == r.Batch {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(r.Every):
+		}
+	}
+}
