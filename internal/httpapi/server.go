@@ -172,6 +172,7 @@ func New(d Deps) *Server {
 	s.registerWebhookRoutes(r)
 	s.registerInvoicingRoutes(r)
 	s.registerPDFRoutes(r)
+	s.registerVerifactuRoutes(r)
 	s.router = r
 	return s
 }
