@@ -10,7 +10,6 @@ import (
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/jurisdiction"
 	"github.com/facturo/facturo/internal/verifactu"
-	"github.com/shopspring/decimal"
 )
 
 // billingRecordKind is the VeriFactu record an invoice event causes: a
@@ -59,7 +58,7 @@ func keepBillingRecords(ctx context.Context, tx Tx, appended []events.Event) err
 		if err != nil {
 			return err
 		}
-		if _, err := tx.AppendBillingRecord(ctx, t, billingEntry(kind, org, inv, e)); err != nil {
+		if _, err := tx.AppendBillingRecord(ctx, t, verifactu.InvoiceEntry(kind, org.TaxID, inv, e.ID)); err != nil {
 			return err
 		}
 	}
@@ -83,31 +82,4 @@ func verifactuIssuer(ctx context.Context, tx Tx, t facturo.Tenant) (*accounts.Or
 			"The organization has no tax_id: its VeriFactu records must name its NIF. Set tax_id with PATCH /v1/organizations/%s first.", t.OrgID)
 	}
 	return o, nil
-}
-
-// billingEntry is the record of kind that e, an event of inv (folded up to
-// e), causes for org.
-func billingEntry(kind string, org *accounts.Organization, inv *invoicing.Invoice, e events.Event) verifactu.Entry {
-	entry := verifactu.Entry{
-		Kind: kind, InvoiceID: inv.ID, EventID: e.ID,
-		IssuerNIF:     strings.ToUpper(strings.TrimSpace(org.TaxID)),
-		InvoiceNumber: inv.Number, IssueDate: inv.IssuedAt,
-	}
-	if kind == verifactu.KindAlta {
-		entry.InvoiceType, entry.TaxTotal, entry.Total = billingAmounts(inv)
-	}
-	return entry
-}
-
-// billingAmounts are TipoFactura, CuotaTotal (the taxes charged) and
-// ImporteTotal (base plus taxes charged: withholdings are not taken off)
-// of an invoice. A credit note is a rectifying invoice by differences
-// (R4, "resto"): its amounts are negative.
-func billingAmounts(inv *invoicing.Invoice) (string, decimal.Decimal, decimal.Decimal) {
-	t := inv.Totals
-	tax, total := t.TotalTransferred, t.Total.Add(t.TotalWithheld)
-	if inv.Type == invoicing.TypeEgress {
-		return verifactu.TypeRectOther, tax.Neg(), total.Neg()
-	}
-	return verifactu.TypeComplete, tax, total
 }

@@ -15,7 +15,8 @@ func (s *system) spanishTenant(email string) tenantKeys {
 	return tk
 }
 
-// issueOne creates and issues an invoice of 2 × 100 plus 16 % IVA.
+// issueOne creates and issues an invoice of 2 × 100 plus 16 % IVA and
+// returns its id.
 func (s *system) issueOne(key string) string {
 	s.t.Helper()
 	cid := s.must(201, "POST", "/v1/clients", key, acme).str("id")
@@ -98,8 +99,21 @@ func TestVerifactuChainThroughTheAPI(t *testing.T) {
 	}
 
 	mx := s.newTenant("mx@example.com")
-	s.issueOne(mx.live)
+	mxInvoice := s.issueOne(mx.live)
 	if got := s.must(200, "GET", "/v1/verifactu/records", mx.live, nil).list(); len(got) != 0 {
 		t.Errorf("a Mexican organization has %d records", len(got))
+	}
+
+	// The invoice's PDF carries the legends and the address of its record's
+	// QR code (which may wrap: compared without spaces); a Mexican
+	// invoice's does not.
+	text := pdfText(t, s.must(200, "GET", "/v1/invoices/"+second+"/pdf", es.live, nil, "Accept", "application/pdf").Raw, false)
+	for _, w := range []string{"VERI*FACTU", "Factura verificable en la sede electrónica de la AEAT", chain[1]["qr_url"].(string)} {
+		if !strings.Contains(strings.ReplaceAll(text, " ", ""), strings.ReplaceAll(w, " ", "")) {
+			t.Errorf("the Spanish invoice's PDF lacks %q:\n%s", w, text)
+		}
+	}
+	if text := pdfText(t, s.must(200, "GET", "/v1/invoices/"+mxInvoice+"/pdf", mx.live, nil, "Accept", "application/pdf").Raw, false); strings.Contains(text, "VERI*FACTU") {
+		t.Errorf("a Mexican invoice's PDF carries the VeriFactu mark")
 	}
 }
