@@ -29,6 +29,7 @@ const (
 	CodeIdempotencyInUse     = "idempotency_key_in_use" // the first request with this key is still running
 	CodeInvalidState         = "invalid_state"          // the resource's status forbids the transition
 	CodeAlreadyExists        = "resource_exists"        // a unique attribute is taken
+	CodeCountryUnsupported   = "country_unsupported"    // the organization's country has no such document
 	CodeMissingAPIKey        = "missing_api_key"
 	CodeInvalidAPIKey        = "invalid_api_key"
 	CodeAPIKeyRevoked        = "api_key_revoked"

@@ -6,6 +6,7 @@ import (
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/jurisdiction"
+	"github.com/facturo/facturo/internal/jurisdiction/es"
 )
 
 // Organization is a business issuing invoices. It has a live and a test
@@ -75,6 +76,9 @@ func NewOrganization(ownerID string, in OrganizationInput) ([]events.Draft, erro
 		return nil, err
 	}
 	d.Country = country
+	if err := checkTaxID(country, d.TaxID); err != nil {
+		return nil, err
+	}
 	return []events.Draft{{Type: events.OrganizationCreated, Data: d}}, nil
 }
 
@@ -99,6 +103,9 @@ func (o *Organization) Update(p OrganizationPatch) ([]events.Draft, error) {
 		return nil, err
 	}
 	d.Country = o.Country
+	if err := checkTaxID(o.Country, d.TaxID); err != nil && d.TaxID != o.TaxID {
+		return nil, err
+	}
 	if d.Name == o.Name && d.LegalName == o.LegalName && d.TaxID == o.TaxID && d.Branding == o.Branding {
 		return nil, nil
 	}
@@ -131,6 +138,18 @@ func organizationData(owner, name, legal, tax string, b Branding) (OrganizationD
 		return d, err
 	}
 	return d, nil
+}
+
+// checkTaxID checks the tax id of a Spanish organization: its NIF, with
+// its control character. A Mexican one is free text, as it always was.
+func checkTaxID(c jurisdiction.Country, taxID string) error {
+	if c != jurisdiction.ES || taxID == "" {
+		return nil
+	}
+	if _, err := es.ParseNIF(taxID); err != nil {
+		return facturo.ParamError(facturo.CodeParameterInvalid, "tax_id", "tax_id of an ES organization is its NIF: %v.", err)
+	}
+	return nil
 }
 
 // FoldOrganization folds an organization stream.

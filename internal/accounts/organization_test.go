@@ -69,3 +69,17 @@ func TestOrganizationWithoutCountryIsMX(t *testing.T) {
 		t.Errorf("got %q, want MX", o.Country)
 	}
 }
+
+// The tax id of an ES organization is its NIF, checked with its control
+// character; an MX one stays free text.
+func TestOrganizationTaxIDFollowsItsCountry(t *testing.T) {
+	if _, err := NewOrganization("usr_1", OrganizationInput{Name: "Acme", Country: "ES", TaxID: "B12345675"}); !facturo.IsCode(err, facturo.CodeParameterInvalid) {
+		t.Errorf("ES with a wrong control digit: got %v, want parameter_invalid", err)
+	}
+	if _, err := NewOrganization("usr_1", OrganizationInput{Name: "Acme", Country: "ES", TaxID: "B12345674"}); err != nil {
+		t.Errorf("ES with a valid CIF: %v", err)
+	}
+	if _, err := NewOrganization("usr_1", OrganizationInput{Name: "Acme", TaxID: "B12345675"}); err != nil {
+		t.Errorf("MX: %v", err)
+	}
+}

@@ -192,7 +192,9 @@ func foldOrganization(orgID string, history []events.Event) (*accounts.Organizat
 
 // Country is the jurisdiction of the tenant's organization, read in tx:
 // the country its documents follow. It never changes once the
-// organization exists, so reading it takes no lock.
+// organization exists, so reading it takes no lock. An organization whose
+// stream records no country (created before countries existed, or, in
+// tests of commands, never created) follows the default, MX.
 func Country(ctx context.Context, tx Tx, t facturo.Tenant) (jurisdiction.Country, error) {
 	history, err := tx.Load(ctx, accountStream(t.OrgID, t.OrgID))
 	if err != nil {
@@ -202,8 +204,5 @@ func Country(ctx context.Context, tx Tx, t facturo.Tenant) (jurisdiction.Country
 	if err != nil {
 		return "", err
 	}
-	if !o.Exists() {
-		return "", facturo.NotFound("organization", t.OrgID)
-	}
-	return o.Country, nil
+	return o.Country.OrDefault(), nil
 }

@@ -18,7 +18,11 @@ func CreateInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, in i
 			"Global invoices are made from open receipts with POST /v1/receipts/global_invoice.")
 	}
 	return create(ctx, st, t, m, invoicing.InvoiceKind, func(tx Tx) ([]events.Draft, error) {
-		if err := requireSeries(ctx, tx, t, in.Series); err != nil {
+		r, err := rulesOf(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
+		if err := requireSeries(ctx, tx, t, r, in.Series); err != nil {
 			return nil, err
 		}
 		client, err := loadClient(ctx, tx, t, in.Client)
@@ -29,7 +33,7 @@ func CreateInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, in i
 		if err != nil {
 			return nil, err
 		}
-		return invoicing.NewInvoice(in, client, products)
+		return r.NewInvoice(in, client, products)
 	})
 }
 
@@ -41,7 +45,7 @@ func UpdateInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invo
 		var products map[string]*invoicing.Product
 		var err error
 		if p.Series != nil {
-			if err := requireSeries(ctx, tx, t, *p.Series); err != nil {
+			if err := requireSeries(ctx, tx, t, invoicing.RulesFor(inv.Jurisdiction), *p.Series); err != nil {
 				return nil, err
 			}
 		}
@@ -74,7 +78,7 @@ func IssueInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoi
 		if inv.Status != invoicing.StatusDraft { // let the decision refuse before taking a number
 			return inv.Issue(nil, 1, m.Now)
 		}
-		series, number, err := takeNumber(ctx, tx, t, inv.Series)
+		series, number, err := takeNumber(ctx, tx, t, invoicing.RulesFor(inv.Jurisdiction), inv.Series)
 		if err != nil {
 			return nil, err
 		}
@@ -145,12 +149,13 @@ func CorrectInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, inv
 			_, err := inv.Correct(in, "", nil, 1, m.Now) // refuses before a number is taken
 			return nil, err
 		}
+		r := invoicing.RulesFor(inv.Jurisdiction)
 		if in.Series != "" {
-			if err := requireSeries(ctx, tx, t, in.Series); err != nil {
+			if err := requireSeries(ctx, tx, t, r, in.Series); err != nil {
 				return nil, err
 			}
 		}
-		series, number, err := takeNumber(ctx, tx, t, inv.CreditNoteSeries(in))
+		series, number, err := takeNumber(ctx, tx, t, r, inv.CreditNoteSeries(in))
 		if err != nil {
 			return nil, err
 		}
@@ -176,7 +181,7 @@ func CorrectInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, inv
 // had to exist), or a series that has given every number up to
 // invoicing.MaxFolio, is refused: the transaction rolls back and takes
 // nothing.
-func takeNumber(ctx context.Context, tx Tx, t facturo.Tenant, code string) (*invoicing.Series, int64, error) {
+func takeNumber(ctx context.Context, tx Tx, t facturo.Tenant, r invoicing.Rules, code string) (*invoicing.Series, int64, error) {
 	c, number, err := tx.TakeNumber(ctx, t, code)
 	if err != nil {
 		return nil, 0, err
@@ -186,7 +191,7 @@ func takeNumber(ctx context.Context, tx Tx, t facturo.Tenant, code string) (*inv
 			"Series %s has given every number up to %d; use another series.", code, invoicing.MaxFolio)
 	}
 	if c.SeriesID == "" {
-		if code != invoicing.DefaultSeries {
+		if !r.Documents.FreeSeries(code) {
 			return nil, 0, facturo.Errorf(facturo.CodeInvalidState,
 				"Series %s was never created: create it with POST /v1/series, or give the draft another series.", code)
 		}
@@ -201,11 +206,12 @@ func takeNumber(ctx context.Context, tx Tx, t facturo.Tenant, code string) (*inv
 }
 
 // requireSeries refuses an input naming a series that was never created
-// (resource_missing on series): only the default series numbers without
-// one. A code that is not shaped like one is left to the decision.
-func requireSeries(ctx context.Context, tx Tx, t facturo.Tenant, raw string) error {
+// (resource_missing on series): only the default series (of each kind,
+// for an ES organization) number without one. A code that is not shaped
+// like one is left to the decision.
+func requireSeries(ctx context.Context, tx Tx, t facturo.Tenant, r invoicing.Rules, raw string) error {
 	code := invoicing.SeriesCode(raw)
-	if code == invoicing.DefaultSeries || !invoicing.ValidSeriesCode(code) {
+	if r.Documents.FreeSeries(code) || !invoicing.ValidSeriesCode(code) {
 		return nil
 	}
 	seriesID, err := tx.SeriesID(ctx, t, code)

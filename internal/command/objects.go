@@ -6,6 +6,7 @@ import (
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/jurisdiction"
 )
 
 // load folds an existing object of kind k of t inside tx and returns it
@@ -114,7 +115,13 @@ func change[A invoicing.Aggregate[V], V any](ctx context.Context, st Store, t fa
 
 // CreateClient validates in and creates a client.
 func CreateClient(ctx context.Context, st Store, t facturo.Tenant, m Meta, in invoicing.ClientInput) (*invoicing.Client, error) {
-	return create(ctx, st, t, m, invoicing.ClientKind, func(Tx) ([]events.Draft, error) { return invoicing.NewClient(in) })
+	return create(ctx, st, t, m, invoicing.ClientKind, func(tx Tx) ([]events.Draft, error) {
+		r, err := rulesOf(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
+		return r.NewClient(in)
+	})
 }
 
 // UpdateClient applies a patch to a client.
@@ -129,7 +136,13 @@ func DeleteClient(ctx context.Context, st Store, t facturo.Tenant, m Meta, clien
 
 // CreateProduct validates in and creates a product.
 func CreateProduct(ctx context.Context, st Store, t facturo.Tenant, m Meta, in invoicing.ProductInput) (*invoicing.Product, error) {
-	return create(ctx, st, t, m, invoicing.ProductKind, func(Tx) ([]events.Draft, error) { return invoicing.NewProduct(in) })
+	return create(ctx, st, t, m, invoicing.ProductKind, func(tx Tx) ([]events.Draft, error) {
+		r, err := rulesOf(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
+		return r.NewProduct(in)
+	})
 }
 
 // UpdateProduct applies a patch to a product.
@@ -140,4 +153,23 @@ func UpdateProduct(ctx context.Context, st Store, t facturo.Tenant, m Meta, prod
 // DeleteProduct deletes a product.
 func DeleteProduct(ctx context.Context, st Store, t facturo.Tenant, m Meta, productID string, _ None) (*invoicing.Product, error) {
 	return change(ctx, st, t, m, invoicing.ProductKind, productID, func(_ Tx, pr *invoicing.Product) ([]events.Draft, error) { return pr.Delete() })
+}
+
+// rulesOf are the rules of the country of t's organization.
+func rulesOf(ctx context.Context, tx Tx, t facturo.Tenant) (invoicing.Rules, error) {
+	c, err := Country(ctx, tx, t)
+	if err != nil {
+		return invoicing.Rules{}, err
+	}
+	return invoicing.RulesFor(c), nil
+}
+
+// mexicanOnly refuses a Mexican document (receipts, global invoices,
+// retention certificates) to an organization of another country.
+func mexicanOnly(ctx context.Context, tx Tx, t facturo.Tenant, what string) error {
+	c, err := Country(ctx, tx, t)
+	if err != nil || c == jurisdiction.MX {
+		return err
+	}
+	return facturo.Errorf(facturo.CodeCountryUnsupported, "%s are Mexican documents; an organization of %s issues invoices only (see /docs/spain).", what, c)
 }

@@ -13,6 +13,9 @@ import (
 // the same transaction.
 func CreateReceipt(ctx context.Context, st Store, t facturo.Tenant, m Meta, in invoicing.ReceiptInput) (*invoicing.Receipt, error) {
 	return create(ctx, st, t, m, invoicing.ReceiptKind, func(tx Tx) ([]events.Draft, error) {
+		if err := mexicanOnly(ctx, tx, t, "Receipts"); err != nil {
+			return nil, err
+		}
 		products, err := loadProducts(ctx, tx, t, in.Items)
 		if err != nil {
 			return nil, err
@@ -103,6 +106,9 @@ func GlobalInvoice(ctx context.Context, st Store, find OpenReceipts, t facturo.T
 			"The period has more than %d open receipts; split it.", MaxGlobalReceipts)
 	}
 	return run(ctx, st, m, func(tx Tx) (*invoicing.Invoice, error) {
+		if err := mexicanOnly(ctx, tx, t, "Global invoices"); err != nil {
+			return nil, err
+		}
 		created, err := appendGlobalInvoice(ctx, tx, t, ids, period)
 		if err != nil {
 			return nil, err

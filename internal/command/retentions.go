@@ -12,6 +12,9 @@ import (
 // in the same transaction.
 func CreateRetention(ctx context.Context, st Store, t facturo.Tenant, m Meta, in invoicing.RetentionInput) (*invoicing.Retention, error) {
 	return create(ctx, st, t, m, invoicing.RetentionKind, func(tx Tx) ([]events.Draft, error) {
+		if err := mexicanOnly(ctx, tx, t, "Retention certificates"); err != nil {
+			return nil, err
+		}
 		client, err := loadClient(ctx, tx, t, in.Client)
 		if err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/jurisdiction"
 )
 
 // clientEvents are the event types of clients.
@@ -35,7 +36,7 @@ type Address struct {
 // once normalized.
 type ClientInput struct {
 	LegalName string            `json:"legal_name" facturo:"required;max=300"`
-	TaxID     string            `json:"tax_id" facturo:"required;pattern=^[A-Z0-9&Ñ]{10,20}$"`
+	TaxID     string            `json:"tax_id" facturo:"required;pattern=^[A-Z0-9&Ñ]{9,20}$"`
 	TaxSystem string            `json:"tax_system,omitempty" facturo:"pattern=^[0-9]{3}$"`
 	Email     string            `json:"email,omitempty" facturo:"format=email;max=254"`
 	Phone     string            `json:"phone,omitempty" facturo:"max=30"`
@@ -49,7 +50,7 @@ type ClientInput struct {
 // consumer never needs the earlier events to know the client.
 type ClientPatch struct {
 	LegalName *string           `json:"legal_name,omitempty" facturo:"nonblank;max=300"`
-	TaxID     *string           `json:"tax_id,omitempty" facturo:"nonblank;pattern=^[A-Z0-9&Ñ]{10,20}$"`
+	TaxID     *string           `json:"tax_id,omitempty" facturo:"nonblank;pattern=^[A-Z0-9&Ñ]{9,20}$"`
 	TaxSystem *string           `json:"tax_system,omitempty" facturo:"pattern=^[0-9]{3}$"`
 	Email     *string           `json:"email,omitempty" facturo:"format=email;max=254"`
 	Phone     *string           `json:"phone,omitempty" facturo:"max=30"`
@@ -57,11 +58,19 @@ type ClientPatch struct {
 	Metadata  map[string]string `json:"metadata,omitempty"`
 }
 
+// clientData is the data of client.created and client.updated: the
+// normalized input, and the country whose rules it follows ("" for MX).
+type clientData struct {
+	ClientInput
+	Jurisdiction jurisdiction.Country `json:"jurisdiction,omitempty"`
+}
+
 // Client is the state of one client stream.
 type Client struct {
 	Meta
 	ClientInput
-	Deleted bool
+	Jurisdiction jurisdiction.Country // "" for MX
+	Deleted      bool
 }
 
 // ClientView is the public JSON of a client.
@@ -88,28 +97,35 @@ var (
 	taxSystemPattern = regexp.MustCompile(`^[0-9]{3}$`)
 	countryPattern   = regexp.MustCompile(`^[A-Z]{2,3}$`)
 	zipPattern       = regexp.MustCompile(`^[A-Z0-9 -]{3,10}$`)
-	mexZipPattern    = regexp.MustCompile(`^[0-9]{5}$`)
+	homeZipPattern   = regexp.MustCompile(`^[0-9]{5}$`)
 )
 
-// NewClient decides the creation of a client.
-func NewClient(in ClientInput) ([]events.Draft, error) {
-	in, err := normalizeClient(in)
+// NewClient decides the creation of a client of a Mexican organization.
+func NewClient(in ClientInput) ([]events.Draft, error) { return mexicoRules.NewClient(in) }
+
+// NewClient decides the creation of a client under r.
+func (r Rules) NewClient(in ClientInput) ([]events.Draft, error) {
+	in, err := normalizeClient(r, in)
 	if err != nil {
 		return nil, err
 	}
 	in.Metadata = copyMetadata(in.Metadata)
-	return one(events.ClientCreated, in), nil
+	return one(events.ClientCreated, clientData{ClientInput: in, Jurisdiction: r.stamp()}), nil
 }
 
-func normalizeClient(in ClientInput) (ClientInput, error) {
+func normalizeClient(r Rules, in ClientInput) (ClientInput, error) {
 	var err error
 	if in.LegalName, err = requiredText("legal_name", in.LegalName, 300); err != nil {
 		return in, err
 	}
-	if in.TaxID, err = normalizeTaxID(in.TaxID); err != nil {
+	in.TaxID = strings.ToUpper(strings.TrimSpace(in.TaxID))
+	if in.TaxID == "" {
+		return in, missing("tax_id")
+	}
+	if in.TaxID, err = r.Parties.NormalizeTaxID("tax_id", in.TaxID); err != nil {
 		return in, err
 	}
-	if in.Address, err = normalizeAddress("address", in.Address); err != nil {
+	if in.Address, err = normalizeAddress(r.Parties, "address", in.Address); err != nil {
 		return in, err
 	}
 	in.TaxSystem, in.Email, in.Phone = strings.TrimSpace(in.TaxSystem), strings.TrimSpace(in.Email), strings.TrimSpace(in.Phone)
@@ -131,18 +147,22 @@ func optional(s string, check func() error) error {
 	return check()
 }
 
-func normalizeTaxID(s string) (string, error) {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	if s == "" {
-		return "", missing("tax_id")
-	}
-	return s, matches(taxIDPattern, "tax_id", s, "a valid tax id (10 to 20 letters, digits, & or Ñ)")
+// mxParties are the parties of Mexican documents.
+type mxParties struct{}
+
+// NormalizeTaxID implements PartyRules: an RFC, or a foreign tax id, by
+// its shape only.
+func (mxParties) NormalizeTaxID(param, s string) (string, error) {
+	return s, matches(taxIDPattern, param, s, "a valid tax id (10 to 20 letters, digits, & or Ñ)")
 }
+
+// HomeCountry implements PartyRules.
+func (mxParties) HomeCountry() (string, string, string) { return DefaultCountry, "MX", "Mexican" }
 
 // maxAddressField bounds each free-text line of an address.
 const maxAddressField = 100
 
-func normalizeAddress(param string, a Address) (Address, error) {
+func normalizeAddress(home PartyRules, param string, a Address) (Address, error) {
 	for _, f := range []struct {
 		name string
 		v    *string
@@ -157,8 +177,9 @@ func normalizeAddress(param string, a Address) (Address, error) {
 	}
 	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
 	a.Zip = strings.ToUpper(strings.TrimSpace(a.Zip))
+	alpha3, alpha2, people := home.HomeCountry()
 	if a.Country == "" {
-		a.Country = DefaultCountry
+		a.Country = alpha3
 	}
 	if err := matches(countryPattern, param+".country", a.Country, "an ISO 3166 alpha-2 or alpha-3 country code"); err != nil {
 		return a, err
@@ -166,8 +187,8 @@ func normalizeAddress(param string, a Address) (Address, error) {
 	if a.Zip == "" {
 		return a, nil
 	}
-	if a.Country == "MEX" || a.Country == "MX" {
-		return a, matches(mexZipPattern, param+".zip", a.Zip, "a Mexican postal code (5 digits)")
+	if a.Country == alpha3 || a.Country == alpha2 {
+		return a, matches(homeZipPattern, param+".zip", a.Zip, "a "+people+" postal code (5 digits)")
 	}
 	return a, matches(zipPattern, param+".zip", a.Zip, "a postal code")
 }
@@ -180,7 +201,7 @@ func (c *Client) Update(p ClientPatch) ([]events.Draft, error) {
 	}
 	next := c.ClientInput
 	next.applyPatch(p)
-	next, err := normalizeClient(next)
+	next, err := normalizeClient(RulesFor(c.Jurisdiction), next)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +209,7 @@ func (c *Client) Update(p ClientPatch) ([]events.Draft, error) {
 	if sameJSON(c.ClientInput, next) {
 		return nil, nil
 	}
-	return one(events.ClientUpdated, next), nil
+	return one(events.ClientUpdated, clientData{ClientInput: next, Jurisdiction: c.Jurisdiction}), nil
 }
 
 func (in *ClientInput) applyPatch(p ClientPatch) {
@@ -225,11 +246,11 @@ func (c *Client) Exists() bool { return c.Version > 0 && !c.Deleted }
 func (c *Client) Apply(e events.Event) error {
 	switch e.Type {
 	case events.ClientCreated, events.ClientUpdated:
-		var in ClientInput
-		if err := decodeInto("client", e, &in); err != nil {
+		var d clientData
+		if err := decodeInto("client", e, &d); err != nil {
 			return err
 		}
-		c.ClientInput = in
+		c.ClientInput, c.Jurisdiction = d.ClientInput, d.Jurisdiction
 	case events.ClientDeleted:
 		c.Deleted = true
 	default:

@@ -20,11 +20,12 @@ func validateCurrency(param, code string) error {
 	return nil
 }
 
-// requireExchange refuses a document in a foreign currency whose exchange
-// rate was not given: a default of 1 would value USD 100 at MXN 100.
-func requireExchange(currencyCode string, exchange *decimal.Decimal) error {
-	if currencyCode != DefaultCurrency && exchange == nil {
-		return missingBecause("exchange", fmt.Sprintf("exchange (the rate to MXN) is required for a document in %s.", currencyCode))
+// requireExchange refuses a document in a currency other than home (the
+// currency of the country's tax amounts) whose exchange rate was not
+// given: a default of 1 would value USD 100 at MXN 100.
+func requireExchange(home, currencyCode string, exchange *decimal.Decimal) error {
+	if currencyCode != home && exchange == nil {
+		return missingBecause("exchange", fmt.Sprintf("exchange (the rate to %s) is required for a document in %s.", home, currencyCode))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/jurisdiction"
 	"github.com/shopspring/decimal"
 )
 
@@ -79,6 +80,9 @@ type InvoiceInput struct {
 	Notes         string            `json:"notes,omitempty" facturo:"max=1000"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
 	Global        *GlobalInfo       `json:"global,omitempty"`
+	// Kind is the kind of a Spanish invoice (ES organizations only):
+	// F1 complete (the default), F2 simplified.
+	Kind string `json:"kind,omitempty" facturo:"enum=F1|F2"`
 }
 
 // InvoicePatch is the body of PATCH /v1/invoices/{id}; nil means unchanged.
@@ -95,6 +99,7 @@ type InvoicePatch struct {
 	Use           *string           `json:"use,omitempty" facturo:"pattern=^[A-Z]{1,2}[0-9]{2}$"`
 	Notes         *string           `json:"notes,omitempty" facturo:"max=1000"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
+	Kind          *string           `json:"kind,omitempty" facturo:"enum=F1|F2"`
 }
 
 // ClientSnapshot is the copy of the client an invoice keeps.
@@ -133,6 +138,11 @@ type InvoiceContent struct {
 	Global        *GlobalInfo       `json:"global,omitempty"`
 	Related       *Relation         `json:"related,omitempty"`
 	DuplicateOf   string            `json:"duplicate_of,omitempty"`
+	// Jurisdiction is the country whose law the invoice follows; "" for
+	// MX. Kind and Rectification are Spain's.
+	Jurisdiction  jurisdiction.Country `json:"jurisdiction,omitempty"`
+	Kind          string               `json:"kind,omitempty"`
+	Rectification *Rectification       `json:"rectification,omitempty"`
 }
 
 var (
@@ -146,18 +156,23 @@ var (
 // products the items name (see ProductIDs). Their data is copied into the
 // invoice, so later edits of the client or products never change it.
 func NewInvoice(in InvoiceInput, client *Client, products map[string]*Product) ([]events.Draft, error) {
-	c, err := newContent(in, client, products)
+	return mexicoRules.NewInvoice(in, client, products)
+}
+
+// NewInvoice decides a new draft invoice under r (see NewInvoice).
+func (r Rules) NewInvoice(in InvoiceInput, client *Client, products map[string]*Product) ([]events.Draft, error) {
+	c, err := newContent(r, in, client, products)
 	if err != nil {
 		return nil, err
 	}
 	return one(InvoiceCreated, c), nil
 }
 
-func newContent(in InvoiceInput, client *Client, products map[string]*Product) (InvoiceContent, error) {
+func newContent(r Rules, in InvoiceInput, client *Client, products map[string]*Product) (InvoiceContent, error) {
 	c := InvoiceContent{
 		Type: TypeIncome, Series: in.Series, Currency: in.Currency, PaymentForm: in.PaymentForm,
 		PaymentMethod: in.PaymentMethod, Use: in.Use, Notes: in.Notes, Metadata: copyMetadata(in.Metadata),
-		Exchange: one1,
+		Exchange: one1, Jurisdiction: r.stamp(), Kind: in.Kind,
 	}
 	if in.Exchange != nil {
 		c.Exchange = *in.Exchange
@@ -165,16 +180,19 @@ func newContent(in InvoiceInput, client *Client, products map[string]*Product) (
 	if err := c.setClient(in.Client, client, in.Global); err != nil {
 		return c, err
 	}
-	lines, err := resolveLines(in.Items, products)
+	lines, err := resolveLinesIn(r, in.Items, products)
 	if err != nil {
 		return c, err
 	}
-	c.Items, c.Totals = lines, ComputeTotals(lines)
+	c.Items, c.Totals = lines, r.Taxes.Totals(lines)
 	if err := c.normalize(); err != nil {
 		return c, err
 	}
-	return c, requireExchange(c.Currency, in.Exchange)
+	return c, requireExchange(r.Documents.Currency(), c.Currency, in.Exchange)
 }
+
+// rules are the rules of the country the invoice follows.
+func (c *InvoiceContent) rules() Rules { return RulesFor(c.Jurisdiction) }
 
 // setClient snapshots the client, or the general public for a global invoice.
 func (c *InvoiceContent) setClient(id string, client *Client, global *GlobalInfo) error {
@@ -189,8 +207,12 @@ func (c *InvoiceContent) setClient(id string, client *Client, global *GlobalInfo
 		}
 		return err
 	}
-	if id == "" {
+	if id == "" && c.Jurisdiction == "" {
 		return missing("client")
+	}
+	if id == "" { // whether the kind needs a client is the country's Terms
+		c.Client = ClientSnapshot{}
+		return nil
 	}
 	if client == nil || !client.Exists() || client.ID != id {
 		e := notFound("client", id)
@@ -205,30 +227,55 @@ func (c *Client) snapshot() ClientSnapshot {
 	return ClientSnapshot{ID: c.ID, LegalName: c.LegalName, TaxID: c.TaxID, TaxSystem: c.TaxSystem, Email: c.Email, Address: c.Address}
 }
 
-// normalize applies defaults to the terms and validates them.
+// normalize applies defaults to the terms and validates them, by the
+// rules of the invoice's country.
 func (c *InvoiceContent) normalize() error {
-	c.Series = SeriesCode(c.Series)
-	c.Currency = orDefault(strings.ToUpper(strings.TrimSpace(c.Currency)), DefaultCurrency)
-	c.PaymentMethod = orDefault(strings.ToUpper(strings.TrimSpace(c.PaymentMethod)), PaymentMethodPUE)
-	c.Use = orDefault(strings.ToUpper(strings.TrimSpace(c.Use)), DefaultUse)
+	r := c.rules()
+	c.Currency = orDefault(strings.ToUpper(strings.TrimSpace(c.Currency)), r.Documents.Currency())
+	c.PaymentMethod = strings.ToUpper(strings.TrimSpace(c.PaymentMethod))
+	c.Use = strings.ToUpper(strings.TrimSpace(c.Use))
 	c.Notes = strings.TrimSpace(c.Notes)
+	if err := r.Documents.Terms(c); err != nil {
+		return err
+	}
 	return firstErr(
-		validateSeriesCode("series", c.Series),
-		validateCurrency("currency", c.Currency),
-		c.validateExchange(),
-		c.validatePayment(),
-		matches(usePattern, "use", c.Use, "a SAT CFDI use code (e.g. G03)"),
 		maxLen("notes", c.Notes, 1000),
 		validateMetadata("metadata", c.Metadata),
 	)
 }
 
-func (c *InvoiceContent) validateExchange() error {
+// mxDocuments are the documents of Mexican law (CFDI 4.0).
+type mxDocuments struct{}
+
+// Currency implements DocumentRules.
+func (mxDocuments) Currency() string { return DefaultCurrency }
+
+// FreeSeries implements DocumentRules: only the default series.
+func (mxDocuments) FreeSeries(code string) bool { return code == DefaultSeries }
+
+// Terms implements DocumentRules: payment method and form, CFDI use.
+func (mxDocuments) Terms(c *InvoiceContent) error {
+	if c.Kind != "" {
+		return invalid("kind", "kind is the kind of a Spanish invoice; the invoices of an MX organization have none.")
+	}
+	c.Series = SeriesCode(c.Series)
+	c.PaymentMethod = orDefault(c.PaymentMethod, PaymentMethodPUE)
+	c.Use = orDefault(c.Use, DefaultUse)
+	return firstErr(
+		validateSeriesCode("series", c.Series),
+		validateCurrency("currency", c.Currency),
+		c.validateExchange(DefaultCurrency),
+		c.validatePayment(),
+		matches(usePattern, "use", c.Use, "a SAT CFDI use code (e.g. G03)"),
+	)
+}
+
+func (c *InvoiceContent) validateExchange(home string) error {
 	if c.Exchange.Sign() <= 0 || !hasMaxPlaces(c.Exchange, pricePlaces) || c.Exchange.GreaterThan(maxPrice) {
 		return invalid("exchange", "exchange must be a rate greater than 0 with at most 6 decimals.")
 	}
-	if c.Currency == DefaultCurrency && !c.Exchange.Equal(one1) {
-		return invalid("exchange", "the exchange rate of an invoice in MXN is 1.")
+	if c.Currency == home && !c.Exchange.Equal(one1) {
+		return invalid("exchange", "the exchange rate of an invoice in %s is 1.", home)
 	}
 	return nil
 }

@@ -49,12 +49,13 @@ func (inv *Invoice) patched(p InvoicePatch, client *Client, products map[string]
 			return c, err
 		}
 	}
+	r := c.rules()
 	if p.Items != nil {
-		lines, err := resolveLines(*p.Items, products)
+		lines, err := resolveLinesIn(r, *p.Items, products)
 		if err != nil {
 			return c, err
 		}
-		c.Items, c.Totals = lines, ComputeTotals(lines)
+		c.Items, c.Totals = lines, r.Taxes.Totals(lines)
 	}
 	setIf(&c.Series, p.Series)
 	setIf(&c.Currency, p.Currency)
@@ -62,6 +63,7 @@ func (inv *Invoice) patched(p InvoicePatch, client *Client, products map[string]
 	setIf(&c.PaymentMethod, p.PaymentMethod)
 	setIf(&c.Use, p.Use)
 	setIf(&c.Notes, p.Notes)
+	setIf(&c.Kind, p.Kind)
 	if p.Exchange != nil {
 		c.Exchange = *p.Exchange
 	}
@@ -71,8 +73,8 @@ func (inv *Invoice) patched(p InvoicePatch, client *Client, products map[string]
 	if err := c.normalize(); err != nil {
 		return c, err
 	}
-	if inv.Currency == DefaultCurrency && p.Exchange == nil { // a switch to a foreign currency names its rate
-		return c, requireExchange(c.Currency, nil)
+	if home := r.Documents.Currency(); inv.Currency == home && p.Exchange == nil { // a switch to a foreign currency names its rate
+		return c, requireExchange(home, c.Currency, nil)
 	}
 	return c, nil
 }
@@ -174,24 +176,29 @@ func (inv *Invoice) Cancel(in CancelInput, substitute *Invoice, now time.Time) (
 	if err := inv.mustBe("canceled", StatusValid, StatusPaid); err != nil {
 		return nil, err
 	}
-	switch in.Reason {
-	case "":
-		return nil, missing("reason")
-	case "01":
-		if in.Substitution == "" {
-			return nil, missingBecause("substitution", "Motive 01 needs the invoice that replaces this one in substitution.")
-		}
-		if err := inv.checkSubstitute(in.Substitution, substitute); err != nil {
-			return nil, err
-		}
-	case "02", "03", "04":
-		if in.Substitution != "" {
-			return nil, invalid("substitution", "Only motive 01 names a substitution.")
-		}
-	default:
-		return nil, invalid("reason", "reason is a SAT cancellation motive: 01, 02, 03 or 04.")
+	if err := inv.rules().Corrections.CheckCancel(inv, in, substitute); err != nil {
+		return nil, err
 	}
 	return one(InvoiceVoided, Cancellation{Reason: in.Reason, Substitution: in.Substitution, CanceledAt: now.UTC()}), nil
+}
+
+// CheckCancel implements CorrectionRules: the SAT motives.
+func (mxCorrections) CheckCancel(inv *Invoice, in CancelInput, substitute *Invoice) error {
+	switch in.Reason {
+	case "":
+		return missing("reason")
+	case "01":
+		if in.Substitution == "" {
+			return missingBecause("substitution", "Motive 01 needs the invoice that replaces this one in substitution.")
+		}
+		return inv.checkSubstitute(in.Substitution, substitute)
+	case "02", "03", "04":
+		if in.Substitution != "" {
+			return invalid("substitution", "Only motive 01 names a substitution.")
+		}
+		return nil
+	}
+	return invalid("reason", "reason is a SAT cancellation motive: 01, 02, 03 or 04.")
 }
 
 // checkSubstitute accepts as the substitution of inv another issued
@@ -221,7 +228,7 @@ func (inv *Invoice) Duplicate() ([]events.Draft, error) {
 	if !inv.Exists() {
 		return nil, notFound("invoice", inv.ID)
 	}
-	if inv.Type == TypeEgress {
+	if inv.Type == TypeEgress || inv.Rectification != nil {
 		return nil, invalidState("A credit note cannot be duplicated; correct the original invoice instead.")
 	}
 	c := inv.InvoiceContent

@@ -30,6 +30,11 @@ type InvoiceView struct {
 	Global        *GlobalInfo       `json:"global,omitempty"`
 	Related       *Relation         `json:"related,omitempty"`
 	DuplicateOf   *string           `json:"duplicate_of"`
+	// Kind and Rectification are those of the invoices of ES
+	// organizations: F1, F2 or R1 to R5, and what a rectifying one
+	// rectifies (docs/spain.md).
+	Kind          string             `json:"kind,omitempty" facturo:"enum=F1|F2|R1|R2|R3|R4|R5"`
+	Rectification *RectificationView `json:"rectification,omitempty"`
 	TotalsView
 	Payments       []PaymentView `json:"payments"`
 	PaidTotal      string        `json:"paid_total"`
@@ -59,6 +64,7 @@ func (inv *Invoice) View() InvoiceView {
 		Currency: inv.Currency, Exchange: fmtPrice(inv.Exchange), Items: lineViews(inv.Items),
 		PaymentForm: inv.PaymentForm, PaymentMethod: inv.PaymentMethod, Use: inv.Use, Notes: inv.Notes,
 		Metadata: copyMetadata(inv.Metadata), Global: inv.Global, Related: inv.Related,
+		Kind: inv.Kind, Rectification: inv.Rectification.view(),
 		TotalsView: inv.Totals.view(), Payments: make([]PaymentView, len(inv.Payments)),
 		PaidTotal: fmtMoney(inv.PaidTotal), Balance: fmtMoney(inv.Balance()), PaidAt: utc(inv.PaidAt),
 		Cancellation: inv.Cancellation, CorrectedTotal: fmtMoney(inv.CorrectedTotal),

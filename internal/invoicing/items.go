@@ -68,9 +68,15 @@ func ProductIDs(items []ItemInput) []string {
 
 var maxQuantity = decimal.New(1, 9)
 
-// resolveLines validates items and prices them. products holds the stored
-// products the items name, by id; a missing or deleted one is not found.
+// resolveLines validates the items of a Mexican document and prices them.
 func resolveLines(items []ItemInput, products map[string]*Product) ([]Line, error) {
+	return resolveLinesIn(mexicoRules, items, products)
+}
+
+// resolveLinesIn validates items and prices them; inline products follow
+// r. products holds the stored products the items name, by id; a missing
+// or deleted one is not found.
+func resolveLinesIn(r Rules, items []ItemInput, products map[string]*Product) ([]Line, error) {
 	if len(items) == 0 {
 		return nil, missing("items")
 	}
@@ -79,7 +85,7 @@ func resolveLines(items []ItemInput, products map[string]*Product) ([]Line, erro
 	}
 	lines := make([]Line, len(items))
 	for i, it := range items {
-		l, err := resolveLine(fmt.Sprintf("items[%d]", i), it, products)
+		l, err := resolveLine(r, fmt.Sprintf("items[%d]", i), it, products)
 		if err != nil {
 			return nil, err
 		}
@@ -88,8 +94,8 @@ func resolveLines(items []ItemInput, products map[string]*Product) ([]Line, erro
 	return lines, nil
 }
 
-func resolveLine(p string, it ItemInput, products map[string]*Product) (Line, error) {
-	prod, err := resolveProduct(p+".product", it.Product, products)
+func resolveLine(r Rules, p string, it ItemInput, products map[string]*Product) (Line, error) {
+	prod, err := resolveProduct(r, p+".product", it.Product, products)
 	if err != nil {
 		return Line{}, err
 	}
@@ -120,15 +126,15 @@ func priceChecked(p string, prod ProductData, productID string, qty, disc decima
 	return l, nil
 }
 
-func resolveProduct(p string, r ProductRef, products map[string]*Product) (ProductData, error) {
+func resolveProduct(rules Rules, p string, r ProductRef, products map[string]*Product) (ProductData, error) {
 	if r.Inline != nil {
-		return normalizeProduct(p+".", *r.Inline)
+		return normalizeProduct(rules, p+".", *r.Inline)
 	}
 	if r.ID == "" {
 		return ProductData{}, missing(p)
 	}
 	prod, ok := products[r.ID]
-	if !ok || prod == nil || !prod.Exists() {
+	if !ok || prod == nil || !prod.Exists() || prod.Jurisdiction != rules.stamp() {
 		e := notFound("product", r.ID)
 		e.Param = p
 		return ProductData{}, e

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/jurisdiction"
 	"github.com/shopspring/decimal"
 )
 
@@ -65,6 +66,8 @@ type ProductData struct {
 	ProductKey  string            `json:"product_key"`
 	SKU         string            `json:"sku"`
 	Metadata    map[string]string `json:"metadata"`
+	// Jurisdiction is the country whose taxes it carries; "" for MX.
+	Jurisdiction jurisdiction.Country `json:"jurisdiction,omitempty"`
 }
 
 // Product is the state of one product stream.
@@ -101,9 +104,12 @@ var (
 	maxPrice = decimal.New(1, 12)
 )
 
-// NewProduct decides the creation of a product.
-func NewProduct(in ProductInput) ([]events.Draft, error) {
-	d, err := normalizeProduct("", in)
+// NewProduct decides the creation of a product of a Mexican organization.
+func NewProduct(in ProductInput) ([]events.Draft, error) { return mexicoRules.NewProduct(in) }
+
+// NewProduct decides the creation of a product under r.
+func (r Rules) NewProduct(in ProductInput) ([]events.Draft, error) {
+	d, err := normalizeProduct(r, "", in)
 	if err != nil {
 		return nil, err
 	}
@@ -112,14 +118,15 @@ func NewProduct(in ProductInput) ([]events.Draft, error) {
 
 // normalizeProduct validates in; prefix is the JSON path of the product in
 // its request ("" for /v1/products, "items[3].product." for an inline one).
-func normalizeProduct(prefix string, in ProductInput) (ProductData, error) {
+func normalizeProduct(r Rules, prefix string, in ProductInput) (ProductData, error) {
 	d := ProductData{
-		TaxIncluded: in.TaxIncluded == nil || *in.TaxIncluded,
-		UnitKey:     orDefault(strings.ToUpper(strings.TrimSpace(in.UnitKey)), DefaultUnitKey),
-		UnitName:    strings.TrimSpace(in.UnitName),
-		ProductKey:  orDefault(strings.TrimSpace(in.ProductKey), DefaultProductKey),
-		SKU:         strings.TrimSpace(in.SKU),
-		Metadata:    copyMetadata(in.Metadata),
+		Jurisdiction: r.stamp(),
+		TaxIncluded:  in.TaxIncluded == nil || *in.TaxIncluded,
+		UnitKey:      orDefault(strings.ToUpper(strings.TrimSpace(in.UnitKey)), DefaultUnitKey),
+		UnitName:     strings.TrimSpace(in.UnitName),
+		ProductKey:   orDefault(strings.TrimSpace(in.ProductKey), DefaultProductKey),
+		SKU:          strings.TrimSpace(in.SKU),
+		Metadata:     copyMetadata(in.Metadata),
 	}
 	var err error
 	if d.Description, err = requiredText(prefix+"description", in.Description, 1000); err != nil {
@@ -128,7 +135,7 @@ func normalizeProduct(prefix string, in ProductInput) (ProductData, error) {
 	if d.Price, err = validatePrice(prefix+"price", in.Price); err != nil {
 		return d, err
 	}
-	if d.Taxes, err = normalizeTaxes(prefix+"taxes", in.Taxes); err != nil {
+	if d.Taxes, err = normalizeTaxesIn(r.Taxes, prefix+"taxes", in.Taxes); err != nil {
 		return d, err
 	}
 	return d, firstErr(
@@ -164,7 +171,7 @@ func (p *Product) Update(in ProductPatch) ([]events.Draft, error) {
 	if !p.Exists() {
 		return nil, notFound("product", p.ID)
 	}
-	next, err := normalizeProduct("", p.patched(in))
+	next, err := normalizeProduct(RulesFor(p.Jurisdiction), "", p.patched(in))
 	if err != nil {
 		return nil, err
 	}

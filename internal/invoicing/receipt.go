@@ -243,14 +243,14 @@ func (r *Receipt) CustomerInvoiceInput(client string) (InvoiceInput, error) {
 // validateExchange requires a rate for a foreign currency, as invoices do,
 // since the receipt's invoice inherits it.
 func (c ReceiptContent) validateExchange() error {
-	if err := requireExchange(c.Currency, c.Exchange); err != nil {
+	if err := requireExchange(DefaultCurrency, c.Currency, c.Exchange); err != nil {
 		return err
 	}
 	if c.Exchange == nil {
 		return nil
 	}
 	ic := InvoiceContent{Currency: c.Currency, Exchange: *c.Exchange}
-	return ic.validateExchange()
+	return ic.validateExchange(DefaultCurrency)
 }
 
 // exchange is the receipt's rate to MXN (1 for MXN).

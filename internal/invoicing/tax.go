@@ -21,8 +21,10 @@ const (
 // TaxInput is one tax as a caller writes it. Type may carry the suffix
 // "_RET" ("IVA_RET", "ISR_RET") as a shorthand for withholding: true. ISR is
 // always a withholding in a CFDI, so it is normalized to withholding: true.
+// RE (recargo de equivalencia) and IRPF are the Spanish taxes of an ES
+// organization, whose IVA rates are Spain's (see docs/spain.md).
 type TaxInput struct {
-	Type        string           `json:"type" facturo:"required;enum=IVA|ISR|IEPS|IVA_RET|ISR_RET|IEPS_RET"`
+	Type        string           `json:"type" facturo:"required;enum=IVA|ISR|IEPS|IVA_RET|ISR_RET|IEPS_RET|RE|IRPF"`
 	Rate        *decimal.Decimal `json:"rate,omitempty" facturo:"required_unless=factor:Exento;pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
 	Withholding bool             `json:"withholding,omitempty"`
 	Factor      string           `json:"factor,omitempty" facturo:"enum=Tasa|Cuota|Exento;default=Tasa"`
@@ -51,11 +53,16 @@ func DefaultTaxes() []Tax {
 
 var maxRate = decimal.NewFromInt(1)
 
-// normalizeTaxes validates a list of taxes; nil means the default list, an
-// empty list means no taxes at all.
+// normalizeTaxes validates a list of Mexican taxes; nil means the default
+// list, an empty list means no taxes at all.
 func normalizeTaxes(param string, in []TaxInput) ([]Tax, error) {
+	return normalizeTaxesIn(mxTaxes{}, param, in)
+}
+
+// normalizeTaxesIn validates a list of taxes against a catalogue.
+func normalizeTaxesIn(r TaxRules, param string, in []TaxInput) ([]Tax, error) {
 	if in == nil {
-		return DefaultTaxes(), nil
+		return r.DefaultTaxes(), nil
 	}
 	if len(in) > 10 {
 		return nil, invalid(param, "a line may have at most 10 taxes.")
@@ -64,7 +71,7 @@ func normalizeTaxes(param string, in []TaxInput) ([]Tax, error) {
 	seen := map[string]bool{}
 	for i, t := range in {
 		p := fmt.Sprintf("%s[%d]", param, i)
-		n, err := normalizeTax(p, t)
+		n, err := r.NormalizeTax(p, t)
 		if err != nil {
 			return nil, err
 		}
@@ -75,8 +82,23 @@ func normalizeTaxes(param string, in []TaxInput) ([]Tax, error) {
 		seen[key] = true
 		out = append(out, n)
 	}
-	return out, nil
+	return out, r.CheckCombination(param, out)
 }
+
+// mxTaxes is the Mexican tax catalogue (SAT c_Impuesto and c_TipoFactor).
+type mxTaxes struct{}
+
+// DefaultTaxes implements TaxRules.
+func (mxTaxes) DefaultTaxes() []Tax { return DefaultTaxes() }
+
+// NormalizeTax implements TaxRules.
+func (mxTaxes) NormalizeTax(param string, t TaxInput) (Tax, error) { return normalizeTax(param, t) }
+
+// CheckCombination implements TaxRules: any combination of distinct taxes.
+func (mxTaxes) CheckCombination(string, []Tax) error { return nil }
+
+// Totals implements TaxRules: per line, half up (ROUNDING.md).
+func (mxTaxes) Totals(lines []Line) Totals { return ComputeTotals(lines) }
 
 func normalizeTax(p string, t TaxInput) (Tax, error) {
 	typ := strings.ToUpper(strings.TrimSpace(t.Type))
