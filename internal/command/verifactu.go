@@ -13,9 +13,10 @@ import (
 )
 
 // billingRecordKind is the VeriFactu record an invoice event causes: a
-// registro de alta for every invoice issued (a rectifying invoice, a
-// credit note, is issued too), a registro de anulación for every invoice
-// canceled; "" for any other event.
+// registro de alta for every invoice issued (a rectifying invoice is
+// issued too), a registro de anulación for every invoice canceled (but
+// one replaced by substitution: verifactu.Cancels); "" for any other
+// event.
 func billingRecordKind(eventType string) string {
 	switch eventType {
 	case invoicing.InvoiceIssued:
@@ -57,6 +58,9 @@ func keepBillingRecords(ctx context.Context, tx Tx, appended []events.Event) err
 		inv, err := invoicing.InvoiceKind.Fold(history[:e.StreamVersion])
 		if err != nil {
 			return err
+		}
+		if kind == verifactu.KindAnulacion && inv.Cancellation != nil && !verifactu.Cancels(*inv.Cancellation) {
+			continue // replaced by substitution: the rectifying invoice's alta says so
 		}
 		if _, err := tx.AppendBillingRecord(ctx, t, verifactu.InvoiceEntry(kind, org.TaxID, inv, e.ID)); err != nil {
 			return err

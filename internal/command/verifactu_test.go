@@ -14,13 +14,13 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// issuedInvoice creates and issues an invoice of 2 × 100 plus 16 % tax
-// (232.00) for t.
-func issuedInvoice(t *testing.T, st command.Store, org facturo.Tenant, m command.Meta) *invoicing.Invoice {
+// issuedInvoice creates and issues an invoice of 2 × 100 plus the
+// default IVA of its country for a client with taxID.
+func issuedInvoice(t *testing.T, st command.Store, org facturo.Tenant, m command.Meta, taxID string) *invoicing.Invoice {
 	t.Helper()
 	ctx := context.Background()
-	c, err := command.CreateClient(ctx, st, org, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "AAA010101AAA",
-		Email: "a@acme.mx", Address: invoicing.Address{Zip: "06600"}})
+	c, err := command.CreateClient(ctx, st, org, m, invoicing.ClientInput{LegalName: "Acme", TaxID: taxID,
+		Email: "a@acme.example", Address: invoicing.Address{Zip: "06600"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +40,10 @@ func issuedInvoice(t *testing.T, st command.Store, org facturo.Tenant, m command
 	return inv
 }
 
+// esClient is a valid Spanish NIF (a DNI) for the clients of Spanish
+// organizations.
+const esClient = "12345678Z"
+
 func newOrganization(t *testing.T, st command.Store, m command.Meta, in accounts.OrganizationInput) string {
 	t.Helper()
 	o, err := command.CreateOrganization(context.Background(), st, "usr_1", m, in)
@@ -58,22 +62,33 @@ func TestIssuingAndCancelingChainBillingRecords(t *testing.T) {
 	ctx := context.Background()
 	st := newMemStore()
 	m := command.Meta{Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	es := facturo.Tenant{OrgID: newOrganization(t, st, m, accounts.OrganizationInput{Name: "Uno", TaxID: "b12345674", Country: "ES"}), Livemode: true}
+	es := facturo.Tenant{OrgID: newOrganization(t, st, m, accounts.OrganizationInput{Name: "Uno", TaxID: "B12345674", Country: "ES"}), Livemode: true}
 
-	inv := issuedInvoice(t, st, es, m)
-	note, err := command.CorrectInvoice(ctx, st, es, m, inv.ID, invoicing.CorrectionInput{Reason: "descuento"})
+	inv := issuedInvoice(t, st, es, m, esClient)
+	note, err := command.CorrectInvoice(ctx, st, es, m, inv.ID, invoicing.CorrectionInput{Reason: "descuento", Kind: "R4"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := command.VoidInvoice(ctx, st, es, m, inv.ID, invoicing.CancelInput{Reason: "02"}); err != nil {
 		t.Fatal(err)
 	}
+	// Replaced by substitution: the rectifying invoice's alta restates it
+	// whole, and the original, voided in its favour, gets no anulación.
+	replaced := issuedInvoice(t, st, es, m, esClient)
+	one := decimal.RequireFromString("1")
+	sub, err := command.CorrectInvoice(ctx, st, es, m, replaced.ID, invoicing.CorrectionInput{Reason: "precio", Method: "S",
+		Items: []invoicing.CorrectionItem{{Line: 0, Quantity: &one}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	chain := st.chains[es]
 	type rec struct{ kind, invoice, typ, tax, total string }
 	want := []rec{
-		{verifactu.KindAlta, inv.ID, "F1", "32.00", "232.00"},
-		{verifactu.KindAlta, note.ID, "R4", "-32.00", "-232.00"},
+		{verifactu.KindAlta, inv.ID, "F1", "42.00", "242.00"},
+		{verifactu.KindAlta, note.ID, "R4", "-42.00", "-242.00"},
 		{verifactu.KindAnulacion, inv.ID, "", "0.00", "0.00"},
+		{verifactu.KindAlta, replaced.ID, "F1", "42.00", "242.00"},
+		{verifactu.KindAlta, sub.ID, "R1", "21.00", "121.00"},
 	}
 	if len(chain) != len(want) {
 		t.Fatalf("%d records, want %d: %+v", len(chain), len(want), chain)
@@ -93,13 +108,13 @@ func TestIssuingAndCancelingChainBillingRecords(t *testing.T) {
 	}
 
 	test := facturo.Tenant{OrgID: es.OrgID, Livemode: false}
-	issuedInvoice(t, st, test, m)
-	if got := st.chains[test]; len(got) != 1 || got[0].PreviousHash != "" || len(st.chains[es]) != 3 {
+	issuedInvoice(t, st, test, m, esClient)
+	if got := st.chains[test]; len(got) != 1 || got[0].PreviousHash != "" || len(st.chains[es]) != len(want) {
 		t.Errorf("test mode: %d records (previous %q); live: %d", len(got), got[0].PreviousHash, len(st.chains[es]))
 	}
 
 	mx := facturo.Tenant{OrgID: newOrganization(t, st, m, accounts.OrganizationInput{Name: "Dos", TaxID: "AAA010101AAA"}), Livemode: true}
-	issuedInvoice(t, st, mx, m)
+	issuedInvoice(t, st, mx, m, "AAA010101AAA")
 	if got := st.chains[mx]; len(got) != 0 {
 		t.Errorf("a Mexican organization kept %d records", len(got))
 	}
@@ -112,8 +127,8 @@ func TestSpanishOrganizationWithoutTaxIDCannotIssue(t *testing.T) {
 	st := newMemStore()
 	m := command.Meta{Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	es := facturo.Tenant{OrgID: newOrganization(t, st, m, accounts.OrganizationInput{Name: "Uno", Country: "ES"}), Livemode: true}
-	c, err := command.CreateClient(ctx, st, es, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "AAA010101AAA",
-		Email: "a@acme.mx", Address: invoicing.Address{Zip: "06600"}})
+	c, err := command.CreateClient(ctx, st, es, m, invoicing.ClientInput{LegalName: "Acme", TaxID: esClient,
+		Email: "a@acme.example", Address: invoicing.Address{Zip: "06600"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,11 +15,14 @@ func (s *system) spanishTenant(email string) tenantKeys {
 	return tk
 }
 
-// issueOne creates and issues an invoice of 2 × 100 plus 16 % IVA and
-// returns its id.
-func (s *system) issueOne(key string) string {
+// cliente is a client of a Spanish organization.
+var cliente = map[string]any{"legal_name": "Cliente SL", "tax_id": "12345678Z", "email": "cuentas@cliente.example"}
+
+// issueOne creates and issues an invoice of 2 × 100 plus the default IVA
+// of its organization's country, for client, and returns its id.
+func (s *system) issueOne(key string, client map[string]any) string {
 	s.t.Helper()
-	cid := s.must(201, "POST", "/v1/clients", key, acme).str("id")
+	cid := s.must(201, "POST", "/v1/clients", key, client).str("id")
 	iid := s.must(201, "POST", "/v1/invoices", key, invoiceBody(cid, "", item(product("100.00", false), "2"))).str("id")
 	s.must(200, "POST", "/v1/invoices/"+iid+"/issue", key, nil)
 	return iid
@@ -34,15 +37,15 @@ func (s *system) issueOne(key string) string {
 func TestVerifactuChainThroughTheAPI(t *testing.T) {
 	s := startSystem(t)
 	es := s.spanishTenant("es@example.com")
-	first := s.issueOne(es.live)
-	second := s.issueOne(es.live)
+	first := s.issueOne(es.live, cliente)
+	second := s.issueOne(es.live, cliente)
 	note := s.must(201, "POST", "/v1/invoices/"+second+"/corrective", es.live, map[string]any{"reason": "Devolución"}).str("id")
 	s.must(200, "POST", "/v1/invoices/"+first+"/void", es.live, map[string]any{"reason": "02"})
 
 	chain := s.must(200, "GET", "/v1/verifactu/records?limit=100", es.live, nil).list()
 	want := []struct{ kind, invoice, typ, total string }{
-		{"alta", first, "F1", "232.00"}, {"alta", second, "F1", "232.00"},
-		{"alta", note, "R4", "-232.00"}, {"anulacion", first, "", "0.00"},
+		{"alta", first, "F1", "242.00"}, {"alta", second, "F1", "242.00"},
+		{"alta", note, "R1", "-242.00"}, {"anulacion", first, "", "0.00"},
 	}
 	if len(chain) != len(want) {
 		t.Fatalf("%d records, want %d: %v", len(chain), len(want), chain)
@@ -84,7 +87,7 @@ func TestVerifactuChainThroughTheAPI(t *testing.T) {
 		}
 	}
 
-	s.issueOne(es.test)
+	s.issueOne(es.test, cliente)
 	eventually(t, "the sandbox accepts the test-mode record", func() bool {
 		l := s.must(200, "GET", "/v1/verifactu/records", es.test, nil).list()
 		return len(l) == 1 && l[0]["status"] == "accepted"
@@ -99,7 +102,7 @@ func TestVerifactuChainThroughTheAPI(t *testing.T) {
 	}
 
 	mx := s.newTenant("mx@example.com")
-	mxInvoice := s.issueOne(mx.live)
+	mxInvoice := s.issueOne(mx.live, acme)
 	if got := s.must(200, "GET", "/v1/verifactu/records", mx.live, nil).list(); len(got) != 0 {
 		t.Errorf("a Mexican organization has %d records", len(got))
 	}

@@ -28,7 +28,7 @@ func spanishTenant(t *testing.T, st command.Store) (facturo.Tenant, string, stri
 		t.Fatal(err)
 	}
 	org := facturo.Tenant{OrgID: o.ID, Livemode: true}
-	c, err := command.CreateClient(ctx, st, org, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "AAA010101AAA",
+	c, err := command.CreateClient(ctx, st, org, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "12345678Z",
 		Email: "a@acme.mx", Address: invoicing.Address{Zip: "06600"}})
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +214,7 @@ func TestSandboxSubmitsOnlyTestModeRecords(t *testing.T) {
 	testClient, testProduct := client, product
 	{
 		m := command.Meta{Now: time.Now()}
-		c, err := command.CreateClient(ctx, st, test, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "AAA010101AAA",
+		c, err := command.CreateClient(ctx, st, test, m, invoicing.ClientInput{LegalName: "Acme", TaxID: "12345678Z",
 			Email: "a@acme.mx", Address: invoicing.Address{Zip: "06600"}})
 		if err != nil {
 			t.Fatal(err)

@@ -24,13 +24,10 @@ const (
 	KindAnulacion = "anulacion" // registro de anulación: an invoice canceled
 )
 
-// Invoice types of a registro de alta (AEAT list L2, TipoFactura).
-const (
-	TypeComplete   = "F1" // factura completa (art. 6, 7.2 and 7.3 RD 1619/2012)
-	TypeSimplified = "F2" // factura simplificada (ticket)
-	TypeRectifying = "R1" // rectificativa: error fundado en derecho, art. 80 Uno, Dos y Seis LIVA
-	TypeRectOther  = "R4" // rectificativa: resto de causas
-)
+// TypeComplete is the TipoFactura (AEAT list L2) of an invoice that has
+// no Spanish kind: a factura completa. The others (F2, R1 to R5) are the
+// invoice's own kind (internal/jurisdiction/es).
+const TypeComplete = "F1"
 
 // Submission statuses of a record. Every record is made pending; a
 // Submitter moves it on.
