@@ -81,6 +81,10 @@ type Invoice struct {
 	Global        *GlobalPeriod     `json:"global,omitempty"`  // a global invoice's period
 	Related       *Relation         `json:"related,omitempty"` // a credit note's invoice
 	DuplicateOf   *string           `json:"duplicate_of"`
+	// Kind (F1, F2, R1 to R5) and Rectification are set on the invoices
+	// of ES organizations only.
+	Kind          string         `json:"kind,omitempty"`
+	Rectification *Rectification `json:"rectification,omitempty"`
 	Totals
 	Payments       []Payment     `json:"payments"`
 	PaidTotal      string        `json:"paid_total"`
@@ -106,6 +110,17 @@ type InvoiceInput struct {
 	Notes         string            `json:"notes,omitempty"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
 	Global        *GlobalPeriod     `json:"global,omitempty"`
+	Kind          string            `json:"kind,omitempty"` // ES organizations: F1 (default) or F2 (simplified)
+}
+
+// Rectification is what the rectifying invoice of an ES invoice rectifies.
+type Rectification struct {
+	Method   string    `json:"method"`  // I by differences, S by substitution
+	Invoice  string    `json:"invoice"` // the rectified invoice's id
+	Number   string    `json:"number"`
+	IssuedAt time.Time `json:"issued_at"`
+	Base     string    `json:"base"` // the rectified invoice's taxable base
+	Tax      string    `json:"tax"`  // and its IVA and recargo
 }
 
 // InvoicePatch is the body of Invoices.Update; nil fields stay as they are.
@@ -122,6 +137,7 @@ type InvoicePatch struct {
 	Use           *string           `json:"use,omitempty"`
 	Notes         *string           `json:"notes,omitempty"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
+	Kind          *string           `json:"kind,omitempty"` // ES organizations: F1 or F2
 }
 
 // GlobalPeriod says which period of sales to the general public a global
@@ -194,7 +210,12 @@ type SendInput struct {
 type CorrectionInput struct {
 	Reason string           `json:"reason"`
 	Items  []CorrectionItem `json:"items,omitempty"`
-	Series string           `json:"series,omitempty"` // default the invoice's
+	Series string           `json:"series,omitempty"` // default the invoice's (R for an ES invoice)
+	// ES invoices: the rectifying kind, R1 to R4 (default R1) or R5 for a
+	// simplified invoice, and the method, I by differences (default) or S
+	// by substitution.
+	Kind   string `json:"kind,omitempty"`
+	Method string `json:"method,omitempty"`
 }
 
 // CorrectionItem credits part of one line of the original invoice.

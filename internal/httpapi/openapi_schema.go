@@ -146,16 +146,17 @@ func (g *schemaGen) fields(s *openapi3.Schema, t reflect.Type, input bool) {
 }
 
 // requiredUnless is the schema of a field required unless a sibling is
-// present, or holds a value.
+// present, or holds a value (any of several such siblings).
 func requiredUnless(name string, r fieldRule) *openapi3.SchemaRef {
-	other := &openapi3.Schema{Required: []string{r.unless}}
-	if r.unlessVal != "" {
-		other.Properties = openapi3.Schemas{r.unless: openapi3.NewSchemaRef("", &openapi3.Schema{Enum: []any{r.unlessVal}})}
+	anyOf := openapi3.SchemaRefs{openapi3.NewSchemaRef("", &openapi3.Schema{Required: []string{name}})}
+	for _, c := range r.unlessAlts {
+		other := &openapi3.Schema{Required: []string{c.field}}
+		if c.val != "" {
+			other.Properties = openapi3.Schemas{c.field: openapi3.NewSchemaRef("", &openapi3.Schema{Enum: []any{c.val}})}
+		}
+		anyOf = append(anyOf, openapi3.NewSchemaRef("", other))
 	}
-	return openapi3.NewSchemaRef("", &openapi3.Schema{AnyOf: openapi3.SchemaRefs{
-		openapi3.NewSchemaRef("", &openapi3.Schema{Required: []string{name}}),
-		openapi3.NewSchemaRef("", other),
-	}})
+	return openapi3.NewSchemaRef("", &openapi3.Schema{AnyOf: anyOf})
 }
 
 // withRule writes a field's contract (rules.go) into its schema: what the

@@ -28,6 +28,7 @@ import (
 //	required          the field must be present, not null, not blank, not []
 //	required_unless=f the same, unless the sibling field f is present
 //	required_unless=f:v   ... unless the sibling string field f is v
+//	required_unless=f|g:v ... unless either holds
 //	nonblank          if present, a string must not be blank
 //	enum=A|B|C        the string is one of these (elements, for an array)
 //	default=v         what the API assumes when the field is left out
@@ -41,8 +42,8 @@ import (
 // optional text field means by "not given".
 type fieldRule struct {
 	required   bool
-	unless     string // sibling field that lifts required
-	unlessVal  string // ... when it holds this value ("" = when present)
+	unless     string       // the rule as written: siblings that lift required
+	unlessAlts []unlessCond // ... each one enough
 	nonblank   bool
 	enum       []string
 	dflt       string
@@ -131,7 +132,12 @@ func (r *fieldRule) set(part string) error {
 	case "required":
 		r.required = true
 	case "required_unless":
-		r.unless, r.unlessVal, _ = strings.Cut(val, ":")
+		r.unless = val
+		for _, alt := range strings.Split(val, "|") {
+			var c unlessCond
+			c.field, c.val, _ = strings.Cut(alt, ":")
+			r.unlessAlts = append(r.unlessAlts, c)
+		}
 	case "nonblank":
 		r.nonblank = true
 	case "enum":
@@ -169,11 +175,18 @@ func (r *fieldRule) mustHave(siblings map[string]string) bool {
 	if r.unless == "" {
 		return false
 	}
-	v, present := siblings[r.unless]
-	if r.unlessVal == "" {
-		return !present
+	for _, c := range r.unlessAlts {
+		if v, present := siblings[c.field]; present && (c.val == "" || v == c.val) {
+			return false
+		}
 	}
-	return v != r.unlessVal
+	return true
+}
+
+// unlessCond is one sibling condition of required_unless: the sibling
+// field is present (val ""), or holds val.
+type unlessCond struct {
+	field, val string
 }
 
 // checkString enforces the rules of a string value (an element's, for an

@@ -13,6 +13,7 @@ import (
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/jurisdiction"
 	"github.com/facturo/facturo/webhooks"
 )
 
@@ -108,6 +109,7 @@ func TestDefaultsAreTheDomainConstants(t *testing.T) {
 		"rotateInput.grace_period_seconds":       itoa(int64(accounts.DefaultGracePeriod.Seconds())),
 		"rotateSecretInput.grace_period_seconds": itoa(int64(webhooks.DefaultGracePeriod.Seconds())),
 		"EndpointInput.ordering":                 webhooks.OrderingParallel,
+		"OrganizationInput.country":              string(jurisdiction.Default),
 	}
 	seen := map[string]bool{}
 	walkRequestTypes(func(st reflect.Type, f jsonField) {

@@ -69,7 +69,7 @@ const (
 // series defaults to DefaultSeries. A global invoice (see GlobalInvoiceInput)
 // has Global set and no client.
 type InvoiceInput struct {
-	Client        string            `json:"client,omitempty" facturo:"required_unless=global"`
+	Client        string            `json:"client,omitempty" facturo:"required_unless=global|kind:F2"`
 	Series        string            `json:"series,omitempty" facturo:"pattern=^\\s*[A-Za-z0-9-]{1,25}\\s*$;default=A"`
 	Currency      string            `json:"currency,omitempty" facturo:"pattern=^[A-Z]{3}$;default=MXN"`
 	Exchange      *decimal.Decimal  `json:"exchange,omitempty" facturo:"pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`

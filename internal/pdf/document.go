@@ -13,13 +13,15 @@ import (
 // Render lays it out. Everything Render needs is here, so that the same
 // Document always gives the same bytes.
 type Document struct {
-	Kind     string // invoice, receipt, retention
-	ID       string
-	Version  int // the object's stream version shown
-	Type     string
-	Number   string // series-number, "" before issue
-	Status   string
-	Livemode bool
+	Kind string // invoice, receipt, retention
+	// InvoiceKind is the kind of a Spanish invoice (F1, F2, R1 to R5).
+	InvoiceKind string
+	ID          string
+	Version     int // the object's stream version shown
+	Type        string
+	Number      string // series-number, "" before issue
+	Status      string
+	Livemode    bool
 	// Date is the issue date (or the creation date before issue); Stamp,
 	// the time of the last event shown, is the PDF's creation date.
 	Date, Stamp time.Time
@@ -81,20 +83,14 @@ func (d *Document) Watermarks() []string {
 	return w
 }
 
-func fromInvoice(v invoicing.InvoiceView, l labels) *Document {
-	d := &Document{Kind: "invoice", ID: v.ID, Type: v.Type, Status: v.Status, Livemode: v.Livemode,
+func fromInvoice(v invoicing.InvoiceView, l labels, fx fiscalText) *Document {
+	d := &Document{Kind: "invoice", InvoiceKind: v.Kind, ID: v.ID, Type: v.Type, Status: v.Status, Livemode: v.Livemode,
 		Client: &v.ClientDetails, Currency: v.Currency, Lines: v.Items, Totals: v.TotalsView, Notes: v.Notes}
 	if v.Number != nil {
 		d.Number = *v.Number
 	}
 	d.Date = dateOf(v.IssuedAt, v.CreatedAt)
-	d.Facts = append(d.Facts,
-		Fact{l.paymentForm, l.paymentFormName(v.PaymentForm)},
-		Fact{l.paymentMethod, l.paymentMethodName(v.PaymentMethod)},
-		Fact{l.use, v.Use})
-	if v.Currency != "MXN" && v.Exchange != "" {
-		d.Facts = append(d.Facts, Fact{l.exchange, v.Exchange})
-	}
+	d.Facts = fx.invoiceFacts(l, v)
 	if v.Cancellation != nil {
 		d.Facts = append(d.Facts, Fact{l.canceledOn, v.Cancellation.CanceledAt.UTC().Format(time.DateOnly)})
 	}

@@ -20,6 +20,12 @@ type labels struct {
 	statuses                                         map[string]string
 	forms, methods                                   map[string]string
 	months                                           []string
+	// The words of Spanish invoices (fiscal.go).
+	kind, paymentMeans, taxBase, surcharge, irpf      string
+	rectifyingReason, rectifyingMethod, rectifyingWhy string
+	rectifies                                         string
+	simplified, rectifying                            string
+	kinds, meansES, methodsES                         map[string]string
 }
 
 var spanish = labels{
@@ -38,6 +44,13 @@ var spanish = labels{
 		"04": "Tarjeta de crédito", "28": "Tarjeta de débito", "99": "Por definir"},
 	methods: map[string]string{"PUE": "Pago en una sola exhibición", "PPD": "Pago en parcialidades o diferido"},
 	months:  []string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
+	kind:    "Tipo de factura", paymentMeans: "Medio de pago", taxBase: "Base imponible", surcharge: "Recargo de equivalencia",
+	irpf: "Retención IRPF", rectifyingReason: "Causa de la rectificación", rectifyingMethod: "Rectificación",
+	rectifyingWhy: "Motivo", rectifies: "Rectifica la factura", simplified: "FACTURA SIMPLIFICADA", rectifying: "FACTURA RECTIFICATIVA",
+	kinds: map[string]string{"F1": "Factura completa", "F2": "Factura simplificada", "R1": "Rectificativa (art. 80 Uno, Dos y Seis LIVA)",
+		"R2": "Rectificativa (art. 80 Tres LIVA)", "R3": "Rectificativa (art. 80 Cuatro LIVA)", "R4": "Rectificativa (resto)", "R5": "Rectificativa de factura simplificada"},
+	meansES:   map[string]string{"01": "Al contado", "02": "Recibo domiciliado", "04": "Transferencia", "05": "Letra aceptada", "13": "Pagaré", "19": "Tarjeta"},
+	methodsES: map[string]string{"I": "Por diferencias", "S": "Por sustitución"},
 }
 
 var english = labels{
@@ -56,6 +69,13 @@ var english = labels{
 		"04": "Credit card", "28": "Debit card", "99": "To be defined"},
 	methods: map[string]string{"PUE": "Single payment", "PPD": "Installments or deferred"},
 	months:  []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+	kind:    "Invoice kind", paymentMeans: "Payment means", taxBase: "Taxable base", surcharge: "Equivalence surcharge",
+	irpf: "IRPF withheld", rectifyingReason: "Cause of the correction", rectifyingMethod: "Correction",
+	rectifyingWhy: "Reason", rectifies: "Corrects invoice", simplified: "SIMPLIFIED INVOICE", rectifying: "CORRECTIVE INVOICE",
+	kinds: map[string]string{"F1": "Complete invoice", "F2": "Simplified invoice", "R1": "Corrective (art. 80 One, Two and Six LIVA)",
+		"R2": "Corrective (art. 80 Three LIVA)", "R3": "Corrective (art. 80 Four LIVA)", "R4": "Corrective (other causes)", "R5": "Corrective of a simplified invoice"},
+	meansES:   map[string]string{"01": "Cash", "02": "Direct debit", "04": "Transfer", "05": "Bill of exchange", "13": "Promissory note", "19": "Card"},
+	methodsES: map[string]string{"I": "By differences", "S": "By substitution"},
 }
 
 func labelsFor(lang string) labels {
@@ -105,6 +125,10 @@ func (l labels) title(d *Document) string {
 		return l.receipt
 	case d.Kind == "retention":
 		return l.retention
+	case d.InvoiceKind == "F2":
+		return l.simplified
+	case len(d.InvoiceKind) == 2 && d.InvoiceKind[0] == 'R':
+		return l.rectifying
 	case d.Type == invoicing.TypeEgress:
 		return l.creditNote
 	}

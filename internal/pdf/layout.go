@@ -39,6 +39,7 @@ type page struct {
 	f      *fpdf.Fpdf
 	d      *Document
 	l      labels
+	fx     fiscalText
 	accent [3]int
 }
 
@@ -56,7 +57,8 @@ func Render(d *Document) ([]byte, error) {
 	f.AddUTF8FontFromBytes("dejavu", "", regularFont)
 	f.AddUTF8FontFromBytes("dejavu", "B", boldFont)
 	f.AliasNbPages("{nb}")
-	p := &page{f: f, d: d, l: labelsFor(d.Issuer.Branding.DocumentLanguage), accent: hexColor(d.Issuer.Branding.AccentColor)}
+	fx := fiscalFor(d.Issuer.Country)
+	p := &page{f: f, d: d, l: fx.labels(labelsFor(d.Issuer.Branding.DocumentLanguage)), fx: fx, accent: hexColor(d.Issuer.Branding.AccentColor)}
 	f.SetHeaderFunc(p.header)
 	f.SetFooterFunc(p.footer)
 	f.AddPage()

@@ -87,8 +87,9 @@ func (r *Renderer) Load(ctx context.Context, t facturo.Tenant, kind, objID strin
 	if err != nil {
 		return nil, err
 	}
-	l := labelsFor(org.Branding.DocumentLanguage)
-	d, err := r.document(ctx, t, kind, history, l)
+	fx := fiscalFor(org.Country)
+	l := fx.labels(labelsFor(org.Branding.DocumentLanguage))
+	d, err := r.document(ctx, t, kind, history, l, fx)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +109,7 @@ func objectOf(kind string) (invoicing.Object, bool) {
 }
 
 // document folds the history of one document into what its PDF shows.
-func (r *Renderer) document(ctx context.Context, t facturo.Tenant, kind string, history []events.Event, l labels) (*Document, error) {
+func (r *Renderer) document(ctx context.Context, t facturo.Tenant, kind string, history []events.Event, l labels, fx fiscalText) (*Document, error) {
 	objID := history[0].StreamID
 	switch kind {
 	case "invoice":
@@ -116,13 +117,14 @@ func (r *Renderer) document(ctx context.Context, t facturo.Tenant, kind string, 
 		if err != nil {
 			return nil, err
 		}
-		d := fromInvoice(inv.View(), l)
+		v := inv.View()
+		d := fromInvoice(v, l, fx)
 		if inv.Related != nil {
 			number, err := r.invoiceNumber(ctx, t, inv.Related.Invoice)
 			if err != nil {
 				return nil, err
 			}
-			d.Related = append(d.Related, l.corrects+" "+number)
+			d.Related = append(d.Related, fx.corrects(l, v, number))
 		}
 		return d, nil
 	case "receipt":

@@ -81,12 +81,7 @@ func (p *page) totals() {
 		rows = append(rows, [2]string{p.l.discount, "−" + money(p.d.Totals.Discount, p.d.Currency)})
 	}
 	for _, t := range p.d.Totals.Taxes {
-		label := t.Type + " " + rateText(t.TaxView)
-		amount := money(t.Amount, p.d.Currency)
-		if t.Withholding {
-			label, amount = p.l.withholding+" "+label, "−"+amount
-		}
-		rows = append(rows, [2]string{label, amount})
+		rows = append(rows, p.fx.taxRows(p.l, t, p.d.Currency)...)
 	}
 	need := 7*float64(len(rows)) + 30
 	if f.GetY()+need > pageH-bottom {
