@@ -266,3 +266,50 @@ func TestSandboxSubmitsOnlyTestModeRecords(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkIssueInvoice measures issuing one invoice (the issue's
+// transaction only; the drafts are made beforehand) for a Mexican
+// organization, which keeps no VeriFactu chain, and for a Spanish one,
+// whose transaction also reads the organization, locks the chain's head
+// and appends a record: the baseline and the cost of the chain, measured
+// in the same run.
+func BenchmarkIssueInvoice(b *testing.B) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, pgtest.Migrated(b), 4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	st := postgres.NewEventStore(db, events.Upcast).Commands()
+	m := command.Meta{Now: time.Now()}
+	for _, c := range []struct{ country, orgTaxID, clientTaxID string }{{"MX", "AAA010101AAA", "AAA010101AAA"}, {"ES", "B12345674", "12345678Z"}} {
+		b.Run(c.country, func(b *testing.B) {
+			o, err := command.CreateOrganization(ctx, st, "usr_bench", m, accounts.OrganizationInput{Name: "B", TaxID: c.orgTaxID, Country: c.country})
+			if err != nil {
+				b.Fatal(err)
+			}
+			org := facturo.Tenant{OrgID: o.ID, Livemode: true}
+			cl, err := command.CreateClient(ctx, st, org, m, invoicing.ClientInput{LegalName: "Acme", TaxID: c.clientTaxID,
+				Email: "a@acme.example", Address: invoicing.Address{Zip: "06600"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			drafts := make([]string, b.N)
+			price := decimal.RequireFromString("100")
+			for i := range drafts {
+				inv, err := command.CreateInvoice(ctx, st, org, m, invoicing.InvoiceInput{Client: cl.ID, PaymentForm: "03",
+					Items: []invoicing.ItemInput{{Product: invoicing.ProductRef{Inline: &invoicing.ProductInput{Description: "W", Price: &price}}}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				drafts[i] = inv.ID
+			}
+			b.ResetTimer()
+			for _, id := range drafts {
+				if _, err := command.IssueInvoice(ctx, st, org, m, id, command.None{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
