@@ -7,13 +7,6 @@ import (
 	"testing"
 )
 
-// spanishTenant is a tenant of a Spanish organization with its NIF.
-func (s *system) spanishTenant(email string) tenantKeys {
-	s.t.Helper()
-	tk := s.newTenantIn("ES", email)
-	s.must(200, "PATCH", "/v1/organizations/"+tk.orgID, tk.userKey, map[string]any{"tax_id": "B12345674"})
-	return tk
-}
 
 // cliente is a client of a Spanish organization.
 var cliente = map[string]any{"legal_name": "Cliente SL", "tax_id": "12345678Z", "email": "cuentas@cliente.example"}
@@ -36,7 +29,7 @@ func (s *system) issueOne(key string, client map[string]any) string {
 // a Mexican organization keeps none.
 func TestVerifactuChainThroughTheAPI(t *testing.T) {
 	s := startSystem(t)
-	es := s.spanishTenant("es@example.com")
+	es := s.newTenantIn("ES", "es@example.com")
 	first := s.issueOne(es.live, cliente)
 	second := s.issueOne(es.live, cliente)
 	note := s.must(201, "POST", "/v1/invoices/"+second+"/corrective", es.live, map[string]any{"reason": "Devolución"}).str("id")
