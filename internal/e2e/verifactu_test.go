@@ -7,7 +7,6 @@ import (
 	"testing"
 )
 
-
 // cliente is a client of a Spanish organization.
 var cliente = map[string]any{"legal_name": "Cliente SL", "tax_id": "12345678Z", "email": "cuentas@cliente.example"}
 
