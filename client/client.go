@@ -62,6 +62,7 @@ type Client struct {
 	Retentions       *Retentions
 	Events           *Events
 	WebhookEndpoints *WebhookEndpoints
+	Verifactu        *Verifactu
 }
 
 // Option configures a Client.
@@ -119,6 +120,7 @@ func New(baseURL, key string, opts ...Option) *Client {
 	c.Retentions = &Retentions{c: c, path: "/v1/retentions"}
 	c.Events = &Events{c}
 	c.WebhookEndpoints = &WebhookEndpoints{c}
+	c.Verifactu = &Verifactu{c}
 	return c
 }
 

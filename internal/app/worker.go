@@ -12,6 +12,7 @@ import (
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/internal/supervise"
+	"github.com/facturo/facturo/internal/verifactu"
 	"github.com/facturo/facturo/projections"
 	"github.com/facturo/facturo/webhooks/delivery"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -27,7 +28,7 @@ func Projections() []projections.Projection {
 
 // WorkerComponents are the worker role's components: the relay, one
 // runner per projection, the webhook fan-out and deliverer, the mailer,
-// and the metrics poller. Every component coordinates through PostgreSQL locks and
+// the metrics poller and the VeriFactu sandbox submitter. Every component coordinates through PostgreSQL locks and
 // JetStream consumers, so any number of workers may run. Each runs under
 // the process's supervise.Group (RunWorker), which restarts it when it
 // fails.
@@ -51,6 +52,10 @@ func WorkerComponents(s *Services) []supervise.Component {
 		supervise.Component{Name: "mailer", Run: (&mail.Mailer{Commands: s.Store.Commands(), Stream: s.Stream,
 			Config: s.Config.Mail, PDFs: s.PDF, Issuers: s.PDF, Log: s.Log}).Run},
 		supervise.Component{Name: "worker-metrics", Run: (&MetricsPoller{Metrics: m, DB: s.DB, Names: names}).Run},
+		// Test mode's VeriFactu records go to the sandbox; live ones stay
+		// pending: submission to the AEAT is not implemented.
+		supervise.Component{Name: "verifactu-sandbox", Run: (&verifactu.Runner{Queue: postgres.BillingQueue{DB: s.DB},
+			Submitter: verifactu.Sandbox{Now: time.Now}, Batch: 100, Every: time.Second}).Run},
 	)
 }
 

@@ -53,6 +53,8 @@ var resources = []struct {
 	{"webhooks", "webhook endpoints", readWriteDelete, nil},
 	// Events are immutable.
 	{"events", "events", read, nil},
+	// VeriFactu records are written by issuing and canceling, never by hand.
+	{"verifactu", "the VeriFactu billing record chain", read, nil},
 }
 
 var (

@@ -15,14 +15,14 @@ import (
 // groups that Operate runs.
 func IsOperatorCommand(cmd string) bool {
 	switch cmd {
-	case "migrate", "projections", "events", "webhooks":
+	case "migrate", "projections", "events", "webhooks", "verifactu":
 		return true
 	}
 	return false
 }
 
 // Operate runs one operator command (migrate, projections, events,
-// webhooks) against the PostgreSQL and NATS that cfg names. prog is the
+// webhooks, verifactu) against the PostgreSQL and NATS that cfg names. prog is the
 // binary's name, used in messages and usage.
 func Operate(ctx context.Context, prog, cmd string, args []string, cfg app.Config, log *slog.Logger, out, errOut io.Writer) error {
 	if cmd == "migrate" {
@@ -73,4 +73,6 @@ const operatorUsage = `  PROG migrate
       messages consumers could never apply, recorded and skipped
   PROG webhooks redeliver --endpoint ID --since T [--until T] [--status failed] [--dry-run]
       queue deliveries again
+  PROG verifactu verify [--org ORG] [--live|--test]
+      walk each VeriFactu record chain end to end; name its first broken link
 `

@@ -1,5 +1,5 @@
 // Package cli holds the operator subcommands (migrate, projections,
-// events, webhooks) that cmd/facturo and cmd/worker both offer: the same
+// events, webhooks, verifactu) that cmd/facturo and cmd/worker both offer: the same
 // flags, output and progress bars whichever binary runs them.
 package cli
 
@@ -61,6 +61,8 @@ func runTool(ctx context.Context, prog, group string, args []string, cfg app.Con
 		return t.poison(ctx, args)
 	case "webhooks redeliver":
 		return t.redeliver(ctx, args)
+	case "verifactu verify":
+		return t.verifyChains(ctx, args)
 	}
 	return fmt.Errorf("unknown command %q\n%s", group+" "+sub, Usage(prog))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/verifactu"
 	"github.com/shopspring/decimal"
 )
 
@@ -22,29 +24,45 @@ import (
 type memStore struct {
 	streams  map[events.Stream][]events.Event
 	counters map[string]command.Counter // by org/mode/series
+	chains   map[facturo.Tenant][]verifactu.Record
 	claims   []*command.Claim
 }
 
 type memTx struct {
 	streams  map[events.Stream][]events.Event
 	counters map[string]command.Counter
+	chains   map[facturo.Tenant][]verifactu.Record
 }
 
 func newMemStore() *memStore {
-	return &memStore{streams: map[events.Stream][]events.Event{}, counters: map[string]command.Counter{}}
+	return &memStore{streams: map[events.Stream][]events.Event{}, counters: map[string]command.Counter{},
+		chains: map[facturo.Tenant][]verifactu.Record{}}
 }
 
 func (s *memStore) Run(ctx context.Context, _ events.Metadata, claim *command.Claim, fn func(command.Tx) error) error {
 	s.claims = append(s.claims, claim)
-	tx := &memTx{streams: maps.Clone(s.streams), counters: maps.Clone(s.counters)}
+	tx := &memTx{streams: maps.Clone(s.streams), counters: maps.Clone(s.counters), chains: maps.Clone(s.chains)}
 	if err := fn(tx); err != nil {
 		return err
 	}
 	if _, _, _, err := claim.Response(ctx); err != nil { // in the transaction, as postgres does
 		return err
 	}
-	s.streams, s.counters = tx.streams, tx.counters
+	s.streams, s.counters, s.chains = tx.streams, tx.counters, tx.chains
 	return nil
+}
+
+func (tx *memTx) AppendBillingRecord(_ context.Context, t facturo.Tenant, e verifactu.Entry) (verifactu.Record, error) {
+	chain := tx.chains[t]
+	var prev *verifactu.Record
+	if len(chain) > 0 {
+		prev = &chain[len(chain)-1]
+	}
+	e.GeneratedAt = time.Now().Truncate(time.Second)
+	r := verifactu.Link(prev, e)
+	r.ID, r.OrgID, r.Livemode = fmt.Sprintf("vfr_%d", r.Sequence), t.OrgID, t.Livemode
+	tx.chains[t] = append(chain[:len(chain):len(chain)], r)
+	return r, nil
 }
 
 func (s *memStore) Load(_ context.Context, st events.Stream) ([]events.Event, error) {

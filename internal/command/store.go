@@ -18,6 +18,7 @@ import (
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/verifactu"
 )
 
 // Claim names the Idempotency-Key a command serves. The store marks it
@@ -113,6 +114,13 @@ type Tx interface {
 	// (l.SHA256), which organization.logo_updated names; keeping the same
 	// bytes twice changes nothing.
 	KeepLogo(ctx context.Context, orgID string, l accounts.Logo, data []byte) error
+
+	// AppendBillingRecord chains e to t's VeriFactu chain: it locks the
+	// chain until the transaction ends (concurrent writers queue), links
+	// the record to the chain's last one, stamps its generation time
+	// (GeneratedAt) once it holds the chain, so that times never go
+	// backwards along a chain, and stores it pending submission.
+	AppendBillingRecord(ctx context.Context, t facturo.Tenant, e verifactu.Entry) (verifactu.Record, error)
 }
 
 // Counter is the numbering state of one series code of a tenant.
@@ -151,8 +159,12 @@ func run[Out any](ctx context.Context, st Store, m Meta, fn func(Tx) (Out, error
 func runOnce[Out any](ctx context.Context, st Store, m Meta, fn func(Tx) (Out, error)) (Out, error) {
 	var out Out
 	err := st.Run(ctx, m.Metadata, m.Claim, func(tx Tx) error {
+		var appended []events.Event
 		var err error
-		if out, err = fn(tx); err != nil {
+		if out, err = fn(eventsTx{Tx: tx, appended: &appended}); err != nil {
+			return err
+		}
+		if err := keepBillingRecords(ctx, tx, appended); err != nil {
 			return err
 		}
 		m.Claim.setResult(out)
@@ -181,6 +193,19 @@ type recordingTx struct {
 func (tx recordingTx) Append(ctx context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error) {
 	*tx.appends = append(*tx.appends, appendAt{stream: st, expected: expected})
 	return tx.Tx.Append(ctx, st, expected, drafts...)
+}
+
+// eventsTx keeps the events its command appends, so that runOnce can
+// derive what they cause in the same transaction (keepBillingRecords).
+type eventsTx struct {
+	Tx
+	appended *[]events.Event
+}
+
+func (tx eventsTx) Append(ctx context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error) {
+	out, err := tx.Tx.Append(ctx, st, expected, drafts...)
+	*tx.appended = append(*tx.appended, out...)
+	return out, err
 }
 
 // onlyEmailOutcomesAfter reports whether every event appended to those

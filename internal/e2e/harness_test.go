@@ -218,7 +218,7 @@ func (s *system) newTenant(email string, scopes ...string) tenantKeys {
 }
 
 // newTenantIn is newTenant with an organization of a country ("": the
-// default).
+// default); a Spanish one has a NIF.
 func (s *system) newTenantIn(country, email string, scopes ...string) tenantKeys {
 	s.t.Helper()
 	u := s.must(201, "POST", "/v1/users", testAdminKey, map[string]any{"email": email, "name": "Test User"})
@@ -226,6 +226,9 @@ func (s *system) newTenantIn(country, email string, scopes ...string) tenantKeys
 	org := map[string]any{"name": "Org of " + email}
 	if country != "" {
 		org["country"] = country
+	}
+	if country == "ES" { // a Spanish invoice names its issuer's NIF (VeriFactu records too)
+		org["tax_id"] = "B12345674"
 	}
 	o := s.must(201, "POST", "/v1/organizations", tk.userKey, org)
 	tk.orgID = o.str("id")

@@ -71,6 +71,7 @@ var clientMirrors = []struct {
 	{client.WebhookEndpointPatch{}, "request PATCH /v1/webhook_endpoints/{id}"},
 	{client.Delivery{}, "response GET /v1/webhook_endpoints/{id}/deliveries/{delivery}"},
 	{client.Recovery{}, "response POST /v1/webhook_endpoints/{id}/recover"},
+	{client.VerifactuRecord{}, "list GET /v1/verifactu/records"},
 	{client.Error{}, "error"},
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/verifactu"
 	"github.com/facturo/facturo/webhooks"
 )
 
@@ -142,6 +143,7 @@ var operations = map[string]opDoc{
 	"GET /v1/products/{id}/history":                                {summary: "Every event of a product, oldest first", tag: "Products", out: EventView{}, list: true},
 	"GET /v1/events":                                               {summary: "List events, newest first", tag: "Events", out: EventView{}, list: true, paged: true, query: eventFilters},
 	"GET /v1/events/stream":                                        {summary: "Follow events as server-sent events (id: the relay cursor; resume with Last-Event-ID)", tag: "Events", out: EventView{}, eventStream: true},
+	"GET /v1/verifactu/records":                                    {summary: "The VeriFactu record chain of a period, in chain order", tag: "VeriFactu", out: verifactu.RecordView{}, list: true, query: verifactuQuery},
 	"GET /v1/events/{id}":                                          {summary: "Retrieve an event", tag: "Events", out: EventView{}},
 	"POST /v1/webhook_endpoints":                                   {summary: "Create a webhook endpoint (the secret is shown once)", tag: "Webhooks", in: webhooks.EndpointInput{}, out: webhooks.EndpointView{}, status: 201},
 	"GET /v1/webhook_endpoints":                                    {summary: "List webhook endpoints", tag: "Webhooks", out: webhooks.EndpointView{}, list: true, paged: true},

@@ -179,6 +179,7 @@ func New(d Deps) *Server {
 	s.registerInvoicingRoutes(r)
 	s.registerPDFRoutes(r)
 	s.registerFacturaeRoutes(r)
+	s.registerVerifactuRoutes(r)
 	s.router = r
 	return s
 }

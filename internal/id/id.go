@@ -25,6 +25,7 @@ const (
 	WebhookEndpt   = "we"
 	Delivery       = "del"
 	DeliveryAttemp = "att"
+	BillingRecord  = "vfr" // a VeriFactu billing record
 )
 
 // New returns prefix + "_" + a new ULID. ulid.Make is safe for concurrent

@@ -36,6 +36,9 @@ type Document struct {
 	Facts   []Fact
 	Notes   string
 	Related []string // sentences naming related documents
+	// Verifactu is the address of the VeriFactu QR code of an issued
+	// invoice of a Spanish organization, "" for any other document.
+	Verifactu string
 }
 
 // Fact is one labelled value.

@@ -63,6 +63,7 @@ func Render(d *Document) ([]byte, error) {
 	f.SetFooterFunc(p.footer)
 	f.AddPage()
 	p.heading()
+	p.verifactuMark()
 	p.client()
 	p.table()
 	p.totals()

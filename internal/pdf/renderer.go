@@ -95,6 +95,7 @@ func (r *Renderer) Load(ctx context.Context, t facturo.Tenant, kind, objID strin
 	}
 	d.Version, d.Stamp = len(history), history[len(history)-1].CreatedAt.UTC()
 	d.Issuer, d.Logo = *org, logo
+	d.Verifactu = verifactuAddress(org, kind, history, t.Livemode)
 	return d, nil
 }
 
