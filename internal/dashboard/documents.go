@@ -93,7 +93,7 @@ func (s *Dashboard) documents(k docKind) orgHandler {
 	return func(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage) error {
 		var form *invoiceForm
 		if k.Name == invoiceKind.Name {
-			f := newInvoiceForm()
+			f := newInvoiceForm(o.org.Country)
 			form = &f
 		}
 		return s.renderDocuments(w, r, ss, o, k, http.StatusOK, form, nil)
@@ -127,7 +127,7 @@ func (s *Dashboard) renderDocuments(w http.ResponseWriter, r *http.Request, ss *
 	page.keep(q)
 	d := documentsData{Kind: k, Docs: page, Filter: form, New: newForm}
 	if newForm != nil {
-		if d.Clients, _, err = s.listClients(r, o, postgres.Page{Limit: 100}); err != nil {
+		if d.Clients, err = s.formClients(r, o); err != nil {
 			return err
 		}
 	}

@@ -3,12 +3,15 @@ package dashboard
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/httpapi"
 	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/jurisdiction"
 	"github.com/facturo/facturo/internal/postgres"
 )
 
@@ -79,6 +82,48 @@ func (s *Dashboard) listClients(r *http.Request, o *orgPage, p postgres.Page) ([
 	return out, more, nil
 }
 
+// formClients are the clients the new invoice form offers: a page of the
+// documents projection, and the newest clients it may not hold yet (it
+// lags the commit by milliseconds), folded from their streams, so that a
+// client added a moment ago is there.
+func (s *Dashboard) formClients(r *http.Request, o *orgPage) ([]clientSummary, error) {
+	listed, _, err := s.listClients(r, o, postgres.Page{Limit: 100})
+	if err != nil {
+		return nil, err
+	}
+	recent, _, err := s.Store.ListEvents(r.Context(), o.tenant, postgres.EventFilter{Type: invoicing.ClientKind.Name + ".created"}, postgres.Page{Limit: 5})
+	if err != nil {
+		return nil, err
+	}
+	var missing []clientSummary
+	for _, e := range recent {
+		if slices.ContainsFunc(listed, func(c clientSummary) bool { return c.ID == e.StreamID }) {
+			continue
+		}
+		history, err := s.Store.Load(r.Context(), events.Stream{ID: e.StreamID, OrgID: o.tenant.OrgID, Livemode: o.tenant.Livemode})
+		if err != nil {
+			return nil, err
+		}
+		view, exists, err := clientKind.FoldView(history)
+		if err != nil {
+			return nil, err
+		}
+		if !exists { // deleted meanwhile
+			continue
+		}
+		b, err := json.Marshal(view)
+		if err != nil {
+			return nil, err
+		}
+		var c clientSummary
+		if err := json.Unmarshal(b, &c); err != nil {
+			return nil, err
+		}
+		missing = append(missing, c)
+	}
+	return append(missing, listed...), nil
+}
+
 // createClient runs command.CreateClient with the form decoded as the
 // API's body of POST /v1/clients.
 func (s *Dashboard) createClient(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage) error {
@@ -112,6 +157,17 @@ func (s *Dashboard) createClient(w http.ResponseWriter, r *http.Request, ss *ses
 type invoiceForm struct {
 	Client, Series, PaymentForm, PaymentMethod, Currency, Notes string
 	Items                                                       []itemForm
+	// Spanish: the organization's documents follow Spanish law (IVA
+	// rates of Spain, no SAT payment method).
+	Spanish bool
+}
+
+// Taxes are the taxes a line can take in the form's country.
+func (f invoiceForm) Taxes() []choice {
+	if f.Spanish {
+		return spanishTaxOptions
+	}
+	return taxOptions
 }
 
 type itemForm struct{ Description, Quantity, Price, Tax string }
@@ -121,6 +177,9 @@ const itemRows = 3
 
 // taxChoices are the form's taxes of a line, as the API's "taxes".
 var taxChoices = map[string][]map[string]string{
+	"IVA21":  {{"type": "IVA", "rate": "0.21"}},
+	"IVA10":  {{"type": "IVA", "rate": "0.10"}},
+	"IVA4":   {{"type": "IVA", "rate": "0.04"}},
 	"IVA16":  {{"type": "IVA", "rate": "0.16"}},
 	"IVA8":   {{"type": "IVA", "rate": "0.08"}},
 	"IVA0":   {{"type": "IVA", "rate": "0"}},
@@ -134,27 +193,37 @@ type choice struct{ Code, Name string }
 // taxOptions are taxChoices in the order the form offers them.
 var taxOptions = []choice{{"IVA16", "IVA 16 %"}, {"IVA8", "IVA 8 % (border)"}, {"IVA0", "IVA 0 %"}, {"exempt", "IVA exempt"}, {"none", "no tax"}}
 
+// spanishTaxOptions are the IVA rates of Spain (docs/spain.md).
+var spanishTaxOptions = []choice{{"IVA21", "IVA 21 %"}, {"IVA10", "IVA 10 %"}, {"IVA4", "IVA 4 %"}, {"IVA0", "IVA 0 %"}, {"exempt", "IVA exempt"}, {"none", "no tax"}}
+
 // paymentForms are the SAT payment forms the form offers (the API takes
 // any two-digit code).
 var paymentForms = []choice{{"01", "Cash"}, {"02", "Nominative check"}, {"03", "Electronic funds transfer"},
 	{"04", "Credit card"}, {"28", "Debit card"}, {"99", "To be defined (PPD)"}}
 
-func newInvoiceForm() invoiceForm {
+// newInvoiceForm is the empty form of an organization of country.
+func newInvoiceForm(country jurisdiction.Country) invoiceForm {
 	f := invoiceForm{Series: "A", PaymentForm: "03", PaymentMethod: "PUE", Currency: "MXN"}
+	tax := "IVA16"
+	if country == jurisdiction.ES {
+		f.Spanish, f.PaymentMethod, f.Currency, tax = true, "", "EUR", "IVA21"
+	}
 	for range itemRows {
-		f.Items = append(f.Items, itemForm{Quantity: "1", Tax: "IVA16"})
+		f.Items = append(f.Items, itemForm{Quantity: "1", Tax: tax})
 	}
 	return f
 }
 
 // readInvoiceForm reads the posted form and the API body it stands for.
-func readInvoiceForm(r *http.Request) (invoiceForm, map[string]any) {
+func readInvoiceForm(r *http.Request, country jurisdiction.Country) (invoiceForm, map[string]any) {
 	f := r.PostForm
-	form := invoiceForm{Client: f.Get("client"), Series: strings.TrimSpace(f.Get("series")), PaymentForm: f.Get("payment_form"),
+	form := invoiceForm{Spanish: country == jurisdiction.ES, Client: f.Get("client"), Series: strings.TrimSpace(f.Get("series")), PaymentForm: f.Get("payment_form"),
 		PaymentMethod: f.Get("payment_method"), Currency: strings.TrimSpace(f.Get("currency")), Notes: f.Get("notes")}
-	body := map[string]any{"client": form.Client, "series": form.Series, "payment_method": form.PaymentMethod, "currency": form.Currency}
-	if form.PaymentForm != "" {
-		body["payment_form"] = form.PaymentForm
+	body := map[string]any{"client": form.Client, "series": form.Series, "currency": form.Currency}
+	for k, v := range map[string]string{"payment_form": form.PaymentForm, "payment_method": form.PaymentMethod} {
+		if v != "" {
+			body[k] = v
+		}
 	}
 	if strings.TrimSpace(form.Notes) != "" {
 		body["notes"] = form.Notes
@@ -186,7 +255,7 @@ func readInvoiceForm(r *http.Request) (invoiceForm, map[string]any) {
 // createInvoice runs command.CreateInvoice with the form decoded as the
 // API's body of POST /v1/invoices, and opens the new draft.
 func (s *Dashboard) createInvoice(w http.ResponseWriter, r *http.Request, ss *session, o *orgPage) error {
-	form, body := readInvoiceForm(r)
+	form, body := readInvoiceForm(r, o.org.Country)
 	var in invoicing.InvoiceInput
 	err := decodeForm(body, &in)
 	var inv *invoicing.Invoice

@@ -197,3 +197,53 @@ func TestInvoiceFormsTenancy(t *testing.T) {
 		t.Errorf("refused forms wrote %d events", after-before)
 	}
 }
+
+// A Spanish organization is created from the form with its country, and
+// its invoice form offers Spain's IVA rates and no SAT payment method:
+// the draft it makes follows Spanish law through the same commands.
+func TestSpanishOrganizationForms(t *testing.T) {
+	sys := dashtest.Start(t, nil)
+	u := sys.NewUser("es@example.com", "Primera")
+	v := newVisitor(t, sys)
+	v.mustSignIn(u.Key)
+	tok := v.token()
+	created := v.post("/dashboard/organizations", url.Values{"csrf": {tok}, "name": {"Asesores"}, "legal_name": {"Asesores SL"},
+		"tax_id": {"B12345674"}, "country": {"ES"}})
+	m := orgLocation.FindStringSubmatch(created.location)
+	if m == nil {
+		t.Fatalf("create a Spanish organization: %d %.400s", created.status, created.body)
+	}
+	var org struct{ Country string }
+	sys.Call("GET", "/v1/organizations/"+m[1], u.Key, nil, http.StatusOK, &org)
+	if org.Country != "ES" {
+		t.Fatalf("the organization's country: %q", org.Country)
+	}
+	if bad := v.post("/dashboard/organizations", url.Values{"csrf": {tok}, "name": {"X"}, "country": {"FR"}}); bad.status != http.StatusBadRequest ||
+		!strings.Contains(bad.body, "country") {
+		t.Errorf("country FR: %d %.300s", bad.status, bad.body)
+	}
+	base := "/dashboard/organizations/" + m[1] + "/test"
+	c := v.post(base+"/clients", url.Values{"csrf": {tok}, "legal_name": {"Tienda SL"}, "tax_id": {"A58818501"}})
+	cm := clientLocation.FindStringSubmatch(c.location)
+	if cm == nil {
+		t.Fatalf("add a Spanish client: %d %.400s", c.status, c.body)
+	}
+	page := v.get(base + "/invoices")
+	if !strings.Contains(page.body, "IVA 21 %") || strings.Contains(page.body, "IVA 16 %") || strings.Contains(page.body, `name="payment_method"`) ||
+		!strings.Contains(page.body, `value="EUR"`) {
+		t.Errorf("a Spanish organization's invoice form offers Mexican choices: %v %v %v %v", strings.Contains(page.body, "IVA 21 %"), strings.Contains(page.body, "IVA 16 %"), strings.Contains(page.body, `name="payment_method"`), strings.Contains(page.body, `value="EUR"`))
+	}
+	d := v.post(base+"/invoices", url.Values{"csrf": {tok}, "client": {cm[1]}, "series": {"A"}, "payment_form": {"04"}, "currency": {"EUR"},
+		"item_description": {"Caja"}, "item_quantity": {"2"}, "item_price": {"121.00"}, "item_tax": {"IVA21"}})
+	im := invoiceLoc.FindStringSubmatch(d.location)
+	if im == nil {
+		t.Fatalf("create a Spanish draft: %d %.600s", d.status, d.body)
+	}
+	if a := v.post(d.location+"/issue", url.Values{"csrf": {tok}}); a.status != http.StatusSeeOther {
+		t.Fatalf("issue: %d %.600s", a.status, a.body)
+	}
+	shown := v.get(d.location)
+	if !strings.Contains(shown.body, "242.00 EUR") || !strings.Contains(shown.body, "A-1") {
+		t.Errorf("the issued Spanish invoice: %.800s", shown.body)
+	}
+}

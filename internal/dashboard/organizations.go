@@ -76,7 +76,7 @@ func (s *Dashboard) organizations(w http.ResponseWriter, r *http.Request, ss *se
 }
 
 // orgForm is the create form as filled in.
-type orgForm struct{ Name, LegalName, TaxID string }
+type orgForm struct{ Name, LegalName, TaxID, Country string }
 
 type organizationsData struct {
 	Orgs list[accounts.OrganizationView]
@@ -106,9 +106,13 @@ func (s *Dashboard) renderOrganizations(w http.ResponseWriter, r *http.Request, 
 // organization.
 func (s *Dashboard) createOrganization(w http.ResponseWriter, r *http.Request, ss *session) error {
 	f := r.PostForm
-	form := orgForm{Name: f.Get("name"), LegalName: f.Get("legal_name"), TaxID: f.Get("tax_id")}
+	form := orgForm{Name: f.Get("name"), LegalName: f.Get("legal_name"), TaxID: f.Get("tax_id"), Country: f.Get("country")}
+	body := map[string]any{"name": form.Name, "legal_name": form.LegalName, "tax_id": form.TaxID}
+	if form.Country != "" {
+		body["country"] = form.Country
+	}
 	var in accounts.OrganizationInput
-	err := decodeForm(map[string]any{"name": form.Name, "legal_name": form.LegalName, "tax_id": form.TaxID}, &in)
+	err := decodeForm(body, &in)
 	var o *accounts.Organization
 	if err == nil {
 		o, err = command.CreateOrganization(r.Context(), s.commands, ss.who.UserID, s.meta(r, ss), in)

@@ -50,7 +50,6 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"join":         strings.Join,
-	"taxOptions":   func() []choice { return taxOptions },
 	"paymentForms": func() []choice { return paymentForms },
 	"list":         func(s ...string) []string { return s },
 	"modeOf": func(live *bool) string {
