@@ -25,6 +25,10 @@ const (
 	WebhookEndpt   = "we"
 	Delivery       = "del"
 	DeliveryAttemp = "att"
+	// RecurringInvoice is a recurring invoice template; RecurringRun one
+	// run of it, which generated invoices name as their causation.
+	RecurringInvoice = "rinv"
+	RecurringRun     = "rrun"
 )
 
 // New returns prefix + "_" + a new ULID. ulid.Make is safe for concurrent

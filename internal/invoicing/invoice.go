@@ -3,6 +3,7 @@ package invoicing
 import (
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/facturo/facturo/events"
 	"github.com/shopspring/decimal"
@@ -133,6 +134,10 @@ type InvoiceContent struct {
 	Global        *GlobalInfo       `json:"global,omitempty"`
 	Related       *Relation         `json:"related,omitempty"`
 	DuplicateOf   string            `json:"duplicate_of,omitempty"`
+	// RecurringInvoice and RecurringPeriod link an invoice that a
+	// recurring invoice generated to it, and to the period it is for.
+	RecurringInvoice string     `json:"recurring_invoice,omitempty"`
+	RecurringPeriod  *time.Time `json:"recurring_period,omitempty"`
 }
 
 var (

@@ -101,6 +101,7 @@ func (inv *Invoice) creditNote(in CorrectionInput) (InvoiceContent, error) {
 		c.PaymentForm = "15" // condonación: PPD invoices have no real form yet
 	}
 	c.DuplicateOf, c.Related = "", &Relation{Invoice: inv.ID, Relationship: "01", Reason: reason}
+	c.RecurringInvoice, c.RecurringPeriod = "", nil
 	return c, c.normalize()
 }
 

@@ -30,6 +30,10 @@ type InvoiceView struct {
 	Global        *GlobalInfo       `json:"global,omitempty"`
 	Related       *Relation         `json:"related,omitempty"`
 	DuplicateOf   *string           `json:"duplicate_of"`
+	// RecurringInvoice is the recurring invoice that generated this one
+	// (null otherwise); RecurringPeriod the period it was generated for.
+	RecurringInvoice *string    `json:"recurring_invoice"`
+	RecurringPeriod  *time.Time `json:"recurring_period"`
 	TotalsView
 	Payments       []PaymentView `json:"payments"`
 	PaidTotal      string        `json:"paid_total"`
@@ -69,6 +73,9 @@ func (inv *Invoice) View() InvoiceView {
 	}
 	if inv.DuplicateOf != "" {
 		v.DuplicateOf = &inv.DuplicateOf
+	}
+	if inv.RecurringInvoice != "" {
+		v.RecurringInvoice, v.RecurringPeriod = &inv.RecurringInvoice, inv.RecurringPeriod
 	}
 	for i, p := range inv.Payments {
 		v.Payments[i] = PaymentView{Amount: fmtMoney(p.Amount), Date: p.Date.UTC(), PaymentForm: p.PaymentForm}
