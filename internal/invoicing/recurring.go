@@ -70,6 +70,12 @@ type RecurringTemplate struct {
 	NextPeriod int  `json:"next_period"`
 }
 
+// RecurringPause is the data of recurring_invoice.paused: Reason says why
+// when the worker paused it because its invoice could not be made.
+type RecurringPause struct {
+	Reason string `json:"reason,omitempty"`
+}
+
 // RecurringResume is the data of recurring_invoice.resumed.
 type RecurringResume struct {
 	NextPeriod int `json:"next_period"`
@@ -91,6 +97,7 @@ type RecurringInvoice struct {
 	Meta
 	RecurringTemplate
 	Paused      bool
+	PauseReason string
 	Deleted     bool
 	Generated   int
 	LastInvoice string
@@ -206,15 +213,15 @@ func (r *RecurringInvoice) Update(p RecurringInvoicePatch, client *Client, produ
 	return one(RecurringUpdated, next), nil
 }
 
-// Pause decides active → paused.
-func (r *RecurringInvoice) Pause() ([]events.Draft, error) {
+// Pause decides active → paused; reason is empty for a pause asked for.
+func (r *RecurringInvoice) Pause(reason string) ([]events.Draft, error) {
 	if err := r.mustExist(); err != nil {
 		return nil, err
 	}
 	if s := r.Status(); s != RecurringActive {
 		return nil, invalidState("The recurring invoice is %s; only an active one can be paused.", s)
 	}
-	return one(RecurringPaused, Empty{}), nil
+	return one(RecurringPaused, RecurringPause{Reason: reason}), nil
 }
 
 // Resume decides paused → active. The schedule goes on from the first
@@ -278,13 +285,17 @@ func (r *RecurringInvoice) Apply(e events.Event) error {
 		}
 		r.RecurringTemplate = tpl
 	case RecurringPaused:
-		r.Paused = true
+		var p RecurringPause
+		if err := decodeInto(kind, e, &p); err != nil {
+			return err
+		}
+		r.Paused, r.PauseReason = true, p.Reason
 	case RecurringResumed:
 		var res RecurringResume
 		if err := decodeInto(kind, e, &res); err != nil {
 			return err
 		}
-		r.Paused, r.NextPeriod = false, res.NextPeriod
+		r.Paused, r.PauseReason, r.NextPeriod = false, "", res.NextPeriod
 	case RecurringGenerated:
 		var run RecurringRun
 		if err := decodeInto(kind, e, &run); err != nil {

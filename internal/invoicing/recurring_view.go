@@ -11,6 +11,7 @@ type RecurringInvoiceView struct {
 	CreatedAt         *time.Time   `json:"created_at"`
 	UpdatedAt         *time.Time   `json:"updated_at"`
 	Status            string       `json:"status"`
+	PauseReason       *string      `json:"pause_reason"`
 	Client            string       `json:"client"`
 	Series            string       `json:"series"`
 	Invoice           InvoiceInput `json:"invoice"`
@@ -49,6 +50,9 @@ func (r *RecurringInvoice) View() RecurringInvoiceView {
 	}
 	if r.Count > 0 {
 		v.Count = &r.Count
+	}
+	if r.PauseReason != "" {
+		v.PauseReason = &r.PauseReason
 	}
 	if r.LastInvoice != "" {
 		v.LastInvoice = &r.LastInvoice
