@@ -81,6 +81,10 @@ type Invoice struct {
 	Global        *GlobalPeriod     `json:"global,omitempty"`  // a global invoice's period
 	Related       *Relation         `json:"related,omitempty"` // a credit note's invoice
 	DuplicateOf   *string           `json:"duplicate_of"`
+	// RecurringInvoice is the recurring invoice that made this one, and
+	// RecurringPeriod the period it was made for (both null otherwise).
+	RecurringInvoice *string    `json:"recurring_invoice"`
+	RecurringPeriod  *time.Time `json:"recurring_period"`
 	Totals
 	Payments       []Payment     `json:"payments"`
 	PaidTotal      string        `json:"paid_total"`
