@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"os"
+	"os/exec"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +134,44 @@ func TestRecurringInvoiceScopes(t *testing.T) {
 		if r.Status != 403 || r.str("error", "code") != "insufficient_scope" {
 			t.Errorf("POST %s without its scope answered %d %s", path, r.Status, r.Raw)
 		}
+	}
+}
+
+// docs/recurring_invoices.md gives the results it shows: its sh blocks run
+// in order in one bash, and every line of a text block that follows an sh
+// block is in the output.
+func TestRecurringGuideRuns(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the guide needs %s", tool)
+		}
+	}
+	b, err := os.ReadFile("../../docs/recurring_invoices.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var script strings.Builder
+	script.WriteString("set -euo pipefail\n")
+	var want []string
+	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```\n\n(```text\n(.*?)```)?").FindAllStringSubmatch(string(b), -1) {
+		script.WriteString(m[1])
+		want = append(want, strings.Split(strings.TrimSpace(m[3]), "\n")...)
+	}
+	s := startSystem(t)
+	tk := s.newTenant("guide@example.com")
+	cmd := exec.Command("bash", "-c", script.String())
+	cmd.Env = append(os.Environ(), "BASE="+s.proxy(), "KEY="+tk.test)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the guide failed: %v\n%s", err, out)
+	}
+	lines := strings.Split(string(out), "\n")
+	for _, w := range want {
+		if w != "" && !slices.Contains(lines, w) {
+			t.Errorf("the guide's output lacks %q:\n%s", w, out)
+		}
+	}
+	if len(want) < 5 {
+		t.Errorf("found %d shown results in the guide", len(want))
 	}
 }
