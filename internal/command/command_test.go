@@ -239,6 +239,8 @@ func (tx *memTx) ScheduleRecurring(context.Context, facturo.Tenant, string, *tim
 	return nil
 }
 
+func (tx *memTx) LockRecurring(context.Context, facturo.Tenant, string) error { return nil }
+
 func (tx *memTx) ClaimDueRecurring(context.Context, time.Time) (command.DueRun, bool, error) {
 	return command.DueRun{}, false, nil
 }

@@ -84,6 +84,9 @@ func GenerateRecurringInvoice(ctx context.Context, st Store, t facturo.Tenant, m
 	runID := id.New(id.RecurringRun)
 	m.CausationID = runID
 	return run(ctx, st, m, func(tx Tx) (*invoicing.Invoice, error) {
+		if err := tx.LockRecurring(ctx, t, templateID); err != nil {
+			return nil, err
+		}
 		history, err := tx.Load(ctx, stream(t, templateID))
 		if err != nil {
 			return nil, err
@@ -167,6 +170,9 @@ func pauseFailed(ctx context.Context, st Store, meta events.Metadata, now time.T
 	m := Meta{Metadata: meta, Now: now}
 	t, period := out.Due.Tenant, out.Due.Period
 	_, err := run(ctx, st, m, func(tx Tx) (*invoicing.RecurringInvoice, error) {
+		if err := tx.LockRecurring(ctx, t, out.Due.Template); err != nil {
+			return nil, err
+		}
 		history, err := tx.Load(ctx, stream(t, out.Due.Template))
 		if err != nil {
 			return nil, err
@@ -266,6 +272,9 @@ func changeRecurring(ctx context.Context, st Store, t facturo.Tenant, m Meta, te
 	k := invoicing.RecurringKind
 	return run(ctx, st, m, func(tx Tx) (*invoicing.RecurringInvoice, error) {
 		if err := pathID(k, templateID); err != nil {
+			return nil, err
+		}
+		if err := tx.LockRecurring(ctx, t, templateID); err != nil {
 			return nil, err
 		}
 		history, err := tx.Load(ctx, stream(t, templateID))

@@ -118,6 +118,10 @@ type Tx interface {
 	// period is due (nil: none is) and which period that is. Every command
 	// that appends to a recurring invoice calls it in its transaction.
 	ScheduleRecurring(ctx context.Context, t facturo.Tenant, templateID string, due *time.Time, period int) error
+	// LockRecurring locks a recurring invoice's schedule until the
+	// transaction ends: every command that appends to a template takes it
+	// before reading the template, as the worker's claim does.
+	LockRecurring(ctx context.Context, t facturo.Tenant, templateID string) error
 	// ClaimDueRecurring locks, until the transaction ends, the schedule of
 	// one recurring invoice of any tenant whose next period is due at now;
 	// one that another transaction holds is skipped. ok is false when no

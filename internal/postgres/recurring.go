@@ -26,6 +26,18 @@ func (tx *Tx) ScheduleRecurring(ctx context.Context, t facturo.Tenant, templateI
 	return nil
 }
 
+// LockRecurring locks the template's schedule row until tx ends (nothing
+// when it has none), so that a request changing the template queues
+// behind a worker generating its period instead of deadlocking with it.
+func (tx *Tx) LockRecurring(ctx context.Context, t facturo.Tenant, templateID string) error {
+	_, err := tx.Exec(ctx, `SELECT 1 FROM recurring_schedules
+		WHERE template_id = $1 AND org_id = $2 AND livemode = $3 FOR UPDATE`, templateID, t.OrgID, t.Livemode)
+	if err != nil {
+		return fmt.Errorf("lock recurring invoice %s: %w", templateID, err)
+	}
+	return nil
+}
+
 // ClaimDueRecurring locks the schedule row of one template, of any
 // tenant, whose next period is due at now, the earliest first. Rows that
 // other transactions hold are skipped (FOR UPDATE SKIP LOCKED), so workers
