@@ -215,15 +215,8 @@ func generate(ctx context.Context, tx Tx, t facturo.Tenant, r *invoicing.Recurri
 		return nil, nil, err
 	}
 	inv, err := invoicing.FoldInvoice(invEvents)
-	if r.Issue && err == nil {
-		if inv, invEvents, err = appendTo(ctx, tx, invoice, invEvents, func() ([]events.Draft, error) { return issue(ctx, tx, t, inv, rec.PeriodAt) }); err == nil && r.Send {
-			var refused *facturo.Error
-			if _, serr := inv.Send(invoicing.SendInput{}, now); errors.As(serr, &refused) {
-				rec.SendError = refused.Message
-			} else {
-				inv, _, err = appendTo(ctx, tx, invoice, invEvents, func() ([]events.Draft, error) { return inv.Send(invoicing.SendInput{}, now) })
-			}
-		}
+	if err == nil && r.Issue {
+		inv, err = issueAndSend(ctx, tx, t, r.Send, invoice, invEvents, &rec, now)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -239,6 +232,31 @@ func generate(ctx context.Context, tx Tx, t facturo.Tenant, r *invoicing.Recurri
 	}
 	r, err = scheduled(ctx, tx, t, append(history, added...))
 	return inv, r, err
+}
+
+// issueAndSend issues the draft of stream st (read up to history), dated
+// rec.PeriodAt, and sends it when send is set. A send the invoice refuses
+// (its client has no email any more) is noted in rec.SendError instead.
+func issueAndSend(ctx context.Context, tx Tx, t facturo.Tenant, send bool, st events.Stream, history []events.Event, rec *invoicing.RecurringRun, now time.Time) (*invoicing.Invoice, error) {
+	inv, err := invoicing.FoldInvoice(history)
+	if err != nil {
+		return nil, err
+	}
+	inv, history, err = appendTo(ctx, tx, st, history, func() ([]events.Draft, error) { return issue(ctx, tx, t, inv, rec.PeriodAt) })
+	if err != nil || !send {
+		return inv, err
+	}
+	drafts, err := inv.Send(invoicing.SendInput{}, now)
+	var refused *facturo.Error
+	if errors.As(err, &refused) {
+		rec.SendError = refused.Message
+		return inv, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	inv, _, err = appendTo(ctx, tx, st, history, func() ([]events.Draft, error) { return drafts, nil })
+	return inv, err
 }
 
 // appendTo appends what decide chooses to an invoice stream read up to

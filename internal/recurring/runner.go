@@ -25,9 +25,6 @@ type Runner struct {
 	// Every is the pause between passes (default 10s).
 	Every time.Duration
 	Log   *slog.Logger
-	// OnPass, if set, is told of each pass: how many invoices it made and
-	// how long it took.
-	OnPass func(invoices int, took time.Duration)
 }
 
 // Run makes a pass every Every until ctx ends, and returns the error that
@@ -83,8 +80,8 @@ func (r *Runner) Pass(ctx context.Context) (int, error) {
 				"recurring_invoice", out.Due.Template, "period", out.Due.Period, "cause", out.Paused)
 		}
 	}
-	if r.OnPass != nil {
-		r.OnPass(made, time.Since(start))
+	if made > 0 && r.Log != nil {
+		r.Log.Info("recurring invoices generated", "invoices", made, "took", time.Since(start))
 	}
 	return made, ctx.Err()
 }
