@@ -341,3 +341,25 @@ func TestAnUnmakeableInvoicePausesItsTemplate(t *testing.T) {
 		t.Error("the healthy template generated nothing")
 	}
 }
+
+// A template that sends its invoices, whose client has since lost its
+// email: the invoice is still made and issued, and the run records why it
+// was not sent.
+func TestARefusedSendKeepsTheInvoice(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	start := time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)
+	tpl := e.template(t, start, invoicing.RecurringInvoiceInput{Interval: invoicing.IntervalDaily, StartAt: &start, Issue: true, Send: true})
+	none := ""
+	if _, err := command.UpdateClient(ctx, e.store, e.tenant, command.Meta{Now: start}, e.client, invoicing.ClientPatch{Email: &none}); err != nil {
+		t.Fatal(err)
+	}
+	r := &recurring.Runner{Store: e.store, Clock: func() time.Time { return start }}
+	if n, err := r.Pass(ctx); err != nil || n != 1 {
+		t.Fatalf("pass made %d invoices (%v), want 1", n, err)
+	}
+	g := e.generated(t, tpl.ID)
+	if len(g.folios) != 1 || len(g.runs) != 1 || g.runs[0].SendError == "" {
+		t.Fatalf("folios %v, runs %+v: want one issued invoice and the send's refusal recorded", g.folios, g.runs)
+	}
+}
