@@ -47,7 +47,7 @@ func UpdateRecurringInvoice(ctx context.Context, st Store, t facturo.Tenant, m M
 		if err != nil {
 			return nil, err
 		}
-		return r.Update(p, client, products)
+		return r.Update(p, client, products, m.Now)
 	})
 }
 

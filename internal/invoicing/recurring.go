@@ -190,8 +190,11 @@ func (r *RecurringInvoice) mustExist() error {
 }
 
 // Update decides a change of the template; client and products are those
-// the new invoice names (or the current one's, when p.Invoice is nil).
-func (r *RecurringInvoice) Update(p RecurringInvoicePatch, client *Client, products map[string]*Product) ([]events.Draft, error) {
+// the new invoice names (or the current one's, when p.Invoice is nil). A
+// completed schedule that a later end_at or a higher count extends goes on
+// from the first period at or after now: the periods between are skipped,
+// as when resuming.
+func (r *RecurringInvoice) Update(p RecurringInvoicePatch, client *Client, products map[string]*Product, now time.Time) ([]events.Draft, error) {
 	if err := r.mustExist(); err != nil {
 		return nil, err
 	}
@@ -206,6 +209,9 @@ func (r *RecurringInvoice) Update(p RecurringInvoicePatch, client *Client, produ
 	}
 	if err := next.validate(client, products); err != nil {
 		return nil, err
+	}
+	if r.Status() == RecurringCompleted && next.Has(next.NextPeriod) {
+		next.NextPeriod = next.FirstFrom(next.NextPeriod, now)
 	}
 	if sameJSON(next, r.RecurringTemplate) {
 		return nil, nil
