@@ -79,6 +79,9 @@ func TestRecurringInvoices(t *testing.T) {
 	if r := s.must(200, "POST", "/v1/recurring_invoices/"+mid+"/resume", key, nil); r.str("next_run_at") != "2030-01-31T09:00:00Z" {
 		t.Fatalf("resumed %s", r.Raw)
 	}
+	if r := s.must(200, "GET", "/v1/recurring_invoices/"+mid+"?as_of="+paused.str("updated_at"), key, nil); r.str("status") != "paused" {
+		t.Fatalf("as of the pause: %s", r.Raw)
+	}
 
 	inv := s.must(201, "POST", "/v1/recurring_invoices/"+mid+"/generate", key, nil)
 	if inv.str("recurring_invoice") != mid || inv.str("status") != "valid" || inv.str("total") != "116.00" {
