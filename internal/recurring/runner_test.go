@@ -1,9 +1,13 @@
 package recurring_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +27,7 @@ import (
 
 // env is a migrated database, its command store and a tenant with a client.
 type env struct {
+	dsn    string
 	db     *postgres.DB
 	store  command.Store
 	tenant facturo.Tenant
@@ -32,12 +37,13 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.Migrated(t), 8)
+	dsn := pgtest.Migrated(t)
+	db, err := postgres.Open(ctx, dsn, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	e := &env{db: db, store: postgres.NewEventStore(db, events.Upcast).Commands(),
+	e := &env{dsn: dsn, db: db, store: postgres.NewEventStore(db, events.Upcast).Commands(),
 		tenant: facturo.Tenant{OrgID: "org_recurring", Livemode: false}}
 	c, err := command.CreateClient(ctx, e.store, e.tenant, command.Meta{Now: time.Now()}, invoicing.ClientInput{
 		LegalName: "Acme", TaxID: "AAA010101AAA", Email: "billing@acme.mx", Address: invoicing.Address{Zip: "06600"}})
@@ -362,4 +368,87 @@ func TestARefusedSendKeepsTheInvoice(t *testing.T) {
 	if len(g.folios) != 1 || len(g.runs) != 1 || g.runs[0].SendError == "" {
 		t.Fatalf("folios %v, runs %+v: want one issued invoice and the send's refusal recorded", g.folios, g.runs)
 	}
+}
+
+// childDSN, in the environment of a copy of this test binary, makes
+// TestAKilledWorkerProcessLosesNothing's worker: it runs a pass that
+// stops, forever, right after appending recurring_invoice.generated (the
+// period claimed, the invoice appended and numbered), and says so.
+const childDSN = "FACTURO_RECURRING_TEST_CHILD_DSN"
+
+// A worker process killed (SIGKILL) between claiming a period and
+// committing it leaves nothing behind: PostgreSQL rolls its transaction
+// back when the connection drops, and the next worker makes the period's
+// invoice once, with the number the dead one had taken.
+func TestAKilledWorkerProcessLosesNothing(t *testing.T) {
+	start := time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)
+	if dsn := os.Getenv(childDSN); dsn != "" {
+		runStuckWorker(t, dsn, start)
+		return
+	}
+	e := newEnv(t)
+	tpl := e.template(t, start, invoicing.RecurringInvoiceInput{Interval: invoicing.IntervalDaily, StartAt: &start, Issue: true})
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAKilledWorkerProcessLosesNothing$")
+	cmd.Env = append(os.Environ(), childDSN+"="+e.dsn)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.Contains(line, "claimed") {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the worker process did not reach its commit: %q, %v", line, err)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	r := &recurring.Runner{Store: e.store, Clock: func() time.Time { return start }}
+	deadline := time.Now().Add(20 * time.Second)
+	for made := 0; made == 0; { // the server notices the dropped connection shortly
+		if time.Now().After(deadline) {
+			t.Fatal("the killed worker's period was never made")
+		}
+		if made, err = r.Pass(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	g := e.generated(t, tpl.ID)
+	if !slices.Equal(g.folios, []int64{1}) || len(g.runs) != 1 || len(g.periods) != 1 {
+		t.Fatalf("folios %v, %d runs, %d invoices: want one invoice, number 1", g.folios, len(g.runs), len(g.periods))
+	}
+}
+
+func runStuckWorker(t *testing.T, dsn string, now time.Time) {
+	db, err := postgres.Open(context.Background(), dsn, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &stuckStore{Store: postgres.NewEventStore(db, events.Upcast).Commands()}
+	r := &recurring.Runner{Store: st, Clock: func() time.Time { return now }}
+	_, err = r.Pass(context.Background())
+	t.Fatalf("the stuck pass returned: %v", err)
+}
+
+// stuckStore's transactions block forever once they have appended to a
+// recurring invoice's stream.
+type stuckStore struct{ command.Store }
+
+func (s *stuckStore) Run(ctx context.Context, meta events.Metadata, claim *command.Claim, fn func(command.Tx) error) error {
+	return s.Store.Run(ctx, meta, claim, func(tx command.Tx) error { return fn(stuckTx{tx}) })
+}
+
+type stuckTx struct{ command.Tx }
+
+func (tx stuckTx) Append(ctx context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error) {
+	out, err := tx.Tx.Append(ctx, st, expected, drafts...)
+	if err == nil && strings.HasPrefix(st.ID, "rinv_") {
+		fmt.Println("claimed")
+		select {}
+	}
+	return out, err
 }
