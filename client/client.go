@@ -51,18 +51,20 @@ type Client struct {
 	backOff    func(retry int) time.Duration
 	userAgent  string
 
-	Users            *Users
-	Organizations    *Organizations
-	Keys             *Keys
-	Clients          *Resource[Customer, ClientInput, ClientPatch]
-	Products         *Resource[Product, ProductInput, ProductPatch]
-	Series           *SeriesService
-	Invoices         *Invoices
-	Receipts         *Receipts
-	Retentions       *Retentions
-	Events           *Events
-	WebhookEndpoints *WebhookEndpoints
-	Verifactu        *Verifactu
+	Users         *Users
+	Organizations *Organizations
+	Keys          *Keys
+	Clients       *Resource[Customer, ClientInput, ClientPatch]
+	Products      *Resource[Product, ProductInput, ProductPatch]
+	Series        *SeriesService
+	Invoices      *Invoices
+	Receipts      *Receipts
+	Retentions    *Retentions
+	// RecurringInvoices are templates the worker invoices on a schedule.
+	RecurringInvoices *RecurringInvoices
+	Events            *Events
+	Verifactu         *Verifactu
+	WebhookEndpoints  *WebhookEndpoints
 }
 
 // Option configures a Client.
@@ -118,6 +120,7 @@ func New(baseURL, key string, opts ...Option) *Client {
 	c.Invoices = &Invoices{Resource[Invoice, InvoiceInput, InvoicePatch]{c: c, path: "/v1/invoices"}}
 	c.Receipts = &Receipts{c: c, path: "/v1/receipts"}
 	c.Retentions = &Retentions{c: c, path: "/v1/retentions"}
+	c.RecurringInvoices = &RecurringInvoices{Resource[RecurringInvoice, RecurringInvoiceInput, RecurringInvoicePatch]{c: c, path: "/v1/recurring_invoices"}}
 	c.Events = &Events{c}
 	c.WebhookEndpoints = &WebhookEndpoints{c}
 	c.Verifactu = &Verifactu{c}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -376,4 +377,34 @@ func (s *WebhookEndpoints) Delivery(ctx context.Context, id, delivery string) (*
 }
 func (s *WebhookEndpoints) Resend(ctx context.Context, id, delivery string) (*Delivery, error) {
 	return call[Delivery](ctx, s.c, "POST", whPath+"/"+esc(id)+"/deliveries/"+esc(delivery)+"/resend", nil)
+}
+
+// RecurringInvoices adds pause, resume, generate and preview to the
+// resource methods.
+type RecurringInvoices struct {
+	Resource[RecurringInvoice, RecurringInvoiceInput, RecurringInvoicePatch]
+}
+
+func (s *RecurringInvoices) Pause(ctx context.Context, id string, opts ...RequestOption) (*RecurringInvoice, error) {
+	return call[RecurringInvoice](ctx, s.c, "POST", s.path+"/"+esc(id)+"/pause", nil, opts...)
+}
+
+// Resume goes on from the first period at or after now.
+func (s *RecurringInvoices) Resume(ctx context.Context, id string, opts ...RequestOption) (*RecurringInvoice, error) {
+	return call[RecurringInvoice](ctx, s.c, "POST", s.path+"/"+esc(id)+"/resume", nil, opts...)
+}
+
+// Generate makes the invoice now, outside the schedule, and returns it.
+func (s *RecurringInvoices) Generate(ctx context.Context, id string, opts ...RequestOption) (*Invoice, error) {
+	return call[Invoice](ctx, s.c, "POST", s.path+"/"+esc(id)+"/generate", nil, opts...)
+}
+
+// Preview is when the next count (1..100) scheduled periods fall.
+func (s *RecurringInvoices) Preview(ctx context.Context, id string, count int) (*RecurringPreview, error) {
+	return call[RecurringPreview](ctx, s.c, "GET", s.path+"/"+esc(id)+"/preview?count="+strconv.Itoa(count), nil)
+}
+
+// GetAsOf is the recurring invoice as it was at t.
+func (s *RecurringInvoices) GetAsOf(ctx context.Context, id string, t time.Time) (*RecurringInvoice, error) {
+	return call[RecurringInvoice](ctx, s.c, "GET", s.path+"/"+esc(id)+"?as_of="+url.QueryEscape(t.UTC().Format(time.RFC3339Nano)), nil)
 }

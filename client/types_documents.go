@@ -85,6 +85,10 @@ type Invoice struct {
 	// of ES organizations only.
 	Kind          string         `json:"kind,omitempty"`
 	Rectification *Rectification `json:"rectification,omitempty"`
+	// RecurringInvoice is the recurring invoice that made this one, and
+	// RecurringPeriod the period it was made for (both null otherwise).
+	RecurringInvoice *string    `json:"recurring_invoice"`
+	RecurringPeriod  *time.Time `json:"recurring_period"`
 	Totals
 	Payments       []Payment     `json:"payments"`
 	PaidTotal      string        `json:"paid_total"`

@@ -34,6 +34,10 @@ type Config struct {
 	// StreamHeartbeat is the event stream's keep-alive interval (15 s when
 	// zero); tests shorten it. Not read from the environment.
 	StreamHeartbeat time.Duration
+	// RecurringEvery is the pause between the recurring invoices runner's
+	// passes (10 s when zero); tests shorten it. Not read from the
+	// environment.
+	RecurringEvery time.Duration
 	// Env keeps the raw getter for components with their own settings
 	// (webhook retry schedule, allowed networks).
 	Env func(string) string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/facturo/facturo/internal/mail"
 	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/recurring"
 	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/internal/supervise"
 	"github.com/facturo/facturo/internal/verifactu"
@@ -28,7 +29,7 @@ func Projections() []projections.Projection {
 
 // WorkerComponents are the worker role's components: the relay, one
 // runner per projection, the webhook fan-out and deliverer, the mailer,
-// the metrics poller and the VeriFactu sandbox submitter. Every component coordinates through PostgreSQL locks and
+// the recurring invoices runner, the metrics poller and the VeriFactu sandbox submitter. Every component coordinates through PostgreSQL locks and
 // JetStream consumers, so any number of workers may run. Each runs under
 // the process's supervise.Group (RunWorker), which restarts it when it
 // fails.
@@ -51,6 +52,7 @@ func WorkerComponents(s *Services) []supervise.Component {
 			Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt, Supervisor: s.Components}).Run},
 		supervise.Component{Name: "mailer", Run: (&mail.Mailer{Commands: s.Store.Commands(), Stream: s.Stream,
 			Config: s.Config.Mail, PDFs: s.PDF, Issuers: s.PDF, Log: s.Log}).Run},
+		supervise.Component{Name: "recurring-invoices", Run: (&recurring.Runner{Store: s.Store.Commands(), Every: s.Config.RecurringEvery, Log: s.Log}).Run},
 		supervise.Component{Name: "worker-metrics", Run: (&MetricsPoller{Metrics: m, DB: s.DB, Names: names}).Run},
 		// Test mode's VeriFactu records go to the sandbox; live ones stay
 		// pending: submission to the AEAT is not implemented.

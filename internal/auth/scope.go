@@ -48,6 +48,10 @@ var resources = []struct {
 		{"send", "Send retentions to their clients by email"},
 	}},
 	{"series", "numbering series", readWrite, nil},
+	{"recurring_invoices", "recurring invoices", readWriteDelete, []scopeAction{
+		{"transition", "Pause and resume recurring invoices"},
+		{"generate", "Generate a recurring invoice's invoice now, outside its schedule"},
+	}},
 	// A PDF also needs the document's own read scope (invoices:read...).
 	{"pdfs", "the PDFs of invoices, receipts and retentions (with the document's read scope)", read, nil},
 	{"webhooks", "webhook endpoints", readWriteDelete, nil},

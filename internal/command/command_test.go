@@ -252,3 +252,13 @@ func TestCommandsAnswerTheirClaimInTheTransaction(t *testing.T) {
 }
 
 func (tx *memTx) KeepLogo(context.Context, string, accounts.Logo, []byte) error { return nil }
+
+func (tx *memTx) ScheduleRecurring(context.Context, facturo.Tenant, string, *time.Time, int) error {
+	return nil
+}
+
+func (tx *memTx) LockRecurring(context.Context, facturo.Tenant, string) error { return nil }
+
+func (tx *memTx) ClaimDueRecurring(context.Context, time.Time) (command.DueRun, bool, error) {
+	return command.DueRun{}, false, nil
+}

@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
@@ -22,19 +23,26 @@ func CreateInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, in i
 		if err != nil {
 			return nil, err
 		}
-		if err := requireSeries(ctx, tx, t, r, in.Series); err != nil {
-			return nil, err
-		}
-		client, err := loadClient(ctx, tx, t, in.Client)
-		if err != nil {
-			return nil, err
-		}
-		products, err := loadProducts(ctx, tx, t, in.Items)
+		client, products, err := invoiceRefs(ctx, tx, t, r, in)
 		if err != nil {
 			return nil, err
 		}
 		return r.NewInvoice(in, client, products)
 	})
+}
+
+// invoiceRefs checks the series of an invoice input by the rules r of
+// its organization's country and reads its client and products inside tx.
+func invoiceRefs(ctx context.Context, tx Tx, t facturo.Tenant, r invoicing.Rules, in invoicing.InvoiceInput) (*invoicing.Client, map[string]*invoicing.Product, error) {
+	if err := requireSeries(ctx, tx, t, r, in.Series); err != nil {
+		return nil, nil, err
+	}
+	client, err := loadClient(ctx, tx, t, in.Client)
+	if err != nil {
+		return nil, nil, err
+	}
+	products, err := loadProducts(ctx, tx, t, in.Items)
+	return client, products, err
 }
 
 // UpdateInvoice applies a patch to a draft invoice, reading the client and
@@ -75,15 +83,21 @@ func DeleteInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invo
 // duplicated and a failure gives the number back (Tx.TakeNumber).
 func IssueInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, _ None) (*invoicing.Invoice, error) {
 	return change(ctx, st, t, m, invoicing.InvoiceKind, invoiceID, func(tx Tx, inv *invoicing.Invoice) ([]events.Draft, error) {
-		if inv.Status != invoicing.StatusDraft { // let the decision refuse before taking a number
-			return inv.Issue(nil, 1, m.Now)
-		}
-		series, number, err := takeNumber(ctx, tx, t, invoicing.RulesFor(inv.Jurisdiction), inv.Series)
-		if err != nil {
-			return nil, err
-		}
-		return inv.Issue(series, number, m.Now)
+		return issue(ctx, tx, t, inv, m.Now)
 	})
+}
+
+// issue decides the issue of inv at now with the next number of its
+// series, taken in tx.
+func issue(ctx context.Context, tx Tx, t facturo.Tenant, inv *invoicing.Invoice, now time.Time) ([]events.Draft, error) {
+	if inv.Status != invoicing.StatusDraft { // let the decision refuse before taking a number
+		return inv.Issue(nil, 1, now)
+	}
+	series, number, err := takeNumber(ctx, tx, t, invoicing.RulesFor(inv.Jurisdiction), inv.Series)
+	if err != nil {
+		return nil, err
+	}
+	return inv.Issue(series, number, now)
 }
 
 // PayInvoice records a payment.

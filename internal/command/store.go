@@ -121,6 +121,27 @@ type Tx interface {
 	// (GeneratedAt) once it holds the chain, so that times never go
 	// backwards along a chain, and stores it pending submission.
 	AppendBillingRecord(ctx context.Context, t facturo.Tenant, e verifactu.Entry) (verifactu.Record, error)
+	// ScheduleRecurring records when a recurring invoice's next scheduled
+	// period is due (nil: none is) and which period that is. Every command
+	// that appends to a recurring invoice calls it in its transaction.
+	ScheduleRecurring(ctx context.Context, t facturo.Tenant, templateID string, due *time.Time, period int) error
+	// LockRecurring locks a recurring invoice's schedule until the
+	// transaction ends: every command that appends to a template takes it
+	// before reading the template, as the worker's claim does.
+	LockRecurring(ctx context.Context, t facturo.Tenant, templateID string) error
+	// ClaimDueRecurring locks, until the transaction ends, the schedule of
+	// one recurring invoice of any tenant whose next period is due at now;
+	// one that another transaction holds is skipped. ok is false when no
+	// other is due.
+	ClaimDueRecurring(ctx context.Context, now time.Time) (run DueRun, ok bool, err error)
+}
+
+// DueRun is a recurring invoice's scheduled period that is due.
+type DueRun struct {
+	Tenant   facturo.Tenant
+	Template string
+	Period   int
+	Due      time.Time
 }
 
 // Counter is the numbering state of one series code of a tenant.

@@ -147,9 +147,9 @@ func (s *Dashboard) meta(r *http.Request, ss *session) command.Meta {
 
 // list is one page of a list with the cursors of its neighbours.
 type list[T any] struct {
-	Items  []T
-	Next   string // starting_after for the next (older) page; "" on the last
-	Prev   string // ending_before for the previous page; "" on the first
+	Items []T
+	Next  string // starting_after for the next (older) page; "" on the last
+	Prev  string // ending_before for the previous page; "" on the first
 	// Filter is the query of the list's filters, "k=v&...&" or "", that
 	// the page links keep.
 	Filter template.URL

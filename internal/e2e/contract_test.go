@@ -141,6 +141,12 @@ func (f *contractFixture) target(rt httpapi.Route, body map[string]any) (path, k
 		objs["retentions"] = ret
 	case strings.HasPrefix(rt.Path, "/v1/receipts/"):
 		objs["receipts"] = s.must(201, "POST", "/v1/receipts", tk.live, receiptBody("10.00", "1")).str("id")
+	case strings.HasPrefix(rt.Path, "/v1/recurring_invoices/"): // resume needs a paused one
+		rec := s.must(201, "POST", "/v1/recurring_invoices", tk.live, recurringBody(f.objs["clients"], f.objs["products"], map[string]any{"interval": "weekly"})).str("id")
+		if name == "POST /v1/recurring_invoices/{id}/resume" {
+			s.must(200, "POST", "/v1/recurring_invoices/"+rec+"/pause", tk.live, nil)
+		}
+		objs["recurring_invoices"] = rec
 	}
 	path, missing := fill(rt.Path, objs)
 	if missing != "" {

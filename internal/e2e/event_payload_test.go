@@ -73,6 +73,13 @@ func (s *system) everyEventType(t *testing.T) tenantKeys {
 	draft := s.must(201, "POST", "/v1/invoices", key, invoiceBody(cid, "EV", item(pid, "1"))).str("id")
 	s.must(200, "DELETE", "/v1/invoices/"+draft, key, nil)
 
+	rec := s.must(201, "POST", "/v1/recurring_invoices", key, recurringBody(cid, pid, map[string]any{"interval": "yearly", "start_at": "2030-01-01T00:00:00Z"})).str("id")
+	s.must(200, "PATCH", "/v1/recurring_invoices/"+rec, key, map[string]any{"count": 3})
+	s.must(200, "POST", "/v1/recurring_invoices/"+rec+"/pause", key, nil)
+	s.must(200, "POST", "/v1/recurring_invoices/"+rec+"/resume", key, nil)
+	s.must(201, "POST", "/v1/recurring_invoices/"+rec+"/generate", key, nil)
+	s.must(200, "DELETE", "/v1/recurring_invoices/"+rec, key, nil)
+
 	rid := s.must(201, "POST", "/v1/receipts", key, receiptBody("116.00", "1")).str("id")
 	s.must(201, "POST", "/v1/receipts/"+rid+"/invoice", key, map[string]any{"client": cid})
 	rid = s.must(201, "POST", "/v1/receipts", key, receiptBody("116.00", "1")).str("id")

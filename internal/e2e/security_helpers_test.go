@@ -69,6 +69,8 @@ func (s *system) seedObjects(tk tenantKeys) tenantObjects {
 		"period":   map[string]any{"from_month": 1, "to_month": 1, "year": 2025},
 		"concepts": []any{map[string]any{"description": "Fees", "amount": "10.00", "taxes": []any{map[string]any{"type": "ISR", "rate": "0.10"}}}},
 	}).str("id")
+	o["recurring_invoices"] = s.must(201, "POST", "/v1/recurring_invoices", key, recurringBody(o["clients"], o["products"],
+		map[string]any{"interval": "monthly", "start_at": "2030-01-01T00:00:00Z"})).str("id")
 	o["webhook_endpoints"] = s.must(201, "POST", "/v1/webhook_endpoints", key,
 		map[string]any{"url": rcv.URL, "enabled_events": []string{"*"}}).str("id")
 	o["deliveries"] = s.must(202, "POST", "/v1/webhook_endpoints/"+o["webhook_endpoints"]+"/ping", key, nil).str("id")
@@ -78,7 +80,7 @@ func (s *system) seedObjects(tk tenantKeys) tenantObjects {
 			o["api_keys"] = k["id"].(string)
 		}
 	}
-	for _, plural := range []string{"clients", "products", "series", "invoices", "receipts", "retentions", "webhook_endpoints"} {
+	for _, plural := range []string{"clients", "products", "series", "invoices", "receipts", "retentions", "recurring_invoices", "webhook_endpoints"} {
 		eventually(s.t, plural+" listed", func() bool {
 			return strings.Contains(string(s.must(200, "GET", "/v1/"+plural, key, nil).Raw), o[plural])
 		})

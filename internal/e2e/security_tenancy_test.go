@@ -27,9 +27,10 @@ var untenanted = map[string]string{
 // the caller's own object. A new collection POST needs an entry.
 func collectionPosts(a tenantObjects) map[string]any {
 	return map[string]any{
-		"POST /v1/invoices":   invoiceBody(a["clients"], "", item(a["products"], "1")),
-		"POST /v1/retentions": map[string]any{"client": a["clients"], "period": map[string]any{"from_month": 1, "to_month": 1, "year": 2025}, "concepts": []any{map[string]any{"description": "Fees", "amount": "10.00", "taxes": []any{map[string]any{"type": "ISR", "rate": "0.10"}}}}},
-		"POST /v1/receipts":   map[string]any{"items": []any{item(a["products"], "1")}, "payment_form": "01"},
+		"POST /v1/invoices":           invoiceBody(a["clients"], "", item(a["products"], "1")),
+		"POST /v1/retentions":         map[string]any{"client": a["clients"], "period": map[string]any{"from_month": 1, "to_month": 1, "year": 2025}, "concepts": []any{map[string]any{"description": "Fees", "amount": "10.00", "taxes": []any{map[string]any{"type": "ISR", "rate": "0.10"}}}}},
+		"POST /v1/receipts":           map[string]any{"items": []any{item(a["products"], "1")}, "payment_form": "01"},
+		"POST /v1/recurring_invoices": recurringBody(a["clients"], a["products"], map[string]any{"interval": "daily"}),
 		// Nothing foreign to name: the caller creates its own object.
 		"POST /v1/clients":                 nil,
 		"POST /v1/products":                nil,

@@ -10,13 +10,14 @@ import (
 	"github.com/gorilla/mux"
 )
 
-// registerInvoicingRoutes adds series, invoices, receipts, retentions and
-// the history of every invoicing object.
+// registerInvoicingRoutes adds series, invoices, receipts, retentions,
+// recurring invoices and the history of every invoicing object.
 func (s *Server) registerInvoicingRoutes(r *mux.Router) {
 	s.registerSeriesRoutes(r)
 	s.registerInvoiceRoutes(r)
 	s.registerReceiptRoutes(r)
 	s.registerRetentionRoutes(r)
+	s.registerRecurringRoutes(r)
 	s.registerHistoryRoutes(r)
 }
 

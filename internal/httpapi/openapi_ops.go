@@ -192,6 +192,17 @@ var operations = map[string]opDoc{
 	"POST /v1/retentions/{id}/send":   {summary: "Email the retention with its PDF (recorded as skipped in test mode; the outcome shows in last_send)", tag: "Retentions", in: invoicing.SendInput{}, out: invoicing.RetentionView{}},
 	"GET /v1/retentions/{id}/history": {summary: "Every event of a retention, oldest first", tag: "Retentions", out: EventView{}, list: true},
 
+	"POST /v1/recurring_invoices":               {summary: "Create a recurring invoice: an invoice the worker makes at each period of a schedule", tag: "Recurring invoices", in: invoicing.RecurringInvoiceInput{}, out: invoicing.RecurringInvoiceView{}, status: 201},
+	"GET /v1/recurring_invoices":                {summary: "List recurring invoices", tag: "Recurring invoices", out: invoicing.RecurringInvoiceView{}, list: true, paged: true, query: statusFilters(invoicing.RecurringActive, invoicing.RecurringPausedNow, invoicing.RecurringCompleted)},
+	"GET /v1/recurring_invoices/{id}":           {summary: "Retrieve a recurring invoice, now or as of a moment", tag: "Recurring invoices", out: invoicing.RecurringInvoiceView{}, query: []qDoc{{name: "as_of", desc: "The recurring invoice as it was at this moment (RFC 3339; unix seconds are accepted too).", kind: qTime}}},
+	"PATCH /v1/recurring_invoices/{id}":         {summary: "Change the invoice, the end of the schedule, or whether invoices are issued and sent", tag: "Recurring invoices", in: invoicing.RecurringInvoicePatch{}, out: invoicing.RecurringInvoiceView{}},
+	"DELETE /v1/recurring_invoices/{id}":        {summary: "Delete a recurring invoice (the invoices it made stay)", tag: "Recurring invoices", out: invoicing.RecurringInvoiceView{}},
+	"POST /v1/recurring_invoices/{id}/pause":    {summary: "Pause: no invoice is made until it is resumed", tag: "Recurring invoices", in: emptyDoc{}, out: invoicing.RecurringInvoiceView{}},
+	"POST /v1/recurring_invoices/{id}/resume":   {summary: "Resume from the first period at or after now (the paused periods are skipped)", tag: "Recurring invoices", in: emptyDoc{}, out: invoicing.RecurringInvoiceView{}},
+	"POST /v1/recurring_invoices/{id}/generate": {summary: "Make the invoice now, outside the schedule (which does not move); answers the invoice", tag: "Recurring invoices", in: emptyDoc{}, out: invoicing.InvoiceView{}, status: 201},
+	"GET /v1/recurring_invoices/{id}/preview":   {summary: "When the next scheduled periods fall", tag: "Recurring invoices", out: RecurringPreview{}, query: []qDoc{{name: "count", desc: "How many periods, 1..100 (default 5).", kind: qInt, min: 1, max: 100, dflt: 5}}},
+	"GET /v1/recurring_invoices/{id}/history":   {summary: "Every event of a recurring invoice, oldest first", tag: "Recurring invoices", out: EventView{}, list: true},
+
 	"GET /v1/invoices/{id}/pdf":   pdfDoc("invoice", "Invoices"),
 	"GET /v1/receipts/{id}/pdf":   pdfDoc("receipt", "Receipts"),
 	"GET /v1/retentions/{id}/pdf": pdfDoc("retention", "Retentions"),
@@ -253,6 +264,9 @@ var examples = map[string]any{
 	"POST /v1/receipts":                 obj{"items": []any{obj{"product": exampleID("prd"), "quantity": "1"}}, "payment_form": "01", "metadata": obj{"till": "3"}},
 	"POST /v1/receipts/global_invoice":  obj{"periodicity": "day", "from": "2025-01-01T00:00:00Z", "to": "2025-01-01T23:59:59Z"},
 	"POST /v1/receipts/{id}/invoice":    obj{"client": exampleID("cli")},
+	"POST /v1/recurring_invoices": obj{"invoice": obj{"client": exampleID("cli"), "items": []any{obj{"product": exampleID("prd"), "quantity": "1"}}, "payment_form": "03"},
+		"interval": "monthly", "day_of_month": 31, "start_at": "2030-01-31T09:00:00Z", "end_at": "2030-12-31T09:00:00Z", "count": 12, "issue": true, "send": true},
+	"PATCH /v1/recurring_invoices/{id}": obj{"count": 24, "send": false},
 	"POST /v1/retentions": obj{"client": exampleID("cli"), "key": "25", "period": obj{"from_month": 1, "to_month": 3, "year": 2025},
 		"concepts": []any{obj{"description": "Professional fees", "amount": "10000.00", "taxes": []any{obj{"type": "ISR", "rate": "0.10"}}}}},
 }

@@ -26,6 +26,10 @@ const (
 	Delivery       = "del"
 	DeliveryAttemp = "att"
 	BillingRecord  = "vfr" // a VeriFactu billing record
+	// RecurringInvoice is a recurring invoice template; RecurringRun one
+	// run of it, which generated invoices name as their causation.
+	RecurringInvoice = "rinv"
+	RecurringRun     = "rrun"
 )
 
 // New returns prefix + "_" + a new ULID. ulid.Make is safe for concurrent

@@ -3,6 +3,7 @@ package invoicing
 import (
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/jurisdiction"
@@ -143,6 +144,10 @@ type InvoiceContent struct {
 	Jurisdiction  jurisdiction.Country `json:"jurisdiction,omitempty"`
 	Kind          string               `json:"kind,omitempty"`
 	Rectification *Rectification       `json:"rectification,omitempty"`
+	// RecurringInvoice and RecurringPeriod link an invoice that a
+	// recurring invoice generated to it, and to the period it is for.
+	RecurringInvoice string     `json:"recurring_invoice,omitempty"`
+	RecurringPeriod  *time.Time `json:"recurring_period,omitempty"`
 }
 
 var (

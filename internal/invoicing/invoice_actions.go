@@ -234,6 +234,7 @@ func (inv *Invoice) Duplicate() ([]events.Draft, error) {
 	c := inv.InvoiceContent
 	c.Metadata = copyMetadata(c.Metadata)
 	c.Related, c.DuplicateOf = nil, inv.ID
+	c.RecurringInvoice, c.RecurringPeriod = "", nil // a copy was made by hand
 	return one(InvoiceCreated, c), nil
 }
 

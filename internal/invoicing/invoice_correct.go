@@ -128,6 +128,7 @@ func (r mxCorrections) Correction(inv *Invoice, in CorrectionInput) (InvoiceCont
 		c.PaymentForm = "15" // condonación: PPD invoices have no real form yet
 	}
 	c.DuplicateOf, c.Related = "", &Relation{Invoice: inv.ID, Relationship: "01", Reason: reason}
+	c.RecurringInvoice, c.RecurringPeriod = "", nil
 	return c, false, c.normalize()
 }
 

@@ -35,6 +35,10 @@ type InvoiceView struct {
 	// rectifies (docs/spain.md).
 	Kind          string             `json:"kind,omitempty" facturo:"enum=F1|F2|R1|R2|R3|R4|R5"`
 	Rectification *RectificationView `json:"rectification,omitempty"`
+	// RecurringInvoice is the recurring invoice that generated this one
+	// (null otherwise); RecurringPeriod the period it was generated for.
+	RecurringInvoice *string    `json:"recurring_invoice"`
+	RecurringPeriod  *time.Time `json:"recurring_period"`
 	TotalsView
 	Payments       []PaymentView `json:"payments"`
 	PaidTotal      string        `json:"paid_total"`
@@ -75,6 +79,9 @@ func (inv *Invoice) View() InvoiceView {
 	}
 	if inv.DuplicateOf != "" {
 		v.DuplicateOf = &inv.DuplicateOf
+	}
+	if inv.RecurringInvoice != "" {
+		v.RecurringInvoice, v.RecurringPeriod = &inv.RecurringInvoice, inv.RecurringPeriod
 	}
 	for i, p := range inv.Payments {
 		v.Payments[i] = PaymentView{Amount: fmtMoney(p.Amount), Date: p.Date.UTC(), PaymentForm: p.PaymentForm}

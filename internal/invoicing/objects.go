@@ -35,6 +35,7 @@ var (
 	InvoiceKind   = Kind[*Invoice, InvoiceView]{"invoice", "invoices", id.Invoice, FoldInvoice}
 	ReceiptKind   = Kind[*Receipt, ReceiptView]{"receipt", "receipts", id.Receipt, FoldReceipt}
 	RetentionKind = Kind[*Retention, RetentionView]{"retention", "retentions", id.Retention, FoldRetention}
+	RecurringKind = Kind[*RecurringInvoice, RecurringInvoiceView]{"recurring_invoice", "recurring_invoices", id.RecurringInvoice, FoldRecurringInvoice}
 )
 
 // Objects lists every invoicing object kind, without its types: what the
@@ -42,6 +43,7 @@ var (
 var Objects = []Object{
 	ClientKind.Object(), ProductKind.Object(), SeriesKind.Object(),
 	InvoiceKind.Object(), ReceiptKind.Object(), RetentionKind.Object(),
+	RecurringKind.Object(),
 }
 
 // Object is a Kind without its type parameters.

@@ -26,6 +26,9 @@ type Options struct {
 	FlatEvents int
 	// RelayEvents backlogged for the relay throughput row; 0 skips it.
 	RelayEvents int
+	// RecurringTemplates due at the same minute for the recurring pass
+	// row; 0 skips it.
+	RecurringTemplates int
 }
 
 // Run starts a system in a temporary directory, measures, prints the table
@@ -56,14 +59,22 @@ func Run(ctx context.Context, o Options, out io.Writer) (string, error) {
 		return "", err
 	}
 	rows = append(rows, p...)
-	// Before the authentication rows: their flood of invalid keys locks
-	// the loopback address out of creating the organizations.
+	// Before the authentication rows (so are the recurring rows): their
+	// flood of invalid keys locks the loopback address out of creating
+	// the organizations.
 	if o.FlatEvents > 0 {
 		f, err := flatCost(ctx, s, o.FlatEvents, o.Concurrency, o.Duration)
 		if err != nil {
 			return "", err
 		}
 		rows = append(rows, f...)
+	}
+	if o.RecurringTemplates > 0 {
+		r, err := recurringPass(ctx, s, o.RecurringTemplates)
+		if err != nil {
+			return "", err
+		}
+		rows = append(rows, r...)
 	}
 	rows = append(rows, authentication(s, key, o.Concurrency, o.Duration)...)
 	pdfs, err := pdfRenders(ctx, s, key, client, o.Concurrency, o.Duration)

@@ -27,6 +27,7 @@ func main() {
 	flag.IntVar(&o.RebuildEvents, "rebuild-events", 100_000, "events generated for the projection rebuild row (0 skips it; the issue asks for 1000000)")
 	flag.IntVar(&o.FlatEvents, "flat-events", 1_000_000, "events of history in the big organization of the flat-cost rows, against 1000 in the small one (0 skips them)")
 	flag.IntVar(&o.RelayEvents, "relay-events", 200_000, "events backlogged for the relay throughput row (0 skips it)")
+	flag.IntVar(&o.RecurringTemplates, "recurring-templates", 1000, "recurring invoice templates due at the same minute for the recurring pass row (0 skips it)")
 	outFile := flag.String("out", "", "Markdown file to update between <!-- bench:start --> and <!-- bench:end -->")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (Facturo and the load generator share the process) to this file")
 	flag.Parse()
