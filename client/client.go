@@ -56,6 +56,7 @@ type Client struct {
 	Keys             *Keys
 	Clients          *Resource[Customer, ClientInput, ClientPatch]
 	Products         *Resource[Product, ProductInput, ProductPatch]
+	TaxRates         *Resource[TaxRate, TaxRateInput, TaxRatePatch]
 	Series           *SeriesService
 	Invoices         *Invoices
 	Receipts         *Receipts
@@ -113,6 +114,7 @@ func New(baseURL, key string, opts ...Option) *Client {
 	c.Keys = &Keys{c}
 	c.Clients = &Resource[Customer, ClientInput, ClientPatch]{c: c, path: "/v1/clients"}
 	c.Products = &Resource[Product, ProductInput, ProductPatch]{c: c, path: "/v1/products"}
+	c.TaxRates = &Resource[TaxRate, TaxRateInput, TaxRatePatch]{c: c, path: "/v1/tax_rates"}
 	c.Series = &SeriesService{c: c, path: "/v1/series"}
 	c.Invoices = &Invoices{Resource[Invoice, InvoiceInput, InvoicePatch]{c: c, path: "/v1/invoices"}}
 	c.Receipts = &Receipts{c: c, path: "/v1/receipts"}

@@ -36,6 +36,7 @@ var resources = []struct {
 	{"account", "the organization's account settings", read, nil},
 	{"clients", "clients", readWriteDelete, nil},
 	{"products", "products", readWriteDelete, nil},
+	{"taxes", "tax rates", readWriteDelete, nil},
 	{"invoices", "invoices", readWriteDelete, []scopeAction{
 		{"send", "Send invoices to their clients by email"},
 		{"void", "Void issued invoices"},

@@ -114,10 +114,10 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("catalogue scope %q does not parse: %v", s.Scope, err)
 		}
 	}
-	// 4 resources with read, write and delete, 3 with read and write, 3
+	// 5 resources with read, write and delete, 3 with read and write, 3
 	// read only (account, pdfs, events), invoices:send, invoices:void,
 	// receipts:send, retentions:send, and *.
-	if len(cat) != 4*3+3*2+3+4+1 {
+	if len(cat) != 5*3+3*2+3+4+1 {
 		t.Errorf("catalogue has %d scopes", len(cat))
 	}
 }

@@ -90,6 +90,11 @@ var (
 	}
 )
 
+// asOfQuery is the as_of parameter of a retrieve that takes one.
+func asOfQuery(kind string) []qDoc {
+	return []qDoc{{name: "as_of", desc: "The " + kind + " as it was at this moment (RFC 3339; unix seconds are accepted too).", kind: qTime}}
+}
+
 // operations documents every route, by "METHOD path".
 var operations = map[string]opDoc{
 	"GET /healthz":         {summary: "The process is alive", tag: "Health", out: statusDoc{}},
@@ -133,6 +138,12 @@ var operations = map[string]opDoc{
 	"PATCH /v1/products/{id}":                                      {summary: "Update a product", tag: "Products", in: invoicing.ProductPatch{}, out: invoicing.ProductView{}},
 	"DELETE /v1/products/{id}":                                     {summary: "Delete a product", tag: "Products", out: invoicing.ProductView{}},
 	"GET /v1/products/{id}/history":                                {summary: "Every event of a product, oldest first", tag: "Products", out: EventView{}, list: true},
+	"POST /v1/tax_rates":                                           {summary: "Create a tax rate", tag: "Tax rates", in: invoicing.TaxRateInput{}, out: invoicing.TaxRateView{}, status: 201},
+	"GET /v1/tax_rates":                                            {summary: "List tax rates", tag: "Tax rates", out: invoicing.TaxRateView{}, list: true, paged: true},
+	"GET /v1/tax_rates/{id}":                                       {summary: "Retrieve a tax rate, now or as of a moment", tag: "Tax rates", out: invoicing.TaxRateView{}, query: asOfQuery("tax rate")},
+	"PATCH /v1/tax_rates/{id}":                                     {summary: "Update a tax rate (documents keep the copy they took)", tag: "Tax rates", in: invoicing.TaxRatePatch{}, out: invoicing.TaxRateView{}},
+	"DELETE /v1/tax_rates/{id}":                                    {summary: "Delete a tax rate (documents keep the copy they took)", tag: "Tax rates", out: invoicing.TaxRateView{}},
+	"GET /v1/tax_rates/{id}/history":                               {summary: "Every event of a tax rate, oldest first", tag: "Tax rates", out: EventView{}, list: true},
 	"GET /v1/events":                                               {summary: "List events, newest first", tag: "Events", out: EventView{}, list: true, paged: true, query: []qDoc{{name: "type", desc: "Only events of this type."}}},
 	"GET /v1/events/stream":                                        {summary: "Follow events as server-sent events (id: the relay cursor; resume with Last-Event-ID)", tag: "Events", out: EventView{}, eventStream: true},
 	"GET /v1/events/{id}":                                          {summary: "Retrieve an event", tag: "Events", out: EventView{}},
@@ -222,7 +233,10 @@ var examples = map[string]any{
 	"PATCH /v1/clients/{id}": obj{"email": "billing@acme.mx", "phone": "+52 55 1234 5678"},
 	"POST /v1/products": obj{"description": "Consulting hour", "price": "116.00", "tax_included": true,
 		"taxes": []any{obj{"type": "IVA", "rate": "0.16", "factor": "Tasa"}}, "unit_key": "E48", "unit_name": "Hour", "product_key": "80111600", "sku": "CONS-1"},
-	"PATCH /v1/products/{id}":                       obj{"price": "10.00", "sku": "CONS-1"},
+	"PATCH /v1/products/{id}": obj{"price": "10.00", "sku": "CONS-1"},
+	"POST /v1/tax_rates": obj{"name": "IVA 16%", "type": "IVA", "rate": "0.16", "factor": "Tasa", "withholding": false,
+		"included_in_price": true, "active": true, "metadata": obj{"ledger": "208"}},
+	"PATCH /v1/tax_rates/{id}":                      obj{"name": "IVA 8% (border)", "rate": "0.08", "active": true},
 	"POST /v1/webhook_endpoints":                    obj{"url": "https://example.com/hooks", "enabled_events": []any{"invoice.issued"}, "description": "Billing", "metadata": obj{"team": "billing"}},
 	"PATCH /v1/webhook_endpoints/{id}":              obj{"description": "Billing", "enabled_events": []any{"*"}},
 	"POST /v1/webhook_endpoints/{id}/rotate_secret": obj{"grace_period_seconds": 3600},

@@ -131,7 +131,7 @@ func (g *schemaGen) fields(s *openapi3.Schema, t reflect.Type, input bool) {
 		if input {
 			prop = withRule(prop, f.typ, f.rule)
 		}
-		mustHave := f.rule.required || f.rule.unless != ""
+		mustHave := f.rule.required || len(f.rule.unless) > 0
 		if nullable(f.typ) && (input && !mustHave || !input && !f.omit) {
 			prop = orNull(prop) // null leaves an optional input field out
 		}
@@ -139,7 +139,7 @@ func (g *schemaGen) fields(s *openapi3.Schema, t reflect.Type, input bool) {
 		switch {
 		case !input && !f.omit, input && f.rule.required:
 			s.Required = append(s.Required, f.name)
-		case input && f.rule.unless != "":
+		case input && len(f.rule.unless) > 0:
 			s.AllOf = append(s.AllOf, requiredUnless(f.name, f.rule))
 		}
 	}
@@ -148,14 +148,15 @@ func (g *schemaGen) fields(s *openapi3.Schema, t reflect.Type, input bool) {
 // requiredUnless is the schema of a field required unless a sibling is
 // present, or holds a value.
 func requiredUnless(name string, r fieldRule) *openapi3.SchemaRef {
-	other := &openapi3.Schema{Required: []string{r.unless}}
-	if r.unlessVal != "" {
-		other.Properties = openapi3.Schemas{r.unless: openapi3.NewSchemaRef("", &openapi3.Schema{Enum: []any{r.unlessVal}})}
+	anyOf := openapi3.SchemaRefs{openapi3.NewSchemaRef("", &openapi3.Schema{Required: []string{name}})}
+	for _, c := range r.unless {
+		other := &openapi3.Schema{Required: []string{c.field}}
+		if c.val != "" {
+			other.Properties = openapi3.Schemas{c.field: openapi3.NewSchemaRef("", &openapi3.Schema{Enum: []any{c.val}})}
+		}
+		anyOf = append(anyOf, openapi3.NewSchemaRef("", other))
 	}
-	return openapi3.NewSchemaRef("", &openapi3.Schema{AnyOf: openapi3.SchemaRefs{
-		openapi3.NewSchemaRef("", &openapi3.Schema{Required: []string{name}}),
-		openapi3.NewSchemaRef("", other),
-	}})
+	return openapi3.NewSchemaRef("", &openapi3.Schema{AnyOf: anyOf})
 }
 
 // withRule writes a field's contract (rules.go) into its schema: what the
@@ -183,7 +184,7 @@ func withRule(prop *openapi3.SchemaRef, t reflect.Type, r fieldRule) *openapi3.S
 		v.Items = withRule(v.Items, t.Elem(), *r.elem())
 		if r.min != nil {
 			v.MinItems = uint64(*r.min)
-		} else if r.required || r.unless != "" {
+		} else if r.required || len(r.unless) > 0 {
 			v.MinItems = 1 // [] is the field missing
 		}
 		if r.max != nil {
@@ -221,7 +222,7 @@ func stringRule(v *openapi3.Schema, t reflect.Type, r fieldRule) {
 	if t.Kind() != reflect.String {
 		return
 	}
-	if r.required || r.nonblank || r.unless != "" {
+	if r.required || r.nonblank || len(r.unless) > 0 {
 		v.MinLength = 1
 		if v.Pattern == "" && v.Enum == nil {
 			v.Pattern = `\S` // not blank

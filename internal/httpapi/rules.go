@@ -28,6 +28,7 @@ import (
 //	required          the field must be present, not null, not blank, not []
 //	required_unless=f the same, unless the sibling field f is present
 //	required_unless=f:v   ... unless the sibling string field f is v
+//	required_unless=f:v,g ... unless any of the conditions holds
 //	nonblank          if present, a string must not be blank
 //	enum=A|B|C        the string is one of these (elements, for an array)
 //	default=v         what the API assumes when the field is left out
@@ -41,8 +42,7 @@ import (
 // optional text field means by "not given".
 type fieldRule struct {
 	required   bool
-	unless     string // sibling field that lifts required
-	unlessVal  string // ... when it holds this value ("" = when present)
+	unless     []unlessCond // sibling conditions that lift required (any one)
 	nonblank   bool
 	enum       []string
 	dflt       string
@@ -131,7 +131,10 @@ func (r *fieldRule) set(part string) error {
 	case "required":
 		r.required = true
 	case "required_unless":
-		r.unless, r.unlessVal, _ = strings.Cut(val, ":")
+		for c := range strings.SplitSeq(val, ",") {
+			field, v, _ := strings.Cut(c, ":")
+			r.unless = append(r.unless, unlessCond{field: field, val: v})
+		}
 	case "nonblank":
 		r.nonblank = true
 	case "enum":
@@ -166,15 +169,21 @@ func (r *fieldRule) mustHave(siblings map[string]string) bool {
 	if r.required {
 		return true
 	}
-	if r.unless == "" {
+	if len(r.unless) == 0 {
 		return false
 	}
-	v, present := siblings[r.unless]
-	if r.unlessVal == "" {
-		return !present
+	for _, c := range r.unless {
+		v, present := siblings[c.field]
+		if present && (c.val == "" || v == c.val) {
+			return false
+		}
 	}
-	return v != r.unlessVal
+	return true
 }
+
+// unlessCond lifts required when the sibling field is present (val "") or
+// holds val.
+type unlessCond struct{ field, val string }
 
 // checkString enforces the rules of a string value (an element's, for an
 // array field): enum, pattern, format and length.
@@ -182,7 +191,7 @@ func (r *fieldRule) checkString(path, v string) error {
 	if r == nil || v == "" {
 		return nil
 	}
-	if strings.TrimSpace(v) == "" && (r.nonblank || r.required || r.unless != "") {
+	if strings.TrimSpace(v) == "" && (r.nonblank || r.required || len(r.unless) > 0) {
 		return facturo.ParamError(facturo.CodeParameterMissing, shown(path), "%s must not be blank.", shown(path))
 	}
 	switch {

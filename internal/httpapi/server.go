@@ -168,6 +168,7 @@ func New(d Deps) *Server {
 	s.registerKeyRoutes(r)
 	s.registerClientRoutes(r)
 	s.registerProductRoutes(r)
+	s.registerTaxRateRoutes(r)
 	s.registerEventRoutes(r)
 	s.registerWebhookRoutes(r)
 	s.registerInvoicingRoutes(r)

@@ -11,7 +11,8 @@ import (
 var Events = slices.Concat(clientEvents, productEvents, seriesEvents,
 	invoiceEvents, mailingEvents("invoice", false),
 	receiptEvents, mailingEvents("receipt", true),
-	retentionEvents, mailingEvents("retention", true))
+	retentionEvents, mailingEvents("retention", true),
+	taxRateEvents)
 
 // RegisterEvents adds Events to r, with the Objects they are about.
 func RegisterEvents(r *events.Registry) error {

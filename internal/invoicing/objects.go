@@ -35,6 +35,7 @@ var (
 	InvoiceKind   = Kind[*Invoice, InvoiceView]{"invoice", "invoices", id.Invoice, FoldInvoice}
 	ReceiptKind   = Kind[*Receipt, ReceiptView]{"receipt", "receipts", id.Receipt, FoldReceipt}
 	RetentionKind = Kind[*Retention, RetentionView]{"retention", "retentions", id.Retention, FoldRetention}
+	TaxRateKind   = Kind[*TaxRate, TaxRateView]{"tax_rate", "tax_rates", id.TaxRate, FoldTaxRate}
 )
 
 // Objects lists every invoicing object kind, without its types: what the
@@ -42,11 +43,13 @@ var (
 var Objects = []Object{
 	ClientKind.Object(), ProductKind.Object(), SeriesKind.Object(),
 	InvoiceKind.Object(), ReceiptKind.Object(), RetentionKind.Object(),
+	TaxRateKind.Object(),
 }
 
 // Object is a Kind without its type parameters.
 type Object struct {
 	Name, Plural, Prefix string
+	Scope                string // the resource of its scopes (Kind.Scope)
 	// FoldView folds a stream and returns the view of the object and
 	// whether it exists.
 	FoldView func(history []events.Event) (view any, exists bool, err error)
@@ -54,7 +57,7 @@ type Object struct {
 
 // Object returns k without its type parameters.
 func (k Kind[A, V]) Object() Object {
-	return Object{Name: k.Name, Plural: k.Plural, Prefix: k.Prefix,
+	return Object{Name: k.Name, Plural: k.Plural, Prefix: k.Prefix, Scope: k.Scope(),
 		FoldView: func(h []events.Event) (any, bool, error) {
 			a, err := k.Fold(h)
 			if err != nil {
@@ -62,6 +65,16 @@ func (k Kind[A, V]) Object() Object {
 			}
 			return a.View(), a.Exists(), nil
 		}}
+}
+
+// Scope is the resource of the kind's scopes (<scope>:read...): its
+// plural, but "taxes" for tax rates, the name of the scope catalogue that
+// Facturo follows.
+func (k Kind[A, V]) Scope() string {
+	if k.Plural == "tax_rates" {
+		return "taxes"
+	}
+	return k.Plural
 }
 
 // Has reports whether objID is shaped like an id of this kind.
