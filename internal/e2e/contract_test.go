@@ -88,7 +88,7 @@ func (f *contractFixture) example(rt httpapi.Route, ex any) map[string]any {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	kinds := map[string]string{"cli": "clients", "prd": "products", "inv": "invoices", "rct": "receipts"}
+	kinds := map[string]string{"cli": "clients", "prd": "products", "inv": "invoices", "rct": "receipts", "txr": "tax_rates"}
 	s := string(raw)
 	for _, m := range regexp.MustCompile(`"([a-z]+)_01J9ZQ7V3K8M2N4P6R8S0T1W3X"`).FindAllStringSubmatch(s, -1) {
 		s = strings.ReplaceAll(s, m[0], `"`+f.objs[kinds[m[1]]]+`"`)
