@@ -59,6 +59,8 @@ type Client struct {
 	TaxRates         *Resource[TaxRate, TaxRateInput, TaxRatePatch]
 	Series           *SeriesService
 	Invoices         *Invoices
+	Quotes           *Quotes
+	PublicQuotes     *PublicQuotes
 	Receipts         *Receipts
 	Retentions       *Retentions
 	Events           *Events
@@ -117,6 +119,8 @@ func New(baseURL, key string, opts ...Option) *Client {
 	c.TaxRates = &Resource[TaxRate, TaxRateInput, TaxRatePatch]{c: c, path: "/v1/tax_rates"}
 	c.Series = &SeriesService{c: c, path: "/v1/series"}
 	c.Invoices = &Invoices{Resource[Invoice, InvoiceInput, InvoicePatch]{c: c, path: "/v1/invoices"}}
+	c.Quotes = &Quotes{Resource[Quote, QuoteInput, QuotePatch]{c: c, path: "/v1/quotes"}}
+	c.PublicQuotes = &PublicQuotes{c: c}
 	c.Receipts = &Receipts{c: c, path: "/v1/receipts"}
 	c.Retentions = &Retentions{c: c, path: "/v1/retentions"}
 	c.Events = &Events{c}

@@ -81,6 +81,8 @@ type Invoice struct {
 	Global        *GlobalPeriod     `json:"global,omitempty"`  // a global invoice's period
 	Related       *Relation         `json:"related,omitempty"` // a credit note's invoice
 	DuplicateOf   *string           `json:"duplicate_of"`
+	Quote         string            `json:"quote,omitempty"`    // the quote it was converted from
+	Proforma      string            `json:"proforma,omitempty"` // the proforma it was converted from
 	Totals
 	Payments       []Payment     `json:"payments"`
 	PaidTotal      string        `json:"paid_total"`

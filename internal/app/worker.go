@@ -50,6 +50,7 @@ func WorkerComponents(s *Services) []supervise.Component {
 			Config: s.Config.Webhooks, Log: s.Log, OnAttempt: m.OnAttempt, Supervisor: s.Components}).Run},
 		supervise.Component{Name: "mailer", Run: (&mail.Mailer{Commands: s.Store.Commands(), Stream: s.Stream,
 			Config: s.Config.Mail, PDFs: s.PDF, Issuers: s.PDF, Log: s.Log}).Run},
+		supervise.Component{Name: "quote-expirer", Run: (&QuoteExpirer{Commands: s.Store.Commands(), Now: s.Config.Clock}).Run},
 		supervise.Component{Name: "worker-metrics", Run: (&MetricsPoller{Metrics: m, DB: s.DB, Names: names}).Run},
 	)
 }

@@ -37,6 +37,11 @@ var resources = []struct {
 	{"clients", "clients", readWriteDelete, nil},
 	{"products", "products", readWriteDelete, nil},
 	{"taxes", "tax rates", readWriteDelete, nil},
+	// Quotes are not fiscal documents: a draft may be deleted.
+	{"quotes", "quotes", readWriteDelete, []scopeAction{
+		{"send", "Send quotes (number them and open their public accept/reject link)"},
+		{"transition", "Accept, reject and convert quotes into invoices"},
+	}},
 	{"invoices", "invoices", readWriteDelete, []scopeAction{
 		{"send", "Send invoices to their clients by email"},
 		{"void", "Void issued invoices"},

@@ -234,3 +234,17 @@ func TestCommandsAnswerTheirClaimInTheTransaction(t *testing.T) {
 }
 
 func (tx *memTx) KeepLogo(context.Context, string, accounts.Logo, []byte) error { return nil }
+
+func (tx *memTx) SaveQuoteLink(context.Context, facturo.Tenant, string, []byte, time.Time) error {
+	return nil
+}
+
+func (tx *memTx) ScheduleQuoteExpiry(context.Context, facturo.Tenant, string, time.Time) error {
+	return nil
+}
+
+func (tx *memTx) NextDueQuote(context.Context, time.Time) (facturo.Tenant, string, bool, error) {
+	return facturo.Tenant{}, "", false, nil
+}
+
+func (tx *memTx) ForgetQuoteExpiry(context.Context, facturo.Tenant, string) error { return nil }

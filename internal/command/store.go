@@ -113,6 +113,19 @@ type Tx interface {
 	// (l.SHA256), which organization.logo_updated names; keeping the same
 	// bytes twice changes nothing.
 	KeepLogo(ctx context.Context, orgID string, l accounts.Logo, data []byte) error
+
+	// Quotes' public links and expiries.
+
+	// SaveQuoteLink records the SHA-256 of a sent quote's link token and
+	// until when the link works.
+	SaveQuoteLink(ctx context.Context, t facturo.Tenant, quoteID string, tokenSHA256 []byte, expiresAt time.Time) error
+	// ScheduleQuoteExpiry records when a sent quote expires.
+	ScheduleQuoteExpiry(ctx context.Context, t facturo.Tenant, quoteID string, at time.Time) error
+	// NextDueQuote locks one expiry due at now that no other transaction
+	// holds, until the transaction ends; ok is false when none is due.
+	NextDueQuote(ctx context.Context, now time.Time) (t facturo.Tenant, quoteID string, ok bool, err error)
+	// ForgetQuoteExpiry deletes a quote's expiry.
+	ForgetQuoteExpiry(ctx context.Context, t facturo.Tenant, quoteID string) error
 }
 
 // Counter is the numbering state of one series code of a tenant.

@@ -40,6 +40,7 @@ var errorTable = map[string]struct {
 	facturo.CodeMethodNotAllowed:     {http.StatusMethodNotAllowed, typeInvalidRequest},
 	facturo.CodeVersionConflict:      {http.StatusConflict, typeInvalidRequest},
 	facturo.CodeInvalidState:         {http.StatusConflict, typeInvalidRequest},
+	facturo.CodeLinkExpired:          {http.StatusGone, typeInvalidRequest},
 	facturo.CodeAlreadyExists:        {http.StatusConflict, typeInvalidRequest},
 	facturo.CodeIdempotencyReused:    {http.StatusConflict, typeIdempotency},
 	facturo.CodeIdempotencyInUse:     {http.StatusConflict, typeIdempotency},

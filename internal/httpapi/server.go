@@ -169,6 +169,7 @@ func New(d Deps) *Server {
 	s.registerClientRoutes(r)
 	s.registerProductRoutes(r)
 	s.registerTaxRateRoutes(r)
+	s.registerQuoteRoutes(r)
 	s.registerEventRoutes(r)
 	s.registerWebhookRoutes(r)
 	s.registerInvoicingRoutes(r)

@@ -133,6 +133,8 @@ type InvoiceContent struct {
 	Global        *GlobalInfo       `json:"global,omitempty"`
 	Related       *Relation         `json:"related,omitempty"`
 	DuplicateOf   string            `json:"duplicate_of,omitempty"`
+	Quote         string            `json:"quote,omitempty"`    // the quote it was converted from
+	Proforma      string            `json:"proforma,omitempty"` // the proforma it was converted from
 }
 
 var (

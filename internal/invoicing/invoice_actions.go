@@ -226,7 +226,7 @@ func (inv *Invoice) Duplicate() ([]events.Draft, error) {
 	}
 	c := inv.InvoiceContent
 	c.Metadata = copyMetadata(c.Metadata)
-	c.Related, c.DuplicateOf = nil, inv.ID
+	c.Related, c.DuplicateOf, c.Quote, c.Proforma = nil, inv.ID, "", "" // a quote or proforma converts once
 	return one(InvoiceCreated, c), nil
 }
 

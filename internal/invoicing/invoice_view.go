@@ -30,6 +30,8 @@ type InvoiceView struct {
 	Global        *GlobalInfo       `json:"global,omitempty"`
 	Related       *Relation         `json:"related,omitempty"`
 	DuplicateOf   *string           `json:"duplicate_of"`
+	Quote         string            `json:"quote,omitempty"`    // the quote it was converted from
+	Proforma      string            `json:"proforma,omitempty"` // the proforma it was converted from
 	TotalsView
 	Payments       []PaymentView `json:"payments"`
 	PaidTotal      string        `json:"paid_total"`
@@ -59,6 +61,7 @@ func (inv *Invoice) View() InvoiceView {
 		Currency: inv.Currency, Exchange: fmtPrice(inv.Exchange), Items: lineViews(inv.Items),
 		PaymentForm: inv.PaymentForm, PaymentMethod: inv.PaymentMethod, Use: inv.Use, Notes: inv.Notes,
 		Metadata: copyMetadata(inv.Metadata), Global: inv.Global, Related: inv.Related,
+		Quote: inv.Quote, Proforma: inv.Proforma,
 		TotalsView: inv.Totals.view(), Payments: make([]PaymentView, len(inv.Payments)),
 		PaidTotal: fmtMoney(inv.PaidTotal), Balance: fmtMoney(inv.Balance()), PaidAt: utc(inv.PaidAt),
 		Cancellation: inv.Cancellation, CorrectedTotal: fmtMoney(inv.CorrectedTotal),

@@ -36,6 +36,7 @@ var (
 	ReceiptKind   = Kind[*Receipt, ReceiptView]{"receipt", "receipts", id.Receipt, FoldReceipt}
 	RetentionKind = Kind[*Retention, RetentionView]{"retention", "retentions", id.Retention, FoldRetention}
 	TaxRateKind   = Kind[*TaxRate, TaxRateView]{"tax_rate", "tax_rates", id.TaxRate, FoldTaxRate}
+	QuoteKind     = Kind[*Quote, QuoteView]{"quote", "quotes", id.Quote, FoldQuote}
 )
 
 // Objects lists every invoicing object kind, without its types: what the
@@ -43,7 +44,7 @@ var (
 var Objects = []Object{
 	ClientKind.Object(), ProductKind.Object(), SeriesKind.Object(),
 	InvoiceKind.Object(), ReceiptKind.Object(), RetentionKind.Object(),
-	TaxRateKind.Object(),
+	TaxRateKind.Object(), QuoteKind.Object(),
 }
 
 // Object is a Kind without its type parameters.
