@@ -61,6 +61,7 @@ type Client struct {
 	Invoices         *Invoices
 	Quotes           *Quotes
 	PublicQuotes     *PublicQuotes
+	Proformas        *Proformas
 	Receipts         *Receipts
 	Retentions       *Retentions
 	Events           *Events
@@ -121,6 +122,7 @@ func New(baseURL, key string, opts ...Option) *Client {
 	c.Invoices = &Invoices{Resource[Invoice, InvoiceInput, InvoicePatch]{c: c, path: "/v1/invoices"}}
 	c.Quotes = &Quotes{Resource[Quote, QuoteInput, QuotePatch]{c: c, path: "/v1/quotes"}}
 	c.PublicQuotes = &PublicQuotes{c: c}
+	c.Proformas = &Proformas{Resource[Proforma, ProformaInput, ProformaPatch]{c: c, path: "/v1/proformas"}}
 	c.Receipts = &Receipts{c: c, path: "/v1/receipts"}
 	c.Retentions = &Retentions{c: c, path: "/v1/retentions"}
 	c.Events = &Events{c}

@@ -421,3 +421,28 @@ func (s *PublicQuotes) Accept(ctx context.Context, publicURL string) (*PublicQuo
 func (s *PublicQuotes) Reject(ctx context.Context, publicURL string, in AnswerInput) (*PublicQuote, error) {
 	return call[PublicQuote](ctx, s.c, "POST", publicURL+"/reject", in)
 }
+
+// Proformas adds the pro-forma invoice actions to the resource methods.
+type Proformas struct {
+	Resource[Proforma, ProformaInput, ProformaPatch]
+}
+
+func (s *Proformas) action(ctx context.Context, id, name string, opts []RequestOption) (*Proforma, error) {
+	return call[Proforma](ctx, s.c, "POST", s.path+"/"+esc(id)+"/"+name, nil, opts...)
+}
+
+// GetAsOf is the proforma as it was at t.
+func (s *Proformas) GetAsOf(ctx context.Context, id string, t time.Time) (*Proforma, error) {
+	return call[Proforma](ctx, s.c, "GET", s.path+"/"+esc(id)+"?as_of="+url.QueryEscape(t.UTC().Format(time.RFC3339Nano)), nil)
+}
+func (s *Proformas) Issue(ctx context.Context, id string, opts ...RequestOption) (*Proforma, error) {
+	return s.action(ctx, id, "issue", opts)
+}
+func (s *Proformas) Cancel(ctx context.Context, id string, opts ...RequestOption) (*Proforma, error) {
+	return s.action(ctx, id, "cancel", opts)
+}
+
+// Convert makes the invoice of an issued proforma, once, and returns it.
+func (s *Proformas) Convert(ctx context.Context, id string, in ConvertInput, opts ...RequestOption) (*Invoice, error) {
+	return call[Invoice](ctx, s.c, "POST", s.path+"/"+esc(id)+"/convert", in, opts...)
+}

@@ -91,3 +91,49 @@ type PublicQuote struct {
 	AnsweredAt *time.Time     `json:"answered_at"`
 	Totals
 }
+
+// Proforma is a pro-forma invoice: draft → issued → converted (into an
+// invoice, once) | canceled. Not a fiscal document (Fiscal is false).
+type Proforma struct {
+	ID            string            `json:"id"` // pfi_...
+	Object        string            `json:"object"`
+	Livemode      bool              `json:"livemode"`
+	CreatedAt     *time.Time        `json:"created_at"`
+	UpdatedAt     *time.Time        `json:"updated_at"`
+	Status        string            `json:"status"`
+	Fiscal        bool              `json:"fiscal"`
+	Client        string            `json:"client"`
+	ClientDetails ClientSnapshot    `json:"client_details"`
+	Currency      string            `json:"currency"`
+	Exchange      string            `json:"exchange"`
+	Items         []Line            `json:"items"`
+	Notes         string            `json:"notes"`
+	Metadata      map[string]string `json:"metadata"`
+	Totals
+	FolioNumber *int64     `json:"folio_number"` // set once issued
+	Number      *string    `json:"number"`       // "PF-" + folio, set once issued
+	IssuedAt    *time.Time `json:"issued_at"`
+	CanceledAt  *time.Time `json:"canceled_at"`
+	Invoice     *string    `json:"invoice"` // the invoice it was converted into
+	Deleted     bool       `json:"deleted,omitempty"`
+}
+
+// ProformaInput is the body of Proformas.Create: a draft.
+type ProformaInput struct {
+	Client   string            `json:"client"`
+	Currency string            `json:"currency,omitempty"`
+	Exchange string            `json:"exchange,omitempty"`
+	Items    []ItemInput       `json:"items"`
+	Notes    string            `json:"notes,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+// ProformaPatch is the body of Proformas.Update (a draft); nil fields stay.
+type ProformaPatch struct {
+	Client   *string           `json:"client,omitempty"`
+	Currency *string           `json:"currency,omitempty"`
+	Exchange *string           `json:"exchange,omitempty"`
+	Items    *[]ItemInput      `json:"items,omitempty"`
+	Notes    *string           `json:"notes,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}

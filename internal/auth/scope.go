@@ -42,6 +42,10 @@ var resources = []struct {
 		{"send", "Send quotes (number them and open their public accept/reject link)"},
 		{"transition", "Accept, reject and convert quotes into invoices"},
 	}},
+	// Pro-forma invoices are not fiscal documents: a draft may be deleted.
+	{"proformas", "pro-forma invoices", readWriteDelete, []scopeAction{
+		{"transition", "Issue, cancel and convert pro-forma invoices into invoices"},
+	}},
 	{"invoices", "invoices", readWriteDelete, []scopeAction{
 		{"send", "Send invoices to their clients by email"},
 		{"void", "Void issued invoices"},

@@ -170,6 +170,7 @@ func New(d Deps) *Server {
 	s.registerProductRoutes(r)
 	s.registerTaxRateRoutes(r)
 	s.registerQuoteRoutes(r)
+	s.registerProformaRoutes(r)
 	s.registerEventRoutes(r)
 	s.registerWebhookRoutes(r)
 	s.registerInvoicingRoutes(r)

@@ -37,6 +37,7 @@ var (
 	RetentionKind = Kind[*Retention, RetentionView]{"retention", "retentions", id.Retention, FoldRetention}
 	TaxRateKind   = Kind[*TaxRate, TaxRateView]{"tax_rate", "tax_rates", id.TaxRate, FoldTaxRate}
 	QuoteKind     = Kind[*Quote, QuoteView]{"quote", "quotes", id.Quote, FoldQuote}
+	ProformaKind  = Kind[*Proforma, ProformaView]{"proforma", "proformas", id.Proforma, FoldProforma}
 )
 
 // Objects lists every invoicing object kind, without its types: what the
@@ -44,7 +45,7 @@ var (
 var Objects = []Object{
 	ClientKind.Object(), ProductKind.Object(), SeriesKind.Object(),
 	InvoiceKind.Object(), ReceiptKind.Object(), RetentionKind.Object(),
-	TaxRateKind.Object(), QuoteKind.Object(),
+	TaxRateKind.Object(), QuoteKind.Object(), ProformaKind.Object(),
 }
 
 // Object is a Kind without its type parameters.

@@ -87,7 +87,8 @@ const (
 	ViaAPI        = "api"
 )
 
-// QuoteExpiredData is the data of quote.expired.
+// QuoteExpiredData is the data of quote.expired (and of
+// proforma.canceled): when.
 type QuoteExpiredData struct {
 	At time.Time `json:"at"`
 }
