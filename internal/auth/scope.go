@@ -59,7 +59,7 @@ var resources = []struct {
 	}},
 	{"series", "numbering series", readWrite, nil},
 	// A PDF also needs the document's own read scope (invoices:read...).
-	{"pdfs", "the PDFs of invoices, receipts and retentions (with the document's read scope)", read, nil},
+	{"pdfs", "the PDFs of invoices, receipts, retentions, quotes and proformas (with the document's read scope)", read, nil},
 	{"webhooks", "webhook endpoints", readWriteDelete, nil},
 	// Events are immutable.
 	{"events", "events", read, nil},

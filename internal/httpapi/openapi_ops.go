@@ -220,6 +220,8 @@ var operations = map[string]opDoc{
 	"GET /v1/invoices/{id}/pdf":   pdfDoc("invoice", "Invoices"),
 	"GET /v1/receipts/{id}/pdf":   pdfDoc("receipt", "Receipts"),
 	"GET /v1/retentions/{id}/pdf": pdfDoc("retention", "Retentions"),
+	"GET /v1/quotes/{id}/pdf":     pdfDoc("quote", "Quotes"),
+	"GET /v1/proformas/{id}/pdf":  pdfDoc("proforma", "Proformas"),
 }
 
 // pdfDoc documents the PDF route of a kind of document.
