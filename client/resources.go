@@ -391,9 +391,10 @@ func (s *Quotes) GetAsOf(ctx context.Context, id string, t time.Time) (*Quote, e
 	return call[Quote](ctx, s.c, "GET", s.path+"/"+esc(id)+"?as_of="+url.QueryEscape(t.UTC().Format(time.RFC3339Nano)), nil)
 }
 
-// Send numbers a draft and opens its public link (Quote.PublicURL).
-func (s *Quotes) Send(ctx context.Context, id string, opts ...RequestOption) (*Quote, error) {
-	return s.action(ctx, id, "send", nil, opts)
+// Send emails the quote (to its client's email unless in.To says); the
+// first send numbers a draft and opens its public link (Quote.PublicURL).
+func (s *Quotes) Send(ctx context.Context, id string, in SendInput, opts ...RequestOption) (*Quote, error) {
+	return s.action(ctx, id, "send", in, opts)
 }
 func (s *Quotes) Accept(ctx context.Context, id string, opts ...RequestOption) (*Quote, error) {
 	return s.action(ctx, id, "accept", nil, opts)
@@ -437,6 +438,12 @@ func (s *Proformas) GetAsOf(ctx context.Context, id string, t time.Time) (*Profo
 }
 func (s *Proformas) Issue(ctx context.Context, id string, opts ...RequestOption) (*Proforma, error) {
 	return s.action(ctx, id, "issue", opts)
+}
+
+// Send emails an issued proforma (to its client's email unless in.To
+// says).
+func (s *Proformas) Send(ctx context.Context, id string, in SendInput, opts ...RequestOption) (*Proforma, error) {
+	return call[Proforma](ctx, s.c, "POST", s.path+"/"+esc(id)+"/send", in, opts...)
 }
 func (s *Proformas) Cancel(ctx context.Context, id string, opts ...RequestOption) (*Proforma, error) {
 	return s.action(ctx, id, "cancel", opts)

@@ -29,6 +29,7 @@ type Quote struct {
 	Answer        *QuoteAnswer `json:"answer"` // who accepted or rejected it, how and when
 	ExpiredAt     *time.Time   `json:"expired_at"`
 	Invoice       *string      `json:"invoice"` // the invoice it was converted into
+	LastSend      *SendRecord  `json:"last_send"`
 	Deleted       bool         `json:"deleted,omitempty"`
 }
 
@@ -110,12 +111,13 @@ type Proforma struct {
 	Notes         string            `json:"notes"`
 	Metadata      map[string]string `json:"metadata"`
 	Totals
-	FolioNumber *int64     `json:"folio_number"` // set once issued
-	Number      *string    `json:"number"`       // "PF-" + folio, set once issued
-	IssuedAt    *time.Time `json:"issued_at"`
-	CanceledAt  *time.Time `json:"canceled_at"`
-	Invoice     *string    `json:"invoice"` // the invoice it was converted into
-	Deleted     bool       `json:"deleted,omitempty"`
+	FolioNumber *int64      `json:"folio_number"` // set once issued
+	Number      *string     `json:"number"`       // "PF-" + folio, set once issued
+	IssuedAt    *time.Time  `json:"issued_at"`
+	CanceledAt  *time.Time  `json:"canceled_at"`
+	Invoice     *string     `json:"invoice"` // the invoice it was converted into
+	LastSend    *SendRecord `json:"last_send"`
+	Deleted     bool        `json:"deleted,omitempty"`
 }
 
 // ProformaInput is the body of Proformas.Create: a draft.

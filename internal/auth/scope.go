@@ -39,11 +39,12 @@ var resources = []struct {
 	{"taxes", "tax rates", readWriteDelete, nil},
 	// Quotes are not fiscal documents: a draft may be deleted.
 	{"quotes", "quotes", readWriteDelete, []scopeAction{
-		{"send", "Send quotes (number them and open their public accept/reject link)"},
+		{"send", "Send quotes by email (the first send numbers them and opens their public accept/reject link)"},
 		{"transition", "Accept, reject and convert quotes into invoices"},
 	}},
 	// Pro-forma invoices are not fiscal documents: a draft may be deleted.
 	{"proformas", "pro-forma invoices", readWriteDelete, []scopeAction{
+		{"send", "Send pro-forma invoices to their clients by email"},
 		{"transition", "Issue, cancel and convert pro-forma invoices into invoices"},
 	}},
 	{"invoices", "invoices", readWriteDelete, []scopeAction{

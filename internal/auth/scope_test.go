@@ -117,8 +117,8 @@ func TestCatalogue(t *testing.T) {
 	// 7 resources with read, write and delete, 3 with read and write, 3
 	// read only (account, pdfs, events), invoices:send, invoices:void,
 	// receipts:send, retentions:send, quotes:send, quotes:transition,
-	// proformas:transition, and *.
-	if len(cat) != 7*3+3*2+3+7+1 {
+	// proformas:send, proformas:transition, and *.
+	if len(cat) != 7*3+3*2+3+8+1 {
 		t.Errorf("catalogue has %d scopes", len(cat))
 	}
 }

@@ -61,26 +61,30 @@ func DeleteQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quoteI
 	})
 }
 
-// SendQuote sends a draft: it takes the next number of the quote counter
-// of t (gapless, like invoices: the counter row is locked in this
-// transaction), makes the public link's token and records the link and
-// the quote's expiry beside quote.sent, all in one transaction.
-func SendQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quoteID string, _ None) (*invoicing.Quote, error) {
+// SendQuote emails a quote (skipped in test mode). The first send, of a
+// draft, takes the next number of the quote counter of t (gapless, like
+// invoices: the counter row is locked in this transaction), makes the
+// public link's token and records the link and the quote's expiry beside
+// the send event, all in one transaction.
+func SendQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quoteID string, in invoicing.SendInput) (*invoicing.Quote, error) {
 	return change(ctx, st, t, m, invoicing.QuoteKind, quoteID, func(tx Tx, q *invoicing.Quote) ([]events.Draft, error) {
-		if q.Status != invoicing.QuoteDraft { // let the decision refuse before taking a number
-			return q.Send(1, "-", m.Now)
+		if q.Status != invoicing.QuoteDraft { // a later send numbers nothing
+			return q.Send(in, 0, "", m.Now)
+		}
+		if _, err := q.Send(in, 1, "-", m.Now); err != nil { // refuse before taking a number
+			return nil, err
 		}
 		_, number, err := tx.TakeNumber(ctx, t, invoicing.QuoteCounter)
 		if err != nil {
 			return nil, err
 		}
 		token := rand.Text() + rand.Text() // 52 base32 characters: 260 random bits
-		drafts, err := q.Send(number, token, m.Now)
+		drafts, err := q.Send(in, number, token, m.Now)
 		if err != nil {
 			return nil, err
 		}
 		sent, _ := drafts[0].Data.(invoicing.QuoteSentData)
-		if err := tx.SaveQuoteLink(ctx, t, q.ID, TokenSHA256(token), sent.LinkExpiresAt); err != nil {
+		if err := tx.SaveQuoteLink(ctx, t, q.ID, TokenSHA256(token), sent.Opened.LinkExpiresAt); err != nil {
 			return nil, err
 		}
 		if q.ExpiresAt != nil {
@@ -94,6 +98,13 @@ func SendQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quoteID 
 func TokenSHA256(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
+}
+
+// SendProforma emails an issued proforma (skipped in test mode).
+func SendProforma(ctx context.Context, st Store, t facturo.Tenant, m Meta, proformaID string, in invoicing.SendInput) (*invoicing.Proforma, error) {
+	return change(ctx, st, t, m, invoicing.ProformaKind, proformaID, func(_ Tx, pf *invoicing.Proforma) ([]events.Draft, error) {
+		return pf.Send(in, m.Now)
+	})
 }
 
 // AcceptQuote records that a sent quote was accepted through the API.

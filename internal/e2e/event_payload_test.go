@@ -103,6 +103,11 @@ func (s *system) everyEventType(t *testing.T) tenantKeys {
 	}).str("id")
 	s.must(200, "POST", "/v1/retentions/"+ttid+"/issue", tk.test, nil)
 	s.must(200, "POST", "/v1/retentions/"+ttid+"/send", tk.test, nil)
+	tq := s.must(201, "POST", "/v1/quotes", tk.test, quoteBody(tcid, item(product("5.00", false), "1"))).str("id")
+	s.must(200, "POST", "/v1/quotes/"+tq+"/send", tk.test, nil)
+	tpf := s.must(201, "POST", "/v1/proformas", tk.test, quoteBody(tcid, item(product("5.00", false), "1"))).str("id")
+	s.must(200, "POST", "/v1/proformas/"+tpf+"/issue", tk.test, nil)
+	s.must(200, "POST", "/v1/proformas/"+tpf+"/send", tk.test, nil)
 	return tk
 }
 
@@ -148,7 +153,7 @@ func (s *system) samples(t *testing.T, tk tenantKeys) map[string]sampleEvent {
 		return out[events.ClientCreated].body != nil && out["invoice.send_skipped"].body != nil &&
 			out["retention.send_skipped"].body != nil && out["receipt.send_skipped"].body != nil &&
 			out["retention.canceled"].body != nil && out["invoice.deleted"].body != nil &&
-			out["quote.expired"].body != nil
+			out["quote.expired"].body != nil && out["quote.send_skipped"].body != nil && out["proforma.send_skipped"].body != nil
 	})
 	return out
 }
@@ -386,6 +391,7 @@ func (s *system) quotesAndProformas(key, cid, pid string) {
 	s.must(200, "POST", "/v1/quotes/"+q+"/send", key, nil)
 	s.must(200, "POST", "/v1/quotes/"+q+"/reject", key, map[string]any{"reason": "Too expensive"})
 	s.must(200, "DELETE", "/v1/quotes/"+newQuote(nil), key, nil)
+	s.must(200, "POST", "/v1/quotes/"+q+"/send", key, map[string]any{"to": bounce})
 	q = newQuote(map[string]any{"expires_at": time.Now().Add(1500 * time.Millisecond).UTC().Format(time.RFC3339Nano)})
 	s.must(200, "POST", "/v1/quotes/"+q+"/send", key, nil)
 
@@ -398,6 +404,8 @@ func (s *system) quotesAndProformas(key, cid, pid string) {
 	s.must(201, "POST", "/v1/proformas/"+pf+"/convert", key, map[string]any{"payment_form": "03"})
 	pf = newProforma()
 	s.must(200, "POST", "/v1/proformas/"+pf+"/issue", key, nil)
+	s.must(200, "POST", "/v1/proformas/"+pf+"/send", key, nil)
+	s.must(200, "POST", "/v1/proformas/"+pf+"/send", key, map[string]any{"to": bounce})
 	s.must(200, "POST", "/v1/proformas/"+pf+"/cancel", key, nil)
 	s.must(200, "DELETE", "/v1/proformas/"+newProforma(), key, nil)
 }

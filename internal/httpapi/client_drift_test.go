@@ -72,6 +72,8 @@ var clientMirrors = []struct {
 	{client.ProformaInput{}, "request POST /v1/proformas"},
 	{client.ProformaPatch{}, "request PATCH /v1/proformas/{id}"},
 	{client.ConvertInput{}, "request POST /v1/proformas/{id}/convert"},
+	{client.SendInput{}, "request POST /v1/quotes/{id}/send"},
+	{client.SendInput{}, "request POST /v1/proformas/{id}/send"},
 	{client.Receipt{}, "response GET /v1/receipts/{id}"},
 	{client.ReceiptInput{}, "request POST /v1/receipts"},
 	{client.GlobalPeriod{}, "request POST /v1/receipts/global_invoice"},

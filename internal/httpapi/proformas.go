@@ -16,5 +16,6 @@ func (s *Server) registerProformaRoutes(r *mux.Router) {
 	act(o, "DELETE", "", "delete", command.DeleteProforma)
 	act(o, "POST", "/issue", "transition", command.IssueProforma)
 	act(o, "POST", "/cancel", "transition", command.CancelProforma)
+	act(o, "POST", "/send", "send", command.SendProforma)
 	derive(o, "/convert", "transition", invoices, command.ConvertProforma)
 }

@@ -54,6 +54,7 @@ type Proforma struct {
 	Numbered
 	CanceledAt time.Time
 	Invoice    string
+	Mailing
 }
 
 // ProformaView is the public JSON of a pro-forma invoice. fiscal is always
@@ -67,12 +68,13 @@ type ProformaView struct {
 	Status    string     `json:"status"`
 	Fiscal    bool       `json:"fiscal"`
 	OfferView
-	FolioNumber *int64     `json:"folio_number"`
-	Number      *string    `json:"number"`
-	IssuedAt    *time.Time `json:"issued_at"`
-	CanceledAt  *time.Time `json:"canceled_at"`
-	Invoice     *string    `json:"invoice"`
-	Deleted     bool       `json:"deleted,omitempty"`
+	FolioNumber *int64      `json:"folio_number"`
+	Number      *string     `json:"number"`
+	IssuedAt    *time.Time  `json:"issued_at"`
+	CanceledAt  *time.Time  `json:"canceled_at"`
+	Invoice     *string     `json:"invoice"`
+	LastSend    *SendStatus `json:"last_send"`
+	Deleted     bool        `json:"deleted,omitempty"`
 }
 
 // NewProforma decides a new draft proforma.
@@ -117,6 +119,18 @@ func (p *Proforma) Issue(number int64, now time.Time) ([]events.Draft, error) {
 		return nil, fmt.Errorf("issue proforma %s: number %d", p.ID, number)
 	}
 	return one(ProformaIssued, Numbered{FolioNumber: number, Number: fmt.Sprintf("PF-%d", number), At: now.UTC()}), nil
+}
+
+// Send decides the emailing of an issued (or converted) proforma to in.To,
+// by default its client's email; in test mode it is recorded as skipped.
+func (p *Proforma) Send(in SendInput, now time.Time) ([]events.Draft, error) {
+	if !p.Exists() {
+		return nil, notFound("proforma", p.ID)
+	}
+	if p.Status != ProformaIssuedState && p.Status != ProformaConvert {
+		return nil, invalidState("The proforma is %s; only an issued proforma can be sent.", p.Status)
+	}
+	return decideSend("proforma", p.Livemode, in, p.Client.Email, now)
 }
 
 // Cancel decides the cancellation of an issued proforma.
@@ -198,6 +212,9 @@ func (p *Proforma) apply(e events.Event) error {
 		p.Invoice = c.Invoice
 		return err
 	}
+	if ok, err := p.applyMailing("proforma", e); ok {
+		return err
+	}
 	return unknownEvent("proforma", e)
 }
 
@@ -209,7 +226,7 @@ func (p *Proforma) View() ProformaView {
 	v := ProformaView{
 		ID: p.ID, Object: "proforma", Livemode: p.Livemode,
 		CreatedAt: utc(p.CreatedAt), UpdatedAt: utc(p.UpdatedAt), Status: p.Status,
-		OfferView: p.OfferContent.view(), IssuedAt: utc(p.At), CanceledAt: utc(p.CanceledAt), Deleted: p.Deleted,
+		OfferView: p.OfferContent.view(), IssuedAt: utc(p.At), CanceledAt: utc(p.CanceledAt), LastSend: p.Mailing.view(), Deleted: p.Deleted,
 	}
 	if p.FolioNumber > 0 {
 		v.FolioNumber, v.Number = &p.FolioNumber, &p.Number

@@ -9,14 +9,15 @@ import (
 
 // Quote event types. Every transition is an event of the quote's stream.
 const (
-	QuoteCreated   = "quote.created"
-	QuoteUpdated   = "quote.updated"
-	QuoteDeleted   = "quote.deleted"
-	QuoteSent      = "quote.sent"
-	QuoteAccepted  = "quote.accepted"
-	QuoteRejected  = "quote.rejected"
-	QuoteExpired   = "quote.expired"
-	QuoteConverted = "quote.converted"
+	QuoteCreated     = "quote.created"
+	QuoteUpdated     = "quote.updated"
+	QuoteDeleted     = "quote.deleted"
+	QuoteSent        = "quote.sent"         // emailed (live mode); the first one also numbers it and opens its link
+	QuoteSendSkipped = "quote.send_skipped" // the same in test mode: no email leaves
+	QuoteAccepted    = "quote.accepted"
+	QuoteRejected    = "quote.rejected"
+	QuoteExpired     = "quote.expired"
+	QuoteConverted   = "quote.converted"
 )
 
 // quoteEvents are the event types of quotes.
@@ -24,7 +25,8 @@ var quoteEvents = []events.TypeInfo{
 	{Name: QuoteCreated, Description: "A quote draft was created."},
 	{Name: QuoteUpdated, Description: "A quote draft was changed; data holds the whole content after the change."},
 	{Name: QuoteDeleted, Description: "A quote draft was deleted."},
-	{Name: QuoteSent, Description: "A quote was sent: it has its number and its public accept/reject link."},
+	{Name: QuoteSent, Description: "A quote is to be emailed (the mailer records the outcome, quote.email_delivered or quote.email_failed); the first send numbers it and opens its public accept/reject link (data.opened)."},
+	{Name: QuoteSendSkipped, Description: "Sending a quote was skipped because it is in test mode; the first send still numbers it and opens its public link (data.opened)."},
 	{Name: QuoteAccepted, Description: "A sent quote was accepted, through its public link or the API; data records when, how and from which IP."},
 	{Name: QuoteRejected, Description: "A sent quote was rejected, through its public link or the API; data records when, how and from which IP."},
 	{Name: QuoteExpired, Description: "A sent quote reached its expires_at unanswered; the worker appends this."},
@@ -64,9 +66,16 @@ type QuoteContent struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
-// QuoteSentData is the data of quote.sent: the number, and the public
-// link's token and expiry.
+// QuoteSentData is the data of quote.sent and quote.send_skipped: the
+// send, and on the first one what opened the quote.
 type QuoteSentData struct {
+	SendRecord
+	Opened *QuoteOpened `json:"opened,omitempty"`
+}
+
+// QuoteOpened is what the first send of a quote gives it: its number and
+// its public link's token and expiry.
+type QuoteOpened struct {
 	Numbered
 	Token         string    `json:"token"`
 	LinkExpiresAt time.Time `json:"link_expires_at"`
@@ -105,6 +114,7 @@ type Quote struct {
 	Answer        *Answer
 	ExpiredAt     time.Time
 	Invoice       string
+	Mailing
 }
 
 // QuoteView is the public JSON of a quote.
@@ -116,16 +126,17 @@ type QuoteView struct {
 	UpdatedAt *time.Time `json:"updated_at"`
 	Status    string     `json:"status"`
 	OfferView
-	ExpiresAt     *time.Time `json:"expires_at"`
-	FolioNumber   *int64     `json:"folio_number"`
-	Number        *string    `json:"number"`
-	SentAt        *time.Time `json:"sent_at"`
-	PublicURL     *string    `json:"public_url"` // the path of the public accept/reject link, once sent
-	LinkExpiresAt *time.Time `json:"link_expires_at"`
-	Answer        *Answer    `json:"answer"`
-	ExpiredAt     *time.Time `json:"expired_at"`
-	Invoice       *string    `json:"invoice"`
-	Deleted       bool       `json:"deleted,omitempty"`
+	ExpiresAt     *time.Time  `json:"expires_at"`
+	FolioNumber   *int64      `json:"folio_number"`
+	Number        *string     `json:"number"`
+	SentAt        *time.Time  `json:"sent_at"`
+	PublicURL     *string     `json:"public_url"` // the path of the public accept/reject link, once sent
+	LinkExpiresAt *time.Time  `json:"link_expires_at"`
+	Answer        *Answer     `json:"answer"`
+	ExpiredAt     *time.Time  `json:"expired_at"`
+	Invoice       *string     `json:"invoice"`
+	LastSend      *SendStatus `json:"last_send"`
+	Deleted       bool        `json:"deleted,omitempty"`
 }
 
 // PublicQuotePath is the path of a quote's public link.
@@ -167,25 +178,37 @@ func (q *Quote) Delete() ([]events.Draft, error) {
 	return one(QuoteDeleted, Empty{}), nil
 }
 
-// Send decides that a draft is sent, with number (from the quote counter)
-// and the public link's token. The link works until the quote expires, or
-// for QuoteLinkTTL. A quote whose expires_at has passed cannot be sent.
-func (q *Quote) Send(number int64, token string, now time.Time) ([]events.Draft, error) {
-	if err := q.mustBe("sent", QuoteDraft); err != nil {
+// Send decides the emailing of a quote to in.To (default: its client's
+// email); in test mode it is recorded as skipped. The first send, of a
+// draft, also numbers it (number, from the quote counter) and opens its
+// public link (token), which works until the quote expires, or for
+// QuoteLinkTTL; a draft whose expires_at has passed cannot be sent. Later
+// sends only email it again.
+func (q *Quote) Send(in SendInput, number int64, token string, now time.Time) ([]events.Draft, error) {
+	if !q.Exists() {
+		return nil, notFound("quote", q.ID)
+	}
+	var opened *QuoteOpened
+	if q.Status == QuoteDraft {
+		if q.ExpiresAt != nil && !q.ExpiresAt.After(now) {
+			return nil, invalidState("The quote expired at %s; change its expires_at before sending it.", q.ExpiresAt.Format(time.RFC3339))
+		}
+		if number < 1 || token == "" {
+			return nil, fmt.Errorf("send quote %s: number %d, token given: %t", q.ID, number, token != "")
+		}
+		opened = &QuoteOpened{Numbered: Numbered{FolioNumber: number, Number: fmt.Sprintf("Q-%d", number), At: now.UTC()},
+			Token: token, LinkExpiresAt: now.UTC().Add(QuoteLinkTTL)}
+		if q.ExpiresAt != nil {
+			opened.LinkExpiresAt = q.ExpiresAt.UTC()
+		}
+	}
+	drafts, err := decideSend("quote", q.Livemode, in, q.Client.Email, now)
+	if err != nil {
 		return nil, err
 	}
-	if q.ExpiresAt != nil && !q.ExpiresAt.After(now) {
-		return nil, invalidState("The quote expired at %s; change its expires_at before sending it.", q.ExpiresAt.Format(time.RFC3339))
-	}
-	if number < 1 || token == "" {
-		return nil, fmt.Errorf("send quote %s: number %d, token given: %t", q.ID, number, token != "")
-	}
-	d := QuoteSentData{Numbered: Numbered{FolioNumber: number, Number: fmt.Sprintf("Q-%d", number), At: now.UTC()},
-		Token: token, LinkExpiresAt: now.UTC().Add(QuoteLinkTTL)}
-	if q.ExpiresAt != nil {
-		d.LinkExpiresAt = q.ExpiresAt.UTC()
-	}
-	return one(QuoteSent, d), nil
+	rec, _ := drafts[0].Data.(SendRecord)
+	drafts[0].Data = QuoteSentData{SendRecord: rec, Opened: opened}
+	return drafts, nil
 }
 
 // AnswerInput is the body of POST /v1/quotes/{id}/reject (and of the
@@ -283,11 +306,15 @@ func (q *Quote) apply(e events.Event) error {
 	case QuoteDeleted:
 		q.Deleted = true
 		return nil
-	case QuoteSent:
+	case QuoteSent, QuoteSendSkipped:
 		var d QuoteSentData
-		q.Status = QuoteSentState
-		err := decodeInto("quote", e, &d)
-		q.Numbered, q.Token, q.LinkExpiresAt = d.Numbered, d.Token, d.LinkExpiresAt
+		if err := decodeInto("quote", e, &d); err != nil {
+			return err
+		}
+		if d.Opened != nil {
+			q.Status, q.Numbered, q.Token, q.LinkExpiresAt = QuoteSentState, d.Opened.Numbered, d.Opened.Token, d.Opened.LinkExpiresAt
+		}
+		_, err := q.applyMailing("quote", e)
 		return err
 	case QuoteAccepted, QuoteRejected:
 		var a Answer
@@ -306,6 +333,9 @@ func (q *Quote) apply(e events.Event) error {
 		q.Invoice = c.Invoice
 		return err
 	}
+	if ok, err := q.applyMailing("quote", e); ok {
+		return err
+	}
 	return unknownEvent("quote", e)
 }
 
@@ -318,7 +348,7 @@ func (q *Quote) View() QuoteView {
 		ID: q.ID, Object: "quote", Livemode: q.Livemode,
 		CreatedAt: utc(q.CreatedAt), UpdatedAt: utc(q.UpdatedAt), Status: q.Status,
 		OfferView: q.OfferContent.view(), ExpiresAt: utcPtr(q.ExpiresAt), SentAt: utc(q.At),
-		LinkExpiresAt: utc(q.LinkExpiresAt), Answer: q.Answer, ExpiredAt: utc(q.ExpiredAt), Deleted: q.Deleted,
+		LinkExpiresAt: utc(q.LinkExpiresAt), Answer: q.Answer, ExpiredAt: utc(q.ExpiredAt), LastSend: q.Mailing.view(), Deleted: q.Deleted,
 	}
 	if q.FolioNumber > 0 {
 		v.FolioNumber, v.Number = &q.FolioNumber, &q.Number
