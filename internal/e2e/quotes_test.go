@@ -78,7 +78,7 @@ func TestQuoteAcceptedThroughItsLinkConvertsOnce(t *testing.T) {
 		t.Errorf("%d invoices, want 1", n)
 	}
 	want := []string{"quote.created", "quote.sent", "quote.accepted", "quote.converted"}
-	if got := s.historyTypes("quotes", qid, key); strings.Join(got, ",") != strings.Join(want, ",") {
+	if got := transitions(s.historyTypes("quotes", qid, key)); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("history %v, want %v", got, want)
 	}
 }
@@ -146,13 +146,25 @@ func TestWorkerExpiresDueQuotes(t *testing.T) {
 	eventually(t, "the quote to expire", func() bool {
 		return s.must(200, "GET", "/v1/quotes/"+due, key, nil).str("status") == "expired"
 	})
-	if got := s.historyTypes("quotes", answered, key); strings.Join(got, ",") != "quote.created,quote.sent,quote.rejected" {
+	if got := transitions(s.historyTypes("quotes", answered, key)); strings.Join(got, ",") != "quote.created,quote.sent,quote.rejected" {
 		t.Errorf("an answered quote's history: %v", got)
 	}
 	if r := s.call("POST", "/v1/quotes/"+due+"/accept", key, nil); r.Status != 409 {
 		t.Errorf("accept an expired quote: %d %s, want 409", r.Status, r.Raw)
 	}
-	if got := s.historyTypes("quotes", due, key); strings.Join(got, ",") != "quote.created,quote.sent,quote.expired" {
+	if got := transitions(s.historyTypes("quotes", due, key)); strings.Join(got, ",") != "quote.created,quote.sent,quote.expired" {
 		t.Errorf("the expired quote's history: %v", got)
 	}
+}
+
+// transitions leaves out the mailer's outcomes, which come whenever the
+// mailer gets to them.
+func transitions(types []string) []string {
+	var out []string
+	for _, t := range types {
+		if !strings.Contains(t, ".email_") {
+			out = append(out, t)
+		}
+	}
+	return out
 }
