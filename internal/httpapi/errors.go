@@ -84,7 +84,7 @@ type errorDetail struct {
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var appErr *facturo.Error
 	if !errors.As(err, &appErr) {
-		log.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", r.URL.Path)
+		log.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", loggedPath(r.URL.Path))
 		appErr = &facturo.Error{Code: facturo.CodeInternal, Message: "An internal error occurred; it was logged. Retry later or contact support with the request id."}
 	}
 	m, ok := errorTable[appErr.Code]
