@@ -12,6 +12,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/facturo/facturo"
@@ -185,14 +186,20 @@ type appendAt struct {
 }
 
 // recordingTx notes where its command appends, so that run can tell who
-// it conflicted with.
+// it conflicted with. Only the first append to a stream is noted: that is
+// the version the command read, and a later append to the same stream
+// (an invoice created, then issued, in one transaction) is at a version
+// the transaction made itself, which no one else can have moved and which
+// a rollback takes away.
 type recordingTx struct {
 	Tx
 	appends *[]appendAt
 }
 
 func (tx recordingTx) Append(ctx context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error) {
-	*tx.appends = append(*tx.appends, appendAt{stream: st, expected: expected})
+	if !slices.ContainsFunc(*tx.appends, func(a appendAt) bool { return a.stream == st }) {
+		*tx.appends = append(*tx.appends, appendAt{stream: st, expected: expected})
+	}
 	return tx.Tx.Append(ctx, st, expected, drafts...)
 }
 
