@@ -28,6 +28,7 @@ const (
 	CodeIdempotencyReused    = "idempotency_key_reused" // same Idempotency-Key, different body
 	CodeIdempotencyInUse     = "idempotency_key_in_use" // the first request with this key is still running
 	CodeInvalidState         = "invalid_state"          // the resource's status forbids the transition
+	CodeLinkExpired          = "link_expired"           // a public link whose time is over
 	CodeAlreadyExists        = "resource_exists"        // a unique attribute is taken
 	CodeCountryUnsupported   = "country_unsupported"    // the organization's country has no such document
 	CodeMissingAPIKey        = "missing_api_key"

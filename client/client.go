@@ -56,8 +56,12 @@ type Client struct {
 	Keys          *Keys
 	Clients       *Resource[Customer, ClientInput, ClientPatch]
 	Products      *Resource[Product, ProductInput, ProductPatch]
+	TaxRates      *Resource[TaxRate, TaxRateInput, TaxRatePatch]
 	Series        *SeriesService
 	Invoices      *Invoices
+	Quotes        *Quotes
+	PublicQuotes  *PublicQuotes
+	Proformas     *Proformas
 	Receipts      *Receipts
 	Retentions    *Retentions
 	// RecurringInvoices are templates the worker invoices on a schedule.
@@ -116,8 +120,12 @@ func New(baseURL, key string, opts ...Option) *Client {
 	c.Keys = &Keys{c}
 	c.Clients = &Resource[Customer, ClientInput, ClientPatch]{c: c, path: "/v1/clients"}
 	c.Products = &Resource[Product, ProductInput, ProductPatch]{c: c, path: "/v1/products"}
+	c.TaxRates = &Resource[TaxRate, TaxRateInput, TaxRatePatch]{c: c, path: "/v1/tax_rates"}
 	c.Series = &SeriesService{c: c, path: "/v1/series"}
 	c.Invoices = &Invoices{Resource[Invoice, InvoiceInput, InvoicePatch]{c: c, path: "/v1/invoices"}}
+	c.Quotes = &Quotes{Resource[Quote, QuoteInput, QuotePatch]{c: c, path: "/v1/quotes"}}
+	c.PublicQuotes = &PublicQuotes{c: c}
+	c.Proformas = &Proformas{Resource[Proforma, ProformaInput, ProformaPatch]{c: c, path: "/v1/proformas"}}
 	c.Receipts = &Receipts{c: c, path: "/v1/receipts"}
 	c.Retentions = &Retentions{c: c, path: "/v1/retentions"}
 	c.RecurringInvoices = &RecurringInvoices{Resource[RecurringInvoice, RecurringInvoiceInput, RecurringInvoicePatch]{c: c, path: "/v1/recurring_invoices"}}

@@ -83,3 +83,13 @@ func (s *Retentions) PDF(ctx context.Context, id string, p PDFParams) (*File, er
 func (s *Organizations) SetLogo(ctx context.Context, id, contentType string, image []byte) (*Organization, error) {
 	return call[Organization](ctx, s.c, http.MethodPut, "/v1/organizations/"+esc(id)+"/logo", rawBody{contentType, image})
 }
+
+// PDF is the quote as a PDF (pdfs:read and quotes:read).
+func (s *Quotes) PDF(ctx context.Context, id string, p PDFParams) (*File, error) {
+	return pdf(ctx, s.c, s.path, id, p)
+}
+
+// PDF is the pro-forma invoice as a PDF (pdfs:read and proformas:read).
+func (s *Proformas) PDF(ctx context.Context, id string, p PDFParams) (*File, error) {
+	return pdf(ctx, s.c, s.path, id, p)
+}

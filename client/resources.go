@@ -408,3 +408,80 @@ func (s *RecurringInvoices) Preview(ctx context.Context, id string, count int) (
 func (s *RecurringInvoices) GetAsOf(ctx context.Context, id string, t time.Time) (*RecurringInvoice, error) {
 	return call[RecurringInvoice](ctx, s.c, "GET", s.path+"/"+esc(id)+"?as_of="+url.QueryEscape(t.UTC().Format(time.RFC3339Nano)), nil)
 }
+
+// Quotes adds the quote actions to the resource methods.
+type Quotes struct {
+	Resource[Quote, QuoteInput, QuotePatch]
+}
+
+func (s *Quotes) action(ctx context.Context, id, name string, in any, opts []RequestOption) (*Quote, error) {
+	return call[Quote](ctx, s.c, "POST", s.path+"/"+esc(id)+"/"+name, in, opts...)
+}
+
+// GetAsOf is the quote as it was at t.
+func (s *Quotes) GetAsOf(ctx context.Context, id string, t time.Time) (*Quote, error) {
+	return call[Quote](ctx, s.c, "GET", s.path+"/"+esc(id)+"?as_of="+url.QueryEscape(t.UTC().Format(time.RFC3339Nano)), nil)
+}
+
+// Send emails the quote (to its client's email unless in.To says); the
+// first send numbers a draft and opens its public link (Quote.PublicURL).
+func (s *Quotes) Send(ctx context.Context, id string, in SendInput, opts ...RequestOption) (*Quote, error) {
+	return s.action(ctx, id, "send", in, opts)
+}
+func (s *Quotes) Accept(ctx context.Context, id string, opts ...RequestOption) (*Quote, error) {
+	return s.action(ctx, id, "accept", nil, opts)
+}
+func (s *Quotes) Reject(ctx context.Context, id string, in AnswerInput, opts ...RequestOption) (*Quote, error) {
+	return s.action(ctx, id, "reject", in, opts)
+}
+
+// Convert makes the invoice of an accepted quote, once, and returns it.
+func (s *Quotes) Convert(ctx context.Context, id string, in ConvertInput, opts ...RequestOption) (*Invoice, error) {
+	return call[Invoice](ctx, s.c, "POST", s.path+"/"+esc(id)+"/convert", in, opts...)
+}
+
+// PublicQuotes are the calls a quote's client makes through its public
+// link (Quote.PublicURL): no key is needed, the path is the credential.
+type PublicQuotes struct{ c *Client }
+
+// Get reads the quote at publicURL (e.g. "/public/quotes/ABC...").
+func (s *PublicQuotes) Get(ctx context.Context, publicURL string) (*PublicQuote, error) {
+	return call[PublicQuote](ctx, s.c, "GET", publicURL, nil)
+}
+func (s *PublicQuotes) Accept(ctx context.Context, publicURL string) (*PublicQuote, error) {
+	return call[PublicQuote](ctx, s.c, "POST", publicURL+"/accept", nil)
+}
+func (s *PublicQuotes) Reject(ctx context.Context, publicURL string, in AnswerInput) (*PublicQuote, error) {
+	return call[PublicQuote](ctx, s.c, "POST", publicURL+"/reject", in)
+}
+
+// Proformas adds the pro-forma invoice actions to the resource methods.
+type Proformas struct {
+	Resource[Proforma, ProformaInput, ProformaPatch]
+}
+
+func (s *Proformas) action(ctx context.Context, id, name string, opts []RequestOption) (*Proforma, error) {
+	return call[Proforma](ctx, s.c, "POST", s.path+"/"+esc(id)+"/"+name, nil, opts...)
+}
+
+// GetAsOf is the proforma as it was at t.
+func (s *Proformas) GetAsOf(ctx context.Context, id string, t time.Time) (*Proforma, error) {
+	return call[Proforma](ctx, s.c, "GET", s.path+"/"+esc(id)+"?as_of="+url.QueryEscape(t.UTC().Format(time.RFC3339Nano)), nil)
+}
+func (s *Proformas) Issue(ctx context.Context, id string, opts ...RequestOption) (*Proforma, error) {
+	return s.action(ctx, id, "issue", opts)
+}
+
+// Send emails an issued proforma (to its client's email unless in.To
+// says).
+func (s *Proformas) Send(ctx context.Context, id string, in SendInput, opts ...RequestOption) (*Proforma, error) {
+	return call[Proforma](ctx, s.c, "POST", s.path+"/"+esc(id)+"/send", in, opts...)
+}
+func (s *Proformas) Cancel(ctx context.Context, id string, opts ...RequestOption) (*Proforma, error) {
+	return s.action(ctx, id, "cancel", opts)
+}
+
+// Convert makes the invoice of an issued proforma, once, and returns it.
+func (s *Proformas) Convert(ctx context.Context, id string, in ConvertInput, opts ...RequestOption) (*Invoice, error) {
+	return call[Invoice](ctx, s.c, "POST", s.path+"/"+esc(id)+"/convert", in, opts...)
+}

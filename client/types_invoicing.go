@@ -66,15 +66,61 @@ type Tax struct {
 	Rate        string `json:"rate"` // a decimal, e.g. "0.16"
 	Withholding bool   `json:"withholding"`
 	Factor      string `json:"factor"`
+	TaxRate     string `json:"tax_rate,omitempty"` // txr_...: the tax rate this is a copy of
 }
 
 // TaxInput is one tax as a caller writes it. Type may carry the suffix
-// "_RET" ("IVA_RET", "ISR_RET") as a shorthand for Withholding.
+// "_RET" ("IVA_RET", "ISR_RET") as a shorthand for Withholding. TaxRate,
+// given alone, names a stored tax rate instead: the document keeps a copy.
 type TaxInput struct {
-	Type        string `json:"type"`                  // IVA, ISR or IEPS
+	Type        string `json:"type,omitempty"`        // IVA, ISR or IEPS
 	Rate        string `json:"rate,omitempty"`        // a decimal, e.g. "0.16"
 	Withholding bool   `json:"withholding,omitempty"` // withheld rather than transferred
 	Factor      string `json:"factor,omitempty"`      // default Tasa
+	TaxRate     string `json:"tax_rate,omitempty"`    // txr_...
+}
+
+// TaxRate is a named tax of the organization's catalogue that products and
+// lines name by id (TaxInput.TaxRate).
+type TaxRate struct {
+	ID              string            `json:"id"` // txr_...
+	Object          string            `json:"object"`
+	Livemode        bool              `json:"livemode"`
+	CreatedAt       *time.Time        `json:"created_at"`
+	UpdatedAt       *time.Time        `json:"updated_at"`
+	Name            string            `json:"name"`
+	Type            string            `json:"type"`
+	Rate            string            `json:"rate"` // with factor Cuota, a fixed amount per unit
+	Withholding     bool              `json:"withholding"`
+	Factor          string            `json:"factor"`
+	IncludedInPrice bool              `json:"included_in_price"`
+	Active          bool              `json:"active"`
+	Metadata        map[string]string `json:"metadata"`
+	Deleted         bool              `json:"deleted,omitempty"`
+}
+
+// TaxRateInput is the body of TaxRates.Create.
+type TaxRateInput struct {
+	Name            string            `json:"name"`
+	Type            string            `json:"type"`
+	Rate            string            `json:"rate,omitempty"`
+	Withholding     bool              `json:"withholding,omitempty"`
+	Factor          string            `json:"factor,omitempty"`            // default Tasa
+	IncludedInPrice *bool             `json:"included_in_price,omitempty"` // default true
+	Active          *bool             `json:"active,omitempty"`            // default true
+	Metadata        map[string]string `json:"metadata,omitempty"`
+}
+
+// TaxRatePatch is the body of TaxRates.Update; nil fields stay as they are.
+type TaxRatePatch struct {
+	Name            *string           `json:"name,omitempty"`
+	Type            *string           `json:"type,omitempty"`
+	Rate            *string           `json:"rate,omitempty"`
+	Withholding     *bool             `json:"withholding,omitempty"`
+	Factor          *string           `json:"factor,omitempty"`
+	IncludedInPrice *bool             `json:"included_in_price,omitempty"`
+	Active          *bool             `json:"active,omitempty"`
+	Metadata        map[string]string `json:"metadata,omitempty"`
 }
 
 // Product is an item of the organization's catalogue.

@@ -47,6 +47,10 @@ type Config struct {
 	// without it every live send is recorded as failed. The all-in-one
 	// mode fills it with its local catcher when FACTURO_SMTP_URL is unset.
 	Mail mail.Config
+	// Clock is the worker's time for what falls due (quote expiries);
+	// time.Now when nil. Tests move it forward instead of sleeping. Not
+	// read from the environment.
+	Clock func() time.Time
 }
 
 // DefaultDBPoolSize is the pool's size unless FACTURO_DB_POOL_SIZE says

@@ -53,6 +53,7 @@ func WorkerComponents(s *Services) []supervise.Component {
 		supervise.Component{Name: "mailer", Run: (&mail.Mailer{Commands: s.Store.Commands(), Stream: s.Stream,
 			Config: s.Config.Mail, PDFs: s.PDF, Issuers: s.PDF, Log: s.Log}).Run},
 		supervise.Component{Name: "recurring-invoices", Run: (&recurring.Runner{Store: s.Store.Commands(), Every: s.Config.RecurringEvery, Log: s.Log}).Run},
+		supervise.Component{Name: "quote-expirer", Run: (&QuoteExpirer{Commands: s.Store.Commands(), Now: s.Config.Clock}).Run},
 		supervise.Component{Name: "worker-metrics", Run: (&MetricsPoller{Metrics: m, DB: s.DB, Names: names}).Run},
 		// Test mode's VeriFactu records go to the sandbox; live ones stay
 		// pending: submission to the AEAT is not implemented.

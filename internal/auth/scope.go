@@ -36,6 +36,17 @@ var resources = []struct {
 	{"account", "the organization's account settings", read, nil},
 	{"clients", "clients", readWriteDelete, nil},
 	{"products", "products", readWriteDelete, nil},
+	{"taxes", "tax rates", readWriteDelete, nil},
+	// Quotes are not fiscal documents: a draft may be deleted.
+	{"quotes", "quotes", readWriteDelete, []scopeAction{
+		{"send", "Send quotes by email (the first send numbers them and opens their public accept/reject link)"},
+		{"transition", "Accept, reject and convert quotes into invoices"},
+	}},
+	// Pro-forma invoices are not fiscal documents: a draft may be deleted.
+	{"proformas", "pro-forma invoices", readWriteDelete, []scopeAction{
+		{"send", "Send pro-forma invoices to their clients by email"},
+		{"transition", "Issue, cancel and convert pro-forma invoices into invoices"},
+	}},
 	{"invoices", "invoices", readWriteDelete, []scopeAction{
 		{"send", "Send invoices to their clients by email"},
 		{"void", "Void issued invoices"},
@@ -53,7 +64,7 @@ var resources = []struct {
 		{"generate", "Generate a recurring invoice's invoice now, outside its schedule"},
 	}},
 	// A PDF also needs the document's own read scope (invoices:read...).
-	{"pdfs", "the PDFs of invoices, receipts and retentions (with the document's read scope)", read, nil},
+	{"pdfs", "the PDFs of invoices, receipts, retentions, quotes and proformas (with the document's read scope)", read, nil},
 	{"webhooks", "webhook endpoints", readWriteDelete, nil},
 	// Events are immutable.
 	{"events", "events", read, nil},

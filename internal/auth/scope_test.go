@@ -114,11 +114,13 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("catalogue scope %q does not parse: %v", s.Scope, err)
 		}
 	}
-	// 5 resources with read, write and delete, 3 with read and write, 4
+	// 8 resources with read, write and delete, 3 with read and write, 4
 	// read only (account, pdfs, events, verifactu), invoices:send,
 	// invoices:void, receipts:send, retentions:send,
-	// recurring_invoices:transition, recurring_invoices:generate, and *.
-	if len(cat) != 5*3+3*2+4+6+1 {
+	// recurring_invoices:transition, recurring_invoices:generate,
+	// quotes:send, quotes:transition, proformas:send,
+	// proformas:transition, and *.
+	if len(cat) != 8*3+3*2+4+10+1 {
 		t.Errorf("catalogue has %d scopes", len(cat))
 	}
 }

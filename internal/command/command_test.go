@@ -262,3 +262,17 @@ func (tx *memTx) LockRecurring(context.Context, facturo.Tenant, string) error { 
 func (tx *memTx) ClaimDueRecurring(context.Context, time.Time) (command.DueRun, bool, error) {
 	return command.DueRun{}, false, nil
 }
+
+func (tx *memTx) SaveQuoteLink(context.Context, facturo.Tenant, string, []byte, time.Time) error {
+	return nil
+}
+
+func (tx *memTx) ScheduleQuoteExpiry(context.Context, facturo.Tenant, string, time.Time) error {
+	return nil
+}
+
+func (tx *memTx) NextDueQuote(context.Context, time.Time) (facturo.Tenant, string, bool, error) {
+	return facturo.Tenant{}, "", false, nil
+}
+
+func (tx *memTx) ForgetQuoteExpiry(context.Context, facturo.Tenant, string) error { return nil }

@@ -248,8 +248,12 @@ func loadClient(ctx context.Context, tx Tx, t facturo.Tenant, clientID string) (
 
 // loadProducts folds t's products that items name, inside tx. Ids of other
 // tenants or kinds, and deleted products, are left out, so the decision
-// answers resource_missing on the item's product.
+// answers resource_missing on the item's product. The tax rates that the
+// items' inline products name are resolved too (resolveTaxRates).
 func loadProducts(ctx context.Context, tx Tx, t facturo.Tenant, items []invoicing.ItemInput) (map[string]*invoicing.Product, error) {
+	if err := resolveTaxRates(ctx, tx, t, invoicing.InlineProducts(items)); err != nil {
+		return nil, err
+	}
 	out := map[string]*invoicing.Product{}
 	for _, pid := range invoicing.ProductIDs(items) {
 		p, err := findObject(ctx, tx, t, invoicing.ProductKind, pid)

@@ -45,6 +45,10 @@ func RecordEmail(ctx context.Context, st Store, m Meta, send events.Event, o inv
 		err = recordEmail(ctx, st, t, m, invoicing.ReceiptKind, send, o, delivered)
 	case invoicing.RetentionKind.Name:
 		err = recordEmail(ctx, st, t, m, invoicing.RetentionKind, send, o, delivered)
+	case invoicing.QuoteKind.Name:
+		err = recordEmail(ctx, st, t, m, invoicing.QuoteKind, send, o, delivered)
+	case invoicing.ProformaKind.Name:
+		err = recordEmail(ctx, st, t, m, invoicing.ProformaKind, send, o, delivered)
 	default:
 		err = facturo.Errorf(facturo.CodeInvalidState, "%s is not a send event.", send.Type)
 	}

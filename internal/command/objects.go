@@ -137,6 +137,9 @@ func DeleteClient(ctx context.Context, st Store, t facturo.Tenant, m Meta, clien
 // CreateProduct validates in and creates a product.
 func CreateProduct(ctx context.Context, st Store, t facturo.Tenant, m Meta, in invoicing.ProductInput) (*invoicing.Product, error) {
 	return create(ctx, st, t, m, invoicing.ProductKind, func(tx Tx) ([]events.Draft, error) {
+		if err := resolveTaxRates(ctx, tx, t, []invoicing.ProductAt{{Product: &in}}); err != nil {
+			return nil, err
+		}
 		r, err := rulesOf(ctx, tx, t)
 		if err != nil {
 			return nil, err
@@ -147,7 +150,16 @@ func CreateProduct(ctx context.Context, st Store, t facturo.Tenant, m Meta, in i
 
 // UpdateProduct applies a patch to a product.
 func UpdateProduct(ctx context.Context, st Store, t facturo.Tenant, m Meta, productID string, p invoicing.ProductPatch) (*invoicing.Product, error) {
-	return change(ctx, st, t, m, invoicing.ProductKind, productID, func(_ Tx, pr *invoicing.Product) ([]events.Draft, error) { return pr.Update(p) })
+	return change(ctx, st, t, m, invoicing.ProductKind, productID, func(tx Tx, pr *invoicing.Product) ([]events.Draft, error) {
+		if p.Taxes != nil {
+			patch := invoicing.ProductInput{Taxes: *p.Taxes, TaxIncluded: p.TaxIncluded}
+			if err := resolveTaxRates(ctx, tx, t, []invoicing.ProductAt{{Product: &patch}}); err != nil {
+				return nil, err
+			}
+			p.Taxes, p.TaxIncluded = &patch.Taxes, patch.TaxIncluded
+		}
+		return pr.Update(p)
+	})
 }
 
 // DeleteProduct deletes a product.

@@ -12,6 +12,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/facturo/facturo"
@@ -134,6 +135,19 @@ type Tx interface {
 	// one that another transaction holds is skipped. ok is false when no
 	// other is due.
 	ClaimDueRecurring(ctx context.Context, now time.Time) (run DueRun, ok bool, err error)
+
+	// Quotes' public links and expiries.
+
+	// SaveQuoteLink records the SHA-256 of a sent quote's link token and
+	// until when the link works.
+	SaveQuoteLink(ctx context.Context, t facturo.Tenant, quoteID string, tokenSHA256 []byte, expiresAt time.Time) error
+	// ScheduleQuoteExpiry records when a sent quote expires.
+	ScheduleQuoteExpiry(ctx context.Context, t facturo.Tenant, quoteID string, at time.Time) error
+	// NextDueQuote locks one expiry due at now that no other transaction
+	// holds, until the transaction ends; ok is false when none is due.
+	NextDueQuote(ctx context.Context, now time.Time) (t facturo.Tenant, quoteID string, ok bool, err error)
+	// ForgetQuoteExpiry deletes a quote's expiry.
+	ForgetQuoteExpiry(ctx context.Context, t facturo.Tenant, quoteID string) error
 }
 
 // DueRun is a recurring invoice's scheduled period that is due.
@@ -205,14 +219,20 @@ type appendAt struct {
 }
 
 // recordingTx notes where its command appends, so that run can tell who
-// it conflicted with.
+// it conflicted with. Only the first append to a stream is noted: that is
+// the version the command read, and a later append to the same stream
+// (an invoice created, then issued, in one transaction) is at a version
+// the transaction made itself, which no one else can have moved and which
+// a rollback takes away.
 type recordingTx struct {
 	Tx
 	appends *[]appendAt
 }
 
 func (tx recordingTx) Append(ctx context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error) {
-	*tx.appends = append(*tx.appends, appendAt{stream: st, expected: expected})
+	if !slices.ContainsFunc(*tx.appends, func(a appendAt) bool { return a.stream == st }) {
+		*tx.appends = append(*tx.appends, appendAt{stream: st, expected: expected})
+	}
 	return tx.Tx.Append(ctx, st, expected, drafts...)
 }
 

@@ -88,7 +88,7 @@ func (f *contractFixture) example(rt httpapi.Route, ex any) map[string]any {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	kinds := map[string]string{"cli": "clients", "prd": "products", "inv": "invoices", "rct": "receipts"}
+	kinds := map[string]string{"cli": "clients", "prd": "products", "inv": "invoices", "rct": "receipts", "txr": "tax_rates"}
 	s := string(raw)
 	for _, m := range regexp.MustCompile(`"([a-z]+)_01J9ZQ7V3K8M2N4P6R8S0T1W3X"`).FindAllStringSubmatch(s, -1) {
 		s = strings.ReplaceAll(s, m[0], `"`+f.objs[kinds[m[1]]]+`"`)
@@ -139,6 +139,10 @@ func (f *contractFixture) target(rt httpapi.Route, body map[string]any) (path, k
 		}).str("id")
 		s.must(200, "POST", "/v1/retentions/"+ret+"/issue", tk.live, nil)
 		objs["retentions"] = ret
+	case strings.HasPrefix(rt.Path, "/v1/quotes/{id}/"), strings.HasPrefix(rt.Path, "/public/quotes/"):
+		objs["quotes"] = f.quoteIn(rt)
+	case strings.HasPrefix(rt.Path, "/v1/proformas/{id}/"):
+		objs["proformas"] = f.proformaIn(rt)
 	case strings.HasPrefix(rt.Path, "/v1/receipts/"):
 		objs["receipts"] = s.must(201, "POST", "/v1/receipts", tk.live, receiptBody("10.00", "1")).str("id")
 	case strings.HasPrefix(rt.Path, "/v1/recurring_invoices/"): // resume needs a paused one
@@ -444,4 +448,34 @@ func TestQueryParametersMatchTheDocument(t *testing.T) {
 	if checked < 30 {
 		t.Errorf("only %d typed query values checked", checked)
 	}
+}
+
+// quoteIn makes a quote in the state rt acts on and returns what its path
+// takes: a draft to send, a sent quote to answer, an accepted one to
+// convert, or a sent quote's link token for the public routes.
+func (f *contractFixture) quoteIn(rt httpapi.Route) string {
+	s, key := f.s, f.tk.live
+	q := s.must(201, "POST", "/v1/quotes", key, quoteBody(f.objs["clients"], item(f.objs["products"], "1"))).str("id")
+	if strings.HasSuffix(rt.Path, "/send") {
+		return q
+	}
+	link := s.must(200, "POST", "/v1/quotes/"+q+"/send", key, nil).str("public_url")
+	if strings.HasPrefix(rt.Path, "/public/") {
+		return strings.TrimPrefix(link, "/public/quotes/")
+	}
+	if strings.HasSuffix(rt.Path, "/convert") {
+		s.must(200, "POST", "/v1/quotes/"+q+"/accept", key, nil)
+	}
+	return q
+}
+
+// proformaIn makes a proforma in the state rt acts on: a draft to issue,
+// an issued one to cancel or convert.
+func (f *contractFixture) proformaIn(rt httpapi.Route) string {
+	s, key := f.s, f.tk.live
+	pf := s.must(201, "POST", "/v1/proformas", key, quoteBody(f.objs["clients"], item(f.objs["products"], "1"))).str("id")
+	if !strings.HasSuffix(rt.Path, "/issue") {
+		s.must(200, "POST", "/v1/proformas/"+pf+"/issue", key, nil)
+	}
+	return pf
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -95,6 +96,7 @@ func (s *system) everyEventType(t *testing.T) tenantKeys {
 	s.must(200, "POST", "/v1/retentions/"+tid+"/send", key, map[string]any{"to": []string{bounce}})
 	s.must(200, "POST", "/v1/retentions/"+tid+"/cancel", key, nil)
 
+	s.quotesAndProformas(key, cid, pid)
 	// Test mode: sending is skipped.
 	tcid := s.must(201, "POST", "/v1/clients", tk.test, acme).str("id")
 	tiid := s.must(201, "POST", "/v1/invoices", tk.test, invoiceBody(tcid, "", item(product("5.00", false), "1"))).str("id")
@@ -108,6 +110,11 @@ func (s *system) everyEventType(t *testing.T) tenantKeys {
 	}).str("id")
 	s.must(200, "POST", "/v1/retentions/"+ttid+"/issue", tk.test, nil)
 	s.must(200, "POST", "/v1/retentions/"+ttid+"/send", tk.test, nil)
+	tq := s.must(201, "POST", "/v1/quotes", tk.test, quoteBody(tcid, item(product("5.00", false), "1"))).str("id")
+	s.must(200, "POST", "/v1/quotes/"+tq+"/send", tk.test, nil)
+	tpf := s.must(201, "POST", "/v1/proformas", tk.test, quoteBody(tcid, item(product("5.00", false), "1"))).str("id")
+	s.must(200, "POST", "/v1/proformas/"+tpf+"/issue", tk.test, nil)
+	s.must(200, "POST", "/v1/proformas/"+tpf+"/send", tk.test, nil)
 	return tk
 }
 
@@ -152,7 +159,8 @@ func (s *system) samples(t *testing.T, tk tenantKeys) map[string]sampleEvent {
 		}
 		return out[events.ClientCreated].body != nil && out["invoice.send_skipped"].body != nil &&
 			out["retention.send_skipped"].body != nil && out["receipt.send_skipped"].body != nil &&
-			out["retention.canceled"].body != nil && out["invoice.deleted"].body != nil
+			out["retention.canceled"].body != nil && out["invoice.deleted"].body != nil &&
+			out["quote.expired"].body != nil && out["quote.send_skipped"].body != nil && out["proforma.send_skipped"].body != nil
 	})
 	return out
 }
@@ -366,4 +374,45 @@ func shape(path string, v any) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// quotesAndProformas makes every tax rate, quote and proforma event
+// happen; the expired quote's event comes from the worker a second later.
+func (s *system) quotesAndProformas(key, cid, pid string) {
+	txr := s.must(201, "POST", "/v1/tax_rates", key, map[string]any{"name": "IEPS", "type": "IEPS", "rate": "0.08"}).str("id")
+	s.must(200, "PATCH", "/v1/tax_rates/"+txr, key, map[string]any{"rate": "0.26"})
+	s.must(200, "DELETE", "/v1/tax_rates/"+txr, key, nil)
+	newQuote := func(extra map[string]any) string {
+		body := quoteBody(cid, item(pid, "1"))
+		for k, v := range extra {
+			body[k] = v
+		}
+		return s.must(201, "POST", "/v1/quotes", key, body).str("id")
+	}
+	q := newQuote(nil)
+	s.must(200, "PATCH", "/v1/quotes/"+q, key, map[string]any{"notes": "Valid 30 days"})
+	link := s.must(200, "POST", "/v1/quotes/"+q+"/send", key, nil).str("public_url")
+	s.must(200, "POST", link+"/accept", "", nil)
+	s.must(201, "POST", "/v1/quotes/"+q+"/convert", key, map[string]any{"payment_form": "03"})
+	q = newQuote(nil)
+	s.must(200, "POST", "/v1/quotes/"+q+"/send", key, nil)
+	s.must(200, "POST", "/v1/quotes/"+q+"/reject", key, map[string]any{"reason": "Too expensive"})
+	s.must(200, "DELETE", "/v1/quotes/"+newQuote(nil), key, nil)
+	s.must(200, "POST", "/v1/quotes/"+q+"/send", key, map[string]any{"to": bounce})
+	q = newQuote(map[string]any{"expires_at": time.Now().Add(1500 * time.Millisecond).UTC().Format(time.RFC3339Nano)})
+	s.must(200, "POST", "/v1/quotes/"+q+"/send", key, nil)
+
+	newProforma := func() string {
+		return s.must(201, "POST", "/v1/proformas", key, quoteBody(cid, item(pid, "1"))).str("id")
+	}
+	pf := newProforma()
+	s.must(200, "PATCH", "/v1/proformas/"+pf, key, map[string]any{"notes": "Pay in advance"})
+	s.must(200, "POST", "/v1/proformas/"+pf+"/issue", key, nil)
+	s.must(201, "POST", "/v1/proformas/"+pf+"/convert", key, map[string]any{"payment_form": "03"})
+	pf = newProforma()
+	s.must(200, "POST", "/v1/proformas/"+pf+"/issue", key, nil)
+	s.must(200, "POST", "/v1/proformas/"+pf+"/send", key, nil)
+	s.must(200, "POST", "/v1/proformas/"+pf+"/send", key, map[string]any{"to": bounce})
+	s.must(200, "POST", "/v1/proformas/"+pf+"/cancel", key, nil)
+	s.must(200, "DELETE", "/v1/proformas/"+newProforma(), key, nil)
 }

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +122,14 @@ type response struct {
 func (r response) str(path ...string) string {
 	var v any = r.Body
 	for _, p := range path {
+		if a, ok := v.([]any); ok { // an index into an array
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(a) {
+				return ""
+			}
+			v = a[i]
+			continue
+		}
 		m, ok := v.(map[string]any)
 		if !ok {
 			return ""

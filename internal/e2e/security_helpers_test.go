@@ -63,8 +63,11 @@ func (s *system) seedObjects(tk tenantKeys) tenantObjects {
 	o["clients"] = s.must(201, "POST", "/v1/clients", key, acme).str("id")
 	o["products"] = s.must(201, "POST", "/v1/products", key, product("10.00", false)).str("id")
 	o["series"] = s.must(201, "POST", "/v1/series", key, map[string]any{"code": "SEC"}).str("id")
+	o["tax_rates"] = s.must(201, "POST", "/v1/tax_rates", key, map[string]any{"name": "IVA", "type": "IVA", "rate": "0.16"}).str("id")
 	o["invoices"] = s.must(201, "POST", "/v1/invoices", key, invoiceBody(o["clients"], "SEC", item(o["products"], "1"))).str("id")
 	o["receipts"] = s.must(201, "POST", "/v1/receipts", key, receiptBody("10.00", "1")).str("id")
+	o["quotes"] = s.must(201, "POST", "/v1/quotes", key, quoteBody(o["clients"], item(o["products"], "1"))).str("id")
+	o["proformas"] = s.must(201, "POST", "/v1/proformas", key, quoteBody(o["clients"], item(o["products"], "1"))).str("id")
 	o["retentions"] = s.must(201, "POST", "/v1/retentions", key, map[string]any{"client": o["clients"],
 		"period":   map[string]any{"from_month": 1, "to_month": 1, "year": 2025},
 		"concepts": []any{map[string]any{"description": "Fees", "amount": "10.00", "taxes": []any{map[string]any{"type": "ISR", "rate": "0.10"}}}},
@@ -80,7 +83,7 @@ func (s *system) seedObjects(tk tenantKeys) tenantObjects {
 			o["api_keys"] = k["id"].(string)
 		}
 	}
-	for _, plural := range []string{"clients", "products", "series", "invoices", "receipts", "retentions", "recurring_invoices", "webhook_endpoints"} {
+	for _, plural := range []string{"clients", "products", "series", "tax_rates", "invoices", "receipts", "quotes", "proformas", "retentions", "recurring_invoices", "webhook_endpoints"} {
 		eventually(s.t, plural+" listed", func() bool {
 			return strings.Contains(string(s.must(200, "GET", "/v1/"+plural, key, nil).Raw), o[plural])
 		})

@@ -20,6 +20,9 @@ var untenanted = map[string]string{
 	"POST /v1/users/{id}/secret_key/revoke":  "operator only: revokes a user's key",
 	"POST /v1/user/secret_key/rotate":        "acts on the calling user key itself: it names no one else's (TestUserKeyLifecycle)",
 	"POST /v1/user/secret_key/revoke":        "acts on the calling user key itself: it names no one else's (TestUserKeyLifecycle)",
+	"GET /public/quotes/{token}":             "a quote's public link: its unguessable token is the credential (TestQuoteLinksRefuseWrongAndExpiredTokens)",
+	"POST /public/quotes/{token}/accept":     "a quote's public link: its unguessable token is the credential (TestQuoteLinksRefuseWrongAndExpiredTokens)",
+	"POST /public/quotes/{token}/reject":     "a quote's public link: its unguessable token is the credential (TestQuoteLinksRefuseWrongAndExpiredTokens)",
 }
 
 // Collection POSTs and what a foreign caller can try with them. A body
@@ -31,9 +34,12 @@ func collectionPosts(a tenantObjects) map[string]any {
 		"POST /v1/retentions":         map[string]any{"client": a["clients"], "period": map[string]any{"from_month": 1, "to_month": 1, "year": 2025}, "concepts": []any{map[string]any{"description": "Fees", "amount": "10.00", "taxes": []any{map[string]any{"type": "ISR", "rate": "0.10"}}}}},
 		"POST /v1/receipts":           map[string]any{"items": []any{item(a["products"], "1")}, "payment_form": "01"},
 		"POST /v1/recurring_invoices": recurringBody(a["clients"], a["products"], map[string]any{"interval": "daily"}),
+		"POST /v1/quotes":             quoteBody(a["clients"], item(a["products"], "1")),
+		"POST /v1/proformas":          quoteBody(a["clients"], item(a["products"], "1")),
+		"POST /v1/products":           map[string]any{"description": "x", "price": "1.00", "taxes": []any{map[string]any{"tax_rate": a["tax_rates"]}}},
 		// Nothing foreign to name: the caller creates its own object.
 		"POST /v1/clients":                 nil,
-		"POST /v1/products":                nil,
+		"POST /v1/tax_rates":               nil,
 		"POST /v1/series":                  nil,
 		"POST /v1/webhook_endpoints":       nil,
 		"POST /v1/receipts/global_invoice": nil,

@@ -23,3 +23,12 @@ func (s *Server) registerProductRoutes(r *mux.Router) {
 	act(o, "PATCH", "", "write", command.UpdateProduct)
 	act(o, "DELETE", "", "delete", command.DeleteProduct)
 }
+
+func (s *Server) registerTaxRateRoutes(r *mux.Router) {
+	o := routesOf(s, r, invoicing.TaxRateKind)
+	create(o, command.CreateTaxRate)
+	o.list(false)
+	o.getAsOf()
+	act(o, "PATCH", "", "write", command.UpdateTaxRate)
+	act(o, "DELETE", "", "delete", command.DeleteTaxRate)
+}

@@ -41,6 +41,7 @@ var errorTable = map[string]struct {
 	facturo.CodeVersionConflict:      {http.StatusConflict, typeInvalidRequest},
 	facturo.CodeInvalidState:         {http.StatusConflict, typeInvalidRequest},
 	facturo.CodeCountryUnsupported:   {http.StatusConflict, typeInvalidRequest},
+	facturo.CodeLinkExpired:          {http.StatusGone, typeInvalidRequest},
 	facturo.CodeAlreadyExists:        {http.StatusConflict, typeInvalidRequest},
 	facturo.CodeIdempotencyReused:    {http.StatusConflict, typeIdempotency},
 	facturo.CodeIdempotencyInUse:     {http.StatusConflict, typeIdempotency},
@@ -84,7 +85,7 @@ type errorDetail struct {
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var appErr *facturo.Error
 	if !errors.As(err, &appErr) {
-		log.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", r.URL.Path)
+		log.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", loggedPath(r.URL.Path))
 		appErr = &facturo.Error{Code: facturo.CodeInternal, Message: "An internal error occurred; it was logged. Retry later or contact support with the request id."}
 	}
 	m, ok := errorTable[appErr.Code]

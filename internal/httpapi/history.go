@@ -17,7 +17,7 @@ import (
 // event-sourced store can answer it; a deleted object keeps its history.
 func (s *Server) registerHistoryRoutes(r *mux.Router) {
 	for _, o := range invoicing.Objects {
-		s.Handle(r, Route{Method: "GET", Path: "/v1/" + o.Plural + "/{id}/history", Auth: AuthOrg, Scope: o.Plural + ":read"},
+		s.Handle(r, Route{Method: "GET", Path: "/v1/" + o.Plural + "/{id}/history", Auth: AuthOrg, Scope: o.Scope + ":read"},
 			s.history(o.Name, o.Prefix))
 	}
 }

@@ -36,7 +36,7 @@ func routesOf[A invoicing.Aggregate[V], V any](s *Server, r *mux.Router, k invoi
 // handle registers method on /v1/<plural><path>.
 func (o objectRoutes[A, V]) handle(method, path, action string, fn commandFunc) {
 	o.s.HandleCommand(o.r, Route{Method: method, Path: "/v1/" + o.kind.Plural + path, Auth: AuthOrg,
-		Scope: o.kind.Plural + ":" + action}, fn)
+		Scope: o.kind.Scope() + ":" + action}, fn)
 }
 
 // read registers GET on /v1/<plural><path>.
@@ -63,6 +63,38 @@ func (o objectRoutes[A, V]) answer(status int) func(http.ResponseWriter, *http.R
 func (o objectRoutes[A, V]) get() {
 	o.read("/{id}", func(w http.ResponseWriter, r *http.Request) error {
 		a, err := loadObject(r, o.s.Store, o.kind)
+		if err != nil {
+			return err
+		}
+		return o.answer(http.StatusOK)(w, r, a)
+	})
+}
+
+// getAsOf registers GET /{id}: the object now, or as it was at ?as_of (the
+// fold of the events recorded up to that moment; 404 if it did not exist
+// yet).
+func (o objectRoutes[A, V]) getAsOf() {
+	o.read("/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		asOf, err := timeParam(r, "as_of")
+		if err != nil {
+			return err
+		}
+		if asOf.IsZero() {
+			a, err := loadObject(r, o.s.Store, o.kind)
+			if err != nil {
+				return err
+			}
+			return o.answer(http.StatusOK)(w, r, a)
+		}
+		objID := mux.Vars(r)["id"]
+		if !o.kind.Has(objID) {
+			return facturo.NotFound(o.kind.Name, objID)
+		}
+		history, err := o.s.Store.LoadAsOf(r.Context(), orgStream(r, objID), asOf)
+		if err != nil {
+			return err
+		}
+		a, err := o.kind.FoldExisting(objID, history)
 		if err != nil {
 			return err
 		}

@@ -98,6 +98,11 @@ var (
 	}
 )
 
+// asOfQuery is the as_of parameter of a retrieve that takes one.
+func asOfQuery(kind string) []qDoc {
+	return []qDoc{{name: "as_of", desc: "The " + kind + " as it was at this moment (RFC 3339; unix seconds are accepted too).", kind: qTime}}
+}
+
 // operations documents every route, by "METHOD path".
 var operations = map[string]opDoc{
 	"GET /healthz":         {summary: "The process is alive", tag: "Health", out: statusDoc{}},
@@ -141,6 +146,12 @@ var operations = map[string]opDoc{
 	"PATCH /v1/products/{id}":                                      {summary: "Update a product", tag: "Products", in: invoicing.ProductPatch{}, out: invoicing.ProductView{}},
 	"DELETE /v1/products/{id}":                                     {summary: "Delete a product", tag: "Products", out: invoicing.ProductView{}},
 	"GET /v1/products/{id}/history":                                {summary: "Every event of a product, oldest first", tag: "Products", out: EventView{}, list: true},
+	"POST /v1/tax_rates":                                           {summary: "Create a tax rate", tag: "Tax rates", in: invoicing.TaxRateInput{}, out: invoicing.TaxRateView{}, status: 201},
+	"GET /v1/tax_rates":                                            {summary: "List tax rates", tag: "Tax rates", out: invoicing.TaxRateView{}, list: true, paged: true},
+	"GET /v1/tax_rates/{id}":                                       {summary: "Retrieve a tax rate, now or as of a moment", tag: "Tax rates", out: invoicing.TaxRateView{}, query: asOfQuery("tax rate")},
+	"PATCH /v1/tax_rates/{id}":                                     {summary: "Update a tax rate (documents keep the copy they took)", tag: "Tax rates", in: invoicing.TaxRatePatch{}, out: invoicing.TaxRateView{}},
+	"DELETE /v1/tax_rates/{id}":                                    {summary: "Delete a tax rate (documents keep the copy they took)", tag: "Tax rates", out: invoicing.TaxRateView{}},
+	"GET /v1/tax_rates/{id}/history":                               {summary: "Every event of a tax rate, oldest first", tag: "Tax rates", out: EventView{}, list: true},
 	"GET /v1/events":                                               {summary: "List events, newest first", tag: "Events", out: EventView{}, list: true, paged: true, query: eventFilters},
 	"GET /v1/events/stream":                                        {summary: "Follow events as server-sent events (id: the relay cursor; resume with Last-Event-ID)", tag: "Events", out: EventView{}, eventStream: true},
 	"GET /v1/verifactu/records":                                    {summary: "The VeriFactu record chain of a period, in chain order", tag: "VeriFactu", out: verifactu.RecordView{}, list: true, query: verifactuQuery},
@@ -202,12 +213,37 @@ var operations = map[string]opDoc{
 	"POST /v1/recurring_invoices/{id}/generate": {summary: "Make the invoice now, outside the schedule (which does not move); answers the invoice", tag: "Recurring invoices", in: emptyDoc{}, out: invoicing.InvoiceView{}, status: 201},
 	"GET /v1/recurring_invoices/{id}/preview":   {summary: "When the next scheduled periods fall", tag: "Recurring invoices", out: RecurringPreview{}, query: []qDoc{{name: "count", desc: "How many periods, 1..100 (default 5).", kind: qInt, min: 1, max: 100, dflt: 5}}},
 	"GET /v1/recurring_invoices/{id}/history":   {summary: "Every event of a recurring invoice, oldest first", tag: "Recurring invoices", out: EventView{}, list: true},
+	"POST /v1/quotes":                           {summary: "Create a draft quote", tag: "Quotes", in: invoicing.QuoteInput{}, out: invoicing.QuoteView{}, status: 201},
+	"GET /v1/quotes":                            {summary: "List quotes", tag: "Quotes", out: invoicing.QuoteView{}, list: true, paged: true, query: statusFilters(invoicing.QuoteDraft, invoicing.QuoteSentState, invoicing.QuoteAccept, invoicing.QuoteReject, invoicing.QuoteExpire, invoicing.QuoteConvert)},
+	"GET /v1/quotes/{id}":                       {summary: "Retrieve a quote, now or as of a moment", tag: "Quotes", out: invoicing.QuoteView{}, query: asOfQuery("quote")},
+	"PATCH /v1/quotes/{id}":                     {summary: "Update a draft quote", tag: "Quotes", in: invoicing.QuotePatch{}, out: invoicing.QuoteView{}},
+	"DELETE /v1/quotes/{id}":                    {summary: "Delete a draft quote", tag: "Quotes", out: invoicing.QuoteView{}},
+	"POST /v1/quotes/{id}/send":                 {summary: "Email the quote with its PDF (recorded as skipped in test mode; the outcome shows in last_send); the first send numbers a draft and opens its public accept/reject link (public_url)", tag: "Quotes", in: invoicing.SendInput{}, out: invoicing.QuoteView{}},
+	"POST /v1/quotes/{id}/accept":               {summary: "Record that the client accepted a sent quote", tag: "Quotes", in: emptyDoc{}, out: invoicing.QuoteView{}},
+	"POST /v1/quotes/{id}/reject":               {summary: "Record that the client rejected a sent quote", tag: "Quotes", in: invoicing.AnswerInput{}, out: invoicing.QuoteView{}},
+	"POST /v1/quotes/{id}/convert":              {summary: "Convert an accepted quote into an invoice, once (a draft, or issued); answers the invoice", tag: "Quotes", in: invoicing.ConvertInput{}, out: invoicing.InvoiceView{}, status: 201},
+	"GET /v1/quotes/{id}/history":               {summary: "Every event of a quote, oldest first", tag: "Quotes", out: EventView{}, list: true},
+	"POST /v1/proformas":                        {summary: "Create a draft pro-forma invoice", tag: "Proformas", in: invoicing.ProformaInput{}, out: invoicing.ProformaView{}, status: 201},
+	"GET /v1/proformas":                         {summary: "List pro-forma invoices", tag: "Proformas", out: invoicing.ProformaView{}, list: true, paged: true, query: statusFilters(invoicing.ProformaDraft, invoicing.ProformaIssuedState, invoicing.ProformaConvert, invoicing.ProformaCancel)},
+	"GET /v1/proformas/{id}":                    {summary: "Retrieve a pro-forma invoice, now or as of a moment", tag: "Proformas", out: invoicing.ProformaView{}, query: asOfQuery("proforma")},
+	"PATCH /v1/proformas/{id}":                  {summary: "Update a draft pro-forma invoice", tag: "Proformas", in: invoicing.ProformaPatch{}, out: invoicing.ProformaView{}},
+	"DELETE /v1/proformas/{id}":                 {summary: "Delete a draft pro-forma invoice", tag: "Proformas", out: invoicing.ProformaView{}},
+	"POST /v1/proformas/{id}/issue":             {summary: "Issue a draft: takes the next proforma number (its own series; not a fiscal document)", tag: "Proformas", in: emptyDoc{}, out: invoicing.ProformaView{}},
+	"POST /v1/proformas/{id}/send":              {summary: "Email the issued pro-forma invoice with its PDF (recorded as skipped in test mode; the outcome shows in last_send)", tag: "Proformas", in: invoicing.SendInput{}, out: invoicing.ProformaView{}},
+	"POST /v1/proformas/{id}/cancel":            {summary: "Cancel an issued pro-forma invoice", tag: "Proformas", in: emptyDoc{}, out: invoicing.ProformaView{}},
+	"POST /v1/proformas/{id}/convert":           {summary: "Convert an issued pro-forma invoice into an invoice, once (a draft, or issued); answers the invoice", tag: "Proformas", in: invoicing.ConvertInput{}, out: invoicing.InvoiceView{}, status: 201},
+	"GET /v1/proformas/{id}/history":            {summary: "Every event of a pro-forma invoice, oldest first", tag: "Proformas", out: EventView{}, list: true},
+	"GET /public/quotes/{token}":                {summary: "A quote as its client reads it, through its public link (no key)", tag: "Public links", out: invoicing.PublicQuoteView{}, errors: []int{410}},
+	"POST /public/quotes/{token}/accept":        {summary: "Accept a sent quote through its public link (no key); records the IP and time", tag: "Public links", in: emptyDoc{}, out: invoicing.PublicQuoteView{}, errors: []int{409, 410}},
+	"POST /public/quotes/{token}/reject":        {summary: "Reject a sent quote through its public link (no key); records the IP and time", tag: "Public links", in: invoicing.AnswerInput{}, out: invoicing.PublicQuoteView{}, errors: []int{409, 410}},
 
 	"GET /v1/invoices/{id}/pdf":   pdfDoc("invoice", "Invoices"),
 	"GET /v1/receipts/{id}/pdf":   pdfDoc("receipt", "Receipts"),
 	"GET /v1/retentions/{id}/pdf": pdfDoc("retention", "Retentions"),
 	"GET /v1/invoices/{id}/facturae": {summary: "The Facturae 3.2.2 XML of an issued invoice of an ES organization, unsigned (409 country_unsupported for another country, invalid_state for a draft)",
 		tag: "Invoices", binary: "application/xml", errors: []int{304, 406, 409}},
+	"GET /v1/quotes/{id}/pdf":    pdfDoc("quote", "Quotes"),
+	"GET /v1/proformas/{id}/pdf": pdfDoc("proforma", "Proformas"),
 }
 
 // pdfDoc documents the PDF route of a kind of document.
@@ -244,7 +280,22 @@ var examples = map[string]any{
 	"PATCH /v1/clients/{id}": obj{"email": "billing@acme.mx", "phone": "+52 55 1234 5678"},
 	"POST /v1/products": obj{"description": "Consulting hour", "price": "116.00", "tax_included": true,
 		"taxes": []any{obj{"type": "IVA", "rate": "0.16", "factor": "Tasa"}}, "unit_key": "E48", "unit_name": "Hour", "product_key": "80111600", "sku": "CONS-1"},
-	"PATCH /v1/products/{id}":                       obj{"price": "10.00", "sku": "CONS-1"},
+	"PATCH /v1/products/{id}": obj{"price": "10.00", "sku": "CONS-1"},
+	"POST /v1/tax_rates": obj{"name": "IVA 16%", "type": "IVA", "rate": "0.16", "factor": "Tasa", "withholding": false,
+		"included_in_price": true, "active": true, "metadata": obj{"ledger": "208"}},
+	"PATCH /v1/tax_rates/{id}": obj{"name": "IVA 8% (border)", "rate": "0.08", "active": true},
+	"POST /v1/quotes": obj{"client": exampleID("cli"), "currency": "MXN", "items": []any{obj{"product": exampleID("prd"), "quantity": "2"}},
+		"notes": "Valid for 30 days", "metadata": obj{"deal": "77"}, "expires_at": "2099-01-31T00:00:00Z"},
+	"PATCH /v1/quotes/{id}":              obj{"notes": "Valid for 15 days", "expires_at": "2099-01-15T00:00:00Z"},
+	"POST /v1/quotes/{id}/send":          obj{"to": []any{"billing@acme.mx"}},
+	"POST /v1/proformas/{id}/send":       obj{"to": []any{"billing@acme.mx"}},
+	"POST /v1/quotes/{id}/reject":        obj{"reason": "Over budget"},
+	"POST /v1/quotes/{id}/convert":       obj{"issue": true, "series": "A", "payment_form": "03", "payment_method": "PUE", "use": "G03"},
+	"POST /public/quotes/{token}/reject": obj{"reason": "Over budget"},
+	"POST /v1/proformas": obj{"client": exampleID("cli"), "currency": "MXN", "items": []any{obj{"product": exampleID("prd"), "quantity": "2"}},
+		"notes": "Payment in advance", "metadata": obj{"order": "1002"}},
+	"PATCH /v1/proformas/{id}":                      obj{"notes": "Payment in advance, by transfer"},
+	"POST /v1/proformas/{id}/convert":               obj{"issue": false, "series": "A", "payment_form": "03", "payment_method": "PUE", "use": "G03"},
 	"POST /v1/webhook_endpoints":                    obj{"url": "https://example.com/hooks", "enabled_events": []any{"invoice.issued"}, "description": "Billing", "metadata": obj{"team": "billing"}},
 	"PATCH /v1/webhook_endpoints/{id}":              obj{"description": "Billing", "enabled_events": []any{"*"}},
 	"POST /v1/webhook_endpoints/{id}/rotate_secret": obj{"grace_period_seconds": 3600},

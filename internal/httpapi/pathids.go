@@ -47,7 +47,7 @@ func pathVars(pattern string) []pathVar {
 	segs := strings.Split(pattern, "/")
 	for i, seg := range segs {
 		name, ok := strings.CutPrefix(seg, "{")
-		if !ok {
+		if !ok || seg == "{token}" { // a public link's token, which its handler checks
 			continue
 		}
 		k, known := idKind{}, false

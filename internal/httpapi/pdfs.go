@@ -15,7 +15,8 @@ import (
 )
 
 // pdfKinds are the objects that have a PDF.
-var pdfKinds = []invoicing.Object{invoicing.InvoiceKind.Object(), invoicing.ReceiptKind.Object(), invoicing.RetentionKind.Object()}
+var pdfKinds = []invoicing.Object{invoicing.InvoiceKind.Object(), invoicing.ReceiptKind.Object(), invoicing.RetentionKind.Object(),
+	invoicing.QuoteKind.Object(), invoicing.ProformaKind.Object()}
 
 // registerPDFRoutes adds GET /v1/{invoices|receipts|retentions}/{id}/pdf:
 // the document as a PDF, now or ?as_of a moment. The key needs pdfs:read
@@ -23,7 +24,7 @@ var pdfKinds = []invoicing.Object{invoicing.InvoiceKind.Object(), invoicing.Rece
 func (s *Server) registerPDFRoutes(r *mux.Router) {
 	for _, o := range pdfKinds {
 		s.Handle(r, Route{Method: "GET", Path: "/v1/" + o.Plural + "/{id}/pdf", Auth: AuthOrg,
-			Scope: "pdfs:read", AlsoScope: o.Plural + ":read"}, s.pdf(o.Name))
+			Scope: "pdfs:read", AlsoScope: o.Scope + ":read"}, s.pdf(o.Name))
 	}
 }
 

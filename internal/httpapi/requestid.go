@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/facturo/facturo"
@@ -65,11 +66,25 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			s.metrics.observe(r, rec.status, dur)
 			s.log.LogAttrs(ctx, requestLogLevel(r.URL.Path, rec.status), "request",
 				slog.String("request_id", rid), slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+				slog.String("path", loggedPath(r.URL.Path)), slog.Int("status", rec.status),
 				slog.Duration("duration", dur))
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// loggedPath is the path as the request log writes it: a quote's public
+// link is a credential, so its token is left out.
+func loggedPath(path string) string {
+	rest, ok := strings.CutPrefix(path, "/public/quotes/")
+	if !ok {
+		return path
+	}
+	_, action, _ := strings.Cut(rest, "/")
+	if action != "" {
+		action = "/" + action
+	}
+	return "/public/quotes/{token}" + action
 }
 
 // requestLogLevel is Info for every request but a successful probe: load

@@ -28,3 +28,18 @@ func TestProbesAreNotLoggedAtInfo(t *testing.T) {
 		t.Errorf("a 404 was not logged at Info:\n%s", got)
 	}
 }
+
+// A quote's public link is a credential: the request log never holds its
+// token, whatever the answer.
+func TestPublicLinkTokensAreNotLogged(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s := New(Deps{Store: postgres.NewEventStore(&postgres.DB{}, nil), Log: log})
+	for _, path := range []string{"/public/quotes/SECRETTOKEN", "/public/quotes/SECRETTOKEN/accept"} {
+		s.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, path, nil))
+	}
+	got := buf.String()
+	if strings.Contains(got, "SECRETTOKEN") || !strings.Contains(got, "path=/public/quotes/{token}/accept") {
+		t.Errorf("the request log:\n%s", got)
+	}
+}

@@ -13,6 +13,10 @@ var publicRoutes = map[string]bool{
 	"GET /healthz":         true,
 	"GET /readyz":          true,
 	"GET /v1/openapi.json": true,
+	// A quote's public link: the unguessable token is the credential.
+	"GET /public/quotes/{token}":         true,
+	"POST /public/quotes/{token}/accept": true,
+	"POST /public/quotes/{token}/reject": true,
 }
 
 // Every route declares who may call it, and every organization route the

@@ -172,7 +172,7 @@ func (r *fieldRule) mustHave(siblings map[string]string) bool {
 	if r.required {
 		return true
 	}
-	if r.unless == "" {
+	if len(r.unless) == 0 {
 		return false
 	}
 	for _, c := range r.unlessAlts {
@@ -195,7 +195,7 @@ func (r *fieldRule) checkString(path, v string) error {
 	if r == nil || v == "" {
 		return nil
 	}
-	if strings.TrimSpace(v) == "" && (r.nonblank || r.required || r.unless != "") {
+	if strings.TrimSpace(v) == "" && (r.nonblank || r.required || len(r.unless) > 0) {
 		return facturo.ParamError(facturo.CodeParameterMissing, shown(path), "%s must not be blank.", shown(path))
 	}
 	switch {

@@ -110,6 +110,14 @@ func TestDefaultsAreTheDomainConstants(t *testing.T) {
 		"rotateSecretInput.grace_period_seconds": itoa(int64(webhooks.DefaultGracePeriod.Seconds())),
 		"EndpointInput.ordering":                 webhooks.OrderingParallel,
 		"OrganizationInput.country":              string(jurisdiction.Default),
+		"TaxRateInput.factor":                    invoicing.FactorRate,
+		"TaxRateInput.included_in_price":         "true",
+		"TaxRateInput.active":                    "true",
+		"ConvertInput.series":                    invoicing.DefaultSeries,
+		"ConvertInput.payment_method":            invoicing.PaymentMethodPUE,
+		"ConvertInput.use":                       invoicing.DefaultUse,
+		"QuoteInput.currency":                    invoicing.DefaultCurrency,
+		"ProformaInput.currency":                 invoicing.DefaultCurrency,
 	}
 	seen := map[string]bool{}
 	walkRequestTypes(func(st reflect.Type, f jsonField) {

@@ -12,7 +12,8 @@ var Events = slices.Concat(clientEvents, productEvents, seriesEvents,
 	invoiceEvents, mailingEvents("invoice", false),
 	receiptEvents, mailingEvents("receipt", true),
 	retentionEvents, mailingEvents("retention", true),
-	recurringEvents)
+	recurringEvents, taxRateEvents, quoteEvents, mailingEvents("quote", false),
+	proformaEvents, mailingEvents("proforma", true))
 
 // RegisterEvents adds Events to r, with the Objects they are about.
 func RegisterEvents(r *events.Registry) error {

@@ -148,6 +148,8 @@ type InvoiceContent struct {
 	// recurring invoice generated to it, and to the period it is for.
 	RecurringInvoice string     `json:"recurring_invoice,omitempty"`
 	RecurringPeriod  *time.Time `json:"recurring_period,omitempty"`
+	Quote            string     `json:"quote,omitempty"`    // the quote it was converted from
+	Proforma         string     `json:"proforma,omitempty"` // the proforma it was converted from
 }
 
 var (

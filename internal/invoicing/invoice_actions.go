@@ -233,8 +233,8 @@ func (inv *Invoice) Duplicate() ([]events.Draft, error) {
 	}
 	c := inv.InvoiceContent
 	c.Metadata = copyMetadata(c.Metadata)
-	c.Related, c.DuplicateOf = nil, inv.ID
-	c.RecurringInvoice, c.RecurringPeriod = "", nil // a copy was made by hand
+	c.Related, c.DuplicateOf, c.Quote, c.Proforma = nil, inv.ID, "", "" // a quote or proforma converts once
+	c.RecurringInvoice, c.RecurringPeriod = "", nil                     // a copy was made by hand
 	return one(InvoiceCreated, c), nil
 }
 

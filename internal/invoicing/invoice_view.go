@@ -39,6 +39,8 @@ type InvoiceView struct {
 	// (null otherwise); RecurringPeriod the period it was generated for.
 	RecurringInvoice *string    `json:"recurring_invoice"`
 	RecurringPeriod  *time.Time `json:"recurring_period"`
+	Quote            string     `json:"quote,omitempty"`    // the quote it was converted from
+	Proforma         string     `json:"proforma,omitempty"` // the proforma it was converted from
 	TotalsView
 	Payments       []PaymentView `json:"payments"`
 	PaidTotal      string        `json:"paid_total"`
@@ -69,6 +71,7 @@ func (inv *Invoice) View() InvoiceView {
 		PaymentForm: inv.PaymentForm, PaymentMethod: inv.PaymentMethod, Use: inv.Use, Notes: inv.Notes,
 		Metadata: copyMetadata(inv.Metadata), Global: inv.Global, Related: inv.Related,
 		Kind: inv.Kind, Rectification: inv.Rectification.view(),
+		Quote: inv.Quote, Proforma: inv.Proforma,
 		TotalsView: inv.Totals.view(), Payments: make([]PaymentView, len(inv.Payments)),
 		PaidTotal: fmtMoney(inv.PaidTotal), Balance: fmtMoney(inv.Balance()), PaidAt: utc(inv.PaidAt),
 		Cancellation: inv.Cancellation, CorrectedTotal: fmtMoney(inv.CorrectedTotal),

@@ -34,7 +34,7 @@ const (
 )
 
 // MailedKinds are the object kinds that can be emailed.
-var MailedKinds = []string{"invoice", "receipt", "retention"}
+var MailedKinds = []string{"invoice", "receipt", "retention", "quote", "proforma"}
 
 // mailingEvents are the email event types of kind (invoice.sent and
 // invoice.send_skipped are declared with the other invoice events).

@@ -36,6 +36,9 @@ var (
 	ReceiptKind   = Kind[*Receipt, ReceiptView]{"receipt", "receipts", id.Receipt, FoldReceipt}
 	RetentionKind = Kind[*Retention, RetentionView]{"retention", "retentions", id.Retention, FoldRetention}
 	RecurringKind = Kind[*RecurringInvoice, RecurringInvoiceView]{"recurring_invoice", "recurring_invoices", id.RecurringInvoice, FoldRecurringInvoice}
+	TaxRateKind   = Kind[*TaxRate, TaxRateView]{"tax_rate", "tax_rates", id.TaxRate, FoldTaxRate}
+	QuoteKind     = Kind[*Quote, QuoteView]{"quote", "quotes", id.Quote, FoldQuote}
+	ProformaKind  = Kind[*Proforma, ProformaView]{"proforma", "proformas", id.Proforma, FoldProforma}
 )
 
 // Objects lists every invoicing object kind, without its types: what the
@@ -44,11 +47,13 @@ var Objects = []Object{
 	ClientKind.Object(), ProductKind.Object(), SeriesKind.Object(),
 	InvoiceKind.Object(), ReceiptKind.Object(), RetentionKind.Object(),
 	RecurringKind.Object(),
+	TaxRateKind.Object(), QuoteKind.Object(), ProformaKind.Object(),
 }
 
 // Object is a Kind without its type parameters.
 type Object struct {
 	Name, Plural, Prefix string
+	Scope                string // the resource of its scopes (Kind.Scope)
 	// FoldView folds a stream and returns the view of the object and
 	// whether it exists.
 	FoldView func(history []events.Event) (view any, exists bool, err error)
@@ -56,7 +61,7 @@ type Object struct {
 
 // Object returns k without its type parameters.
 func (k Kind[A, V]) Object() Object {
-	return Object{Name: k.Name, Plural: k.Plural, Prefix: k.Prefix,
+	return Object{Name: k.Name, Plural: k.Plural, Prefix: k.Prefix, Scope: k.Scope(),
 		FoldView: func(h []events.Event) (any, bool, error) {
 			a, err := k.Fold(h)
 			if err != nil {
@@ -64,6 +69,16 @@ func (k Kind[A, V]) Object() Object {
 			}
 			return a.View(), a.Exists(), nil
 		}}
+}
+
+// Scope is the resource of the kind's scopes (<scope>:read...): its
+// plural, but "taxes" for tax rates, the name of the scope catalogue that
+// Facturo follows.
+func (k Kind[A, V]) Scope() string {
+	if k.Plural == "tax_rates" {
+		return "taxes"
+	}
+	return k.Plural
 }
 
 // Has reports whether objID is shaped like an id of this kind.

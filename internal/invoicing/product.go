@@ -207,8 +207,11 @@ func (d ProductData) input() ProductInput {
 	price, incl := d.Price, d.TaxIncluded
 	taxes := make([]TaxInput, len(d.Taxes))
 	for i, t := range d.Taxes {
-		rate := t.Rate
+		rate, snapshot := t.Rate, t
 		taxes[i] = TaxInput{Type: t.Type, Rate: &rate, Withholding: t.Withholding, Factor: t.Factor}
+		if t.TaxRate != "" { // the copy stays as it was, whatever the rate is now
+			taxes[i] = TaxInput{TaxRate: t.TaxRate, resolved: &snapshot}
+		}
 	}
 	return ProductInput{
 		Description: d.Description, Price: &price, TaxIncluded: &incl, Taxes: taxes,

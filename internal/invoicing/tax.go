@@ -23,19 +23,28 @@ const (
 // always a withholding in a CFDI, so it is normalized to withholding: true.
 // RE (recargo de equivalencia) and IRPF are the Spanish taxes of an ES
 // organization, whose IVA rates are Spain's (see docs/spain.md).
+//
+// TaxRate, instead of the other fields, names a stored tax rate (see
+// TaxRate): the command resolves it (ResolveTaxRates) and the document
+// keeps a copy of the rate as it was, with its id.
 type TaxInput struct {
-	Type        string           `json:"type" facturo:"required;enum=IVA|ISR|IEPS|IVA_RET|ISR_RET|IEPS_RET|RE|IRPF"`
-	Rate        *decimal.Decimal `json:"rate,omitempty" facturo:"required_unless=factor:Exento;pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
+	Type        string           `json:"type,omitempty" facturo:"required_unless=tax_rate;enum=IVA|ISR|IEPS|IVA_RET|ISR_RET|IEPS_RET|RE|IRPF"`
+	Rate        *decimal.Decimal `json:"rate,omitempty" facturo:"required_unless=factor:Exento|tax_rate;pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
 	Withholding bool             `json:"withholding,omitempty"`
 	Factor      string           `json:"factor,omitempty" facturo:"enum=Tasa|Cuota|Exento;default=Tasa"`
+	TaxRate     string           `json:"tax_rate,omitempty"`
+
+	resolved *Tax // the snapshot of TaxRate, once resolved
 }
 
 // Tax is a normalized tax: Type is IVA, ISR or IEPS, Factor is always set.
+// TaxRate is the id of the tax rate it was copied from, if any.
 type Tax struct {
 	Type        string          `json:"type"`
 	Rate        decimal.Decimal `json:"rate"`
 	Withholding bool            `json:"withholding"`
 	Factor      string          `json:"factor"`
+	TaxRate     string          `json:"tax_rate,omitempty"`
 }
 
 // TaxView is the public JSON of a tax.
@@ -44,6 +53,7 @@ type TaxView struct {
 	Rate        string `json:"rate"`
 	Withholding bool   `json:"withholding"`
 	Factor      string `json:"factor"`
+	TaxRate     string `json:"tax_rate,omitempty"`
 }
 
 // DefaultTaxes is what a product has when it names none: IVA at 16 %.
@@ -101,6 +111,12 @@ func (mxTaxes) CheckCombination(string, []Tax) error { return nil }
 func (mxTaxes) Totals(lines []Line) Totals { return ComputeTotals(lines) }
 
 func normalizeTax(p string, t TaxInput) (Tax, error) {
+	if t.TaxRate != "" {
+		if t.resolved == nil { // a document whose taxes cannot name rates
+			return Tax{}, invalid(p+".tax_rate", "a tax rate cannot be named here; give the tax's type and rate.")
+		}
+		return *t.resolved, nil
+	}
 	typ := strings.ToUpper(strings.TrimSpace(t.Type))
 	n := Tax{Withholding: t.Withholding, Factor: t.Factor}
 	if base, ok := strings.CutSuffix(typ, "_RET"); ok {
@@ -148,7 +164,7 @@ func (n *Tax) validateRate(p string, rate *decimal.Decimal) error {
 }
 
 func (t Tax) view() TaxView {
-	return TaxView{Type: t.Type, Rate: fmtRate(t.Rate), Withholding: t.Withholding, Factor: t.Factor}
+	return TaxView{Type: t.Type, Rate: fmtRate(t.Rate), Withholding: t.Withholding, Factor: t.Factor, TaxRate: t.TaxRate}
 }
 
 func taxViews(ts []Tax) []TaxView {

@@ -42,8 +42,10 @@ func MessageID(eventID string) string { return "<" + eventID + "@facturo>" }
 
 // titles name each kind of document in each language.
 var titles = map[string]map[string]string{
-	"en": {"invoice": "Invoice", "credit_note": "Credit note", "receipt": "Receipt", "retention": "Withholding certificate"},
-	"es": {"invoice": "Factura", "credit_note": "Nota de crédito", "receipt": "Recibo", "retention": "Constancia de retenciones"},
+	"en": {"invoice": "Invoice", "credit_note": "Credit note", "receipt": "Receipt", "retention": "Withholding certificate",
+		"quote": "Quote", "proforma": "Pro-forma invoice"},
+	"es": {"invoice": "Factura", "credit_note": "Nota de crédito", "receipt": "Recibo", "retention": "Constancia de retenciones",
+		"quote": "Cotización", "proforma": "Factura proforma"},
 }
 
 func title(lang, kind, number string) string {

@@ -79,6 +79,31 @@ func describe(kind string, history []events.Event, v int, l *Letter) (bool, erro
 		l.Total, l.Currency = doc.Totals.Total.StringFixed(2), invoicing.DefaultCurrency
 		now, err := invoicing.FoldRetention(history)
 		return err == nil && now.EmailAnswered(sendID), err
+	case "quote", "proforma":
+		return describeOffer(kind, history, v, l)
 	}
 	return false, fmt.Errorf("no letter for %s", kind)
+}
+
+// describeOffer is describe for a quote or a proforma.
+func describeOffer(kind string, history []events.Event, v int, l *Letter) (bool, error) {
+	sendID := history[v-1].ID
+	if kind == "quote" {
+		doc, err := invoicing.FoldQuote(history[:v])
+		if err != nil {
+			return false, err
+		}
+		l.kind, l.number, l.Client, l.Issued = kind, doc.Number, doc.Client.LegalName, doc.At
+		l.Total, l.Currency = doc.Totals.Total.StringFixed(2), doc.Currency
+		now, err := invoicing.FoldQuote(history)
+		return err == nil && now.EmailAnswered(sendID), err
+	}
+	doc, err := invoicing.FoldProforma(history[:v])
+	if err != nil {
+		return false, err
+	}
+	l.kind, l.number, l.Client, l.Issued = kind, doc.Number, doc.Client.LegalName, doc.At
+	l.Total, l.Currency = doc.Totals.Total.StringFixed(2), doc.Currency
+	now, err := invoicing.FoldProforma(history)
+	return err == nil && now.EmailAnswered(sendID), err
 }

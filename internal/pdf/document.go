@@ -127,3 +127,43 @@ func dateOf(issued, created *time.Time) time.Time {
 	}
 	return time.Time{}
 }
+
+func fromQuote(v invoicing.QuoteView, l labels) *Document {
+	d := fromOffer("quote", v.ID, v.Status, v.Livemode, v.OfferView, l)
+	if v.Number != nil {
+		d.Number = *v.Number
+	}
+	d.Date = dateOf(v.SentAt, v.CreatedAt)
+	if v.ExpiresAt != nil {
+		d.Facts = append(d.Facts, Fact{l.validUntil, v.ExpiresAt.UTC().Format(time.DateOnly)})
+	}
+	d.Facts = append(d.Facts, Fact{l.fiscal, l.notFiscal})
+	if v.Invoice != nil {
+		d.Related = append(d.Related, l.receiptInvoiced+" "+*v.Invoice)
+	}
+	return d
+}
+
+// fromProforma says, under the totals, that a proforma is not a fiscal
+// document.
+func fromProforma(v invoicing.ProformaView, l labels) *Document {
+	d := fromOffer("proforma", v.ID, v.Status, v.Livemode, v.OfferView, l)
+	if v.Number != nil {
+		d.Number = *v.Number
+	}
+	d.Date = dateOf(v.IssuedAt, v.CreatedAt)
+	d.Facts = append(d.Facts, Fact{l.fiscal, l.notFiscal})
+	if v.Invoice != nil {
+		d.Related = append(d.Related, l.receiptInvoiced+" "+*v.Invoice)
+	}
+	return d
+}
+
+func fromOffer(kind, objID, status string, livemode bool, v invoicing.OfferView, l labels) *Document {
+	d := &Document{Kind: kind, ID: objID, Status: status, Livemode: livemode,
+		Client: &v.ClientDetails, Currency: v.Currency, Lines: v.Items, Totals: v.TotalsView, Notes: v.Notes}
+	if v.Currency != "MXN" && v.Exchange != "" {
+		d.Facts = append(d.Facts, Fact{l.exchange, v.Exchange})
+	}
+	return d
+}

@@ -17,6 +17,7 @@ type labels struct {
 	canceledOn, notes, related, corrects             string
 	receiptInvoiced, retentionKey, period, page, of  string
 	taxSystem, email                                 string
+	quote, proforma, validUntil, notFiscal, fiscal   string
 	statuses                                         map[string]string
 	forms, methods                                   map[string]string
 	months                                           []string
@@ -37,9 +38,12 @@ var spanish = labels{
 	canceledOn: "Cancelada el", notes: "Notas", related: "Documentos relacionados", corrects: "Nota de crédito de la factura",
 	receiptInvoiced: "Facturado en", retentionKey: "Clave de retención", period: "Periodo", page: "Página", of: "de",
 	taxSystem: "Régimen fiscal", email: "Correo",
+	quote: "COTIZACIÓN", proforma: "FACTURA PROFORMA", validUntil: "Válida hasta", fiscal: "Valor fiscal",
+	notFiscal: "Este documento no es un comprobante fiscal.",
 	statuses: map[string]string{invoicing.StatusDraft: "Borrador", invoicing.StatusValid: "Vigente", invoicing.StatusPaid: "Pagada",
 		invoicing.StatusCanceled: "Cancelada", invoicing.ReceiptOpen: "Abierto", invoicing.ReceiptInvoicedToCustomer: "Facturado al cliente",
-		invoicing.ReceiptInvoicedGlobally: "Facturado en global"},
+		invoicing.ReceiptInvoicedGlobally: "Facturado en global", invoicing.QuoteSentState: "Enviada", invoicing.QuoteAccept: "Aceptada",
+		invoicing.QuoteReject: "Rechazada", invoicing.QuoteExpire: "Vencida", invoicing.QuoteConvert: "Convertida", invoicing.ProformaIssuedState: "Emitida"},
 	forms: map[string]string{"01": "Efectivo", "02": "Cheque nominativo", "03": "Transferencia electrónica de fondos",
 		"04": "Tarjeta de crédito", "28": "Tarjeta de débito", "99": "Por definir"},
 	methods: map[string]string{"PUE": "Pago en una sola exhibición", "PPD": "Pago en parcialidades o diferido"},
@@ -62,9 +66,12 @@ var english = labels{
 	canceledOn: "Canceled on", notes: "Notes", related: "Related documents", corrects: "Credit note of invoice",
 	receiptInvoiced: "Invoiced in", retentionKey: "Withholding key", period: "Period", page: "Page", of: "of",
 	taxSystem: "Tax system", email: "Email",
+	quote: "QUOTE", proforma: "PRO-FORMA INVOICE", validUntil: "Valid until", fiscal: "Fiscal value",
+	notFiscal: "This document is not a fiscal document (not a tax invoice).",
 	statuses: map[string]string{invoicing.StatusDraft: "Draft", invoicing.StatusValid: "Valid", invoicing.StatusPaid: "Paid",
 		invoicing.StatusCanceled: "Canceled", invoicing.ReceiptOpen: "Open", invoicing.ReceiptInvoicedToCustomer: "Invoiced to customer",
-		invoicing.ReceiptInvoicedGlobally: "Invoiced globally"},
+		invoicing.ReceiptInvoicedGlobally: "Invoiced globally", invoicing.QuoteSentState: "Sent", invoicing.QuoteAccept: "Accepted",
+		invoicing.QuoteReject: "Rejected", invoicing.QuoteExpire: "Expired", invoicing.QuoteConvert: "Converted", invoicing.ProformaIssuedState: "Issued"},
 	forms: map[string]string{"01": "Cash", "02": "Check", "03": "Electronic funds transfer",
 		"04": "Credit card", "28": "Debit card", "99": "To be defined"},
 	methods: map[string]string{"PUE": "Single payment", "PPD": "Installments or deferred"},
@@ -129,6 +136,10 @@ func (l labels) title(d *Document) string {
 		return l.simplified
 	case len(d.InvoiceKind) == 2 && d.InvoiceKind[0] == 'R':
 		return l.rectifying
+	case d.Kind == "quote":
+		return l.quote
+	case d.Kind == "proforma":
+		return l.proforma
 	case d.Type == invoicing.TypeEgress:
 		return l.creditNote
 	}

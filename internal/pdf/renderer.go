@@ -100,7 +100,8 @@ func (r *Renderer) Load(ctx context.Context, t facturo.Tenant, kind, objID strin
 }
 
 func objectOf(kind string) (invoicing.Object, bool) {
-	for _, k := range []invoicing.Object{invoicing.InvoiceKind.Object(), invoicing.ReceiptKind.Object(), invoicing.RetentionKind.Object()} {
+	for _, k := range []invoicing.Object{invoicing.InvoiceKind.Object(), invoicing.ReceiptKind.Object(), invoicing.RetentionKind.Object(),
+		invoicing.QuoteKind.Object(), invoicing.ProformaKind.Object()} {
 		if k.Name == kind {
 			return k, true
 		}
@@ -133,6 +134,18 @@ func (r *Renderer) document(ctx context.Context, t facturo.Tenant, kind string, 
 			return nil, err
 		}
 		return fromReceipt(rc.View(), l), nil
+	case "quote":
+		q, err := invoicing.QuoteKind.FoldExisting(objID, history)
+		if err != nil {
+			return nil, err
+		}
+		return fromQuote(q.View(), l), nil
+	case "proforma":
+		pf, err := invoicing.ProformaKind.FoldExisting(objID, history)
+		if err != nil {
+			return nil, err
+		}
+		return fromProforma(pf.View(), l), nil
 	default:
 		rt, err := invoicing.RetentionKind.FoldExisting(objID, history)
 		if err != nil {

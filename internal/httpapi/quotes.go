@@ -1,0 +1,100 @@
+package httpapi
+
+import (
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/facturo/facturo"
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/command"
+	"github.com/facturo/facturo/internal/invoicing"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/gorilla/mux"
+)
+
+func (s *Server) registerQuoteRoutes(r *mux.Router) {
+	o := routesOf(s, r, invoicing.QuoteKind)
+	invoices := routesOf(s, r, invoicing.InvoiceKind)
+	create(o, command.CreateQuote)
+	o.list(true)
+	o.getAsOf()
+	act(o, "PATCH", "", "write", command.UpdateQuote)
+	act(o, "DELETE", "", "delete", command.DeleteQuote)
+	act(o, "POST", "/send", "send", command.SendQuote)
+	act(o, "POST", "/accept", "transition", command.AcceptQuote)
+	act(o, "POST", "/reject", "transition", command.RejectQuote)
+	derive(o, "/convert", "transition", invoices, command.ConvertQuote)
+
+	// The public link: no key, the token is the credential.
+	s.Handle(r, Route{Method: "GET", Path: "/public/quotes/{token}", Auth: AuthNone}, s.publicQuote)
+	s.Handle(r, Route{Method: "POST", Path: "/public/quotes/{token}/accept", Auth: AuthNone}, s.answerPublicQuote(true))
+	s.Handle(r, Route{Method: "POST", Path: "/public/quotes/{token}/reject", Auth: AuthNone}, s.answerPublicQuote(false))
+}
+
+// tokenPattern is the shape of a link token (two crypto/rand.Text).
+var tokenPattern = regexp.MustCompile(`^[A-Z2-7]{52}$`)
+
+// quoteLink finds the quote the path's token names: not found for an
+// unknown token (or one of another shape), link_expired once the link's
+// time is over.
+func (s *Server) quoteLink(r *http.Request) (postgres.QuoteLink, error) {
+	token := mux.Vars(r)["token"]
+	if !tokenPattern.MatchString(token) {
+		return postgres.QuoteLink{}, facturo.Errorf(facturo.CodeNotFound, "No quote has this link.")
+	}
+	link, err := s.Store.FindQuoteLink(r.Context(), command.TokenSHA256(token))
+	if err != nil {
+		return link, err
+	}
+	if !s.Now().Before(link.ExpiresAt) {
+		return link, facturo.Errorf(facturo.CodeLinkExpired, "This link expired at %s; ask for a new quote.", link.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return link, nil
+}
+
+// publicQuote answers the quote a public link names, as its client reads
+// it.
+func (s *Server) publicQuote(w http.ResponseWriter, r *http.Request) error {
+	link, err := s.quoteLink(r)
+	if err != nil {
+		return err
+	}
+	history, err := s.Store.Load(r.Context(), events.Stream{ID: link.QuoteID, OrgID: link.Tenant.OrgID, Livemode: link.Tenant.Livemode})
+	if err != nil {
+		return err
+	}
+	q, err := invoicing.QuoteKind.FoldExisting(link.QuoteID, history)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, q.PublicView())
+	return nil
+}
+
+// answerPublicQuote accepts or rejects the quote a public link names,
+// recording the client's IP and the time.
+func (s *Server) answerPublicQuote(accept bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in invoicing.AnswerInput
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		link, err := s.quoteLink(r)
+		if err != nil {
+			return err
+		}
+		m := s.commandMeta(r, nil)
+		m.Source = invoicing.ViaPublicLink
+		if ip := clientIP(r, s.Auth.TrustProxies); ip.IsValid() {
+			m.IP = ip.String()
+		}
+		q, err := command.AnswerQuote(r.Context(), s.commands, link.Tenant, m, link.QuoteID, accept,
+			invoicing.Answer{Via: invoicing.ViaPublicLink, Reason: in.Reason})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, q.PublicView())
+		return nil
+	}
+}
