@@ -148,7 +148,17 @@ func TestWebhookRefusalsAndTenancy(t *testing.T) {
 	deliveries := func() int {
 		return sys.Count(`SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1`, bEndpoint.ID)
 	}
-	had, hadEvents := deliveries(), events(sys, b.OrgID)
+	// B's own events reach its endpoint through the fan-out a moment after
+	// their commit: count once that has settled.
+	had := deliveries()
+	for deadline, still := time.Now().Add(10*time.Second), 0; still < 5 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if n := deliveries(); n == had {
+			still++
+		} else {
+			had, still = n, 0
+		}
+	}
+	hadEvents := events(sys, b.OrgID)
 	for _, org := range []string{u.OrgID, b.OrgID} {
 		one := "/dashboard/organizations/" + org + "/test/webhooks/" + bEndpoint.ID
 		if a := v.get(one); a.status != http.StatusNotFound || strings.Contains(a.body, "example.com/h") {
