@@ -89,8 +89,8 @@ type Invoice struct {
 	// RecurringPeriod the period it was made for (both null otherwise).
 	RecurringInvoice *string    `json:"recurring_invoice"`
 	RecurringPeriod  *time.Time `json:"recurring_period"`
-	Quote         string            `json:"quote,omitempty"`    // the quote it was converted from
-	Proforma      string            `json:"proforma,omitempty"` // the proforma it was converted from
+	Quote            string     `json:"quote,omitempty"`    // the quote it was converted from
+	Proforma         string     `json:"proforma,omitempty"` // the proforma it was converted from
 	Totals
 	Payments       []Payment     `json:"payments"`
 	PaidTotal      string        `json:"paid_total"`
