@@ -73,6 +73,9 @@ func RunAllInOne(ctx context.Context, c Config, out io.Writer, log *slog.Logger)
 		return fmt.Errorf("listen %s: %w", c.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	if svc.Config.Mail.PublicURL == "" { // the links in emails lead to this process
+		svc.Config.Mail.PublicURL = base
+	}
 	removeRunFile, err := writeRunFile(c.DataDir, Running{PID: os.Getpid(), API: base,
 		DatabaseURL: c.DatabaseURL, NATSURL: c.NATSURL, StartedAt: time.Now().UTC()})
 	if err != nil {
@@ -109,7 +112,8 @@ func startCatcher(ctx context.Context, c *Config, log *slog.Logger) error {
 		}
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
-	c.Mail = mail.Config{Host: "127.0.0.1", Port: port, TLS: mail.NoTLS, From: or(c.Mail.From, "Facturo <facturo@localhost>")}
+	c.Mail = mail.Config{Host: "127.0.0.1", Port: port, TLS: mail.NoTLS, From: or(c.Mail.From, "Facturo <facturo@localhost>"),
+		PublicURL: c.Mail.PublicURL}
 	log.Info("mail catcher listening: emails are kept as .eml files, not sent", "addr", ln.Addr().String(), "dir", dir)
 	return nil
 }

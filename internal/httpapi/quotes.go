@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/facturo/facturo"
@@ -56,45 +58,95 @@ func (s *Server) quoteLink(r *http.Request) (postgres.QuoteLink, error) {
 // publicQuote answers the quote a public link names, as its client reads
 // it.
 func (s *Server) publicQuote(w http.ResponseWriter, r *http.Request) error {
-	link, err := s.quoteLink(r)
+	v, err := s.linkedQuote(r)
+	if wantsHTML(r) {
+		return writeQuotePage(w, r, http.StatusOK, v, err)
+	}
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// linkedQuote is the public view of the quote the path's link names.
+func (s *Server) linkedQuote(r *http.Request) (*invoicing.PublicQuoteView, error) {
+	link, err := s.quoteLink(r)
+	if err != nil {
+		return nil, err
 	}
 	history, err := s.Store.Load(r.Context(), events.Stream{ID: link.QuoteID, OrgID: link.Tenant.OrgID, Livemode: link.Tenant.Livemode})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	q, err := invoicing.QuoteKind.FoldExisting(link.QuoteID, history)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, q.PublicView())
-	return nil
+	v := q.PublicView()
+	return &v, nil
 }
 
 // answerPublicQuote accepts or rejects the quote a public link names,
 // recording the client's IP and the time.
 func (s *Server) answerPublicQuote(accept bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if wantsHTML(r) {
+			return s.answerPublicQuoteForm(w, r, accept)
+		}
 		var in invoicing.AnswerInput
 		if err := decode(r, &in); err != nil {
 			return err
 		}
-		link, err := s.quoteLink(r)
-		if err != nil {
-			return err
-		}
-		m := s.commandMeta(r, nil)
-		m.Source = invoicing.ViaPublicLink
-		if ip := clientIP(r, s.Auth.TrustProxies); ip.IsValid() {
-			m.IP = ip.String()
-		}
-		q, err := command.AnswerQuote(r.Context(), s.commands, link.Tenant, m, link.QuoteID, accept,
-			invoicing.Answer{Via: invoicing.ViaPublicLink, Reason: in.Reason})
+		q, err := s.answerLinkedQuote(r, accept, in)
 		if err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, q.PublicView())
 		return nil
 	}
+}
+
+// answerPublicQuoteForm answers the quote page's form: the same answer as
+// the JSON call, then back to the page (303), or the page with why it was
+// refused.
+func (s *Server) answerPublicQuoteForm(w http.ResponseWriter, r *http.Request, accept bool) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		return facturo.Errorf(facturo.CodeInvalidRequest, "The form could not be read.")
+	}
+	var in invoicing.AnswerInput
+	body := []byte("{}")
+	if reason := strings.TrimSpace(r.PostForm.Get("reason")); reason != "" {
+		body, _ = json.Marshal(map[string]string{"reason": reason}) // a string map always encodes
+	}
+	err := decodeBytes(body, &in)
+	if err == nil {
+		_, err = s.answerLinkedQuote(r, accept, in)
+	}
+	if err != nil {
+		v, readErr := s.linkedQuote(r)
+		if readErr != nil {
+			v = nil
+		}
+		return writeQuotePage(w, r, http.StatusOK, v, err)
+	}
+	http.Redirect(w, r, strings.TrimSuffix(strings.TrimSuffix(r.URL.Path, "/accept"), "/reject"), http.StatusSeeOther)
+	return nil
+}
+
+// answerLinkedQuote accepts or rejects the quote the path's link names,
+// recording the client's IP and the time.
+func (s *Server) answerLinkedQuote(r *http.Request, accept bool, in invoicing.AnswerInput) (*invoicing.Quote, error) {
+	link, err := s.quoteLink(r)
+	if err != nil {
+		return nil, err
+	}
+	m := s.commandMeta(r, nil)
+	m.Source = invoicing.ViaPublicLink
+	if ip := clientIP(r, s.Auth.TrustProxies); ip.IsValid() {
+		m.IP = ip.String()
+	}
+	return command.AnswerQuote(r.Context(), s.commands, link.Tenant, m, link.QuoteID, accept,
+		invoicing.Answer{Via: invoicing.ViaPublicLink, Reason: in.Reason})
 }

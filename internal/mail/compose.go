@@ -25,8 +25,12 @@ type Letter struct {
 	Issued    time.Time
 	Filename  string // the attachment's name
 	PDF       []byte
+	// Link is where the client answers the document (a quote's
+	// accept/reject page), absolute; empty: none.
+	Link string
 
 	kind, number string // what the title names: "invoice", "A-17"
+	linkPath     string // Link's path, before the public base is known
 }
 
 // Issuers names the organization that sends a document, in the language
@@ -66,14 +70,17 @@ var bodies = map[string]struct {
 Attached is {{.Title}}{{if not .Issued.IsZero}} of {{.Issued.Format "2006-01-02"}}{{end}}, for a total of {{.Total}} {{.Currency}}.
 
 The PDF is attached to this message ({{.Filename}}).
-{{with .Issuer}}
+{{with .Link}}
+Accept or reject it here: {{.}}
+{{end}}{{with .Issuer}}
 {{.}}
 {{end}}`)), htmltemplate.Must(htmltemplate.New("en").Parse(`<!DOCTYPE html>
 <html><body>
 <p>Hello{{with .Client}} {{.}}{{end}},</p>
 <p>Attached is <strong>{{.Title}}</strong>{{if not .Issued.IsZero}} of {{.Issued.Format "2006-01-02"}}{{end}}, for a total of <strong>{{.Total}} {{.Currency}}</strong>.</p>
 <p>The PDF is attached to this message ({{.Filename}}).</p>
-{{with .Issuer}}<p>{{.}}</p>
+{{with .Link}}<p><a href="{{.}}">Accept or reject it here</a>.</p>
+{{end}}{{with .Issuer}}<p>{{.}}</p>
 {{end}}</body></html>
 `))},
 	"es": {texttemplate.Must(texttemplate.New("es").Parse(`Hola{{with .Client}} {{.}}{{end}}:
@@ -81,14 +88,17 @@ The PDF is attached to this message ({{.Filename}}).
 Le enviamos {{.Title}}{{if not .Issued.IsZero}} del {{.Issued.Format "02/01/2006"}}{{end}}, por un total de {{.Total}} {{.Currency}}.
 
 El PDF va adjunto a este mensaje ({{.Filename}}).
-{{with .Issuer}}
+{{with .Link}}
+Acéptela o recházela aquí: {{.}}
+{{end}}{{with .Issuer}}
 {{.}}
 {{end}}`)), htmltemplate.Must(htmltemplate.New("es").Parse(`<!DOCTYPE html>
 <html lang="es"><body>
 <p>Hola{{with .Client}} {{.}}{{end}}:</p>
 <p>Le enviamos <strong>{{.Title}}</strong>{{if not .Issued.IsZero}} del {{.Issued.Format "02/01/2006"}}{{end}}, por un total de <strong>{{.Total}} {{.Currency}}</strong>.</p>
 <p>El PDF va adjunto a este mensaje ({{.Filename}}).</p>
-{{with .Issuer}}<p>{{.}}</p>
+{{with .Link}}<p><a href="{{.}}">Acéptela o recházela aquí</a>.</p>
+{{end}}{{with .Issuer}}<p>{{.}}</p>
 {{end}}</body></html>
 `))},
 }

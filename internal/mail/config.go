@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // TLS is how the connection to the SMTP server is secured.
@@ -30,6 +31,11 @@ type Config struct {
 	Password string
 	TLS      TLS
 	From     string // FACTURO_MAIL_FROM: the envelope and header sender
+	// PublicURL (FACTURO_PUBLIC_URL) is where a document's client reaches
+	// the API, e.g. "https://api.example.com": the base of the links an
+	// email carries (a quote's accept/reject page). Empty: emails carry no
+	// link.
+	PublicURL string
 }
 
 // Configured reports whether live sends can be attempted at all: without
@@ -50,8 +56,9 @@ func (c Config) Missing() string {
 	return ""
 }
 
-// ConfigFromEnv reads FACTURO_SMTP_URL and FACTURO_MAIL_FROM. Either may
-// be unset (Configured is then false); a value that is set must be valid.
+// ConfigFromEnv reads FACTURO_SMTP_URL, FACTURO_MAIL_FROM and
+// FACTURO_PUBLIC_URL. Any may be unset (Configured is then false without
+// the first two); a value that is set must be valid.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c, err := ParseURL(getenv("FACTURO_SMTP_URL"))
 	if err != nil {
@@ -63,6 +70,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("FACTURO_MAIL_FROM: %w", err)
 		}
 		c.From = a.String()
+	}
+	if raw := getenv("FACTURO_PUBLIC_URL"); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return c, fmt.Errorf("FACTURO_PUBLIC_URL: %q is not an http(s) address like https://api.example.com", raw)
+		}
+		c.PublicURL = strings.TrimSuffix(raw, "/")
 	}
 	return c, nil
 }

@@ -41,6 +41,9 @@ func (m *Mailer) letter(ctx context.Context, kind string, e events.Event) (Lette
 		}
 	}
 	l.Title = title(l.Language, l.kind, l.number)
+	if l.linkPath != "" && m.Config.PublicURL != "" {
+		l.Link = m.Config.PublicURL + l.linkPath
+	}
 	return l, answered, nil
 }
 
@@ -95,6 +98,9 @@ func describeOffer(kind string, history []events.Event, v int, l *Letter) (bool,
 		}
 		l.kind, l.number, l.Client, l.Issued = kind, doc.Number, doc.Client.LegalName, doc.At
 		l.Total, l.Currency = doc.Totals.Total.StringFixed(2), doc.Currency
+		if doc.Token != "" {
+			l.linkPath = invoicing.PublicQuotePath(doc.Token)
+		}
 		now, err := invoicing.FoldQuote(history)
 		return err == nil && now.EmailAnswered(sendID), err
 	}
