@@ -12,14 +12,7 @@ import (
 // products in the same transaction.
 func CreateProforma(ctx context.Context, st Store, t facturo.Tenant, m Meta, in invoicing.ProformaInput) (*invoicing.Proforma, error) {
 	return create(ctx, st, t, m, invoicing.ProformaKind, func(tx Tx) ([]events.Draft, error) {
-		if err := mexicanOnly(ctx, tx, t, "Pro-forma invoices"); err != nil {
-			return nil, err
-		}
-		client, err := loadClient(ctx, tx, t, in.Client)
-		if err != nil {
-			return nil, err
-		}
-		products, err := loadProducts(ctx, tx, t, in.Items)
+		client, products, err := offerRefs(ctx, tx, t, "Pro-forma invoices", in.Client, in.Items)
 		if err != nil {
 			return nil, err
 		}

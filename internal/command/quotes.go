@@ -15,19 +15,27 @@ import (
 // same transaction.
 func CreateQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, in invoicing.QuoteInput) (*invoicing.Quote, error) {
 	return create(ctx, st, t, m, invoicing.QuoteKind, func(tx Tx) ([]events.Draft, error) {
-		if err := mexicanOnly(ctx, tx, t, "Quotes"); err != nil {
-			return nil, err
-		}
-		client, err := loadClient(ctx, tx, t, in.Client)
-		if err != nil {
-			return nil, err
-		}
-		products, err := loadProducts(ctx, tx, t, in.Items)
+		client, products, err := offerRefs(ctx, tx, t, "Quotes", in.Client, in.Items)
 		if err != nil {
 			return nil, err
 		}
 		return invoicing.NewQuote(in, client, products)
 	})
+}
+
+// offerRefs checks that t's organization makes quotes or proformas (what,
+// for the refusal: they are Mexican documents for now) and reads the
+// client and products a new one names, in tx.
+func offerRefs(ctx context.Context, tx Tx, t facturo.Tenant, what, clientID string, items []invoicing.ItemInput) (*invoicing.Client, map[string]*invoicing.Product, error) {
+	if err := mexicanOnly(ctx, tx, t, what); err != nil {
+		return nil, nil, err
+	}
+	client, err := loadClient(ctx, tx, t, clientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	products, err := loadProducts(ctx, tx, t, items)
+	return client, products, err
 }
 
 // UpdateQuote applies a patch to a draft quote.

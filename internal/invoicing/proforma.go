@@ -31,7 +31,7 @@ var proformaEvents = []events.TypeInfo{
 const (
 	ProformaDraft       = "draft"
 	ProformaIssuedState = "issued"
-	ProformaConvert     = "converted"
+	ProformaConvert     = offerConverted
 	ProformaCancel      = "canceled"
 )
 
@@ -49,11 +49,9 @@ type ProformaPatch struct {
 type Proforma struct {
 	Meta
 	OfferContent
-	Status  string
-	Deleted bool
+	offerState
 	Numbered
 	CanceledAt time.Time
-	Invoice    string
 	Mailing
 }
 
@@ -161,20 +159,11 @@ func (p *Proforma) Convert(invoiceID string, now time.Time) ([]events.Draft, err
 }
 
 func (p *Proforma) mustBe(verb, status string) error {
-	if !p.Exists() {
-		return notFound("proforma", p.ID)
-	}
-	if p.Status != status {
-		if p.Status == ProformaConvert {
-			return invalidState("The proforma was already converted into invoice %s; a proforma converts once.", p.Invoice)
-		}
-		return invalidState("The proforma is %s; only a %s proforma can be %s.", p.Status, status, verb)
-	}
-	return nil
+	return p.offerState.mustBe("proforma", p.Meta, verb, status)
 }
 
 // Exists reports whether the proforma was created and not deleted.
-func (p *Proforma) Exists() bool { return p.Version > 0 && !p.Deleted }
+func (p *Proforma) Exists() bool { return p.exists(p.Meta) }
 
 // Apply folds one event into the proforma.
 func (p *Proforma) Apply(e events.Event) error {

@@ -41,7 +41,7 @@ const (
 	QuoteAccept    = "accepted"
 	QuoteReject    = "rejected"
 	QuoteExpire    = "expired"
-	QuoteConvert   = "converted"
+	QuoteConvert   = offerConverted
 )
 
 // QuoteLinkTTL is how long a quote's public link works when the quote has
@@ -106,14 +106,12 @@ type QuoteExpiredData struct {
 type Quote struct {
 	Meta
 	QuoteContent
-	Status  string
-	Deleted bool
+	offerState
 	Numbered
 	Token         string
 	LinkExpiresAt time.Time
 	Answer        *Answer
 	ExpiredAt     time.Time
-	Invoice       string
 	Mailing
 }
 
@@ -271,20 +269,11 @@ func (q *Quote) Convert(invoiceID string, now time.Time) ([]events.Draft, error)
 }
 
 func (q *Quote) mustBe(verb, status string) error {
-	if !q.Exists() {
-		return notFound("quote", q.ID)
-	}
-	if q.Status != status {
-		if q.Status == QuoteConvert {
-			return invalidState("The quote was already converted into invoice %s; a quote converts once.", q.Invoice)
-		}
-		return invalidState("The quote is %s; only a %s quote can be %s.", q.Status, status, verb)
-	}
-	return nil
+	return q.offerState.mustBe("quote", q.Meta, verb, status)
 }
 
 // Exists reports whether the quote was created and not deleted.
-func (q *Quote) Exists() bool { return q.Version > 0 && !q.Deleted }
+func (q *Quote) Exists() bool { return q.exists(q.Meta) }
 
 // Apply folds one event into the quote.
 func (q *Quote) Apply(e events.Event) error {
@@ -398,4 +387,32 @@ func utcPtr(t *time.Time) *time.Time {
 		return nil
 	}
 	return utc(*t)
+}
+
+// offerState is the life a quote and a proforma share: a status, the
+// deletion of a draft, and the invoice each converts into, once.
+type offerState struct {
+	Status  string
+	Deleted bool
+	Invoice string // the invoice it was converted into
+}
+
+// offerConverted is the status of a converted quote or proforma.
+const offerConverted = "converted"
+
+func (s offerState) exists(m Meta) bool { return m.Version > 0 && !s.Deleted }
+
+// mustBe refuses to verb the offer (noun "quote" or "proforma") unless it
+// exists and is in status.
+func (s offerState) mustBe(noun string, m Meta, verb, status string) error {
+	if !s.exists(m) {
+		return notFound(noun, m.ID)
+	}
+	if s.Status != status {
+		if s.Status == offerConverted {
+			return invalidState("The %s was already converted into invoice %s; a %s converts once.", noun, s.Invoice, noun)
+		}
+		return invalidState("The %s is %s; only a %s %s can be %s.", noun, s.Status, status, noun, verb)
+	}
+	return nil
 }
