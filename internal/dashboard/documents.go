@@ -28,6 +28,10 @@ var docKinds = []docKind{
 	{invoicing.InvoiceKind.Object(), "Invoices", []string{invoicing.StatusDraft, invoicing.StatusValid, invoicing.StatusPaid, invoicing.StatusCanceled}},
 	{invoicing.ReceiptKind.Object(), "Receipts", []string{invoicing.ReceiptOpen, invoicing.ReceiptInvoicedToCustomer, invoicing.ReceiptInvoicedGlobally, invoicing.ReceiptCanceledStatus}},
 	{invoicing.RetentionKind.Object(), "Retentions", []string{invoicing.StatusDraft, invoicing.StatusValid, invoicing.StatusCanceled}},
+	{invoicing.QuoteKind.Object(), "Quotes", []string{invoicing.QuoteDraft, invoicing.QuoteSentState, invoicing.QuoteAccept,
+		invoicing.QuoteReject, invoicing.QuoteExpire, invoicing.QuoteConvert}},
+	{invoicing.ProformaKind.Object(), "Pro-forma invoices", []string{invoicing.ProformaDraft, invoicing.ProformaIssuedState,
+		invoicing.ProformaConvert, invoicing.ProformaCancel}},
 }
 
 // invoiceKind is the kind whose documents the dashboard also creates and

@@ -119,3 +119,53 @@ func listed(page string) []string {
 	}
 	return ids
 }
+
+// Quotes and pro-forma invoices have their lists, filtered by status, and
+// their pages with history and PDF, like invoices.
+func TestQuotesAndProformasPages(t *testing.T) {
+	sys := dashtest.Start(t, nil)
+	u := sys.NewUser("q@example.com", "Quotes Co")
+	var key struct {
+		Secret string `json:"secret"`
+	}
+	sys.Call("POST", "/v1/organizations/"+u.OrgID+"/api_keys", u.Key, map[string]any{"mode": "test"}, http.StatusCreated, &key)
+	var client, quote, proforma struct {
+		ID string `json:"id"`
+	}
+	sys.Call("POST", "/v1/clients", key.Secret, map[string]any{"legal_name": "Cliente Dos", "tax_id": "XAXX010101000"}, http.StatusCreated, &client)
+	body := map[string]any{"client": client.ID, "items": []any{map[string]any{"quantity": "1",
+		"product": map[string]any{"description": "Design", "price": "500.00", "tax_included": false,
+			"taxes": []any{map[string]any{"type": "IVA", "rate": "0.16"}}}}}}
+	sys.Call("POST", "/v1/quotes", key.Secret, body, http.StatusCreated, &quote)
+	sys.Call("POST", "/v1/proformas", key.Secret, body, http.StatusCreated, &proforma)
+	sys.Call("POST", "/v1/proformas/"+proforma.ID+"/issue", key.Secret, nil, http.StatusOK, nil)
+
+	v := newVisitor(t, sys)
+	v.mustSignIn(u.Key)
+	base := "/dashboard/organizations/" + u.OrgID + "/test"
+	for _, c := range []struct{ plural, id, status, created string }{
+		{"quotes", quote.ID, "draft", "quote.created"},
+		{"proformas", proforma.ID, "issued", "proforma.issued"},
+	} {
+		var list answer
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if list = v.get(base + "/" + c.plural + "?status=" + c.status); strings.Contains(list.body, c.id) {
+				break
+			}
+		}
+		if !strings.Contains(list.body, c.id) || !strings.Contains(list.body, "580.00") {
+			t.Errorf("%s?status=%s does not list %s with its total", c.plural, c.status, c.id)
+		}
+		page := v.get(base + "/" + c.plural + "/" + c.id)
+		wantStatus(t, c.plural+" page", page, http.StatusOK)
+		if !strings.Contains(page.body, "<code>"+c.created+"</code>") || !strings.Contains(page.body, `/`+c.id+`/pdf"`) {
+			t.Errorf("the %s page lacks its history or its PDF link", c.plural)
+		}
+		if pdf := v.get(base + "/" + c.plural + "/" + c.id + "/pdf"); pdf.status != http.StatusOK || !strings.HasPrefix(pdf.body, "%PDF-") {
+			t.Errorf("the %s PDF: %d", c.plural, pdf.status)
+		}
+	}
+	if a := v.get(base + "/quotes/" + proforma.ID); a.status != http.StatusNotFound {
+		t.Errorf("a proforma id under quotes: %d, want 404", a.status)
+	}
+}
