@@ -165,10 +165,21 @@ var errCheckpointMoved = errors.New("checkpoint moved by another process")
 // same transaction and skipped, instead of failing the batch forever; it
 // is returned for logging. Any other error fails the batch, which is
 // retried.
+//
+// The transaction declares that it appends no events (postgres.NoEvents),
+// so the relay does not wait for it, and it commits without waiting for
+// its WAL flush: its read-model rows and its checkpoint commit together,
+// so a PostgreSQL crash that loses the commit takes back both, and the
+// runner applies those events again from the checkpoint that survived.
+// The runner acknowledges nothing to anyone, so nothing else depends on
+// the flush.
 func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq uint64) (Checkpoint, []events.Poison, error) {
 	var cp Checkpoint
 	var poison []events.Poison
 	err := r.DB.Transact(ctx, func(tx pgx.Tx) error {
+		if err := postgres.NoEvents(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		if cp, err = postgres.LockCheckpoint(ctx, tx, r.Projection.Name()); err != nil {
 			return err

@@ -354,7 +354,7 @@ func (s *EventStore) ReadTypesAfter(ctx context.Context, q Querier, after events
 // readAfterSQL reads the next events in relay order below the horizon.
 const readAfterSQL = `SELECT ` + eventColumns + ` FROM events
 	WHERE (tx_id, position) > ($1::text::xid8, $2)
-	  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+	  AND tx_id < ` + relayHorizonSQL + `
 	ORDER BY events.tx_id, events.position
 	LIMIT $3`
 

@@ -24,7 +24,7 @@ func HorizonCursor(ctx context.Context, q Querier) (events.Cursor, error) {
 	var c events.Cursor
 	var tx string
 	err := q.QueryRow(ctx, `SELECT tx_id::text, position FROM events
-		WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())
+		WHERE tx_id < `+relayHorizonSQL+`
 		ORDER BY tx_id DESC, position DESC LIMIT 1`).Scan(&tx, &c.Position)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return events.Cursor{}, nil

@@ -7,8 +7,9 @@
 // transaction holding position 10 can commit after one holding position 11;
 // a reader that has moved past 11 would never see 10. The relay therefore
 // only reads events of transactions older than the oldest transaction still
-// running (pg_snapshot_xmin), where nothing can appear any more, and orders
-// them by transaction id then position.
+// running that may append events (postgres.ReadAfter: transactions that
+// declared postgres.NoEvents are not waited for), where nothing can appear
+// any more, and orders them by transaction id then position.
 //
 // The relay wakes on a core NATS message that writers publish after each
 // commit (Announce, WakeSubject) and polls as a fallback.
