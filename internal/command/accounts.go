@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"sync"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
@@ -192,10 +193,15 @@ func foldOrganization(orgID string, history []events.Event) (*accounts.Organizat
 
 // Country is the jurisdiction of the tenant's organization, read in tx:
 // the country its documents follow. It never changes once the
-// organization exists, so reading it takes no lock. An organization whose
-// stream records no country (created before countries existed, or, in
-// tests of commands, never created) follows the default, MX.
+// organization exists, so reading it takes no lock, and this process
+// reads it once per organization (countries): every invoice written or
+// issued asks. An organization whose stream records no country (created
+// before countries existed, or, in tests of commands, never created)
+// follows the default, MX; one not created yet is not remembered.
 func Country(ctx context.Context, tx Tx, t facturo.Tenant) (jurisdiction.Country, error) {
+	if c, ok := countries.Load(t.OrgID); ok {
+		return c.(jurisdiction.Country), nil
+	}
 	history, err := tx.Load(ctx, accountStream(t.OrgID, t.OrgID))
 	if err != nil {
 		return "", err
@@ -204,5 +210,12 @@ func Country(ctx context.Context, tx Tx, t facturo.Tenant) (jurisdiction.Country
 	if err != nil {
 		return "", err
 	}
-	return o.Country.OrDefault(), nil
+	c := o.Country.OrDefault()
+	if o.Exists() {
+		countries.Store(t.OrgID, c)
+	}
+	return c, nil
 }
+
+// countries are the countries Country read, by organization id.
+var countries sync.Map

@@ -73,6 +73,9 @@ func keepBillingRecords(ctx context.Context, tx Tx, appended []events.Event) err
 // chain (a Spanish one), nil otherwise. Its records name it by its NIF,
 // so a Spanish organization without one cannot issue or cancel.
 func verifactuIssuer(ctx context.Context, tx Tx, t facturo.Tenant) (*accounts.Organization, error) {
+	if c, err := Country(ctx, tx, t); err != nil || c != jurisdiction.ES {
+		return nil, err // an organization of Mexico reads nothing more
+	}
 	history, err := tx.Load(ctx, accountStream(t.OrgID, t.OrgID))
 	if err != nil {
 		return nil, err
