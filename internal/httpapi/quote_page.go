@@ -59,6 +59,12 @@ func wantsHTML(r *http.Request) bool {
 	return strings.Contains(accept, "text/html") && !strings.Contains(accept, "application/json")
 }
 
+// quotePagePath is the page of the link r is about: its path without the
+// answer (/accept, /reject) a form posted to.
+func quotePagePath(r *http.Request) string {
+	return strings.TrimSuffix(strings.TrimSuffix(r.URL.Path, "/accept"), "/reject")
+}
+
 // writeQuotePage answers the page of a quote (nil: none could be read)
 // with status, showing err's message when a step was refused.
 func writeQuotePage(w http.ResponseWriter, r *http.Request, status int, q *invoicing.PublicQuoteView, err error) error {
@@ -66,7 +72,7 @@ func writeQuotePage(w http.ResponseWriter, r *http.Request, status int, q *invoi
 		Quote *invoicing.PublicQuoteView
 		Path  string
 		Error string
-	}{Quote: q, Path: strings.TrimSuffix(strings.TrimSuffix(r.URL.Path, "/accept"), "/reject")}
+	}{Quote: q, Path: quotePagePath(r)}
 	if err != nil {
 		var fe *facturo.Error
 		if !errors.As(err, &fe) || fe.Code == facturo.CodeInternal {

@@ -131,7 +131,7 @@ func (s *Server) answerPublicQuoteForm(w http.ResponseWriter, r *http.Request, a
 		}
 		return writeQuotePage(w, r, http.StatusOK, v, err)
 	}
-	http.Redirect(w, r, strings.TrimSuffix(strings.TrimSuffix(r.URL.Path, "/accept"), "/reject"), http.StatusSeeOther)
+	http.Redirect(w, r, quotePagePath(r), http.StatusSeeOther)
 	return nil
 }
 
