@@ -418,11 +418,17 @@ func LoadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event) (map[s
 	return loadStreamsUpTo(ctx, q, upTo, events.Upcast)
 }
 
-// loadStreamsUpToSQL reads several streams, each up to a version.
-const loadStreamsUpToSQL = `SELECT ` + eventColumns + ` FROM events
-	JOIN unnest($1::text[], $2::bigint[]) AS upto(stream_id, version) USING (stream_id)
-	WHERE events.stream_version <= upto.version
-	ORDER BY stream_id, stream_version`
+// loadStreamsUpToSQL reads several streams, each up to a version. Each
+// stream is read by its own index scan of (stream_id, stream_version):
+// OFFSET 0 keeps the planner from flattening the LATERAL subquery into a
+// plain join, which it planned as a hash join over a sequential scan of
+// events, so that every projection batch and webhook fan-out read the
+// whole table.
+const loadStreamsUpToSQL = `SELECT e.* FROM unnest($1::text[], $2::bigint[]) AS upto(stream_id, version)
+	CROSS JOIN LATERAL (SELECT ` + eventColumns + ` FROM events
+		WHERE events.stream_id = upto.stream_id AND events.stream_version <= upto.version
+		OFFSET 0) e
+	ORDER BY e.stream_id, e.stream_version`
 
 func loadStreamsUpTo(ctx context.Context, q Querier, upTo []events.Event, upcast func(*events.Event) error) (map[string][]events.Event, error) {
 	highest := map[string]int{} // stream → highest version asked

@@ -190,12 +190,7 @@ func recordAttempts(ctx context.Context, tx *Tx, batch []webhooks.Completed) (ma
 		ids, deliveries, ats, codes, durs, bodies, truncs, errs, tokens); err != nil {
 		return nil, fmt.Errorf("record attempts: %w", err)
 	}
-	rows, err := tx.Query(ctx, `UPDATE webhook_deliveries d SET status = u.status, next_attempt_at = u.next, lease_token = NULL,
-			last_attempt_at = u.at, last_status_code = u.code, last_error = u.error, updated_at = now()
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[])
-			AS u (id, token, status, next, at, code, error)
-		WHERE d.id = u.id AND d.lease_token = u.token
-		RETURNING d.id`, deliveries, tokens, statuses, nexts, ats, codes, errs)
+	rows, err := tx.Query(ctx, completeDeliveriesSQL, deliveries, tokens, statuses, nexts, ats, codes, errs)
 	if err != nil {
 		return nil, fmt.Errorf("update deliveries: %w", err)
 	}
@@ -209,6 +204,18 @@ func recordAttempts(ctx context.Context, tx *Tx, batch []webhooks.Completed) (ma
 	}
 	return held, nil
 }
+
+// completeDeliveriesSQL records the outcome of each leased delivery whose
+// lease still holds, and returns those. The deliveries are found by
+// d.id = ANY($1), which only the primary key serves: joined on d.id = u.id
+// alone, a plan made while the table had no statistics (a young table
+// filling up) hashed the unnest and scanned every delivery.
+const completeDeliveriesSQL = `UPDATE webhook_deliveries d SET status = u.status, next_attempt_at = u.next, lease_token = NULL,
+			last_attempt_at = u.at, last_status_code = u.code, last_error = u.error, updated_at = now()
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[])
+			AS u (id, token, status, next, at, code, error)
+		WHERE d.id = ANY($1::text[]) AND d.id = u.id AND d.lease_token = u.token
+		RETURNING d.id`
 
 // recordHealthBatch is recordHealth for the attempts of batch whose lease
 // held: one statement for the endpoints that succeeded, then each failure
