@@ -127,6 +127,11 @@ func (r *Runner) follow(ctx context.Context) error {
 // whether its checkpoint was moved.
 const idleWait = time.Second
 
+// gatherWait is how long next waits for each further message of a batch.
+// It only has to catch what is already buffered: every event waits for
+// it once more before it is applied.
+const gatherWait = 100 * time.Microsecond
+
 // next waits up to idleWait for one message, then takes whatever else is
 // already buffered, up to the batch size: low latency when idle, large
 // transactions when catching up.
@@ -145,7 +150,7 @@ func (r *Runner) next(ctx context.Context, it jetstream.MessagesContext) ([]jets
 	}
 	msgs := []jetstream.Msg{first}
 	for len(msgs) < r.BatchSize {
-		m, err := it.Next(jetstream.NextMaxWait(time.Millisecond))
+		m, err := it.Next(jetstream.NextMaxWait(gatherWait))
 		if err != nil {
 			break // nothing more buffered right now
 		}
@@ -166,6 +171,12 @@ var errCheckpointMoved = errors.New("checkpoint moved by another process")
 // is returned for logging. Any other error fails the batch, which is
 // retried.
 //
+// The batch is first applied whole, without a savepoint (each costs two
+// round trips, which a batch pays on every event's way to the read
+// model); only if that fails for a permanent reason is the transaction
+// rolled back and the batch applied again event by event, each under a
+// savepoint, to find the poison.
+//
 // The transaction declares that it appends no events (postgres.NoEvents),
 // so the relay does not wait for it, and it commits without waiting for
 // its WAL flush: its read-model rows and its checkpoint commit together,
@@ -174,14 +185,23 @@ var errCheckpointMoved = errors.New("checkpoint moved by another process")
 // The runner acknowledges nothing to anyone, so nothing else depends on
 // the flush.
 func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq uint64) (Checkpoint, []events.Poison, error) {
+	cp, poison, err := r.applyBatchOnce(ctx, msgs, seenSeq, false)
+	if errors.Is(err, errApplyEach) {
+		cp, poison, err = r.applyBatchOnce(ctx, msgs, seenSeq, true)
+	}
+	return cp, poison, err
+}
+
+// errApplyEach rolls back a batch that failed whole for a permanent
+// reason, to apply it again event by event.
+var errApplyEach = errors.New("the batch failed whole: apply it event by event")
+
+func (r *Runner) applyBatchOnce(ctx context.Context, msgs []jetstream.Msg, seenSeq uint64, each bool) (Checkpoint, []events.Poison, error) {
 	var cp Checkpoint
 	var poison []events.Poison
 	err := r.DB.Transact(ctx, func(tx pgx.Tx) error {
-		if err := postgres.NoEvents(ctx, tx); err != nil {
-			return err
-		}
 		var err error
-		if cp, err = postgres.LockCheckpoint(ctx, tx, r.Projection.Name()); err != nil {
+		if cp, err = postgres.LockCheckpointWithoutEvents(ctx, tx, r.Projection.Name()); err != nil {
 			return err
 		}
 		if cp.StreamSeq != seenSeq {
@@ -204,11 +224,18 @@ func (r *Runner) applyBatch(ctx context.Context, msgs []jetstream.Msg, seenSeq u
 			}
 			cp.StreamSeq = meta.Sequence.Stream
 		}
-		failed, err := r.apply(ctx, tx, fresh)
-		if err != nil {
+		if each {
+			failed, err := r.applyEach(ctx, tx, fresh)
+			if err != nil {
+				return err
+			}
+			poison = append(poison, failed...)
+		} else if err := ApplyAll(ctx, tx, r.Projection, eventsOf(fresh)); err != nil {
+			if permanent(ctx, err) {
+				return errApplyEach
+			}
 			return err
 		}
-		poison = append(poison, failed...)
 		for _, p := range poison {
 			if err := postgres.RecordPoison(ctx, tx, p); err != nil {
 				return err
@@ -225,18 +252,18 @@ type freshMsg struct {
 	m jetstream.Msg
 }
 
-// apply applies the events together under a savepoint. If that fails for
-// a reason a retry cannot fix (permanent), it applies them one by one and
-// returns those that fail as poison.
-func (r *Runner) apply(ctx context.Context, tx pgx.Tx, fresh []freshMsg) ([]events.Poison, error) {
+func eventsOf(fresh []freshMsg) []events.Event {
 	all := make([]events.Event, len(fresh))
 	for i, f := range fresh {
 		all[i] = f.e
 	}
-	err := inSavepoint(ctx, tx, func(sp pgx.Tx) error { return ApplyAll(ctx, sp, r.Projection, all) })
-	if err == nil || !permanent(ctx, err) {
-		return nil, err
-	}
+	return all
+}
+
+// applyEach applies the events one by one, each under a savepoint, and
+// returns those that fail for a reason a retry cannot fix (permanent) as
+// poison.
+func (r *Runner) applyEach(ctx context.Context, tx pgx.Tx, fresh []freshMsg) ([]events.Poison, error) {
 	var poison []events.Poison
 	for _, f := range fresh {
 		err := inSavepoint(ctx, tx, func(sp pgx.Tx) error { return ApplyAll(ctx, sp, r.Projection, []events.Event{f.e}) })

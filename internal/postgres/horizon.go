@@ -44,16 +44,18 @@ const (
 	noEventsObj   = "1852794228" // "noet"
 )
 
+// noEventsSQL is the declaration of NoEvents.
+const noEventsSQL = `SELECT set_config('synchronous_commit', 'off', true),
+	set_config('facturo.no_events', 'on', true),
+	pg_advisory_xact_lock_shared(` + noEventsClass + `, ` + noEventsObj + `)`
+
 // NoEvents declares that tx appends no events, so that the relay does not
 // wait for it (relayHorizonSQL); appending one then fails. It also lets
 // tx commit without waiting for its WAL flush: only for transactions whose
 // loss in a crash is repaired by doing them again (a projection batch with
 // its checkpoint). Call it first in tx.
 func NoEvents(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `SELECT set_config('synchronous_commit', 'off', true),
-		set_config('facturo.no_events', 'on', true),
-		pg_advisory_xact_lock_shared(`+noEventsClass+`, `+noEventsObj+`)`)
-	if err != nil {
+	if _, err := tx.Exec(ctx, noEventsSQL); err != nil {
 		return fmt.Errorf("declare a transaction without events: %w", err)
 	}
 	return nil

@@ -129,12 +129,38 @@ func (s *Checkpoints) List(ctx context.Context) ([]Checkpoint, error) {
 // LockCheckpoint reads a projection's checkpoint inside tx, creating it at
 // zero the first time, and locks its row until tx ends.
 func LockCheckpoint(ctx context.Context, tx pgx.Tx, name string) (Checkpoint, error) {
-	if _, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name) VALUES ($1)
-		ON CONFLICT (name) DO NOTHING`, name); err != nil {
+	return lockCheckpoint(ctx, tx, name, false)
+}
+
+// LockCheckpointWithoutEvents is NoEvents and LockCheckpoint in one round
+// trip: how a projection batch starts.
+func LockCheckpointWithoutEvents(ctx context.Context, tx pgx.Tx, name string) (Checkpoint, error) {
+	return lockCheckpoint(ctx, tx, name, true)
+}
+
+func lockCheckpoint(ctx context.Context, tx pgx.Tx, name string, noEvents bool) (Checkpoint, error) {
+	var b pgx.Batch
+	if noEvents {
+		b.Queue(noEventsSQL)
+	}
+	b.Queue(`INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name)
+	b.Queue(`SELECT name, tx_id::text, position, stream_seq, updated_at
+		FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, name)
+	res := tx.SendBatch(ctx, &b)
+	defer res.Close()
+	if noEvents {
+		if _, err := res.Exec(); err != nil {
+			return Checkpoint{}, fmt.Errorf("declare a transaction without events: %w", err)
+		}
+	}
+	if _, err := res.Exec(); err != nil {
 		return Checkpoint{}, fmt.Errorf("init checkpoint %s: %w", name, err)
 	}
-	return scanCheckpoint(tx.QueryRow(ctx, `SELECT name, tx_id::text, position, stream_seq, updated_at
-		FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, name))
+	cp, err := scanCheckpoint(res.QueryRow())
+	if err != nil {
+		return cp, err
+	}
+	return cp, res.Close()
 }
 
 // SaveCheckpoint stores cp inside tx.
