@@ -211,7 +211,7 @@ func recordAttempts(ctx context.Context, tx *Tx, batch []webhooks.Completed) (ma
 // alone, a plan made while the table had no statistics (a young table
 // filling up) hashed the unnest and scanned every delivery.
 const completeDeliveriesSQL = `UPDATE webhook_deliveries d SET status = u.status, next_attempt_at = u.next, lease_token = NULL,
-			last_attempt_at = u.at, last_status_code = u.code, last_error = u.error, updated_at = now()
+			leased_until = NULL, last_attempt_at = u.at, last_status_code = u.code, last_error = u.error, updated_at = now()
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[])
 			AS u (id, token, status, next, at, code, error)
 		WHERE d.id = ANY($1::text[]) AND d.id = u.id AND d.lease_token = u.token

@@ -22,9 +22,11 @@ import (
 // with deliveries due and room under req.PerEndpoint, oldest due first,
 // shares req.Max among them, then locks (SKIP LOCKED, so concurrent
 // claims never take the same delivery) only as many due rows of each as
-// it takes, and leases them by moving next_attempt_at to the end of the
-// lease. An endpoint with a backlog is found by an index probe, never by
-// reading through another's backlog.
+// it takes, and leases them by setting leased_until to the end of the
+// lease (a column in no index, so that the claim updates each row in
+// place: migration 00160). A delivery can be claimed when it is
+// claimable (pending, due and not leased). An endpoint with a backlog is
+// found by an index probe, never by reading through another's backlog.
 //
 // The fifo and rate-limited endpoints (claimGatedSQL) come first, within
 // the same req.Max, and only while some exist (hasGated): that statement
@@ -126,7 +128,7 @@ const claimSQL = `WITH due AS (
 			FROM webhook_endpoints e
 			LEFT JOIN unnest($1::text[], $2::int[]) AS b (id, n) ON b.id = e.id
 			CROSS JOIN LATERAL (SELECT d.next_attempt_at AS at FROM webhook_deliveries d
-				WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+				WHERE d.endpoint_id = e.id AND ` + claimable + `
 				ORDER BY d.next_attempt_at LIMIT 1) first
 			WHERE e.status = 'enabled' AND e.ordering = 'parallel' AND e.rate_limit IS NULL
 			  AND $3::int - coalesce(b.n, 0) > 0
@@ -138,16 +140,22 @@ const claimSQL = `WITH due AS (
 			FROM due
 		), picked AS (
 			SELECT p.id FROM share CROSS JOIN LATERAL (SELECT d.id FROM webhook_deliveries d
-				WHERE d.endpoint_id = share.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+				WHERE d.endpoint_id = share.id AND ` + claimable + `
 				ORDER BY d.next_attempt_at
 				LIMIT greatest(share.take, 0)
 				FOR UPDATE SKIP LOCKED) p
 		)
 		UPDATE webhook_deliveries d
-		SET next_attempt_at = now() + make_interval(secs => $5), lease_token = $6, attempts = d.attempts + 1, updated_at = now()
+		SET leased_until = now() + make_interval(secs => $5), lease_token = $6, attempts = d.attempts + 1, updated_at = now()
 		FROM picked, webhook_endpoints e
 		WHERE d.id = picked.id AND e.id = d.endpoint_id
 		RETURNING ` + claimedColumns + `, NULL::timestamptz`
+
+// claimable is the condition under which a delivery d can be claimed:
+// pending, due, and not leased (never, or the lease ran out: its worker
+// died or lost the delivery).
+const claimable = `d.status = 'pending' AND d.next_attempt_at <= now()
+				  AND (d.leased_until IS NULL OR d.leased_until <= now())`
 
 // claimedColumns are what a claim returns of each delivery, before its
 // send slot (scanClaimed).
@@ -184,14 +192,15 @@ const claimGatedSQL = `WITH busy AS (
 			WHERE g.rate_limit IS NULL OR sl.endpoint_id IS NOT NULL
 		), candidates AS (
 			SELECT gate.id AS endpoint_id, h.id, h.next_attempt_at
-			FROM gate CROSS JOIN LATERAL (SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
+			FROM gate CROSS JOIN LATERAL (SELECT d.id, d.next_attempt_at, d.leased_until FROM webhook_deliveries d
 				WHERE d.endpoint_id = gate.id AND d.status = 'pending'
 				ORDER BY d.event_tx, d.event_position, d.id LIMIT 1) h
 			WHERE gate.ordering = 'fifo' AND gate.take > 0 AND h.next_attempt_at <= now()
+			  AND (h.leased_until IS NULL OR h.leased_until <= now())
 			UNION ALL
 			SELECT gate.id, p.id, p.next_attempt_at
 			FROM gate CROSS JOIN LATERAL (SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
-				WHERE d.endpoint_id = gate.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+				WHERE d.endpoint_id = gate.id AND ` + claimable + `
 				ORDER BY d.next_attempt_at LIMIT greatest(gate.take, 0)
 				FOR UPDATE SKIP LOCKED) p
 			WHERE gate.ordering = 'parallel'
@@ -208,11 +217,11 @@ const claimGatedSQL = `WITH busy AS (
 			WHERE s.endpoint_id = c.endpoint_id AND gate.rate_limit IS NOT NULL
 		)
 		UPDATE webhook_deliveries d
-		SET next_attempt_at = coalesce(t.not_before, now()) + make_interval(secs => $5), lease_token = $6,
+		SET leased_until = coalesce(t.not_before, now()) + make_interval(secs => $5), lease_token = $6,
 			attempts = d.attempts + 1, updated_at = now()
 		FROM gated_taken t, webhook_endpoints e
 		WHERE d.id = t.id AND e.id = d.endpoint_id
-		  AND d.status = 'pending' AND d.next_attempt_at <= now() -- a fifo head taken meanwhile is not taken twice
+		  AND ` + claimable + ` -- a fifo head taken meanwhile is not taken twice
 		RETURNING ` + claimedColumns + `, t.not_before`
 
 // scanClaimed reads a row of Claim.
@@ -284,7 +293,7 @@ func (s *WebhookStore) Complete(ctx context.Context, c webhooks.Claimed, res web
 			next = d.NextAttemptAt
 		}
 		tag, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = $3, next_attempt_at = $4, lease_token = NULL,
-				last_attempt_at = $5, last_status_code = $6, last_error = $7, updated_at = now()
+				leased_until = NULL, last_attempt_at = $5, last_status_code = $6, last_error = $7, updated_at = now()
 			WHERE id = $1 AND lease_token = $2`,
 			c.DeliveryID, c.Token, d.Status, next, res.At, code, res.Error)
 		if err != nil {
@@ -437,7 +446,7 @@ func (s *WebhookStore) Resend(ctx context.Context, t facturo.Tenant, endpointID,
 			return err
 		}
 		var leased bool
-		err := tx.QueryRow(ctx, `SELECT lease_token IS NOT NULL AND next_attempt_at > now()
+		err := tx.QueryRow(ctx, `SELECT lease_token IS NOT NULL AND leased_until > now()
 			FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 AND org_id = $3 AND livemode = $4
 			FOR UPDATE`, deliveryID, endpointID, t.OrgID, t.Livemode).Scan(&leased)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -539,7 +548,7 @@ func (s *WebhookStore) Redeliver(ctx context.Context, r Redelivery) (t facturo.T
 // Redeliver, Resend). It returns how many.
 func requeue(ctx context.Context, q Querier, where string, args ...any) (int64, error) {
 	tag, err := q.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', attempts = 0,
-			next_attempt_at = now(), lease_token = NULL, updated_at = now()
+			next_attempt_at = now(), lease_token = NULL, leased_until = NULL, updated_at = now()
 		WHERE `+where, args...)
 	return tag.RowsAffected(), err
 }

@@ -152,7 +152,7 @@ func (s *WebhookStore) executeIn(ctx context.Context, tx *Tx, st events.Stream, 
 
 func failPending(ctx context.Context, q Querier, endpointID, why string) error {
 	_, err := q.Exec(ctx, `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL,
-			lease_token = NULL, last_error = $2, updated_at = now()
+			lease_token = NULL, leased_until = NULL, last_error = $2, updated_at = now()
 		WHERE endpoint_id = $1 AND status = 'pending'`, endpointID, why)
 	if err != nil {
 		return fmt.Errorf("fail pending deliveries of %s: %w", endpointID, err)

@@ -1,0 +1,99 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/facturo/facturo/events"
+	"github.com/facturo/facturo/internal/postgres"
+	"github.com/facturo/facturo/internal/testenv"
+	"github.com/facturo/facturo/webhooks"
+)
+
+// A claim leases deliveries without changing any column that an index of
+// webhook_deliveries covers (key or predicate), so PostgreSQL can update
+// the rows in place and writes no index entry: leasing used to move
+// next_attempt_at, and every claim wrote into all six indexes. Checked for
+// the three kinds of endpoint (parallel, fifo, rate-limited), which two
+// statements claim. A claimed delivery is not claimed again while leased.
+func TestClaimsLeaveIndexedColumnsAlone(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, testenv.Postgres(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Pool.Exec(ctx, `
+		INSERT INTO webhook_endpoints (id, org_id, livemode, url, enabled_events, status, secret, version, data, created_at, ordering, rate_limit)
+		VALUES ('we_par', 'org_l', true, 'http://127.0.0.1:1/', '{*}', 'enabled', 's', 1, '{}', now(), 'parallel', NULL),
+		       ('we_fifo', 'org_l', true, 'http://127.0.0.1:1/', '{*}', 'enabled', 's', 1, '{}', now(), 'fifo', NULL),
+		       ('we_rl', 'org_l', true, 'http://127.0.0.1:1/', '{*}', 'enabled', 's', 1, '{}', now(), 'parallel', 100);
+		INSERT INTO webhook_endpoint_slots (endpoint_id) VALUES ('we_rl');
+		INSERT INTO webhook_deliveries (id, org_id, livemode, endpoint_id, event_id, event_type, body, status,
+			retries, next_attempt_at, event_created_at, event_tx, event_position)
+		SELECT 'wd_' || e || '_' || g, 'org_l', true, e, 'evt_' || e || '_' || g, 'client.updated', '{}', 'pending',
+		       true, now() - interval '1 minute', now(), 1, g
+		FROM unnest('{we_par,we_fifo,we_rl}'::text[]) e, generate_series(1, 3) g`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var indexed []string // columns in the key or the predicate of an index
+	err = db.Pool.QueryRow(ctx, `SELECT array_agg(DISTINCT a.attname::text) FROM pg_index i
+		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum > 0
+		WHERE i.indrelid = 'webhook_deliveries'::regclass
+		  AND (a.attnum = ANY (i.indkey) OR coalesce(pg_get_expr(i.indpred, i.indrelid), '') ~ ('\m' || a.attname || '\M'))`).Scan(&indexed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() map[string]string {
+		t.Helper()
+		rows, err := db.Pool.Query(ctx, `SELECT id, (SELECT jsonb_object_agg(k, v) FROM jsonb_each(to_jsonb(d)) AS kv (k, v)
+			WHERE k = ANY ($1))::text FROM webhook_deliveries d`, indexed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]string{}
+		for rows.Next() {
+			var id, cols string
+			if err := rows.Scan(&id, &cols); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = cols
+		}
+		return out
+	}
+	before := snapshot()
+	hooks := postgres.NewWebhookStore(postgres.NewEventStore(db, events.Upcast))
+	req := webhooks.ClaimRequest{Owner: "test", Max: 100, Lease: time.Minute, PerEndpoint: 10}
+	claimed, err := hooks.Claim(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]int{}
+	for _, c := range claimed {
+		per[c.EndpointID]++
+	}
+	// The fifo endpoint gives its head only; the rate-limited one all three
+	// (100/s, slots up to a second ahead).
+	if per["we_par"] != 3 || per["we_fifo"] != 1 || per["we_rl"] != 3 {
+		t.Fatalf("claimed per endpoint %v, want we_par 3, we_fifo 1, we_rl 3", per)
+	}
+	after := snapshot()
+	for id, cols := range before {
+		if after[id] != cols {
+			t.Errorf("claim changed indexed columns of %s (%v):\n before %s\n after  %s", id, indexed, cols, after[id])
+		}
+	}
+	again, err := hooks.Claim(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 0 {
+		t.Fatalf("a second claim took %d leased deliveries (or a fifo endpoint's second): %v", len(again), again)
+	}
+}
