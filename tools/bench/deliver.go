@@ -94,17 +94,28 @@ func (p *pipelineRig) backlog(ctx context.Context, n int) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
+	before := p.s.cpuNow()
 	rate, err := drain(ctx, fast, 0, n, t0)
 	if err != nil {
 		return nil, err
 	}
+	drainCPU := p.s.cpuNow().sub(before)
 
+	before = p.s.cpuNow()
 	loop, err := p.plainLoopTo(fast.URL, n)
 	if err != nil {
 		return nil, err
 	}
-	return []Row{{fmt.Sprintf("webhook deliveries/s from a backlog of %d (all due at once, one endpoint)", n),
-		f1(rate), f1(loop) + " (plain loop of signed POSTs)", ratio(rate, loop)}}, nil
+	loopCPU := p.s.cpuNow().sub(before)
+	return []Row{
+		{fmt.Sprintf("webhook deliveries/s from a backlog of %d (all due at once, one endpoint)", n),
+			f1(rate), f1(loop) + " (plain loop of signed POSTs)", ratio(rate, loop)},
+		// The loop runs on one core; the deliverer, its receiver and
+		// PostgreSQL share both.
+		{"CPU per delivery from the backlog (this process runs the deliverer and the receiver)", cpuSplit(drainCPU, n, "Go"),
+			perOp(loopCPU.self, n) + " per POST of the plain loop (sender and receiver)",
+			ratio(perOpSeconds(loopCPU, n), perOpSeconds(drainCPU, n))},
+	}, nil
 }
 
 // slowBacklog keeps the 2 s endpoint busy through the isolation rows.

@@ -52,68 +52,102 @@ func bearer(key string) http.Header {
 // concurrency on the same server.
 func writeThroughput(ctx context.Context, s *system, key, client string, c int, d time.Duration) ([]Row, error) {
 	t := vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: s.base + "/v1/invoices", Body: invoiceBody(client), Header: bearer(key)})
+	before := s.cpuNow()
 	m := attack(t, c, 0, d, nil)
+	writeCPU := s.cpuNow().sub(before)
 	if m.Success < 0.99 {
 		return nil, fmt.Errorf("write load: success %.3f, errors %v", m.Success, m.Errors)
 	}
-	tps, lat, err := pgbench(ctx, s, c, d)
+	single, err := pgbench(ctx, s, c, d)
 	if err != nil {
 		return nil, err
 	}
-	replayTPS, replayLat, err := pgbenchCommandSQL(ctx, s, client, c, d)
+	replay, err := pgbenchCommandSQL(ctx, s, client, c, d)
 	if err != nil {
 		return nil, err
 	}
+	writes := int(m.Requests)
 	return []Row{
-		{fmt.Sprintf("POST /v1/invoices req/s (c=%d, %s)", c, d), f1(m.Throughput), f1(tps) + " (pgbench single-row INSERT tps)", ratio(m.Throughput, tps)},
-		{"POST /v1/invoices mean latency", ms(m.Latencies.Mean), msf(lat) + " (pgbench mean)", ratio(float64(m.Latencies.Mean)/1e6, lat)},
+		{fmt.Sprintf("POST /v1/invoices req/s (c=%d, %s)", c, d), f1(m.Throughput), f1(single.tps) + " (pgbench single-row INSERT tps)", ratio(m.Throughput, single.tps)},
+		{"POST /v1/invoices mean latency", ms(m.Latencies.Mean), msf(single.latMS) + " (pgbench mean)", ratio(float64(m.Latencies.Mean)/1e6, single.latMS)},
 		{"POST /v1/invoices p50 / p99", ms(m.Latencies.P50) + " / " + ms(m.Latencies.P99), "", ""},
-		{fmt.Sprintf("POST /v1/invoices req/s (c=%d, %s)", c, d), f1(m.Throughput), f1(replayTPS) + " (pgbench replaying the command's SQL, prepared)", ratio(m.Throughput, replayTPS)},
-		{"POST /v1/invoices mean latency", ms(m.Latencies.Mean), msf(replayLat) + " (same pgbench mean)", ratio(float64(m.Latencies.Mean)/1e6, replayLat)},
+		{fmt.Sprintf("POST /v1/invoices req/s (c=%d, %s)", c, d), f1(m.Throughput), f1(replay.tps) + " (pgbench replaying the command's SQL, prepared)", ratio(m.Throughput, replay.tps)},
+		{"POST /v1/invoices mean latency", ms(m.Latencies.Mean), msf(replay.latMS) + " (same pgbench mean)", ratio(float64(m.Latencies.Mean)/1e6, replay.latMS)},
+		// What each costs the machine's two cores: the rate the CPU allows
+		// is in the inverse ratio of these.
+		{"CPU per POST /v1/invoices (whole system: this process runs the API, the worker roles and the load)",
+			cpuSplit(writeCPU, writes, "Go"), cpuSplit(single.cpu, single.n, "pgbench") + " per single-row INSERT",
+			ratio(perOpSeconds(single.cpu, single.n), perOpSeconds(writeCPU, writes))},
+		{"CPU per POST /v1/invoices (same)", cpuSplit(writeCPU, writes, "Go"),
+			cpuSplit(replay.cpu, replay.n, "pgbench") + " per replay of the command's SQL",
+			ratio(perOpSeconds(replay.cpu, replay.n), perOpSeconds(writeCPU, writes))},
 	}, nil
+}
+
+// perOpSeconds is the CPU of u per operation, in seconds.
+func perOpSeconds(u cpuUse, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return (u.self + u.pg).Seconds() / float64(n)
 }
 
 var tpsRe = regexp.MustCompile(`tps = ([0-9.]+)`)
 var latRe = regexp.MustCompile(`latency average = ([0-9.]+) ms`)
+var txRe = regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`)
 
-func pgbench(ctx context.Context, s *system, c int, d time.Duration) (tps, latMS float64, err error) {
-	_, err = s.svc.DB.Pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_events (
+func pgbench(ctx context.Context, s *system, c int, d time.Duration) (pgbenchRun, error) {
+	_, err := s.svc.DB.Pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_events (
 		position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 		tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
 		id text NOT NULL UNIQUE, org_id text NOT NULL, stream_id text NOT NULL,
 		data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`)
 	if err != nil {
-		return 0, 0, err
+		return pgbenchRun{}, err
 	}
 	dir, err := pgcluster.BinDir()
 	if err != nil {
-		return 0, 0, err
+		return pgbenchRun{}, err
 	}
 	sql := `INSERT INTO bench_events (id, org_id, stream_id, data) VALUES ('evt_' || md5(random()::text), 'org_bench', 'inv_' || md5(random()::text), '{"status":"draft","items":[{"price":"100.00"},{"price":"250.50"},{"price":"12.34"}]}');` + "\n"
-	return runPgbench(ctx, dir, s.dsn, sql, c, d)
+	return runPgbench(ctx, s, dir, s.dsn, sql, c, d)
+}
+
+// pgbenchRun is what a pgbench run measured: its rate and mean latency,
+// the transactions it made, and the CPU of pgbench itself (as "self") and
+// of PostgreSQL meanwhile.
+type pgbenchRun struct {
+	tps, latMS float64
+	n          int
+	cpu        cpuUse
 }
 
 // runPgbench runs script with pgbench at concurrency c for d, with extra
-// arguments, and returns its tps and mean latency.
-func runPgbench(ctx context.Context, dir, dsn, sql string, c int, d time.Duration, extra ...string) (tps, latMS float64, err error) {
+// arguments.
+func runPgbench(ctx context.Context, s *system, dir, dsn, sql string, c int, d time.Duration, extra ...string) (pgbenchRun, error) {
+	var run pgbenchRun
 	script := filepath.Join(os.TempDir(), fmt.Sprintf("facturo-pgbench-%d.sql", os.Getpid()))
 	defer os.Remove(script)
 	if err := os.WriteFile(script, []byte(sql), 0o644); err != nil {
-		return 0, 0, err
+		return run, err
 	}
 	n := strconv.Itoa(c)
 	args := append([]string{"-n", "-c", n, "-j", n, "-T", strconv.Itoa(int(d.Seconds())), "-f", script}, extra...)
-	out, err := exec.CommandContext(ctx, filepath.Join(dir, "pgbench"), append(args, dsn)...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, filepath.Join(dir, "pgbench"), append(args, dsn)...)
+	pgBefore := s.postgresCPU()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return 0, 0, fmt.Errorf("pgbench: %w: %s", err, out)
+		return run, fmt.Errorf("pgbench: %w: %s", err, out)
 	}
-	mt, ml := tpsRe.FindSubmatch(out), latRe.FindSubmatch(out)
-	if mt == nil || ml == nil {
-		return 0, 0, fmt.Errorf("pgbench output: %s", out)
+	run.cpu = cpuUse{self: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), pg: s.postgresCPU() - pgBefore}
+	mt, ml, mn := tpsRe.FindSubmatch(out), latRe.FindSubmatch(out), txRe.FindSubmatch(out)
+	if mt == nil || ml == nil || mn == nil {
+		return run, fmt.Errorf("pgbench output: %s", out)
 	}
-	tps, _ = strconv.ParseFloat(string(mt[1]), 64)
-	latMS, _ = strconv.ParseFloat(string(ml[1]), 64)
-	return tps, latMS, nil
+	run.tps, _ = strconv.ParseFloat(string(mt[1]), 64)
+	run.latMS, _ = strconv.ParseFloat(string(ml[1]), 64)
+	run.n, _ = strconv.Atoi(string(mn[1]))
+	return run, nil
 }
 
 // authentication: GET /v1/account (authenticated, cached key, one indexed
@@ -170,49 +204,49 @@ func ratio(a, b float64) string {
 // the same server (migrated, holding a copy of the client's stream), so
 // that the relay and projections of the running system do not work
 // through its events during the rows that follow.
-func pgbenchCommandSQL(ctx context.Context, s *system, client string, c int, d time.Duration) (tps, latMS float64, err error) {
+func pgbenchCommandSQL(ctx context.Context, s *system, client string, c int, d time.Duration) (pgbenchRun, error) {
 	var org, data, meta string
 	if err := s.svc.DB.Pool.QueryRow(ctx, `SELECT org_id, data::text, metadata::text FROM events
 		WHERE type = 'invoice.created' ORDER BY position DESC LIMIT 1`).Scan(&org, &data, &meta); err != nil {
-		return 0, 0, fmt.Errorf("template invoice: %w", err)
+		return pgbenchRun{}, fmt.Errorf("template invoice: %w", err)
 	}
 	if err := s.cluster.CreateDatabase(ctx, "replay", ""); err != nil {
-		return 0, 0, err
+		return pgbenchRun{}, err
 	}
 	db, err := postgres.Open(ctx, s.cluster.DSN("replay"), 2)
 	if err != nil {
-		return 0, 0, err
+		return pgbenchRun{}, err
 	}
 	defer db.Close()
 	if err := postgres.Migrate(ctx, db); err != nil {
-		return 0, 0, err
+		return pgbenchRun{}, err
 	}
 	rows, err := s.svc.DB.Pool.Query(ctx, `SELECT id, org_id, livemode, stream_id, stream_version, type, schema_version,
 		data::text, metadata::text FROM events WHERE stream_id = $1 ORDER BY stream_version`, client)
 	if err != nil {
-		return 0, 0, err
+		return pgbenchRun{}, err
 	}
 	history, err := pgx.CollectRows(rows, pgx.RowToStructByPos[streamRow])
 	if err != nil {
-		return 0, 0, err
+		return pgbenchRun{}, err
 	}
 	for _, e := range history {
 		if _, err := db.Pool.Exec(ctx, `INSERT INTO events (id, org_id, livemode, stream_id, stream_version, type, schema_version, data, metadata)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)`,
 			e.ID, e.Org, e.Live, e.Stream, e.Version, e.Type, e.Schema, e.Data, e.Meta); err != nil {
-			return 0, 0, err
+			return pgbenchRun{}, err
 		}
 	}
 	dir, err := pgcluster.BinDir()
 	if err != nil {
-		return 0, 0, err
+		return pgbenchRun{}, err
 	}
 	sql := `BEGIN;
 WITH stream AS MATERIALIZED (SELECT position, tx_id::text AS tx_text, id, org_id, livemode, stream_id, stream_version, type, schema_version, data, metadata, created_at FROM events WHERE stream_id = :client) SELECT * FROM stream WHERE org_id = :org AND livemode = true ORDER BY stream_version;
 INSERT INTO events (id, org_id, livemode, stream_id, stream_version, type, schema_version, data, metadata) VALUES ('evt_' || md5(random()::text), :org, true, 'inv_' || md5(random()::text), 1, 'invoice.created', 1, :data, :meta) RETURNING position, tx_id::text, created_at;
 COMMIT;
 `
-	return runPgbench(ctx, dir, s.cluster.DSN("replay"), sql, c, d, "-M", "prepared",
+	return runPgbench(ctx, s, dir, s.cluster.DSN("replay"), sql, c, d, "-M", "prepared",
 		"-D", "client="+client, "-D", "org="+org, "-D", "data="+data, "-D", "meta="+meta)
 }
 
