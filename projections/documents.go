@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -74,17 +75,28 @@ func (p *Documents) Apply(ctx context.Context, tx pgx.Tx, e events.Event) error 
 }
 
 // ApplyBatch implements BatchApplier. A document is the fold of its stream,
-// so only the last event of each stream in the batch matters: the
-// histories of those streams are read in one query and the documents
-// written in one round trip.
+// so only the last event of each stream in the batch matters. A stream
+// whose whole history up to that event is in the batch (a new object: its
+// first events) is folded from the batch; the histories of the others are
+// read in one query. The documents are written in one round trip.
 func (p *Documents) ApplyBatch(ctx context.Context, tx pgx.Tx, batch []events.Event) error {
 	todo := p.latestPerStream(batch)
 	if len(todo) == 0 {
 		return nil
 	}
-	histories, err := postgres.LoadStreamsUpTo(ctx, tx, todo)
-	if err != nil {
-		return err
+	histories := wholeHistories(batch)
+	var load []events.Event
+	for _, e := range todo {
+		if h := histories[e.StreamID]; len(h) != e.StreamVersion {
+			load = append(load, e)
+		}
+	}
+	if len(load) > 0 {
+		loaded, err := postgres.LoadStreamsUpTo(ctx, tx, load)
+		if err != nil {
+			return err
+		}
+		maps.Copy(histories, loaded)
 	}
 	docs := make([]postgres.Document, 0, len(todo))
 	for _, e := range todo {
@@ -140,6 +152,27 @@ func (p *Documents) latestPerStream(batch []events.Event) []events.Event {
 		todo = append(todo, e)
 	}
 	return todo
+}
+
+// wholeHistories returns, by stream, the events of batch that make up the
+// stream's whole history so far: versions 1, 2, ... n, each once, in
+// order. A stream whose events in batch do not start at version 1 or skip
+// one is left out.
+func wholeHistories(batch []events.Event) map[string][]events.Event {
+	out := map[string][]events.Event{}
+	broken := map[string]bool{}
+	for _, e := range batch {
+		if broken[e.StreamID] {
+			continue
+		}
+		if h := out[e.StreamID]; e.StreamVersion == len(h)+1 {
+			out[e.StreamID] = append(h, e)
+			continue
+		}
+		broken[e.StreamID] = true
+		delete(out, e.StreamID)
+	}
+	return out
 }
 
 // document is the row of e's aggregate, given its history up to e.
