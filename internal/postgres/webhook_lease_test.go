@@ -7,7 +7,7 @@ import (
 
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/postgres"
-	"github.com/facturo/facturo/internal/testenv"
+	"github.com/facturo/facturo/internal/postgres/pgtest"
 	"github.com/facturo/facturo/webhooks"
 )
 
@@ -19,14 +19,11 @@ import (
 // statements claim. A claimed delivery is not claimed again while leased.
 func TestClaimsLeaveIndexedColumnsAlone(t *testing.T) {
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, testenv.Postgres(t), 4)
+	db, err := postgres.Open(ctx, pgtest.Migrated(t), 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := postgres.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	_, err = db.Pool.Exec(ctx, `
 		INSERT INTO webhook_endpoints (id, org_id, livemode, url, enabled_events, status, secret, version, data, created_at, ordering, rate_limit)
 		VALUES ('we_par', 'org_l', true, 'http://127.0.0.1:1/', '{*}', 'enabled', 's', 1, '{}', now(), 'parallel', NULL),
