@@ -445,8 +445,10 @@ func (s *WebhookStore) Resend(ctx context.Context, t facturo.Tenant, endpointID,
 		if err := s.requireEnabled(ctx, tx, t, endpointID); err != nil {
 			return err
 		}
+		// A lease that ran out before migration 00160 left its token
+		// with leased_until NULL: not in flight.
 		var leased bool
-		err := tx.QueryRow(ctx, `SELECT lease_token IS NOT NULL AND leased_until > now()
+		err := tx.QueryRow(ctx, `SELECT lease_token IS NOT NULL AND coalesce(leased_until > now(), false)
 			FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 AND org_id = $3 AND livemode = $4
 			FOR UPDATE`, deliveryID, endpointID, t.OrgID, t.Livemode).Scan(&leased)
 		if errors.Is(err, pgx.ErrNoRows) {
