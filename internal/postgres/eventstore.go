@@ -254,8 +254,10 @@ func scanEvent(row pgx.Row) (events.Event, error) {
 	if e.TxID, err = strconv.ParseUint(tx, 10, 64); err != nil {
 		return e, fmt.Errorf("event %s tx id %q: %w", e.ID, tx, err)
 	}
-	if err := json.Unmarshal(meta, &e.Metadata); err != nil {
-		return e, fmt.Errorf("event %s metadata: %w", e.ID, err)
+	if meta != nil { // NULL where a read leaves it out (bulkColumns)
+		if err := json.Unmarshal(meta, &e.Metadata); err != nil {
+			return e, fmt.Errorf("event %s metadata: %w", e.ID, err)
+		}
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
 	return e, nil

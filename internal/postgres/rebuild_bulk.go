@@ -63,10 +63,10 @@ func SaveBulk(ctx context.Context, tx pgx.Tx, name, lastStream string, n int64) 
 	return nil
 }
 
-// bulkColumns are eventColumns without the metadata, which no fold reads:
-// decoding it was half of a rebuild's Go time.
+// bulkColumns are eventColumns with the metadata left out (NULL), which no
+// fold reads: decoding it was half of a rebuild's Go time.
 const bulkColumns = `position, tx_id::text AS tx_text, id, org_id, livemode, stream_id, stream_version,
-	type, schema_version, data, created_at`
+	type, schema_version, data, NULL::jsonb AS metadata, created_at`
 
 // ReadStreamMajor returns up to limit events after (stream, version) in
 // (stream_id, stream_version) order, followed by the rest of the last
@@ -90,28 +90,7 @@ func (s *EventStore) readStreamMajor(ctx context.Context, q Querier, sql string,
 	if err != nil {
 		return nil, fmt.Errorf("read streams: %w", err)
 	}
-	defer rows.Close()
-	var out []events.Event
-	for rows.Next() {
-		var e events.Event
-		var tx string
-		if err := rows.Scan(&e.Position, &tx, &e.ID, &e.OrgID, &e.Livemode, &e.StreamID, &e.StreamVersion,
-			&e.Type, &e.SchemaVersion, &e.Data, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("scan event: %w", err)
-		}
-		if e.TxID, err = strconv.ParseUint(tx, 10, 64); err != nil {
-			return nil, fmt.Errorf("event %s tx id %q: %w", e.ID, tx, err)
-		}
-		e.CreatedAt = e.CreatedAt.UTC()
-		if err := s.upcast(&e); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read streams: %w", err)
-	}
-	return out, nil
+	return collectEvents(rows, s.upcast)
 }
 
 // Copy writes new documents with COPY into the documents table that tx
