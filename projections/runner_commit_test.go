@@ -8,13 +8,11 @@ import (
 	"time"
 
 	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/internal/testenv"
 	"github.com/facturo/facturo/projections"
 	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // commitProbe records, for each event, whether the batch applying it
@@ -48,23 +46,7 @@ func TestRunnerBatchesDoNotWaitForTheirWALFlush(t *testing.T) {
 	}
 	defer db.Close()
 	defer cancel()
-	if err := postgres.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Pool.Exec(ctx, `CREATE TABLE test_commits (event_id text PRIMARY KEY, synchronous_commit text NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	nc, err := natsjs.Connect(testenv.NATS(t).URL(), t.Name(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	stream, err := natsjs.EnsureStream(ctx, js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := postgres.NewEventStore(db, events.Upcast)
+	js, stream, store := runnerFixture(t, ctx, db, `CREATE TABLE test_commits (event_id text PRIMARY KEY, synchronous_commit text NOT NULL)`)
 	for i := range 5 {
 		_, err := store.Execute(ctx, events.Stream{ID: fmt.Sprintf("cli_%d", i), OrgID: "org_t", Livemode: true},
 			events.Metadata{}, func(context.Context, *postgres.Tx, []events.Event) ([]events.Draft, error) {

@@ -10,10 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/facturo/facturo/events"
-	"github.com/facturo/facturo/internal/natsjs"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/relay"
 	"github.com/facturo/facturo/internal/testenv"
@@ -51,23 +49,7 @@ func TestRunnerSkipsPoisonMessages(t *testing.T) {
 	}
 	stopped := make(chan struct{})
 	defer func() { cancel(); <-stopped; db.Close() }()
-	if err := postgres.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Pool.Exec(ctx, `CREATE TABLE test_counts (stream_id text PRIMARY KEY, n int NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	nc, err := natsjs.Connect(testenv.NATS(t).URL(), t.Name(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	stream, err := natsjs.EnsureStream(ctx, js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := postgres.NewEventStore(db, events.Upcast)
+	js, stream, store := runnerFixture(t, ctx, db, `CREATE TABLE test_counts (stream_id text PRIMARY KEY, n int NOT NULL)`)
 	appendTo := func(streamID string) {
 		_, err := store.Execute(ctx, events.Stream{ID: streamID, OrgID: "org_t", Livemode: true},
 			events.Metadata{}, func(context.Context, *postgres.Tx, []events.Event) ([]events.Draft, error) {

@@ -40,23 +40,7 @@ func TestRedeliveryIsHarmlessAndRebuildRestoresTheReadModel(t *testing.T) {
 	// The runner holds a pooled connection for its lock: stop it before
 	// closing the pool, or Close waits forever.
 	defer func() { cancel(); <-stopped; db.Close() }()
-	if err := postgres.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Pool.Exec(ctx, `CREATE TABLE test_counts (stream_id text PRIMARY KEY, n int NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	nc, err := natsjs.Connect(testenv.NATS(t).URL(), t.Name(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	stream, err := natsjs.EnsureStream(ctx, js, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := postgres.NewEventStore(db, events.Upcast)
+	js, stream, store := runnerFixture(t, ctx, db, `CREATE TABLE test_counts (stream_id text PRIMARY KEY, n int NOT NULL)`)
 	for i := range 30 {
 		_, err := store.Execute(ctx, events.Stream{ID: fmt.Sprintf("cli_%d", i%10), OrgID: "org_t", Livemode: true},
 			events.Metadata{}, func(context.Context, *postgres.Tx, []events.Event) ([]events.Draft, error) {
@@ -119,4 +103,28 @@ func waitCounts(t *testing.T, db *postgres.DB, want int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// runnerFixture migrates db, creates the test projection's table with ddl,
+// and returns JetStream on the test's NATS server, its EVENTS stream and
+// the event store that runner tests append to.
+func runnerFixture(t *testing.T, ctx context.Context, db *postgres.DB, ddl string) (jetstream.JetStream, jetstream.Stream, *postgres.EventStore) {
+	t.Helper()
+	if err := postgres.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, ddl); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := natsjs.Connect(testenv.NATS(t).URL(), t.Name(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	stream, err := natsjs.EnsureStream(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js, stream, postgres.NewEventStore(db, events.Upcast)
 }
