@@ -97,6 +97,14 @@ func perOp(d time.Duration, n int) string {
 	return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(n))
 }
 
+// perOpSeconds is the CPU of u per operation, in seconds.
+func perOpSeconds(u cpuUse, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return (u.self + u.pg).Seconds() / float64(n)
+}
+
 // cpuSplit formats a measurement's CPU per operation, split between this
 // process and PostgreSQL.
 func cpuSplit(u cpuUse, n int, self string) string {

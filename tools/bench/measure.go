@@ -84,14 +84,6 @@ func writeThroughput(ctx context.Context, s *system, key, client string, c int, 
 	}, nil
 }
 
-// perOpSeconds is the CPU of u per operation, in seconds.
-func perOpSeconds(u cpuUse, n int) float64 {
-	if n == 0 {
-		return 0
-	}
-	return (u.self + u.pg).Seconds() / float64(n)
-}
-
 var tpsRe = regexp.MustCompile(`tps = ([0-9.]+)`)
 var latRe = regexp.MustCompile(`latency average = ([0-9.]+) ms`)
 var txRe = regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`)
