@@ -23,7 +23,7 @@ func CreateProforma(ctx context.Context, st Store, t facturo.Tenant, m Meta, in 
 // UpdateProforma applies a patch to a draft proforma.
 func UpdateProforma(ctx context.Context, st Store, t facturo.Tenant, m Meta, proformaID string, p invoicing.ProformaPatch) (*invoicing.Proforma, error) {
 	return change(ctx, st, t, m, invoicing.ProformaKind, proformaID, func(tx Tx, pf *invoicing.Proforma) ([]events.Draft, error) {
-		client, products, err := loadPatchRefs(ctx, tx, t, p.OfferPatch)
+		client, products, err := loadPatchRefs(ctx, tx, t, p.Client, p.Items)
 		if err != nil {
 			return nil, err
 		}

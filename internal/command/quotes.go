@@ -41,28 +41,12 @@ func offerRefs(ctx context.Context, tx Tx, t facturo.Tenant, what, clientID stri
 // UpdateQuote applies a patch to a draft quote.
 func UpdateQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quoteID string, p invoicing.QuotePatch) (*invoicing.Quote, error) {
 	return change(ctx, st, t, m, invoicing.QuoteKind, quoteID, func(tx Tx, q *invoicing.Quote) ([]events.Draft, error) {
-		client, products, err := loadPatchRefs(ctx, tx, t, p.OfferPatch)
+		client, products, err := loadPatchRefs(ctx, tx, t, p.Client, p.Items)
 		if err != nil {
 			return nil, err
 		}
 		return q.Update(p, client, products)
 	})
-}
-
-// loadPatchRefs folds the client and products an offer patch names.
-func loadPatchRefs(ctx context.Context, tx Tx, t facturo.Tenant, p invoicing.OfferPatch) (*invoicing.Client, map[string]*invoicing.Product, error) {
-	var client *invoicing.Client
-	var products map[string]*invoicing.Product
-	var err error
-	if p.Client != nil {
-		if client, err = loadClient(ctx, tx, t, *p.Client); err != nil {
-			return nil, nil, err
-		}
-	}
-	if p.Items != nil {
-		products, err = loadProducts(ctx, tx, t, *p.Items)
-	}
-	return client, products, err
 }
 
 // DeleteQuote deletes a draft quote.
