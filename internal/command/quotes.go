@@ -130,15 +130,30 @@ func AnswerQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quoteI
 // quote converts once, even under concurrent requests. It returns the
 // invoice.
 func ConvertQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quoteID string, in invoicing.ConvertInput) (*invoicing.Invoice, error) {
-	if err := pathID(invoicing.QuoteKind, quoteID); err != nil {
+	return convert(ctx, st, t, m, invoicing.QuoteKind, quoteID, in)
+}
+
+// offer is a quote or a proforma: what converts into an invoice.
+type offer[V any] interface {
+	invoicing.Aggregate[V]
+	InvoiceContent(invoicing.ConvertInput) (invoicing.InvoiceContent, error)
+	Convert(invoiceID string, now time.Time) ([]events.Draft, error)
+}
+
+// convert makes the invoice of the offer objID of kind k (a draft, or
+// issued when in.Issue) and marks the offer converted, in one
+// transaction, at the version read, so an offer converts once. It returns
+// the invoice.
+func convert[A offer[V], V any](ctx context.Context, st Store, t facturo.Tenant, m Meta, k invoicing.Kind[A, V], objID string, in invoicing.ConvertInput) (*invoicing.Invoice, error) {
+	if err := pathID(k, objID); err != nil {
 		return nil, err
 	}
 	return run(ctx, st, m, func(tx Tx) (*invoicing.Invoice, error) {
-		q, version, err := load(ctx, tx, t, invoicing.QuoteKind, quoteID, "id")
+		o, version, err := load(ctx, tx, t, k, objID, "id")
 		if err != nil {
 			return nil, err
 		}
-		content, err := q.InvoiceContent(in)
+		content, err := o.InvoiceContent(in)
 		if err != nil {
 			return nil, err
 		}
@@ -146,11 +161,11 @@ func ConvertQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quote
 		if err != nil {
 			return nil, err
 		}
-		marked, err := q.Convert(inv.ID, m.Now)
+		marked, err := o.Convert(inv.ID, m.Now)
 		if err != nil {
 			return nil, err
 		}
-		_, err = tx.Append(ctx, stream(t, quoteID), version, marked...)
+		_, err = tx.Append(ctx, stream(t, objID), version, marked...)
 		return inv, err
 	})
 }
