@@ -322,11 +322,5 @@ func recurringRefs(ctx context.Context, tx Tx, t facturo.Tenant, in invoicing.In
 		return rules, nil, nil, err
 	}
 	client, products, err := invoiceRefs(ctx, tx, t, rules, in)
-	var fe *facturo.Error
-	if errors.As(err, &fe) && fe.Param != "" {
-		e := *fe
-		e.Param = "invoice." + fe.Param
-		return rules, nil, nil, &e
-	}
-	return rules, client, products, err
+	return rules, client, products, invoicing.UnderInvoice(err)
 }
