@@ -171,8 +171,9 @@ func convert[A offer[V], V any](ctx context.Context, st Store, t facturo.Tenant,
 }
 
 // appendConverted appends the invoice a quote or proforma converts into,
-// issued at once when issue is set, and returns it.
-func appendConverted(ctx context.Context, tx Tx, t facturo.Tenant, m Meta, c invoicing.InvoiceContent, issue bool) (*invoicing.Invoice, error) {
+// issued at once (as IssueInvoice issues) when issueNow is set, and
+// returns it.
+func appendConverted(ctx context.Context, tx Tx, t facturo.Tenant, m Meta, c invoicing.InvoiceContent, issueNow bool) (*invoicing.Invoice, error) {
 	r, err := rulesOf(ctx, tx, t)
 	if err != nil {
 		return nil, err
@@ -186,22 +187,11 @@ func appendConverted(ctx context.Context, tx Tx, t facturo.Tenant, m Meta, c inv
 		return nil, err
 	}
 	inv, err := invoicing.InvoiceKind.Fold(created)
-	if err != nil || !issue {
+	if err != nil || !issueNow {
 		return inv, err
 	}
-	series, number, err := takeNumber(ctx, tx, t, r, inv.Series)
-	if err != nil {
-		return nil, err
-	}
-	issued, err := inv.Issue(series, number, m.Now)
-	if err != nil {
-		return nil, err
-	}
-	added, err := tx.Append(ctx, st, len(created), issued...)
-	if err != nil {
-		return nil, err
-	}
-	return invoicing.InvoiceKind.Fold(append(created, added...))
+	inv, _, err = appendTo(ctx, tx, st, created, func() ([]events.Draft, error) { return issue(ctx, tx, t, inv, m.Now) })
+	return inv, err
 }
 
 // ExpireDueQuote takes one quote expiry due at m.Now (FOR UPDATE SKIP
