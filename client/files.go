@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 )
 
@@ -33,7 +32,7 @@ type rawBody struct {
 func pdf(ctx context.Context, c *Client, path, id string, p PDFParams) (*File, error) {
 	path += "/" + esc(id) + "/pdf"
 	if !p.AsOf.IsZero() {
-		path += "?as_of=" + url.QueryEscape(p.AsOf.UTC().Format(time.RFC3339Nano))
+		path += "?" + asOfQuery(p.AsOf)
 	}
 	var opts []RequestOption
 	if p.IfNoneMatch != "" {

@@ -36,6 +36,17 @@ func (r *Resource[T, In, Patch]) All(ctx context.Context, p ListParams) iter.Seq
 	return all[T](ctx, r.c, r.path, p)
 }
 
+// getAsOf is the object as it was at t, for the resources whose GetAsOf
+// the API serves.
+func (r *Resource[T, In, Patch]) getAsOf(ctx context.Context, id string, t time.Time) (*T, error) {
+	return call[T](ctx, r.c, "GET", r.path+"/"+esc(id)+"?"+asOfQuery(t), nil)
+}
+
+// asOfQuery is the query of a read as it was at t.
+func asOfQuery(t time.Time) string {
+	return "as_of=" + url.QueryEscape(t.UTC().Format(time.RFC3339Nano))
+}
+
 // History is every event of one object, oldest first.
 func (r *Resource[T, In, Patch]) History(ctx context.Context, id string) ([]Event, error) {
 	p, err := list[Event](ctx, r.c, r.path+"/"+esc(id)+"/history", ListParams{})
@@ -203,7 +214,7 @@ func (s *Invoices) action(ctx context.Context, id, name string, in any, opts []R
 
 // GetAsOf is the invoice as it was at t.
 func (s *Invoices) GetAsOf(ctx context.Context, id string, t time.Time) (*Invoice, error) {
-	return call[Invoice](ctx, s.c, "GET", s.path+"/"+esc(id)+"?as_of="+url.QueryEscape(t.UTC().Format(time.RFC3339Nano)), nil)
+	return s.getAsOf(ctx, id, t)
 }
 func (s *Invoices) Issue(ctx context.Context, id string, opts ...RequestOption) (*Invoice, error) {
 	return s.action(ctx, id, "issue", nil, opts)
@@ -406,7 +417,7 @@ func (s *RecurringInvoices) Preview(ctx context.Context, id string, count int) (
 
 // GetAsOf is the recurring invoice as it was at t.
 func (s *RecurringInvoices) GetAsOf(ctx context.Context, id string, t time.Time) (*RecurringInvoice, error) {
-	return call[RecurringInvoice](ctx, s.c, "GET", s.path+"/"+esc(id)+"?as_of="+url.QueryEscape(t.UTC().Format(time.RFC3339Nano)), nil)
+	return s.getAsOf(ctx, id, t)
 }
 
 // Quotes adds the quote actions to the resource methods.
@@ -420,7 +431,7 @@ func (s *Quotes) action(ctx context.Context, id, name string, in any, opts []Req
 
 // GetAsOf is the quote as it was at t.
 func (s *Quotes) GetAsOf(ctx context.Context, id string, t time.Time) (*Quote, error) {
-	return call[Quote](ctx, s.c, "GET", s.path+"/"+esc(id)+"?as_of="+url.QueryEscape(t.UTC().Format(time.RFC3339Nano)), nil)
+	return s.getAsOf(ctx, id, t)
 }
 
 // Send emails the quote (to its client's email unless in.To says); the
@@ -466,7 +477,7 @@ func (s *Proformas) action(ctx context.Context, id, name string, opts []RequestO
 
 // GetAsOf is the proforma as it was at t.
 func (s *Proformas) GetAsOf(ctx context.Context, id string, t time.Time) (*Proforma, error) {
-	return call[Proforma](ctx, s.c, "GET", s.path+"/"+esc(id)+"?as_of="+url.QueryEscape(t.UTC().Format(time.RFC3339Nano)), nil)
+	return s.getAsOf(ctx, id, t)
 }
 func (s *Proformas) Issue(ctx context.Context, id string, opts ...RequestOption) (*Proforma, error) {
 	return s.action(ctx, id, "issue", opts)

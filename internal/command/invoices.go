@@ -49,23 +49,14 @@ func invoiceRefs(ctx context.Context, tx Tx, t facturo.Tenant, r invoicing.Rules
 // products it names in the same transaction.
 func UpdateInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, invoiceID string, p invoicing.InvoicePatch) (*invoicing.Invoice, error) {
 	return change(ctx, st, t, m, invoicing.InvoiceKind, invoiceID, func(tx Tx, inv *invoicing.Invoice) ([]events.Draft, error) {
-		var client *invoicing.Client
-		var products map[string]*invoicing.Product
-		var err error
 		if p.Series != nil {
 			if err := requireSeries(ctx, tx, t, invoicing.RulesFor(inv.Jurisdiction), *p.Series); err != nil {
 				return nil, err
 			}
 		}
-		if p.Client != nil {
-			if client, err = loadClient(ctx, tx, t, *p.Client); err != nil {
-				return nil, err
-			}
-		}
-		if p.Items != nil {
-			if products, err = loadProducts(ctx, tx, t, *p.Items); err != nil {
-				return nil, err
-			}
+		client, products, err := loadPatchRefs(ctx, tx, t, p.Client, p.Items)
+		if err != nil {
+			return nil, err
 		}
 		return inv.Update(p, client, products)
 	})
@@ -244,6 +235,23 @@ func loadClient(ctx context.Context, tx Tx, t facturo.Tenant, clientID string) (
 		return nil, nil
 	}
 	return findObject(ctx, tx, t, invoicing.ClientKind, clientID)
+}
+
+// loadPatchRefs folds the client and products a patch names: none for
+// the fields it leaves alone (nil).
+func loadPatchRefs(ctx context.Context, tx Tx, t facturo.Tenant, clientID *string, items *[]invoicing.ItemInput) (*invoicing.Client, map[string]*invoicing.Product, error) {
+	var client *invoicing.Client
+	var products map[string]*invoicing.Product
+	var err error
+	if clientID != nil {
+		if client, err = loadClient(ctx, tx, t, *clientID); err != nil {
+			return nil, nil, err
+		}
+	}
+	if items != nil {
+		products, err = loadProducts(ctx, tx, t, *items)
+	}
+	return client, products, err
 }
 
 // loadProducts folds t's products that items name, inside tx. Ids of other

@@ -23,7 +23,7 @@ func CreateProforma(ctx context.Context, st Store, t facturo.Tenant, m Meta, in 
 // UpdateProforma applies a patch to a draft proforma.
 func UpdateProforma(ctx context.Context, st Store, t facturo.Tenant, m Meta, proformaID string, p invoicing.ProformaPatch) (*invoicing.Proforma, error) {
 	return change(ctx, st, t, m, invoicing.ProformaKind, proformaID, func(tx Tx, pf *invoicing.Proforma) ([]events.Draft, error) {
-		client, products, err := loadPatchRefs(ctx, tx, t, p.OfferPatch)
+		client, products, err := loadPatchRefs(ctx, tx, t, p.Client, p.Items)
 		if err != nil {
 			return nil, err
 		}
@@ -65,27 +65,5 @@ func CancelProforma(ctx context.Context, st Store, t facturo.Tenant, m Meta, pro
 // transaction, at the version read: a proforma converts once. It returns
 // the invoice.
 func ConvertProforma(ctx context.Context, st Store, t facturo.Tenant, m Meta, proformaID string, in invoicing.ConvertInput) (*invoicing.Invoice, error) {
-	if err := pathID(invoicing.ProformaKind, proformaID); err != nil {
-		return nil, err
-	}
-	return run(ctx, st, m, func(tx Tx) (*invoicing.Invoice, error) {
-		pf, version, err := load(ctx, tx, t, invoicing.ProformaKind, proformaID, "id")
-		if err != nil {
-			return nil, err
-		}
-		content, err := pf.InvoiceContent(in)
-		if err != nil {
-			return nil, err
-		}
-		inv, err := appendConverted(ctx, tx, t, m, content, in.Issue)
-		if err != nil {
-			return nil, err
-		}
-		marked, err := pf.Convert(inv.ID, m.Now)
-		if err != nil {
-			return nil, err
-		}
-		_, err = tx.Append(ctx, stream(t, proformaID), version, marked...)
-		return inv, err
-	})
+	return convert(ctx, st, t, m, invoicing.ProformaKind, proformaID, in)
 }

@@ -41,28 +41,12 @@ func offerRefs(ctx context.Context, tx Tx, t facturo.Tenant, what, clientID stri
 // UpdateQuote applies a patch to a draft quote.
 func UpdateQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quoteID string, p invoicing.QuotePatch) (*invoicing.Quote, error) {
 	return change(ctx, st, t, m, invoicing.QuoteKind, quoteID, func(tx Tx, q *invoicing.Quote) ([]events.Draft, error) {
-		client, products, err := loadPatchRefs(ctx, tx, t, p.OfferPatch)
+		client, products, err := loadPatchRefs(ctx, tx, t, p.Client, p.Items)
 		if err != nil {
 			return nil, err
 		}
 		return q.Update(p, client, products)
 	})
-}
-
-// loadPatchRefs folds the client and products an offer patch names.
-func loadPatchRefs(ctx context.Context, tx Tx, t facturo.Tenant, p invoicing.OfferPatch) (*invoicing.Client, map[string]*invoicing.Product, error) {
-	var client *invoicing.Client
-	var products map[string]*invoicing.Product
-	var err error
-	if p.Client != nil {
-		if client, err = loadClient(ctx, tx, t, *p.Client); err != nil {
-			return nil, nil, err
-		}
-	}
-	if p.Items != nil {
-		products, err = loadProducts(ctx, tx, t, *p.Items)
-	}
-	return client, products, err
 }
 
 // DeleteQuote deletes a draft quote.
@@ -146,15 +130,30 @@ func AnswerQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quoteI
 // quote converts once, even under concurrent requests. It returns the
 // invoice.
 func ConvertQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quoteID string, in invoicing.ConvertInput) (*invoicing.Invoice, error) {
-	if err := pathID(invoicing.QuoteKind, quoteID); err != nil {
+	return convert(ctx, st, t, m, invoicing.QuoteKind, quoteID, in)
+}
+
+// offer is a quote or a proforma: what converts into an invoice.
+type offer[V any] interface {
+	invoicing.Aggregate[V]
+	InvoiceContent(invoicing.ConvertInput) (invoicing.InvoiceContent, error)
+	Convert(invoiceID string, now time.Time) ([]events.Draft, error)
+}
+
+// convert makes the invoice of the offer objID of kind k (a draft, or
+// issued when in.Issue) and marks the offer converted, in one
+// transaction, at the version read, so an offer converts once. It returns
+// the invoice.
+func convert[A offer[V], V any](ctx context.Context, st Store, t facturo.Tenant, m Meta, k invoicing.Kind[A, V], objID string, in invoicing.ConvertInput) (*invoicing.Invoice, error) {
+	if err := pathID(k, objID); err != nil {
 		return nil, err
 	}
 	return run(ctx, st, m, func(tx Tx) (*invoicing.Invoice, error) {
-		q, version, err := load(ctx, tx, t, invoicing.QuoteKind, quoteID, "id")
+		o, version, err := load(ctx, tx, t, k, objID, "id")
 		if err != nil {
 			return nil, err
 		}
-		content, err := q.InvoiceContent(in)
+		content, err := o.InvoiceContent(in)
 		if err != nil {
 			return nil, err
 		}
@@ -162,18 +161,19 @@ func ConvertQuote(ctx context.Context, st Store, t facturo.Tenant, m Meta, quote
 		if err != nil {
 			return nil, err
 		}
-		marked, err := q.Convert(inv.ID, m.Now)
+		marked, err := o.Convert(inv.ID, m.Now)
 		if err != nil {
 			return nil, err
 		}
-		_, err = tx.Append(ctx, stream(t, quoteID), version, marked...)
+		_, err = tx.Append(ctx, stream(t, objID), version, marked...)
 		return inv, err
 	})
 }
 
 // appendConverted appends the invoice a quote or proforma converts into,
-// issued at once when issue is set, and returns it.
-func appendConverted(ctx context.Context, tx Tx, t facturo.Tenant, m Meta, c invoicing.InvoiceContent, issue bool) (*invoicing.Invoice, error) {
+// issued at once (as IssueInvoice issues) when issueNow is set, and
+// returns it.
+func appendConverted(ctx context.Context, tx Tx, t facturo.Tenant, m Meta, c invoicing.InvoiceContent, issueNow bool) (*invoicing.Invoice, error) {
 	r, err := rulesOf(ctx, tx, t)
 	if err != nil {
 		return nil, err
@@ -187,22 +187,11 @@ func appendConverted(ctx context.Context, tx Tx, t facturo.Tenant, m Meta, c inv
 		return nil, err
 	}
 	inv, err := invoicing.InvoiceKind.Fold(created)
-	if err != nil || !issue {
+	if err != nil || !issueNow {
 		return inv, err
 	}
-	series, number, err := takeNumber(ctx, tx, t, r, inv.Series)
-	if err != nil {
-		return nil, err
-	}
-	issued, err := inv.Issue(series, number, m.Now)
-	if err != nil {
-		return nil, err
-	}
-	added, err := tx.Append(ctx, st, len(created), issued...)
-	if err != nil {
-		return nil, err
-	}
-	return invoicing.InvoiceKind.Fold(append(created, added...))
+	inv, _, err = appendTo(ctx, tx, st, created, func() ([]events.Draft, error) { return issue(ctx, tx, t, inv, m.Now) })
+	return inv, err
 }
 
 // ExpireDueQuote takes one quote expiry due at m.Now (FOR UPDATE SKIP

@@ -77,21 +77,13 @@ func DeleteRecurringInvoice(ctx context.Context, st Store, t facturo.Tenant, m M
 // schedule: the next scheduled period stays where it was. It returns the
 // invoice, whose events name the run as their causation.
 func GenerateRecurringInvoice(ctx context.Context, st Store, t facturo.Tenant, m Meta, templateID string, _ None) (*invoicing.Invoice, error) {
-	k := invoicing.RecurringKind
-	if err := pathID(k, templateID); err != nil {
+	if err := pathID(invoicing.RecurringKind, templateID); err != nil {
 		return nil, err
 	}
 	runID := id.New(id.RecurringRun)
 	m.CausationID = runID
 	return run(ctx, st, m, func(tx Tx) (*invoicing.Invoice, error) {
-		if err := tx.LockRecurring(ctx, t, templateID); err != nil {
-			return nil, err
-		}
-		history, err := tx.Load(ctx, stream(t, templateID))
-		if err != nil {
-			return nil, err
-		}
-		r, err := k.FoldExisting(templateID, history)
+		r, history, err := lockTemplate(ctx, tx, t, templateID)
 		if err != nil {
 			return nil, err
 		}
@@ -287,19 +279,11 @@ func scheduled(ctx context.Context, tx Tx, t facturo.Tenant, history []events.Ev
 // changeRecurring folds the template, lets decide choose, appends that at
 // the version read and writes the schedule row, in one transaction.
 func changeRecurring(ctx context.Context, st Store, t facturo.Tenant, m Meta, templateID string, decide func(Tx, *invoicing.RecurringInvoice) ([]events.Draft, error)) (*invoicing.RecurringInvoice, error) {
-	k := invoicing.RecurringKind
 	return run(ctx, st, m, func(tx Tx) (*invoicing.RecurringInvoice, error) {
-		if err := pathID(k, templateID); err != nil {
+		if err := pathID(invoicing.RecurringKind, templateID); err != nil {
 			return nil, err
 		}
-		if err := tx.LockRecurring(ctx, t, templateID); err != nil {
-			return nil, err
-		}
-		history, err := tx.Load(ctx, stream(t, templateID))
-		if err != nil {
-			return nil, err
-		}
-		r, err := k.FoldExisting(templateID, history)
+		r, history, err := lockTemplate(ctx, tx, t, templateID)
 		if err != nil {
 			return nil, err
 		}
@@ -315,6 +299,20 @@ func changeRecurring(ctx context.Context, st Store, t facturo.Tenant, m Meta, te
 	})
 }
 
+// lockTemplate takes the template's schedule lock (Tx.LockRecurring)
+// before reading it, and folds the existing template from its stream.
+func lockTemplate(ctx context.Context, tx Tx, t facturo.Tenant, templateID string) (*invoicing.RecurringInvoice, []events.Event, error) {
+	if err := tx.LockRecurring(ctx, t, templateID); err != nil {
+		return nil, nil, err
+	}
+	history, err := tx.Load(ctx, stream(t, templateID))
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := invoicing.RecurringKind.FoldExisting(templateID, history)
+	return r, history, err
+}
+
 // recurringRefs reads the rules of t's country and what a template's
 // invoice names, as CreateInvoice does, with errors on the fields under
 // invoice.
@@ -324,11 +322,5 @@ func recurringRefs(ctx context.Context, tx Tx, t facturo.Tenant, in invoicing.In
 		return rules, nil, nil, err
 	}
 	client, products, err := invoiceRefs(ctx, tx, t, rules, in)
-	var fe *facturo.Error
-	if errors.As(err, &fe) && fe.Param != "" {
-		e := *fe
-		e.Param = "invoice." + fe.Param
-		return rules, nil, nil, &e
-	}
-	return rules, client, products, err
+	return rules, client, products, invoicing.UnderInvoice(err)
 }

@@ -141,7 +141,7 @@ func (tpl *RecurringTemplate) validate(rules Rules, client *Client, products map
 	}
 	c, err := newContent(rules, tpl.Invoice, client, products)
 	if err != nil {
-		return underInvoice(err)
+		return UnderInvoice(err)
 	}
 	if tpl.Send && c.Client.Email == "" {
 		return invalid("send", "The client has no email to send the invoices to.")
@@ -150,8 +150,9 @@ func (tpl *RecurringTemplate) validate(rules Rules, client *Client, products map
 	return nil
 }
 
-// underInvoice moves a field error of the invoice under "invoice.".
-func underInvoice(err error) error {
+// UnderInvoice moves a field error of a recurring invoice's invoice under
+// "invoice.", where its body holds it.
+func UnderInvoice(err error) error {
 	var fe *facturo.Error
 	if errors.As(err, &fe) && fe.Param != "" {
 		e := *fe
@@ -256,7 +257,7 @@ func (r *RecurringInvoice) Delete() ([]events.Draft, error) {
 func (r *RecurringInvoice) NewInvoice(rules Rules, client *Client, products map[string]*Product, periodAt time.Time) ([]events.Draft, error) {
 	c, err := newContent(rules, r.Invoice, client, products)
 	if err != nil {
-		return nil, underInvoice(err)
+		return nil, UnderInvoice(err)
 	}
 	at := periodAt.UTC()
 	c.RecurringInvoice, c.RecurringPeriod = r.ID, &at
