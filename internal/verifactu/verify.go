@@ -50,6 +50,13 @@ func Check(prev, r *Record) *Break {
 		return &Break{RecordID: r.ID, Sequence: r.Sequence, Reason: "its previous fingerprint is not the previous record's",
 			Expected: orNone(wantPrev), Stored: orNone(r.PreviousHash)}
 	}
+	return checkFingerprint(r)
+}
+
+// checkFingerprint is the break of a record whose fingerprint is not the
+// one of its fields (with the previous fingerprint it names), nil when it
+// is.
+func checkFingerprint(r *Record) *Break {
 	if want := Fingerprint(r.Entry, r.PreviousHash); r.Hash != want {
 		return &Break{RecordID: r.ID, Sequence: r.Sequence, Reason: "its fingerprint does not match its fields",
 			Expected: want, Stored: r.Hash}
