@@ -96,9 +96,12 @@ func (r *Renderer) Load(ctx context.Context, t facturo.Tenant, kind, objID strin
 	return d, nil
 }
 
+// Kinds are the objects that have a PDF: the ones Load and PDF take.
+var Kinds = []invoicing.Object{invoicing.InvoiceKind.Object(), invoicing.ReceiptKind.Object(), invoicing.RetentionKind.Object(),
+	invoicing.QuoteKind.Object(), invoicing.ProformaKind.Object()}
+
 func objectOf(kind string) (invoicing.Object, bool) {
-	for _, k := range []invoicing.Object{invoicing.InvoiceKind.Object(), invoicing.ReceiptKind.Object(), invoicing.RetentionKind.Object(),
-		invoicing.QuoteKind.Object(), invoicing.ProformaKind.Object()} {
+	for _, k := range Kinds {
 		if k.Name == kind {
 			return k, true
 		}
