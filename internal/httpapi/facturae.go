@@ -11,7 +11,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/facturo/facturo"
-	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/facturae"
 	"github.com/facturo/facturo/internal/invoicing"
@@ -33,7 +32,7 @@ func (s *Server) facturae(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	orgID := tenant(r).OrgID
-	history, err := s.Store.Load(r.Context(), events.Stream{ID: orgID, OrgID: orgID, Livemode: true})
+	history, err := s.Store.Load(r.Context(), accountStream(orgID, orgID))
 	if err != nil {
 		return err
 	}

@@ -131,7 +131,7 @@ func (g *schemaGen) fields(s *openapi3.Schema, t reflect.Type, input bool) {
 		if input {
 			prop = withRule(prop, f.typ, f.rule)
 		}
-		mustHave := f.rule.required || len(f.rule.unless) > 0
+		mustHave := f.rule.required || len(f.rule.unlessAlts) > 0
 		if nullable(f.typ) && (input && !mustHave || !input && !f.omit) {
 			prop = orNull(prop) // null leaves an optional input field out
 		}
@@ -139,7 +139,7 @@ func (g *schemaGen) fields(s *openapi3.Schema, t reflect.Type, input bool) {
 		switch {
 		case !input && !f.omit, input && f.rule.required:
 			s.Required = append(s.Required, f.name)
-		case input && len(f.rule.unless) > 0:
+		case input && len(f.rule.unlessAlts) > 0:
 			s.AllOf = append(s.AllOf, requiredUnless(f.name, f.rule))
 		}
 	}
@@ -184,7 +184,7 @@ func withRule(prop *openapi3.SchemaRef, t reflect.Type, r fieldRule) *openapi3.S
 		v.Items = withRule(v.Items, t.Elem(), *r.elem())
 		if r.min != nil {
 			v.MinItems = uint64(*r.min)
-		} else if r.required || len(r.unless) > 0 {
+		} else if r.required || len(r.unlessAlts) > 0 {
 			v.MinItems = 1 // [] is the field missing
 		}
 		if r.max != nil {
@@ -222,7 +222,7 @@ func stringRule(v *openapi3.Schema, t reflect.Type, r fieldRule) {
 	if t.Kind() != reflect.String {
 		return
 	}
-	if r.required || r.nonblank || len(r.unless) > 0 {
+	if r.required || r.nonblank || len(r.unlessAlts) > 0 {
 		v.MinLength = 1
 		if v.Pattern == "" && v.Enum == nil {
 			v.Pattern = `\S` // not blank

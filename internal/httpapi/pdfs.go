@@ -10,19 +10,14 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/facturo/facturo"
-	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/pdf"
 )
 
-// pdfKinds are the objects that have a PDF.
-var pdfKinds = []invoicing.Object{invoicing.InvoiceKind.Object(), invoicing.ReceiptKind.Object(), invoicing.RetentionKind.Object(),
-	invoicing.QuoteKind.Object(), invoicing.ProformaKind.Object()}
-
-// registerPDFRoutes adds GET /v1/{invoices|receipts|retentions}/{id}/pdf:
+// registerPDFRoutes adds GET /v1/<plural>/{id}/pdf for each of pdf.Kinds:
 // the document as a PDF, now or ?as_of a moment. The key needs pdfs:read
 // and the document's own read scope: a PDF is a way to read it.
 func (s *Server) registerPDFRoutes(r *mux.Router) {
-	for _, o := range pdfKinds {
+	for _, o := range pdf.Kinds {
 		s.Handle(r, Route{Method: "GET", Path: "/v1/" + o.Plural + "/{id}/pdf", Auth: AuthOrg,
 			Scope: "pdfs:read", AlsoScope: o.Scope + ":read"}, s.pdf(o.Name))
 	}

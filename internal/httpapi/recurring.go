@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/facturo/facturo"
-	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/command"
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/gorilla/mux"
@@ -19,42 +18,13 @@ func (s *Server) registerRecurringRoutes(r *mux.Router) {
 	o := routesOf(s, r, invoicing.RecurringKind)
 	create(o, command.CreateRecurringInvoice)
 	o.list(true)
-	o.read("/{id}", s.getRecurringInvoice)
+	o.getAsOf()
 	o.read("/{id}/preview", s.previewRecurringInvoice)
 	act(o, "PATCH", "", "write", command.UpdateRecurringInvoice)
 	act(o, "DELETE", "", "delete", command.DeleteRecurringInvoice)
 	act(o, "POST", "/pause", "transition", command.PauseRecurringInvoice)
 	act(o, "POST", "/resume", "transition", command.ResumeRecurringInvoice)
 	derive(o, "/generate", "generate", routesOf(s, r, invoicing.InvoiceKind), command.GenerateRecurringInvoice)
-}
-
-// getRecurringInvoice answers the template now, or as it was at ?as_of.
-func (s *Server) getRecurringInvoice(w http.ResponseWriter, r *http.Request) error {
-	asOf, err := timeParam(r, "as_of")
-	if err != nil {
-		return err
-	}
-	k := invoicing.RecurringKind
-	objID := mux.Vars(r)["id"]
-	if !k.Has(objID) {
-		return facturo.NotFound(k.Name, objID)
-	}
-	history, err := s.Store.Load(r.Context(), orgStream(r, objID))
-	if !asOf.IsZero() && err == nil {
-		history, err = s.Store.LoadAsOf(r.Context(), orgStream(r, objID), asOf)
-		k.Fold = func(h []events.Event) (*invoicing.RecurringInvoice, error) {
-			return invoicing.FoldRecurringInvoiceAsOf(h, asOf)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	tpl, err := k.FoldExisting(objID, history)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, tpl.View())
-	return nil
 }
 
 // RecurringPreview is the answer of GET /v1/recurring_invoices/{id}/preview.

@@ -42,8 +42,7 @@ import (
 // optional text field means by "not given".
 type fieldRule struct {
 	required   bool
-	unless     string       // the rule as written: siblings that lift required
-	unlessAlts []unlessCond // ... each one enough
+	unlessAlts []unlessCond // siblings that lift required, each one enough
 	nonblank   bool
 	enum       []string
 	dflt       string
@@ -132,7 +131,6 @@ func (r *fieldRule) set(part string) error {
 	case "required":
 		r.required = true
 	case "required_unless":
-		r.unless = val
 		for _, alt := range strings.Split(val, "|") {
 			var c unlessCond
 			c.field, c.val, _ = strings.Cut(alt, ":")
@@ -172,7 +170,7 @@ func (r *fieldRule) mustHave(siblings map[string]string) bool {
 	if r.required {
 		return true
 	}
-	if len(r.unless) == 0 {
+	if len(r.unlessAlts) == 0 {
 		return false
 	}
 	for _, c := range r.unlessAlts {
@@ -195,7 +193,7 @@ func (r *fieldRule) checkString(path, v string) error {
 	if r == nil || v == "" {
 		return nil
 	}
-	if strings.TrimSpace(v) == "" && (r.nonblank || r.required || len(r.unless) > 0) {
+	if strings.TrimSpace(v) == "" && (r.nonblank || r.required || len(r.unlessAlts) > 0) {
 		return facturo.ParamError(facturo.CodeParameterMissing, shown(path), "%s must not be blank.", shown(path))
 	}
 	switch {

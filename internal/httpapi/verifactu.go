@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/internal/postgres"
@@ -20,7 +19,7 @@ func (s *Server) registerVerifactuRoutes(r *mux.Router) {
 var verifactuQuery = []qDoc{
 	{name: "from", desc: "Only records generated at or after (RFC 3339; unix seconds are accepted too).", kind: qTime},
 	{name: "to", desc: "Only records generated before (RFC 3339; unix seconds are accepted too).", kind: qTime},
-	{name: "limit", desc: "Page size, 1..100 (default 10).", kind: qInt, min: 1, max: 100, dflt: 10},
+	pagingParams[0], // limit, as every list's
 	{name: "starting_after", desc: "Cursor: the id of the last record of the previous page; the page goes on along the chain."},
 }
 
@@ -54,9 +53,14 @@ func (s *Server) listBillingRecords(w http.ResponseWriter, r *http.Request) erro
 	return writeList(w, r, views, more)
 }
 
+// chainQuery reads the period and the page size (as every list's,
+// pageParams) of GET /v1/verifactu/records.
 func chainQuery(r *http.Request) (postgres.ChainQuery, error) {
-	cq := postgres.ChainQuery{Limit: 10}
-	var err error
+	p, err := pageParams(r)
+	if err != nil {
+		return postgres.ChainQuery{}, err
+	}
+	cq := postgres.ChainQuery{Limit: p.Limit}
 	if cq.From, err = timeParam(r, "from"); err != nil {
 		return cq, err
 	}
@@ -65,11 +69,6 @@ func chainQuery(r *http.Request) (postgres.ChainQuery, error) {
 	}
 	if !cq.From.IsZero() && !cq.To.IsZero() && !cq.From.Before(cq.To) {
 		return cq, facturo.ParamError(facturo.CodeParameterInvalid, "to", "to must be after from.")
-	}
-	if s := r.URL.Query().Get("limit"); s != "" {
-		if cq.Limit, err = strconv.Atoi(s); err != nil || cq.Limit < 1 || cq.Limit > 100 {
-			return cq, facturo.ParamError(facturo.CodeParameterInvalid, "limit", "limit must be an integer from 1 to 100.")
-		}
 	}
 	return cq, nil
 }

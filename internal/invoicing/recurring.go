@@ -325,12 +325,3 @@ func (r *RecurringInvoice) Apply(e events.Event) error {
 func FoldRecurringInvoice(history []events.Event) (*RecurringInvoice, error) {
 	return fold[RecurringInvoice](history)
 }
-
-// FoldRecurringInvoiceAsOf folds the events recorded up to t.
-func FoldRecurringInvoiceAsOf(history []events.Event, t time.Time) (*RecurringInvoice, error) {
-	n := 0
-	for n < len(history) && !history[n].CreatedAt.After(t) {
-		n++
-	}
-	return FoldRecurringInvoice(history[:n])
-}

@@ -87,21 +87,21 @@ func (r *Renderer) Load(ctx context.Context, t facturo.Tenant, kind, objID strin
 	if err != nil {
 		return nil, err
 	}
-	fx := fiscalFor(org.Country)
-	l := fx.labels(labelsFor(org.Branding.DocumentLanguage))
-	d, err := r.document(ctx, t, kind, history, l, fx)
+	d, err := r.document(ctx, t, kind, history, org)
 	if err != nil {
 		return nil, err
 	}
 	d.Version, d.Stamp = len(history), history[len(history)-1].CreatedAt.UTC()
 	d.Issuer, d.Logo = *org, logo
-	d.Verifactu = verifactuAddress(org, kind, history, t.Livemode)
 	return d, nil
 }
 
+// Kinds are the objects that have a PDF: the ones Load and PDF take.
+var Kinds = []invoicing.Object{invoicing.InvoiceKind.Object(), invoicing.ReceiptKind.Object(), invoicing.RetentionKind.Object(),
+	invoicing.QuoteKind.Object(), invoicing.ProformaKind.Object()}
+
 func objectOf(kind string) (invoicing.Object, bool) {
-	for _, k := range []invoicing.Object{invoicing.InvoiceKind.Object(), invoicing.ReceiptKind.Object(), invoicing.RetentionKind.Object(),
-		invoicing.QuoteKind.Object(), invoicing.ProformaKind.Object()} {
+	for _, k := range Kinds {
 		if k.Name == kind {
 			return k, true
 		}
@@ -109,9 +109,12 @@ func objectOf(kind string) (invoicing.Object, bool) {
 	return invoicing.Object{}, false
 }
 
-// document folds the history of one document into what its PDF shows.
-func (r *Renderer) document(ctx context.Context, t facturo.Tenant, kind string, history []events.Event, l labels, fx fiscalText) (*Document, error) {
+// document folds the history of one document into what its PDF shows, in
+// the words and the law of its issuer, org.
+func (r *Renderer) document(ctx context.Context, t facturo.Tenant, kind string, history []events.Event, org *accounts.Organization) (*Document, error) {
 	objID := history[0].StreamID
+	fx := fiscalFor(org.Country)
+	l := fx.labels(labelsFor(org.Branding.DocumentLanguage))
 	switch kind {
 	case "invoice":
 		inv, err := invoicing.InvoiceKind.FoldExisting(objID, history)
@@ -120,6 +123,7 @@ func (r *Renderer) document(ctx context.Context, t facturo.Tenant, kind string, 
 		}
 		v := inv.View()
 		d := fromInvoice(v, l, fx)
+		d.Verifactu = verifactuAddress(org, inv, t.Livemode)
 		if inv.Related != nil {
 			number, err := r.invoiceNumber(ctx, t, inv.Related.Invoice)
 			if err != nil {

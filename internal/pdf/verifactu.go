@@ -1,7 +1,6 @@
 package pdf
 
 import (
-	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/accounts"
 	"github.com/facturo/facturo/internal/invoicing"
 	"github.com/facturo/facturo/internal/jurisdiction"
@@ -10,15 +9,11 @@ import (
 
 // verifactuAddress is the ValidarQR address the QR code of an issued
 // invoice of a Spanish organization holds (the one its registro de alta
-// states: verifactu.InvoiceEntry), "" for any other document. It depends
-// only on the invoice's stream and its organization, like the rest of
-// the PDF.
-func verifactuAddress(org *accounts.Organization, kind string, history []events.Event, livemode bool) string {
-	if kind != "invoice" || org.Country.OrDefault() != jurisdiction.ES {
-		return ""
-	}
-	inv, err := invoicing.InvoiceKind.FoldExisting(history[0].StreamID, history)
-	if err != nil || inv.Number == "" {
+// states: verifactu.InvoiceEntry), "" for a draft or another country's
+// invoice. It depends only on the invoice and its organization, like the
+// rest of the PDF.
+func verifactuAddress(org *accounts.Organization, inv *invoicing.Invoice, livemode bool) string {
+	if org.Country.OrDefault() != jurisdiction.ES || inv.Number == "" {
 		return ""
 	}
 	return verifactu.QRURL(verifactu.InvoiceEntry(verifactu.KindAlta, org.TaxID, inv, ""), livemode)

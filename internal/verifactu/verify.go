@@ -50,6 +50,13 @@ func Check(prev, r *Record) *Break {
 		return &Break{RecordID: r.ID, Sequence: r.Sequence, Reason: "its previous fingerprint is not the previous record's",
 			Expected: orNone(wantPrev), Stored: orNone(r.PreviousHash)}
 	}
+	return checkFingerprint(r)
+}
+
+// checkFingerprint is the break of a record whose fingerprint is not the
+// one of its fields (with the previous fingerprint it names), nil when it
+// is.
+func checkFingerprint(r *Record) *Break {
 	if want := Fingerprint(r.Entry, r.PreviousHash); r.Hash != want {
 		return &Break{RecordID: r.ID, Sequence: r.Sequence, Reason: "its fingerprint does not match its fields",
 			Expected: want, Stored: r.Hash}
@@ -94,15 +101,13 @@ func VerifyAll(ctx context.Context, head Head, read func(ctx context.Context, af
 			prev, n = &page[i], page[i].Sequence
 		}
 	}
-	if last := (Head{}); prev != nil {
-		last = Head{Sequence: prev.Sequence, Hash: prev.Hash}
-		if last != head {
-			return n, &Break{RecordID: prev.ID, Sequence: prev.Sequence, Reason: "the chain's head is not its last record: records are missing after it",
-				Expected: fmt.Sprintf("#%d %s", head.Sequence, head.Hash), Stored: fmt.Sprintf("#%d %s", last.Sequence, last.Hash)}, nil
-		}
-	} else if head != (Head{}) {
+	if prev == nil && head != (Head{}) {
 		return 0, &Break{Reason: "the chain has a head but no records",
 			Expected: fmt.Sprintf("#%d %s", head.Sequence, head.Hash), Stored: "no records"}, nil
+	}
+	if prev != nil && (Head{Sequence: prev.Sequence, Hash: prev.Hash}) != head {
+		return n, &Break{RecordID: prev.ID, Sequence: prev.Sequence, Reason: "the chain's head is not its last record: records are missing after it",
+			Expected: fmt.Sprintf("#%d %s", head.Sequence, head.Hash), Stored: fmt.Sprintf("#%d %s", prev.Sequence, prev.Hash)}, nil
 	}
 	return n, nil, nil
 }
