@@ -193,13 +193,14 @@ func foldOrganization(orgID string, history []events.Event) (*accounts.Organizat
 
 // Country is the jurisdiction of the tenant's organization, read in tx:
 // the country its documents follow. It never changes once the
-// organization exists, so reading it takes no lock, and this process
-// reads it once per organization (countries): every invoice written or
+// organization exists, so reading it takes no lock, and a process reads
+// it once per organization (tx.Countries): every invoice written or
 // issued asks. An organization whose stream records no country (created
 // before countries existed, or, in tests of commands, never created)
 // follows the default, MX; one not created yet is not remembered.
 func Country(ctx context.Context, tx Tx, t facturo.Tenant) (jurisdiction.Country, error) {
-	if c, ok := countries.Load(t.OrgID); ok {
+	known := &tx.Countries().byOrg
+	if c, ok := known.Load(t.OrgID); ok {
 		return c.(jurisdiction.Country), nil
 	}
 	history, err := tx.Load(ctx, accountStream(t.OrgID, t.OrgID))
@@ -212,10 +213,11 @@ func Country(ctx context.Context, tx Tx, t facturo.Tenant) (jurisdiction.Country
 	}
 	c := o.Country.OrDefault()
 	if o.Exists() {
-		countries.Store(t.OrgID, c)
+		known.Store(t.OrgID, c)
 	}
 	return c, nil
 }
 
-// countries are the countries Country read, by organization id.
-var countries sync.Map
+// Countries are the countries Country read, by organization id: one per
+// store, for as long as the process runs (a country never changes).
+type Countries struct{ byOrg sync.Map }

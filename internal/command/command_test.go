@@ -26,12 +26,14 @@ type memStore struct {
 	counters map[string]command.Counter // by org/mode/series
 	chains   map[facturo.Tenant][]verifactu.Record
 	claims   []*command.Claim
+	known    command.Countries
 }
 
 type memTx struct {
 	streams  map[events.Stream][]events.Event
 	counters map[string]command.Counter
 	chains   map[facturo.Tenant][]verifactu.Record
+	known    *command.Countries
 }
 
 func newMemStore() *memStore {
@@ -41,7 +43,7 @@ func newMemStore() *memStore {
 
 func (s *memStore) Run(ctx context.Context, _ events.Metadata, claim *command.Claim, fn func(command.Tx) error) error {
 	s.claims = append(s.claims, claim)
-	tx := &memTx{streams: maps.Clone(s.streams), counters: maps.Clone(s.counters), chains: maps.Clone(s.chains)}
+	tx := &memTx{streams: maps.Clone(s.streams), counters: maps.Clone(s.counters), chains: maps.Clone(s.chains), known: &s.known}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -68,6 +70,8 @@ func (tx *memTx) AppendBillingRecord(_ context.Context, t facturo.Tenant, e veri
 func (s *memStore) Load(_ context.Context, st events.Stream) ([]events.Event, error) {
 	return s.streams[st], nil
 }
+
+func (tx *memTx) Countries() *command.Countries { return tx.known }
 
 func (tx *memTx) Load(_ context.Context, st events.Stream) ([]events.Event, error) {
 	return tx.streams[st], nil

@@ -90,6 +90,9 @@ type Tx interface {
 	// Append adds drafts to a stream read at version expected (0 for a new
 	// stream) and returns the stored events.
 	Append(ctx context.Context, st events.Stream, expected int, drafts ...events.Draft) ([]events.Event, error)
+	// Countries is what the store remembers of organizations' countries
+	// (Country).
+	Countries() *Countries
 
 	// Series numbering (gapless per tenant and series code). Every method
 	// locks the code's counter until the transaction ends, so concurrent

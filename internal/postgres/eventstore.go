@@ -37,6 +37,8 @@ type EventStore struct {
 	OnCommit func([]events.Event)
 	// observers are called after OnCommit (AfterCommit).
 	observers atomic.Pointer[[]func([]events.Event)]
+	// countries are the organizations' countries that commands read.
+	countries command.Countries
 }
 
 // AfterCommit adds fn to the functions called, after OnCommit, with the
@@ -79,6 +81,9 @@ type Tx struct {
 	meta     events.Metadata
 	appended []events.Event
 }
+
+// Countries implements command.Tx.
+func (tx *Tx) Countries() *command.Countries { return &tx.store.countries }
 
 // Run runs fn in one transaction. Everything fn appends commits together or
 // not at all; the appended events are returned after the commit. It holds
