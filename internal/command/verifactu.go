@@ -81,7 +81,7 @@ func verifactuIssuer(ctx context.Context, tx Tx, t facturo.Tenant) (*accounts.Or
 		return nil, err
 	}
 	o, err := foldOrganization(t.OrgID, history)
-	if err != nil || !o.Exists() || o.Country.OrDefault() != jurisdiction.ES {
+	if err != nil || !o.Exists() { // Country said ES, and a country never changes
 		return nil, err
 	}
 	if strings.TrimSpace(o.TaxID) == "" {
