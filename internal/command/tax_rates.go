@@ -11,7 +11,13 @@ import (
 
 // CreateTaxRate validates in and creates a tax rate.
 func CreateTaxRate(ctx context.Context, st Store, t facturo.Tenant, m Meta, in invoicing.TaxRateInput) (*invoicing.TaxRate, error) {
-	return create(ctx, st, t, m, invoicing.TaxRateKind, func(Tx) ([]events.Draft, error) { return invoicing.NewTaxRate(in) })
+	return create(ctx, st, t, m, invoicing.TaxRateKind, func(tx Tx) ([]events.Draft, error) {
+		r, err := rulesOf(ctx, tx, t)
+		if err != nil {
+			return nil, err
+		}
+		return r.NewTaxRate(in)
+	})
 }
 
 // UpdateTaxRate applies a patch to a tax rate; the documents and products

@@ -81,7 +81,7 @@ func normalizeTaxesIn(r TaxRules, param string, in []TaxInput) ([]Tax, error) {
 	seen := map[string]bool{}
 	for i, t := range in {
 		p := fmt.Sprintf("%s[%d]", param, i)
-		n, err := r.NormalizeTax(p, t)
+		n, err := normalizeTaxIn(r, p, t)
 		if err != nil {
 			return nil, err
 		}
@@ -110,13 +110,21 @@ func (mxTaxes) CheckCombination(string, []Tax) error { return nil }
 // Totals implements TaxRules: per line, half up (ROUNDING.md).
 func (mxTaxes) Totals(lines []Line) Totals { return ComputeTotals(lines) }
 
-func normalizeTax(p string, t TaxInput) (Tax, error) {
-	if t.TaxRate != "" {
-		if t.resolved == nil { // a document whose taxes cannot name rates
-			return Tax{}, invalid(p+".tax_rate", "a tax rate cannot be named here; give the tax's type and rate.")
-		}
-		return *t.resolved, nil
+// normalizeTaxIn is one tax as r checks it, or the copy of the stored tax
+// rate it names (checked by the same rules when the rate was saved: a
+// rate and its documents belong to one organization, whose country never
+// changes).
+func normalizeTaxIn(r TaxRules, p string, t TaxInput) (Tax, error) {
+	if t.TaxRate == "" {
+		return r.NormalizeTax(p, t)
 	}
+	if t.resolved == nil { // a document whose taxes cannot name rates
+		return Tax{}, invalid(p+".tax_rate", "a tax rate cannot be named here; give the tax's type and rate.")
+	}
+	return *t.resolved, nil
+}
+
+func normalizeTax(p string, t TaxInput) (Tax, error) {
 	typ := strings.ToUpper(strings.TrimSpace(t.Type))
 	n := Tax{Withholding: t.Withholding, Factor: t.Factor}
 	if base, ok := strings.CutSuffix(typ, "_RET"); ok {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/facturo/facturo/internal/jurisdiction"
+
 	"github.com/facturo/facturo"
 	"github.com/facturo/facturo/events"
 	"github.com/shopspring/decimal"
@@ -28,10 +30,12 @@ var taxRateEvents = []events.TypeInfo{
 // TaxRateInput is the body of POST /v1/tax_rates: a named tax of the
 // current tax model (type, rate or, with factor Cuota, a fixed amount per
 // unit, withholding), whether prices that name it include it by default,
-// and whether new documents may name it.
+// and whether new documents may name it. The taxes are those of the
+// organization's country, as on a product (IVA, ISR, IEPS in Mexico; IVA,
+// RE, IRPF in Spain).
 type TaxRateInput struct {
 	Name            string            `json:"name" facturo:"required;max=100"`
-	Type            string            `json:"type" facturo:"required;enum=IVA|ISR|IEPS|IVA_RET|ISR_RET|IEPS_RET"`
+	Type            string            `json:"type" facturo:"required;enum=IVA|ISR|IEPS|IVA_RET|ISR_RET|IEPS_RET|RE|IRPF"`
 	Rate            *decimal.Decimal  `json:"rate,omitempty" facturo:"required_unless=factor:Exento;pattern=^[0-9]{1,12}([.][0-9]{1,6})?$"`
 	Withholding     bool              `json:"withholding,omitempty"`
 	Factor          string            `json:"factor,omitempty" facturo:"enum=Tasa|Cuota|Exento;default=Tasa"`
@@ -56,11 +60,13 @@ type TaxRatePatch struct {
 // TaxRateData is a normalized tax rate: the data of tax_rate.created and
 // tax_rate.updated.
 type TaxRateData struct {
-	Name            string            `json:"name"`
-	Tax             Tax               `json:"tax"`
-	IncludedInPrice bool              `json:"included_in_price"`
-	Active          bool              `json:"active"`
-	Metadata        map[string]string `json:"metadata"`
+	// Jurisdiction is the country whose taxes it is one of; "" for MX.
+	Jurisdiction    jurisdiction.Country `json:"jurisdiction,omitempty"`
+	Name            string               `json:"name"`
+	Tax             Tax                  `json:"tax"`
+	IncludedInPrice bool                 `json:"included_in_price"`
+	Active          bool                 `json:"active"`
+	Metadata        map[string]string    `json:"metadata"`
 }
 
 // TaxRate is the state of one tax rate stream.
@@ -88,17 +94,21 @@ type TaxRateView struct {
 	Deleted         bool              `json:"deleted,omitempty"`
 }
 
-// NewTaxRate decides the creation of a tax rate.
-func NewTaxRate(in TaxRateInput) ([]events.Draft, error) {
-	d, err := normalizeTaxRate(in)
+// NewTaxRate decides the creation of a tax rate of a Mexican organization.
+func NewTaxRate(in TaxRateInput) ([]events.Draft, error) { return mexicoRules.NewTaxRate(in) }
+
+// NewTaxRate decides the creation of a tax rate under r: one of r's taxes.
+func (r Rules) NewTaxRate(in TaxRateInput) ([]events.Draft, error) {
+	d, err := normalizeTaxRate(r, in)
 	if err != nil {
 		return nil, err
 	}
 	return one(TaxRateCreated, d), nil
 }
 
-func normalizeTaxRate(in TaxRateInput) (TaxRateData, error) {
+func normalizeTaxRate(r Rules, in TaxRateInput) (TaxRateData, error) {
 	d := TaxRateData{
+		Jurisdiction:    r.stamp(),
 		IncludedInPrice: in.IncludedInPrice == nil || *in.IncludedInPrice,
 		Active:          in.Active == nil || *in.Active,
 		Metadata:        copyMetadata(in.Metadata),
@@ -108,7 +118,7 @@ func normalizeTaxRate(in TaxRateInput) (TaxRateData, error) {
 		return d, err
 	}
 	ti := TaxInput{Type: in.Type, Rate: in.Rate, Withholding: in.Withholding, Factor: in.Factor}
-	if d.Tax, err = normalizeTax("", ti); err != nil {
+	if d.Tax, err = r.Taxes.NormalizeTax("", ti); err != nil {
 		return d, unprefixed(err)
 	}
 	return d, validateMetadata("metadata", d.Metadata)
@@ -132,7 +142,7 @@ func (r *TaxRate) Update(p TaxRatePatch) ([]events.Draft, error) {
 	if !r.Exists() {
 		return nil, notFound("tax_rate", r.ID)
 	}
-	next, err := normalizeTaxRate(r.patched(p))
+	next, err := normalizeTaxRate(RulesFor(r.Jurisdiction), r.patched(p))
 	if err != nil {
 		return nil, err
 	}
