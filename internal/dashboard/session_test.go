@@ -106,12 +106,16 @@ func TestCSRFRefusedAndNothingWritten(t *testing.T) {
 	if foreign == own {
 		t.Fatal("two sessions share a form token")
 	}
+	wrong := "x" + own[1:]
+	if wrong == own { // a token that already began with x
+		wrong = "y" + own[1:]
+	}
 	keys := "/dashboard/organizations/" + u.OrgID + "/test/keys"
 	before := events(sys, u.OrgID)
 	for name, form := range map[string]url.Values{
 		"no token":              {"name": {"ci"}, "scopes": {"*"}},
 		"empty token":           {"csrf": {""}, "name": {"ci"}, "scopes": {"*"}},
-		"wrong token":           {"csrf": {"x" + own[1:]}, "name": {"ci"}, "scopes": {"*"}},
+		"wrong token":           {"csrf": {wrong}, "name": {"ci"}, "scopes": {"*"}},
 		"another session's one": {"csrf": {foreign}, "name": {"ci"}, "scopes": {"*"}},
 	} {
 		a := v.post(keys, form)
