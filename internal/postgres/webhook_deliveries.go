@@ -122,7 +122,11 @@ func (s *WebhookStore) claimWith(ctx context.Context, sql string, req webhooks.C
 
 // claimSQL claims for the parallel, unlimited endpoints: $1, $2 the
 // attempts in flight per endpoint, $3 the bound per endpoint, $4 the most
-// to take, $5 the lease in seconds, $6 the lease token.
+// to take, $5 the lease in seconds, $6 the lease token. The UPDATE finds
+// what it picked by d.id = ANY (ARRAY(...)), which only the primary key
+// serves: joined on d.id = picked.id, a table that is mostly one backlog
+// planned a hash of the picked rows and read every delivery (as
+// completeDeliveriesSQL did). claimGatedSQL does the same.
 const claimSQL = `WITH due AS (
 			SELECT e.id, $3::int - coalesce(b.n, 0) AS room, first.at
 			FROM webhook_endpoints e
@@ -147,8 +151,8 @@ const claimSQL = `WITH due AS (
 		)
 		UPDATE webhook_deliveries d
 		SET leased_until = now() + make_interval(secs => $5), lease_token = $6, attempts = d.attempts + 1, updated_at = now()
-		FROM picked, webhook_endpoints e
-		WHERE d.id = picked.id AND e.id = d.endpoint_id
+		FROM webhook_endpoints e
+		WHERE d.id = ANY (ARRAY(SELECT id FROM picked)) AND e.id = d.endpoint_id
 		RETURNING ` + claimedColumns + `, NULL::timestamptz`
 
 // claimable is the condition under which a delivery d can be claimed:
@@ -220,7 +224,7 @@ const claimGatedSQL = `WITH busy AS (
 		SET leased_until = coalesce(t.not_before, now()) + make_interval(secs => $5), lease_token = $6,
 			attempts = d.attempts + 1, updated_at = now()
 		FROM gated_taken t, webhook_endpoints e
-		WHERE d.id = t.id AND e.id = d.endpoint_id
+		WHERE d.id = ANY (ARRAY(SELECT id FROM gated_taken)) AND d.id = t.id AND e.id = d.endpoint_id
 		  AND ` + claimable + ` -- a fifo head taken meanwhile is not taken twice
 		RETURNING ` + claimedColumns + `, t.not_before`
 
