@@ -42,7 +42,7 @@ lint:
 BENCHFLAGS ?=
 bench: check-postgres
 	$(GO) run ./tools/cmd/bench $(BENCHFLAGS) -out BENCHMARKS.md
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/auth/... ./internal/httpapi/... ./internal/pdf/... ./internal/postgres/... ./projections/...
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/auth/... ./internal/httpapi/... ./internal/pdf/... ./internal/postgres/... ./projections/... ./webhooks/...
 
 # Fault injection, nothing lost (a few minutes; not part of make test):
 # two APIs and two workers as processes, APIs and workers SIGKILLed, NATS

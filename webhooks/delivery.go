@@ -133,8 +133,8 @@ type ClaimRequest struct {
 	Owner       string
 	Max         int            // deliveries at most
 	Lease       time.Duration  // hidden from other workers for this long
-	PerEndpoint int            // at most this many in flight per endpoint...
-	InFlight    map[string]int // ...counting those already in flight here
+	PerEndpoint int            // at most this many held per endpoint...
+	Held        map[string]int // ...counting those the worker already holds (claimed, not yet done)
 }
 
 // String names a claim in logs.

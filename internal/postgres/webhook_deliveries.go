@@ -53,12 +53,12 @@ func (s *WebhookStore) Claim(ctx context.Context, req webhooks.ClaimRequest) ([]
 			return nil, err
 		}
 		req.Max -= len(out)
-		req.InFlight = maps.Clone(req.InFlight)
-		if req.InFlight == nil {
-			req.InFlight = map[string]int{}
+		req.Held = maps.Clone(req.Held)
+		if req.Held == nil {
+			req.Held = map[string]int{}
 		}
 		for _, c := range out {
-			req.InFlight[c.EndpointID]++
+			req.Held[c.EndpointID]++
 		}
 	}
 	if req.Max <= 0 {
@@ -99,7 +99,7 @@ func (s *WebhookStore) hasGated(ctx context.Context) (bool, error) {
 func (s *WebhookStore) claimWith(ctx context.Context, sql string, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
 	var busy []string
 	var busyN []int32
-	for ep, n := range req.InFlight {
+	for ep, n := range req.Held {
 		busy, busyN = append(busy, ep), append(busyN, int32(n))
 	}
 	token := webhooks.NewLeaseToken()
@@ -121,12 +121,12 @@ func (s *WebhookStore) claimWith(ctx context.Context, sql string, req webhooks.C
 }
 
 // claimSQL claims for the parallel, unlimited endpoints: $1, $2 the
-// attempts in flight per endpoint, $3 the bound per endpoint, $4 the most
-// to take, $5 the lease in seconds, $6 the lease token. The UPDATE finds
-// what it picked by d.id = ANY (ARRAY(...)), which only the primary key
-// serves: joined on d.id = picked.id, a table that is mostly one backlog
-// planned a hash of the picked rows and read every delivery (as
-// completeDeliveriesSQL did). claimGatedSQL does the same.
+// deliveries the worker holds per endpoint, $3 the bound per endpoint,
+// $4 the most to take, $5 the lease in seconds, $6 the lease token. The
+// UPDATE finds what it picked by d.id = ANY (ARRAY(...)), which only the
+// primary key serves: joined on d.id = picked.id, a table that is mostly
+// one backlog planned a hash of the picked rows and read every delivery
+// (as completeDeliveriesSQL did). claimGatedSQL does the same.
 const claimSQL = `WITH due AS (
 			SELECT e.id, $3::int - coalesce(b.n, 0) AS room, first.at
 			FROM webhook_endpoints e
@@ -251,6 +251,25 @@ func scanClaimed(token string) pgx.RowToFunc[webhooks.Claimed] {
 		c.Secrets = ep.Secrets(now)
 		return c, nil
 	}
+}
+
+// Release implements delivery.DeliveryStore: each delivery whose lease is
+// still the claim's loses it, and the attempt its claim counted, so that
+// it is claimable at once (and the NOTIFY of migration 00050 wakes the
+// workers). A lease another worker took over meanwhile is left alone.
+func (s *WebhookStore) Release(ctx context.Context, claims []webhooks.Claimed) error {
+	ids, tokens := make([]string, len(claims)), make([]string, len(claims))
+	for i, c := range claims {
+		ids[i], tokens[i] = c.DeliveryID, c.Token
+	}
+	_, err := s.db.Pool.Exec(ctx, `UPDATE webhook_deliveries d
+		SET lease_token = NULL, leased_until = NULL, attempts = d.attempts - 1, updated_at = now()
+		FROM unnest($1::text[], $2::text[]) AS u (id, token)
+		WHERE d.id = ANY($1::text[]) AND d.id = u.id AND d.lease_token = u.token AND d.status = 'pending'`, ids, tokens)
+	if err != nil {
+		return fmt.Errorf("release deliveries: %w", err)
+	}
+	return nil
 }
 
 // lazyCommit lets the transaction commit without waiting for its WAL to

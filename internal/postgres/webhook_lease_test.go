@@ -19,27 +19,9 @@ import (
 // statements claim. A claimed delivery is not claimed again while leased.
 func TestClaimsLeaveIndexedColumnsAlone(t *testing.T) {
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.Migrated(t), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	_, err = db.Pool.Exec(ctx, `
-		INSERT INTO webhook_endpoints (id, org_id, livemode, url, enabled_events, status, secret, version, data, created_at, ordering, rate_limit)
-		VALUES ('we_par', 'org_l', true, 'http://127.0.0.1:1/', '{*}', 'enabled', 's', 1, '{}', now(), 'parallel', NULL),
-		       ('we_fifo', 'org_l', true, 'http://127.0.0.1:1/', '{*}', 'enabled', 's', 1, '{}', now(), 'fifo', NULL),
-		       ('we_rl', 'org_l', true, 'http://127.0.0.1:1/', '{*}', 'enabled', 's', 1, '{}', now(), 'parallel', 100);
-		INSERT INTO webhook_endpoint_slots (endpoint_id) VALUES ('we_rl');
-		INSERT INTO webhook_deliveries (id, org_id, livemode, endpoint_id, event_id, event_type, body, status,
-			retries, next_attempt_at, event_created_at, event_tx, event_position)
-		SELECT 'wd_' || e || '_' || g, 'org_l', true, e, 'evt_' || e || '_' || g, 'client.updated', '{}', 'pending',
-		       true, now() - interval '1 minute', now(), 1, g
-		FROM unnest('{we_par,we_fifo,we_rl}'::text[]) e, generate_series(1, 3) g`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, hooks := leaseFixture(t)
 	var indexed []string // columns in the key or the predicate of an index
-	err = db.Pool.QueryRow(ctx, `SELECT array_agg(DISTINCT a.attname::text) FROM pg_index i
+	err := db.Pool.QueryRow(ctx, `SELECT array_agg(DISTINCT a.attname::text) FROM pg_index i
 		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum > 0
 		WHERE i.indrelid = 'webhook_deliveries'::regclass
 		  AND (a.attnum = ANY (i.indkey) OR coalesce(pg_get_expr(i.indpred, i.indrelid), '') ~ ('\m' || a.attname || '\M'))`).Scan(&indexed)
@@ -65,7 +47,6 @@ func TestClaimsLeaveIndexedColumnsAlone(t *testing.T) {
 		return out
 	}
 	before := snapshot()
-	hooks := postgres.NewWebhookStore(postgres.NewEventStore(db, events.Upcast))
 	req := webhooks.ClaimRequest{Owner: "test", Max: 100, Lease: time.Minute, PerEndpoint: 10}
 	claimed, err := hooks.Claim(ctx, req)
 	if err != nil {
@@ -93,4 +74,76 @@ func TestClaimsLeaveIndexedColumnsAlone(t *testing.T) {
 	if len(again) != 0 {
 		t.Fatalf("a second claim took %d leased deliveries (or a fifo endpoint's second): %v", len(again), again)
 	}
+}
+
+// leaseFixture is a database with three enabled endpoints of org_l, one
+// parallel (we_par), one fifo (we_fifo), one limited to 100/s (we_rl),
+// each with three deliveries due.
+func leaseFixture(t *testing.T) (*postgres.DB, *postgres.WebhookStore) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, pgtest.Migrated(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	_, err = db.Pool.Exec(ctx, `
+		INSERT INTO webhook_endpoints (id, org_id, livemode, url, enabled_events, status, secret, version, data, created_at, ordering, rate_limit)
+		VALUES ('we_par', 'org_l', true, 'http://127.0.0.1:1/', '{*}', 'enabled', 's', 1, '{}', now(), 'parallel', NULL),
+		       ('we_fifo', 'org_l', true, 'http://127.0.0.1:1/', '{*}', 'enabled', 's', 1, '{}', now(), 'fifo', NULL),
+		       ('we_rl', 'org_l', true, 'http://127.0.0.1:1/', '{*}', 'enabled', 's', 1, '{}', now(), 'parallel', 100);
+		INSERT INTO webhook_endpoint_slots (endpoint_id) VALUES ('we_rl');
+		INSERT INTO webhook_deliveries (id, org_id, livemode, endpoint_id, event_id, event_type, body, status,
+			retries, next_attempt_at, event_created_at, event_tx, event_position)
+		SELECT 'wd_' || e || '_' || g, 'org_l', true, e, 'evt_' || e || '_' || g, 'client.updated', '{}', 'pending',
+		       true, now() - interval '1 minute', now(), 1, g
+		FROM unnest('{we_par,we_fifo,we_rl}'::text[]) e, generate_series(1, 3) g`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, postgres.NewWebhookStore(postgres.NewEventStore(db, events.Upcast))
+}
+
+// Release gives back a lease the worker did not use (a delivery claimed
+// ahead and never sent): the delivery is claimable at once, and the
+// attempt its claim counted is not counted. A lease that is no longer the
+// claim's (another worker's now) is left alone.
+func TestReleaseGivesBackTheLease(t *testing.T) {
+	ctx := context.Background()
+	db, hooks := leaseFixture(t)
+	req := webhooks.ClaimRequest{Owner: "test", Max: 2, Lease: time.Minute, PerEndpoint: 10}
+	claimed, err := hooks.Claim(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claimed) != 2 {
+		t.Fatalf("claimed %d, want 2", len(claimed))
+	}
+	stale := claimed[1]
+	stale.Token = "another worker's"
+	if err := hooks.Release(ctx, []webhooks.Claimed{claimed[0], stale}); err != nil {
+		t.Fatal(err)
+	}
+	var leased, attempts int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE lease_token IS NOT NULL), sum(attempts)
+		FROM webhook_deliveries WHERE id = ANY ($1)`, []string{claimed[0].DeliveryID, claimed[1].DeliveryID}).Scan(&leased, &attempts); err != nil {
+		t.Fatal(err)
+	}
+	if leased != 1 || attempts != 1 {
+		t.Fatalf("after release: %d leased, %d attempts counted; want 1 (the other token's) and 1", leased, attempts)
+	}
+	req.Max = 100
+	again, err := hooks.Claim(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range again {
+		if c.DeliveryID == claimed[0].DeliveryID {
+			if c.Attempts != 1 {
+				t.Errorf("the released delivery claimed again counts %d attempts, want 1", c.Attempts)
+			}
+			return
+		}
+	}
+	t.Errorf("the released delivery %s was not claimable again: %v", claimed[0].DeliveryID, again)
 }

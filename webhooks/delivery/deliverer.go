@@ -14,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +42,10 @@ type DeliveryStore interface {
 	// decision says so or when it has failed without success for
 	// disableAfter.
 	CompleteBatch(ctx context.Context, batch []webhooks.Completed, disableAfter time.Duration) error
+	// Release gives back leases that were never used: each delivery whose
+	// lease is still the claim's becomes claimable at once, as if it had
+	// not been claimed.
+	Release(ctx context.Context, claims []webhooks.Claimed) error
 }
 
 // Waker tells a Deliverer when deliveries may have fallen due, so that it
@@ -60,6 +66,17 @@ type Waker interface {
 // end, and every Poll; it sends concurrently, within Concurrency and
 // PerEndpoint, over connections kept alive per destination, and records
 // the attempts that ended meanwhile in one transaction.
+//
+// It claims ahead: besides the attempts in flight it holds claimed
+// deliveries ready to go (readyAhead), so that a sender that finishes
+// starts the next attempt at once instead of waiting for a claim's round
+// trip, and each claim takes many deliveries. A ready delivery waits for
+// its endpoint's attempts ahead of it to end, which takes milliseconds
+// for a healthy endpoint and up to the HTTP timeout per attempt for a
+// hanging one; the default lease covers a wait of one timeout and the
+// attempt. A delivery that waited longer than its lease allows, or that
+// is ready when Run stops, is released, never sent on a lease that may
+// run out: the next claim takes it again.
 type Deliverer struct {
 	Store  DeliveryStore
 	Wake   Waker        // nil: poll only
@@ -83,8 +100,10 @@ type Deliverer struct {
 	// context ends; default the HTTP timeout plus 5 s.
 	ShutdownGrace time.Duration
 	// Lease is how long a claim hides a delivery from other workers: a
-	// worker that dies holds its deliveries this long. Default: the attempt
-	// timeout plus 15 s to record the result.
+	// worker that dies holds its deliveries this long. Default: twice the
+	// attempt timeout (the wait for a free slot, then the attempt) plus
+	// twice recordWithin (slack for the wait, then recording the result).
+	// A lease shorter than that turns claiming ahead off.
 	Lease time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
@@ -95,11 +114,21 @@ type Deliverer struct {
 	// logs.
 	Supervisor *supervise.Group
 
-	mu       sync.Mutex
-	inflight map[string]int // endpoint id → attempts in flight
-	total    int
-	results  chan webhooks.Completed // attempts to record
-	recorded chan struct{}           // attempts were recorded
+	mu        sync.Mutex
+	stopping  bool                    // Run's context ended: start nothing more
+	ready     []job                   // claimed, waiting for room, oldest claim first
+	held      map[string]int          // endpoint id → deliveries claimed and not done (ready or in flight)
+	heldTotal int                     // the same, all endpoints
+	inflight  map[string]int          // endpoint id → attempts in flight (handed to a sender)
+	sending   int                     // the same, all endpoints
+	results   chan webhooks.Completed // attempts to record
+	recorded  chan struct{}           // attempts were recorded
+}
+
+// job is a claimed delivery and when it was claimed.
+type job struct {
+	webhooks.Claimed
+	claimedAt time.Time
 }
 
 func (d *Deliverer) defaults() {
@@ -139,7 +168,7 @@ func (d *Deliverer) defaults() {
 	if d.Owner == "" {
 		d.Owner = "deliverer-" + webhooks.NewLeaseToken()
 	}
-	d.inflight = map[string]int{}
+	d.inflight, d.held, d.ready = map[string]int{}, map[string]int{}, nil
 	d.results = make(chan webhooks.Completed, d.Concurrency)
 	d.recorded = make(chan struct{}, 1)
 }
@@ -148,15 +177,31 @@ func (d *Deliverer) lease() time.Duration {
 	if d.Lease > 0 {
 		return d.Lease
 	}
-	return d.Config.Timeout + 15*time.Second
+	return 2*d.Config.Timeout + 2*recordWithin
 }
 
-// Run delivers until ctx ends. Then it claims nothing more and lets the
-// attempts in flight finish (each is bounded by the HTTP timeout), for at
-// most ShutdownGrace; an attempt still running after that is abandoned, its
-// lease expires and another worker sends it again. It returns nil then, or
-// an error, after the same wait, when a claim fails (PostgreSQL is gone):
-// run it under a supervise.Group, which starts it over.
+// recordWithin bounds the recording of a batch of attempts.
+const recordWithin = 10 * time.Second
+
+// maxReadyWait is how long a delivery may wait ready and still be sent:
+// its lease must outlast the attempt and its recording.
+func (d *Deliverer) maxReadyWait() time.Duration {
+	return d.lease() - d.Config.Timeout - recordWithin
+}
+
+// claimsAhead says whether the lease lets deliveries wait ready: for at
+// least an attempt's timeout, the longest a slot stays taken.
+func (d *Deliverer) claimsAhead() bool {
+	return d.maxReadyWait() >= d.Config.Timeout
+}
+
+// Run delivers until ctx ends. Then it claims nothing more, releases the
+// deliveries it holds ready, and lets the attempts in flight finish (each
+// is bounded by the HTTP timeout), for at most ShutdownGrace; an attempt
+// still running after that is abandoned, its lease expires and another
+// worker sends it again. It returns nil then, or an error, after the same
+// wait, when a claim fails (PostgreSQL is gone): run it under a
+// supervise.Group, which starts it over.
 func (d *Deliverer) Run(ctx context.Context) error {
 	d.defaults()
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -164,11 +209,11 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	recorded := make(chan struct{})
 	go func() { defer close(recorded); d.record(work) }()
 	defer func() { close(d.results); <-recorded }() // after finish: what ended is recorded
-	var wg sync.WaitGroup
-	// Claims never take more than the free slots, so a send never blocks.
-	jobs := make(chan webhooks.Claimed, d.Concurrency)
+	var wg sync.WaitGroup                           // deliveries held
+	// At most Concurrency attempts are in flight, so a send never blocks.
+	jobs := make(chan job, d.Concurrency)
 	defer close(jobs) // after finish: the senders end
-	defer d.finish(&wg, stopWork)
+	defer d.finish(work, &wg, stopWork)
 	done := make(chan struct{}, d.Concurrency)
 	for range d.Concurrency {
 		go d.sender(work, jobs, &wg, done)
@@ -188,24 +233,40 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	tick := time.NewTicker(d.Poll)
 	defer tick.Stop()
 	for {
-		n, err := d.claimAndStart(ctx, jobs, &wg)
+		n, err := d.claim(ctx, jobs, &wg)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("webhook claim: %w", err)
 		}
-		if n > 0 && d.free() > 0 {
+		if n > 0 && d.needsClaim() {
 			continue // there may be more due right now
 		}
+		if !d.waitToClaim(ctx, done, wake, tick.C) {
+			return nil
+		}
+	}
+}
+
+// waitToClaim returns when the next claim is due: at a wake-up or a poll,
+// or when attempts ended or were recorded and needsClaim says so. It
+// returns false when ctx ends.
+func (d *Deliverer) waitToClaim(ctx context.Context, done, wake <-chan struct{}, tick <-chan time.Time) bool {
+	for {
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-done:
-			drainSignals(done) // one claim for every attempt that ended
+			return false
 		case <-wake:
-		case <-d.recorded:
-		case <-tick.C:
+			return true
+		case <-tick:
+			return true
+		case <-done:
+			drainSignals(done) // one claim for every batch of attempts that ended
+		case <-d.recorded: // may have freed a fifo endpoint's next delivery
+		}
+		if d.needsClaim() {
+			return true
 		}
 	}
 }
@@ -232,8 +293,15 @@ func (d *Deliverer) supervisor() *supervise.Group {
 	return &supervise.Group{Log: d.Log}
 }
 
-// finish waits for the attempts in flight, up to the shutdown grace.
-func (d *Deliverer) finish(wg *sync.WaitGroup, stopWork context.CancelFunc) {
+// finish releases the deliveries held ready and waits for the attempts in
+// flight, up to the shutdown grace.
+func (d *Deliverer) finish(work context.Context, wg *sync.WaitGroup, stopWork context.CancelFunc) {
+	d.mu.Lock()
+	d.stopping = true
+	ready := d.ready
+	d.ready = nil
+	d.mu.Unlock()
+	d.release(work, wg, ready)
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
 	select {
@@ -245,66 +313,176 @@ func (d *Deliverer) finish(wg *sync.WaitGroup, stopWork context.CancelFunc) {
 	}
 }
 
-func (d *Deliverer) free() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.Concurrency - d.total
-}
-
-// inFlight copies the per-endpoint counts.
-func (d *Deliverer) inFlight() map[string]int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make(map[string]int, len(d.inflight))
-	for ep, n := range d.inflight {
-		out[ep] = n
+// release gives back the leases of jobs, which will not be sent: another
+// worker, or this one's next claim, takes them at once. If that fails,
+// their leases run out and they fall due then.
+func (d *Deliverer) release(ctx context.Context, wg *sync.WaitGroup, jobs []job) {
+	if len(jobs) == 0 {
+		return
 	}
-	return out
+	claims := make([]webhooks.Claimed, len(jobs))
+	for i, j := range jobs {
+		claims[i] = j.Claimed
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordWithin)
+	if err := d.Store.Release(rctx, claims); err != nil {
+		d.Log.Warn("webhook leases not released; they fall due when they run out", "deliveries", len(claims), "err", err)
+	}
+	cancel()
+	d.mu.Lock()
+	for _, j := range jobs {
+		d.drop(j.EndpointID)
+	}
+	d.mu.Unlock()
+	for range jobs {
+		wg.Done()
+	}
 }
 
-// claimAndStart claims due deliveries while ctx lasts and hands them to
-// the senders.
-func (d *Deliverer) claimAndStart(ctx context.Context, jobs chan<- webhooks.Claimed, wg *sync.WaitGroup) (int, error) {
-	free := d.free()
-	if free <= 0 {
+// drop forgets a held delivery of endpoint ep; d.mu is held.
+func (d *Deliverer) drop(ep string) {
+	if d.held[ep]--; d.held[ep] <= 0 {
+		delete(d.held, ep)
+	}
+	d.heldTotal--
+}
+
+// readyAhead is how many deliveries of an endpoint a worker that claims
+// ahead holds ready, in multiples of PerEndpoint: enough for its senders
+// to go on at full speed through the round trip of the claim that
+// refills them, which starts when half are gone.
+const readyAhead = 3
+
+// holdLimit bounds what the worker holds: if it claims ahead, up to
+// Concurrency ready in all and readyAhead × PerEndpoint per endpoint,
+// besides the attempts in flight.
+func (d *Deliverer) holdLimit() (total, perEndpoint int) {
+	if !d.claimsAhead() {
+		return d.Concurrency, d.PerEndpoint
+	}
+	return 2 * d.Concurrency, (1 + readyAhead) * d.PerEndpoint
+}
+
+// needsClaim says whether a claim is worth its round trip after attempts
+// ended: when senders would otherwise idle (nothing ready while slots are
+// free), or when an endpoint's ready deliveries fell to half of what it
+// may hold ready.
+// Wake-ups and polls claim whatever this says, to find endpoints the
+// worker holds nothing of.
+func (d *Deliverer) needsClaim() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	total, _ := d.holdLimit()
+	if d.heldTotal >= total {
+		return false
+	}
+	if len(d.ready) == 0 {
+		return d.sending < d.Concurrency
+	}
+	for ep, n := range d.held {
+		if n-d.inflight[ep] <= readyAhead*d.PerEndpoint/2 {
+			return true
+		}
+	}
+	return false
+}
+
+// claim claims due deliveries while ctx lasts, up to what the worker may
+// hold, and hands them to the senders as far as the bounds on attempts in
+// flight allow; the rest wait in ready.
+func (d *Deliverer) claim(ctx context.Context, jobs chan<- job, wg *sync.WaitGroup) (int, error) {
+	total, perEndpoint := d.holdLimit()
+	d.mu.Lock()
+	room := total - d.heldTotal
+	held := maps.Clone(d.held)
+	d.mu.Unlock()
+	if room <= 0 {
 		return 0, nil
 	}
-	claimed, err := d.Store.Claim(ctx, webhooks.ClaimRequest{Owner: d.Owner, Max: free, Lease: d.lease(),
-		PerEndpoint: d.PerEndpoint, InFlight: d.inFlight()})
-	if err != nil {
+	at := d.Now()
+	claimed, err := d.Store.Claim(ctx, webhooks.ClaimRequest{Owner: d.Owner, Max: room, Lease: d.lease(),
+		PerEndpoint: perEndpoint, Held: held})
+	if err != nil || len(claimed) == 0 {
 		return 0, err
 	}
+	wg.Add(len(claimed))
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	for _, c := range claimed {
-		d.mu.Lock()
-		d.inflight[c.EndpointID]++
-		d.total++
-		d.mu.Unlock()
-		wg.Add(1)
-		jobs <- c
+		d.held[c.EndpointID]++
+		d.heldTotal++
+		d.ready = append(d.ready, job{Claimed: c, claimedAt: at})
+	}
+	for {
+		j, ok := d.next()
+		if !ok {
+			break
+		}
+		jobs <- j
 	}
 	return len(claimed), nil
 }
 
-// sender sends the deliveries handed to it, one at a time, under work
-// (which outlives Run's context for the shutdown grace), until jobs is
-// closed. Run starts Concurrency of them: a goroutine per attempt grew a
-// new stack for every HTTP request (4-5 % of the process's CPU while
-// draining a backlog), a sender keeps its own.
-func (d *Deliverer) sender(work context.Context, jobs <-chan webhooks.Claimed, wg *sync.WaitGroup, done chan<- struct{}) {
-	for c := range jobs {
-		d.attempt(work, c)
-		d.mu.Lock()
-		if d.inflight[c.EndpointID]--; d.inflight[c.EndpointID] <= 0 {
-			delete(d.inflight, c.EndpointID)
+// next takes the oldest ready delivery whose endpoint is under
+// PerEndpoint attempts in flight, if Concurrency allows one more, and
+// counts it in flight; d.mu is held.
+func (d *Deliverer) next() (job, bool) {
+	if d.stopping || d.sending >= d.Concurrency {
+		return job{}, false
+	}
+	for i, j := range d.ready {
+		if d.inflight[j.EndpointID] < d.PerEndpoint {
+			d.ready = slices.Delete(d.ready, i, i+1)
+			d.inflight[j.EndpointID]++
+			d.sending++
+			return j, true
 		}
-		d.total--
-		d.mu.Unlock()
-		wg.Done()
+	}
+	return job{}, false
+}
+
+// sender sends the deliveries handed to it, and then each ready one that
+// the bounds allow, one at a time, under work (which outlives Run's
+// context for the shutdown grace), until jobs is closed. Run starts
+// Concurrency of them: a goroutine per attempt grew a new stack for every
+// HTTP request (4-5 % of the process's CPU while draining a backlog), a
+// sender keeps its own.
+func (d *Deliverer) sender(work context.Context, jobs <-chan job, wg *sync.WaitGroup, done chan<- struct{}) {
+	for j := range jobs {
+		for more := true; more; {
+			if d.claimsAhead() && d.Now().Sub(j.claimedAt) > d.maxReadyWait() {
+				// Waited so long that the lease may not cover the attempt
+				// (a slot stays taken for at most the timeout: a bug, or
+				// a stalled process).
+				d.mu.Lock()
+				d.unsend(j)
+				d.mu.Unlock()
+				d.release(work, wg, []job{j})
+			} else {
+				d.attempt(work, j.Claimed)
+				d.mu.Lock()
+				d.unsend(j)
+				d.drop(j.EndpointID)
+				d.mu.Unlock()
+				wg.Done()
+			}
+			d.mu.Lock()
+			j, more = d.next()
+			d.mu.Unlock()
+		}
 		select {
 		case done <- struct{}{}:
 		default:
 		}
 	}
+}
+
+// unsend counts j out of the attempts in flight; d.mu is held.
+func (d *Deliverer) unsend(j job) {
+	if d.inflight[j.EndpointID]--; d.inflight[j.EndpointID] <= 0 {
+		delete(d.inflight, j.EndpointID)
+	}
+	d.sending--
 }
 
 // attempt sends one claimed delivery, not before its send slot, and
@@ -352,7 +530,7 @@ func (d *Deliverer) record(ctx context.Context) {
 		}
 		// Recording must not be cut short by a shutdown that starts now:
 		// the receivers have the deliveries, the log should say so.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordWithin)
 		err := d.Store.CompleteBatch(rctx, batch, d.Config.DisableAfter)
 		cancel()
 		if err != nil {
