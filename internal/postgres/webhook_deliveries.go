@@ -94,8 +94,7 @@ func (s *WebhookStore) hasGated(ctx context.Context) (bool, error) {
 }
 
 // claimWith runs a claim statement (claimSQL, claimGatedSQL) in one round
-// trip, in a transaction that does not wait for its WAL flush (see
-// lazyCommit).
+// trip, in a transaction of deliveryTx's settings.
 func (s *WebhookStore) claimWith(ctx context.Context, sql string, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
 	var busy []string
 	var busyN []int32
@@ -105,7 +104,7 @@ func (s *WebhookStore) claimWith(ctx context.Context, sql string, req webhooks.C
 	token := webhooks.NewLeaseToken()
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
-	b.Queue(`SET LOCAL synchronous_commit = off`)
+	b.Queue(deliveryTxSQL)
 	claim := b.Queue(sql, busy, busyN, req.PerEndpoint, req.Max, req.Lease.Seconds(), token)
 	var out []webhooks.Claimed
 	claim.Query(func(rows pgx.Rows) error {
@@ -272,8 +271,10 @@ func (s *WebhookStore) Release(ctx context.Context, claims []webhooks.Claimed) e
 	return nil
 }
 
-// lazyCommit lets the transaction commit without waiting for its WAL to
-// reach disk: claims and completions only. If PostgreSQL crashes before
+// deliveryTx sets up a transaction of claims or completions.
+//
+// It commits without waiting for its WAL to reach disk. If PostgreSQL
+// crashes before
 // the WAL writer flushes it (a fraction of a second), the claim or the
 // completion is lost and the delivery, still pending with its lease
 // expired or never taken, is sent again: at-least-once holds, and the
@@ -282,12 +283,25 @@ func (s *WebhookStore) Release(ctx context.Context, claims []webhooks.Claimed) e
 // the event to JetStream once its deliveries are committed. A transaction
 // that appends events (an endpoint disabled) calls durableCommit, so that
 // the relay never publishes an event a crash could take back.
-func lazyCommit(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`)
+//
+// It plans each statement for its arguments and for the tables as they
+// are (plan_cache_mode = force_custom_plan), instead of keeping the
+// generic plan PostgreSQL settles on after a prepared statement's fifth
+// use. A generic plan made while webhook_deliveries was small (a young
+// install) scanned the whole table, or sorted an endpoint's whole
+// backlog, on every claim and completion once a backlog filled it, until
+// autovacuum's next ANALYZE; planning costs a fraction of a millisecond
+// per claim or batch of completions, each of tens of deliveries.
+// TestHotQueriesKeepTheirIndexAsTablesGrow checks these statements.
+func deliveryTx(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, deliveryTxSQL)
 	return err
 }
 
-// durableCommit undoes lazyCommit.
+// deliveryTxSQL makes the settings of deliveryTx in one statement.
+const deliveryTxSQL = `SELECT set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)`
+
+// durableCommit undoes deliveryTx's lazy commit.
 func durableCommit(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = on`)
 	return err
@@ -297,7 +311,7 @@ func durableCommit(ctx context.Context, tx pgx.Tx) error {
 func (s *WebhookStore) Complete(ctx context.Context, c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision, disableAfter time.Duration) error {
 	meta := events.Metadata{Source: "worker", CausationID: c.EventID}
 	_, err := s.store.Run(ctx, meta, func(tx *Tx) error {
-		if err := lazyCommit(ctx, tx); err != nil {
+		if err := deliveryTx(ctx, tx); err != nil {
 			return err
 		}
 		var code any
