@@ -2,7 +2,10 @@ package delivery_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -91,7 +94,10 @@ func TestDelivererClaimsAheadAndReleasesAtShutdown(t *testing.T) {
 	inFlight := rcv.requests()[0].headers.Get("webhook-id")
 
 	stop()
-	once.Do(func() { close(answer) }) // the attempt in flight ends during the shutdown grace
+	// The attempt in flight ends during the shutdown grace, once Run gave
+	// back what it held ready (and so sends nothing more).
+	waitFor(t, "ready deliveries released", func() bool { return len(store.ids()) > 0 })
+	once.Do(func() { close(answer) })
 	select {
 	case <-returned:
 	case <-time.After(10 * time.Second):
@@ -166,5 +172,90 @@ func TestStaleReadyDeliveryIsReleasedNotSent(t *testing.T) {
 	}
 	if n := len(rcv.requests()); n != 2 {
 		t.Errorf("%d requests, want 2", n)
+	}
+}
+
+// scriptedStore hands out the deliveries of a few endpoints in memory,
+// within the request's bounds; the endpoints of trickle give one
+// delivery every other claim (as if each fell due in its own time).
+type scriptedStore struct {
+	mu      sync.Mutex
+	order   []string                      // endpoints, in claim order
+	pending map[string][]webhooks.Claimed // by endpoint
+	trickle map[string]bool
+	claims  int
+}
+
+func (s *scriptedStore) Claim(_ context.Context, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.claims++
+	var out []webhooks.Claimed
+	for _, ep := range s.order {
+		n := min(req.PerEndpoint-req.Held[ep], len(s.pending[ep]), req.Max-len(out))
+		if s.trickle[ep] {
+			n = min(n, s.claims%2)
+		}
+		if n > 0 {
+			out = append(out, s.pending[ep][:n]...)
+			s.pending[ep] = s.pending[ep][n:]
+		}
+	}
+	return out, nil
+}
+
+func (s *scriptedStore) CompleteBatch(context.Context, []webhooks.Completed, time.Duration) error {
+	return nil
+}
+
+func (s *scriptedStore) Release(_ context.Context, claims []webhooks.Claimed) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range claims {
+		s.pending[c.EndpointID] = append([]webhooks.Claimed{c}, s.pending[c.EndpointID]...)
+	}
+	return nil
+}
+
+// What a deliverer holds ready of a slow endpoint must not stop it from
+// claiming for others: once the fast endpoint's deliveries it claimed
+// are sent, the senders that find nothing they may send (the slow
+// endpoint's ready ones wait for its attempt) claim again at once, not
+// at the next poll, a minute away here. The fast endpoint's deliveries
+// come one every other claim, so that the worker often holds none.
+func TestReadyOfASlowEndpointDoesNotHoldBackOthers(t *testing.T) {
+	t.Parallel()
+	hang := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hang }))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(hang) }) // runs first
+	var fastN atomic.Int64
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fastN.Add(1) }))
+	t.Cleanup(fast.Close)
+	secret, err := webhooks.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &scriptedStore{order: []string{"we_slow", "we_fast"}, pending: map[string][]webhooks.Claimed{},
+		trickle: map[string]bool{"we_fast": true}}
+	for ep, url := range map[string]string{"we_slow": slow.URL, "we_fast": fast.URL} {
+		for i := range 10 {
+			store.pending[ep] = append(store.pending[ep], webhooks.Claimed{DeliveryID: fmt.Sprintf("wd_%s_%d", ep, i),
+				Token: "tok", EndpointID: ep, URL: url, Secrets: []string{secret}, EventID: fmt.Sprintf("evt_%s_%d", ep, i),
+				Body: []byte(`{}`), Attempts: 1})
+		}
+	}
+	config := webhooks.Config{AllowNets: loopback, Timeout: time.Second, DisableAfter: time.Hour}
+	ctx, stop := context.WithCancel(context.Background())
+	d := &delivery.Deliverer{Store: store, Config: config, Log: slog.New(slog.DiscardHandler), Poll: time.Minute, PerEndpoint: 1}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = d.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	start := time.Now()
+	waitFor(t, "the fast endpoint's deliveries", func() bool { return fastN.Load() == 10 })
+	// Each wait for the slow endpoint's attempt to end (its 1 s timeout)
+	// instead of claiming shows here.
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("10 deliveries to the fast endpoint took %v: claims waited for the slow endpoint's attempts", took)
 	}
 }

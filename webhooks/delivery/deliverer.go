@@ -364,11 +364,11 @@ func (d *Deliverer) holdLimit() (total, perEndpoint int) {
 }
 
 // needsClaim says whether a claim is worth its round trip after attempts
-// ended: when senders would otherwise idle (nothing ready while slots are
-// free), or when an endpoint's ready deliveries fell to half of what it
-// may hold ready.
-// Wake-ups and polls claim whatever this says, to find endpoints the
-// worker holds nothing of.
+// ended: when senders would otherwise idle (slots free, and nothing ready
+// that the bounds let go: what is ready may all be a slow endpoint's), or
+// when an endpoint's ready deliveries fell to half of what it may hold
+// ready. Wake-ups and polls claim whatever this says, to find endpoints
+// the worker holds nothing of.
 func (d *Deliverer) needsClaim() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -376,8 +376,8 @@ func (d *Deliverer) needsClaim() bool {
 	if d.heldTotal >= total {
 		return false
 	}
-	if len(d.ready) == 0 {
-		return d.sending < d.Concurrency
+	if d.sending < d.Concurrency && !slices.ContainsFunc(d.ready, d.sendable) {
+		return true
 	}
 	for ep, n := range d.held {
 		if n-d.inflight[ep] <= readyAhead*d.PerEndpoint/2 {
@@ -430,15 +430,21 @@ func (d *Deliverer) next() (job, bool) {
 	if d.stopping || d.sending >= d.Concurrency {
 		return job{}, false
 	}
-	for i, j := range d.ready {
-		if d.inflight[j.EndpointID] < d.PerEndpoint {
-			d.ready = slices.Delete(d.ready, i, i+1)
-			d.inflight[j.EndpointID]++
-			d.sending++
-			return j, true
-		}
+	i := slices.IndexFunc(d.ready, d.sendable)
+	if i < 0 {
+		return job{}, false
 	}
-	return job{}, false
+	j := d.ready[i]
+	d.ready = slices.Delete(d.ready, i, i+1)
+	d.inflight[j.EndpointID]++
+	d.sending++
+	return j, true
+}
+
+// sendable says whether j's endpoint is under PerEndpoint attempts in
+// flight; d.mu is held.
+func (d *Deliverer) sendable(j job) bool {
+	return d.inflight[j.EndpointID] < d.PerEndpoint
 }
 
 // sender sends the deliveries handed to it, and then each ready one that
