@@ -457,9 +457,9 @@ func (d *Deliverer) sender(work context.Context, jobs <-chan job, wg *sync.WaitG
 	for j := range jobs {
 		for more := true; more; {
 			if d.claimsAhead() && d.Now().Sub(j.claimedAt) > d.maxReadyWait() {
-				// Waited so long that the lease may not cover the attempt
-				// (a slot stays taken for at most the timeout: a bug, or
-				// a stalled process).
+				// Waited so long that the lease may not cover the attempt:
+				// behind attempts of a hanging endpoint that each took
+				// the whole timeout, or in a stalled process.
 				d.mu.Lock()
 				d.unsend(j)
 				d.mu.Unlock()
