@@ -19,8 +19,7 @@ type hotQuery struct {
 	sql     string
 	params  string // literal arguments of EXECUTE
 	indexes []string
-	// replanned: run in a deliveryTx that plans it at every execution
-	// when it handles many deliveries.
+	// replanned: run in a deliveryTx, which plans it at every execution.
 	replanned bool
 }
 
@@ -126,11 +125,10 @@ func TestHotQueriesUseTheirIndexUnderAGenericPlan(t *testing.T) {
 // A pooled connection keeps the generic plan of a prepared statement,
 // made at its sixth use, until an ANALYZE of its tables: one made while
 // the tables were small scans them whole as they grow. The statements of
-// claims and completions that handle many deliveries are replanned at
-// every execution (deliveryTx), so that a backlog that fills a young
-// install's webhook_deliveries meets such a plan at most once: prepared
-// on a young install (a few rows, analyzed), they are checked after a
-// backlog of 5,000 deliveries arrived. (The
+// claims and completions are replanned at every execution (deliveryTx),
+// so that a backlog that fills a young install's webhook_deliveries never
+// meets such a plan: prepared on a young install (a few rows, analyzed),
+// they are checked after a backlog of 5,000 deliveries arrived. (The
 // others keep a stale plan until autovacuum analyzes the grown table,
 // within a minute or two of its growth; they run too often per request
 // to be planned at each execution.)
@@ -206,7 +204,7 @@ func explainReplanned(ctx context.Context, conn *pgxpool.Conn, name string, q ho
 		return "", err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if err := deliveryTx(ctx, tx, true); err != nil {
+	if err := deliveryTx(ctx, tx); err != nil {
 		return "", err
 	}
 	if err := prepare(ctx, tx, name, q); err != nil {

@@ -141,7 +141,7 @@ func (s *WebhookStore) CompleteBatch(ctx context.Context, batch []webhooks.Compl
 		return s.Complete(ctx, c.Claimed, c.Result, c.Decision, disableAfter)
 	}
 	_, err := s.store.Run(ctx, events.Metadata{Source: "worker"}, func(tx *Tx) error {
-		if err := deliveryTx(ctx, tx, len(batch) >= replanAt); err != nil {
+		if err := deliveryTx(ctx, tx); err != nil {
 			return err
 		}
 		held, err := recordAttempts(ctx, tx, batch)

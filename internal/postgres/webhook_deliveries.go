@@ -94,8 +94,7 @@ func (s *WebhookStore) hasGated(ctx context.Context) (bool, error) {
 }
 
 // claimWith runs a claim statement (claimSQL, claimGatedSQL) in one round
-// trip, in a transaction of deliveryTx's settings, planned for its
-// arguments while the claims are large (see deliveryTx).
+// trip, in a transaction of deliveryTx's settings.
 func (s *WebhookStore) claimWith(ctx context.Context, sql string, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
 	var busy []string
 	var busyN []int32
@@ -105,7 +104,7 @@ func (s *WebhookStore) claimWith(ctx context.Context, sql string, req webhooks.C
 	token := webhooks.NewLeaseToken()
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
-	b.Queue(deliveryTxSQL(s.draining.Load()))
+	b.Queue(deliveryTxSQL)
 	claim := b.Queue(sql, busy, busyN, req.PerEndpoint, req.Max, req.Lease.Seconds(), token)
 	var out []webhooks.Claimed
 	claim.Query(func(rows pgx.Rows) error {
@@ -117,7 +116,6 @@ func (s *WebhookStore) claimWith(ctx context.Context, sql string, req webhooks.C
 	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	s.draining.Store(len(out) >= replanAt)
 	return out, nil
 }
 
@@ -286,35 +284,22 @@ func (s *WebhookStore) Release(ctx context.Context, claims []webhooks.Claimed) e
 // that appends events (an endpoint disabled) calls durableCommit, so that
 // the relay never publishes an event a crash could take back.
 //
-// With replan, it also plans each statement for its arguments and for
-// the tables as they are (plan_cache_mode = force_custom_plan), instead
-// of using the generic plan PostgreSQL settles on after a prepared
-// statement's fifth use: one made while webhook_deliveries was small (a
-// young install) scanned the whole table, or sorted an endpoint's whole
+// It plans each statement for its arguments and for the tables as they
+// are (plan_cache_mode = force_custom_plan), instead of keeping the
+// generic plan PostgreSQL settles on after a prepared statement's fifth
+// use. A generic plan made while webhook_deliveries was small (a young
+// install) scanned the whole table, or sorted an endpoint's whole
 // backlog, on every claim and completion once a backlog filled it, until
-// autovacuum's next ANALYZE. Planning a claim costs about half a
-// millisecond, so only statements that handle many deliveries are
-// replanned: claims after a claim of replanAt or more (a backlog), and
-// batches of that many completions. A trickle of small claims keeps the
-// generic plan; at 500 deliveries/s, replanning every claim took a
-// quarter of a core. TestHotQueriesKeepTheirIndexAsTablesGrow checks the
-// replanned statements.
-func deliveryTx(ctx context.Context, tx pgx.Tx, replan bool) error {
-	_, err := tx.Exec(ctx, deliveryTxSQL(replan))
+// autovacuum's next ANALYZE; planning costs a fraction of a millisecond
+// per claim or batch of completions, each of tens of deliveries.
+// TestHotQueriesKeepTheirIndexAsTablesGrow checks these statements.
+func deliveryTx(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, deliveryTxSQL)
 	return err
 }
 
-// replanAt is the number of deliveries from which a claim or a batch of
-// completions is worth planning for itself (deliveryTx).
-const replanAt = 16
-
 // deliveryTxSQL makes the settings of deliveryTx in one statement.
-func deliveryTxSQL(replan bool) string {
-	if replan {
-		return `SELECT set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)`
-	}
-	return `SELECT set_config('synchronous_commit', 'off', true)`
-}
+const deliveryTxSQL = `SELECT set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)`
 
 // durableCommit undoes deliveryTx's lazy commit.
 func durableCommit(ctx context.Context, tx pgx.Tx) error {
@@ -326,7 +311,7 @@ func durableCommit(ctx context.Context, tx pgx.Tx) error {
 func (s *WebhookStore) Complete(ctx context.Context, c webhooks.Claimed, res webhooks.AttemptResult, d webhooks.Decision, disableAfter time.Duration) error {
 	meta := events.Metadata{Source: "worker", CausationID: c.EventID}
 	_, err := s.store.Run(ctx, meta, func(tx *Tx) error {
-		if err := deliveryTx(ctx, tx, false); err != nil {
+		if err := deliveryTx(ctx, tx); err != nil {
 			return err
 		}
 		var code any

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/facturo/facturo"
@@ -99,8 +98,6 @@ type WebhookStore struct {
 	gatedMu sync.Mutex
 	gatedAt time.Time // when gated was read (hasGated)
 	gated   bool      // some enabled endpoint is fifo or rate-limited
-
-	draining atomic.Bool // the last claim took replanAt deliveries or more (claimWith)
 }
 
 // NewWebhookStore returns a store appending through store.
