@@ -126,6 +126,9 @@ type Claimed struct {
 	NotBefore time.Time
 	Attempts  int  // attempts made, this one included
 	Retries   bool // false: one attempt only (test mode)
+	// Fifo: the endpoint receives its deliveries one at a time, in order,
+	// so recording this attempt may make its next delivery claimable.
+	Fifo bool
 }
 
 // ClaimRequest bounds a claim.

@@ -163,7 +163,8 @@ const claimable = `d.status = 'pending' AND d.next_attempt_at <= now()
 // claimedColumns are what a claim returns of each delivery, before its
 // send slot (scanClaimed).
 const claimedColumns = `d.id, d.endpoint_id, d.org_id, d.livemode, e.url, e.secret, coalesce(e.previous_secret, ''),
-			e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now(), d.resource, d.resource_version`
+			e.previous_expires_at, d.event_id, d.body, d.attempts, d.retries, now(), d.resource, d.resource_version,
+			e.ordering = 'fifo'`
 
 // claimGatedSQL claims for the fifo and rate-limited endpoints, with the
 // parameters of claimSQL. gated_rows are the deliveries taken, at most $4,
@@ -237,7 +238,7 @@ func scanClaimed(token string) pgx.RowToFunc[webhooks.Claimed] {
 		var notBefore *time.Time
 		if err := r.Scan(&c.DeliveryID, &c.EndpointID, &c.OrgID, &c.Livemode, &c.URL, &secret, &prev,
 			&prevUntil, &c.EventID, &c.Body, &c.Attempts, &c.Retries, &now,
-			&c.Resource, &c.ResourceVersion, &notBefore); err != nil {
+			&c.Resource, &c.ResourceVersion, &c.Fifo, &notBefore); err != nil {
 			return c, err
 		}
 		if notBefore != nil {

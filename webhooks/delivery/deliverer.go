@@ -115,14 +115,22 @@ type Deliverer struct {
 	Supervisor *supervise.Group
 
 	mu        sync.Mutex
-	stopping  bool                    // Run's context ended: start nothing more
-	ready     []job                   // claimed, waiting for room, oldest claim first
-	held      map[string]int          // endpoint id → deliveries claimed and not done (ready or in flight)
-	heldTotal int                     // the same, all endpoints
-	inflight  map[string]int          // endpoint id → attempts in flight (handed to a sender)
-	sending   int                     // the same, all endpoints
-	results   chan webhooks.Completed // attempts to record
-	recorded  chan struct{}           // attempts were recorded
+	stopping  bool           // Run's context ended: start nothing more
+	ready     []job          // claimed, waiting for room, oldest claim first
+	held      map[string]int // endpoint id → deliveries claimed and not done (ready or in flight)
+	heldTotal int            // the same, all endpoints
+	inflight  map[string]int // endpoint id → attempts in flight (handed to a sender)
+	sending   int            // the same, all endpoints
+	// What the claims say may still be due: the endpoints of which the
+	// last claim that had room for them took all of it, and whether the
+	// last claim took all it could in all (more may be due anywhere).
+	more    map[string]bool
+	moreAny bool
+	// fifoRecorded: attempts of a fifo endpoint were recorded since the
+	// last claim, so its next delivery may be claimable.
+	fifoRecorded bool
+	results      chan webhooks.Completed // attempts to record
+	recorded     chan struct{}           // attempts were recorded
 }
 
 // job is a claimed delivery and when it was claimed.
@@ -168,7 +176,7 @@ func (d *Deliverer) defaults() {
 	if d.Owner == "" {
 		d.Owner = "deliverer-" + webhooks.NewLeaseToken()
 	}
-	d.inflight, d.held, d.ready = map[string]int{}, map[string]int{}, nil
+	d.inflight, d.held, d.ready, d.more = map[string]int{}, map[string]int{}, nil, map[string]bool{}
 	d.results = make(chan webhooks.Completed, d.Concurrency)
 	d.recorded = make(chan struct{}, 1)
 }
@@ -263,7 +271,7 @@ func (d *Deliverer) waitToClaim(ctx context.Context, done, wake <-chan struct{},
 			return true
 		case <-done:
 			drainSignals(done) // one claim for every batch of attempts that ended
-		case <-d.recorded: // may have freed a fifo endpoint's next delivery
+		case <-d.recorded:
 		}
 		if d.needsClaim() {
 			return true
@@ -364,11 +372,16 @@ func (d *Deliverer) holdLimit() (total, perEndpoint int) {
 }
 
 // needsClaim says whether a claim is worth its round trip after attempts
-// ended: when senders would otherwise idle (slots free, and nothing ready
-// that the bounds let go: what is ready may all be a slow endpoint's), or
-// when an endpoint's ready deliveries fell to half of what it may hold
-// ready. Wake-ups and polls claim whatever this says, to find endpoints
-// the worker holds nothing of.
+// ended or were recorded: when a fifo endpoint's attempt was recorded
+// (its next delivery may be due), or, if the last claim left deliveries
+// due (it took all the room it had), when senders would otherwise idle
+// (slots free, and nothing ready that the bounds let go: what is ready
+// may all be a slow endpoint's) or when such an endpoint's ready
+// deliveries fell to half of what it may hold ready. A claim that took
+// less than its room took everything due: what falls due later is heard
+// of by a wake-up (NOTIFY) or found by a poll, which claim whatever this
+// says. So a trickle of deliveries costs one claim per wake-up, not one
+// more per attempt.
 func (d *Deliverer) needsClaim() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -376,11 +389,17 @@ func (d *Deliverer) needsClaim() bool {
 	if d.heldTotal >= total {
 		return false
 	}
+	if d.fifoRecorded {
+		return true
+	}
+	if !d.moreAny && len(d.more) == 0 {
+		return false
+	}
 	if d.sending < d.Concurrency && !slices.ContainsFunc(d.ready, d.sendable) {
 		return true
 	}
 	for ep, n := range d.held {
-		if n-d.inflight[ep] <= readyAhead*d.PerEndpoint/2 {
+		if (d.moreAny || d.more[ep]) && n-d.inflight[ep] <= readyAhead*d.PerEndpoint/2 {
 			return true
 		}
 	}
@@ -400,14 +419,37 @@ func (d *Deliverer) claim(ctx context.Context, jobs chan<- job, wg *sync.WaitGro
 		return 0, nil
 	}
 	at := d.Now()
+	d.mu.Lock()
+	d.fifoRecorded = false // this claim looks for the next deliveries of those endpoints
+	d.mu.Unlock()
 	claimed, err := d.Store.Claim(ctx, webhooks.ClaimRequest{Owner: d.Owner, Max: room, Lease: d.lease(),
 		PerEndpoint: perEndpoint, Held: held})
-	if err != nil || len(claimed) == 0 {
+	if err != nil {
 		return 0, err
 	}
-	wg.Add(len(claimed))
+	taken := map[string]int{}
+	for _, c := range claimed {
+		taken[c.EndpointID]++
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// An endpoint that had room and got less than it has nothing more
+	// due; one that had none keeps what an earlier claim said of it.
+	for ep := range d.more {
+		if room := perEndpoint - held[ep]; room > 0 && taken[ep] < room {
+			delete(d.more, ep)
+		}
+	}
+	for ep, n := range taken {
+		if n >= perEndpoint-held[ep] {
+			d.more[ep] = true
+		}
+	}
+	d.moreAny = len(claimed) >= room
+	if len(claimed) == 0 {
+		return 0, nil
+	}
+	wg.Add(len(claimed))
 	for _, c := range claimed {
 		d.held[c.EndpointID]++
 		d.heldTotal++
@@ -545,6 +587,11 @@ func (d *Deliverer) record(ctx context.Context) {
 		}
 		// What was recorded may free the next delivery of a fifo
 		// endpoint: claim now, not at the next poll.
+		if slices.ContainsFunc(batch, func(c webhooks.Completed) bool { return c.Claimed.Fifo }) {
+			d.mu.Lock()
+			d.fifoRecorded = true
+			d.mu.Unlock()
+		}
 		select {
 		case d.recorded <- struct{}{}:
 		default:
