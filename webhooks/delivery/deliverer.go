@@ -377,7 +377,8 @@ func (d *Deliverer) holdLimit() (total, perEndpoint int) {
 // due (it took all the room it had), when senders would otherwise idle
 // (slots free, and nothing ready that the bounds let go: what is ready
 // may all be a slow endpoint's) or when such an endpoint's ready
-// deliveries fell to half of what it may hold ready. A claim that took
+// deliveries fell to half of what it may hold ready; never for endpoints
+// held up to their bound, of which a claim would take nothing. A claim that took
 // less than its room took everything due: what falls due later is heard
 // of by a wake-up (NOTIFY) or found by a poll, which claim whatever this
 // says. So a trickle of deliveries costs one claim per wake-up, not one
@@ -385,14 +386,19 @@ func (d *Deliverer) holdLimit() (total, perEndpoint int) {
 func (d *Deliverer) needsClaim() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	total, _ := d.holdLimit()
+	total, perEndpoint := d.holdLimit()
 	if d.heldTotal >= total {
 		return false
 	}
 	if d.fifoRecorded {
 		return true
 	}
-	if !d.moreAny && len(d.more) == 0 {
+	// Endpoints held up to their bound leave a claim nothing to take.
+	more := d.moreAny
+	for ep := range d.more {
+		more = more || d.held[ep] < perEndpoint
+	}
+	if !more {
 		return false
 	}
 	if d.sending < d.Concurrency && !slices.ContainsFunc(d.ready, d.sendable) {
