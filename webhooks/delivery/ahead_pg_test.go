@@ -178,9 +178,10 @@ func TestStaleReadyDeliveryIsReleasedNotSent(t *testing.T) {
 // scriptedStore hands out the deliveries of a few endpoints in memory,
 // as many as the request's bounds allow.
 type scriptedStore struct {
-	mu      sync.Mutex
-	order   []string                      // endpoints, in claim order
-	pending map[string][]webhooks.Claimed // by endpoint
+	mu          sync.Mutex
+	order       []string                      // endpoints, in claim order
+	pending     map[string][]webhooks.Claimed // by endpoint
+	recordDelay time.Duration                 // how long CompleteBatch takes
 }
 
 func (s *scriptedStore) Claim(_ context.Context, req webhooks.ClaimRequest) ([]webhooks.Claimed, error) {
@@ -197,10 +198,8 @@ func (s *scriptedStore) Claim(_ context.Context, req webhooks.ClaimRequest) ([]w
 	return out, nil
 }
 
-// CompleteBatch takes 300 ms, as if PostgreSQL were busy: that the
-// attempts were recorded is no prompt to claim for a while.
 func (s *scriptedStore) CompleteBatch(context.Context, []webhooks.Completed, time.Duration) error {
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(s.recordDelay)
 	return nil
 }
 
@@ -218,7 +217,9 @@ func (s *scriptedStore) Release(_ context.Context, claims []webhooks.Claimed) er
 // are sent, the senders that find nothing they may send (the slow
 // endpoint's ready ones wait for its attempt) claim again at once, not
 // at the next poll, a minute away here. The fast endpoint's backlog is
-// ten times what the worker may hold of it.
+// ten times what the worker may hold of it, and recording takes 300 ms,
+// as if PostgreSQL were busy: that attempts were recorded is no prompt
+// to claim for a while.
 func TestReadyOfASlowEndpointDoesNotHoldBackOthers(t *testing.T) {
 	t.Parallel()
 	hang := make(chan struct{})
@@ -232,7 +233,8 @@ func TestReadyOfASlowEndpointDoesNotHoldBackOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &scriptedStore{order: []string{"we_slow", "we_fast"}, pending: map[string][]webhooks.Claimed{}}
+	store := &scriptedStore{order: []string{"we_slow", "we_fast"}, pending: map[string][]webhooks.Claimed{},
+		recordDelay: 300 * time.Millisecond}
 	for ep, url := range map[string]string{"we_slow": slow.URL, "we_fast": fast.URL} {
 		for i := range 40 {
 			store.pending[ep] = append(store.pending[ep], webhooks.Claimed{DeliveryID: fmt.Sprintf("wd_%s_%d", ep, i),
@@ -252,5 +254,44 @@ func TestReadyOfASlowEndpointDoesNotHoldBackOthers(t *testing.T) {
 	// instead of claiming shows here.
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("40 deliveries to the fast endpoint took %v: claims waited for the slow endpoint's attempts", took)
+	}
+}
+
+// Slow endpoints' ready deliveries, which wait for their attempts, must
+// not use up what the worker may hold in all while it has slots free:
+// two hanging endpoints of four slots, one slot each, and a fast endpoint
+// that must still be claimed for.
+func TestSlowEndpointsDoNotUseUpTheHoldForOthers(t *testing.T) {
+	t.Parallel()
+	hang := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hang }))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(hang) }) // runs first
+	var fastN atomic.Int64
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fastN.Add(1) }))
+	t.Cleanup(fast.Close)
+	secret, err := webhooks.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &scriptedStore{order: []string{"we_slow1", "we_slow2", "we_fast"}, pending: map[string][]webhooks.Claimed{}}
+	for ep, url := range map[string]string{"we_slow1": slow.URL, "we_slow2": slow.URL, "we_fast": fast.URL} {
+		for i := range 40 {
+			store.pending[ep] = append(store.pending[ep], webhooks.Claimed{DeliveryID: fmt.Sprintf("wd_%s_%d", ep, i),
+				Token: "tok", EndpointID: ep, URL: url, Secrets: []string{secret}, EventID: fmt.Sprintf("evt_%s_%d", ep, i),
+				Body: []byte(`{}`), Attempts: 1})
+		}
+	}
+	config := webhooks.Config{AllowNets: loopback, Timeout: time.Second, DisableAfter: time.Hour}
+	ctx, stop := context.WithCancel(context.Background())
+	d := &delivery.Deliverer{Store: store, Config: config, Log: slog.New(slog.DiscardHandler), Poll: time.Minute,
+		Concurrency: 4, PerEndpoint: 1}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = d.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	start := time.Now()
+	waitFor(t, "the fast endpoint's deliveries", func() bool { return fastN.Load() == 40 })
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("40 deliveries to the fast endpoint took %v: the slow endpoints' ready deliveries held back its claims", took)
 	}
 }

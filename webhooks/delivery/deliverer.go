@@ -361,14 +361,17 @@ func (d *Deliverer) drop(ep string) {
 // refills them, which starts when half are gone.
 const readyAhead = 3
 
-// holdLimit bounds what the worker holds: if it claims ahead, up to
-// Concurrency ready in all and readyAhead × PerEndpoint per endpoint,
-// besides the attempts in flight.
+// holdLimit bounds what the worker holds: if it claims ahead, readyAhead
+// times as many ready as in flight, per endpoint and in all. The bound in
+// all is in the same ratio, so that slow endpoints, whose ready deliveries
+// wait, exhaust it only when they take every slot in flight too (with
+// Concurrency / PerEndpoint of them): below that, the others can be
+// claimed for.
 func (d *Deliverer) holdLimit() (total, perEndpoint int) {
 	if !d.claimsAhead() {
 		return d.Concurrency, d.PerEndpoint
 	}
-	return 2 * d.Concurrency, (1 + readyAhead) * d.PerEndpoint
+	return (1 + readyAhead) * d.Concurrency, (1 + readyAhead) * d.PerEndpoint
 }
 
 // needsClaim says whether a claim is worth its round trip after attempts
