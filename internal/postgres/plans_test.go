@@ -64,17 +64,10 @@ var growingTables = []string{"events", "webhook_deliveries"}
 // every claim.
 func TestHotQueriesUseTheirIndexUnderAGenericPlan(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, testenv.Postgres(t), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedDB(t)
 	// 1,000 events of one tenant over 100 streams of 10, and a few of
 	// another; 2,000 webhook deliveries, one in ten pending.
-	_, err = db.Pool.Exec(ctx, `ALTER TABLE events SET (autovacuum_enabled = off);
+	_, err := db.Pool.Exec(ctx, `ALTER TABLE events SET (autovacuum_enabled = off);
 		ALTER TABLE webhook_deliveries SET (autovacuum_enabled = off);
 		INSERT INTO events (id, org_id, livemode, stream_id, stream_version, type, data)
 		SELECT 'evt_' || lpad(g::text, 7, '0'), CASE WHEN g < 1000 THEN 'org_big' ELSE 'org_small' END,
@@ -134,14 +127,7 @@ func TestHotQueriesUseTheirIndexUnderAGenericPlan(t *testing.T) {
 // to be planned at each execution.)
 func TestHotQueriesKeepTheirIndexAsTablesGrow(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, testenv.Postgres(t), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedDB(t)
 	if _, err := db.Pool.Exec(ctx, `ALTER TABLE events SET (autovacuum_enabled = off);
 		ALTER TABLE webhook_deliveries SET (autovacuum_enabled = off);
 		INSERT INTO webhook_endpoints (id, org_id, livemode, url, enabled_events, status, secret, version, data, created_at)
@@ -229,6 +215,20 @@ func prepare(ctx context.Context, q Querier, name string, h hotQuery) error {
 	}
 	_, err := q.Exec(ctx, `PREPARE `+name+` AS `+h.sql)
 	return err
+}
+
+// migratedDB is a database of its own with the schema, closed when t ends.
+func migratedDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), testenv.Postgres(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := Migrate(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // genericPlan explains q's generic plan on a connection of its own.

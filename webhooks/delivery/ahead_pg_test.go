@@ -212,6 +212,50 @@ func (s *scriptedStore) Release(_ context.Context, claims []webhooks.Claimed) er
 	return nil
 }
 
+// fastBesideHanging runs a deliverer on its own, polling once a minute,
+// over a scriptedStore of 40 deliveries to each of the endpoints slow
+// (whose receiver hangs) and to we_fast, claimed in that order and
+// recorded in recordDelay, and returns how long the fast endpoint's 40
+// took to arrive. Slots in flight: concurrency in all (0: the default),
+// one per endpoint; attempts time out after a second.
+func fastBesideHanging(t *testing.T, slow []string, concurrency int, recordDelay time.Duration) time.Duration {
+	t.Helper()
+	hang := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hang }))
+	t.Cleanup(hanging.Close)
+	t.Cleanup(func() { close(hang) }) // runs first
+	var fastN atomic.Int64
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fastN.Add(1) }))
+	t.Cleanup(fast.Close)
+	secret, err := webhooks.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &scriptedStore{order: append(slices.Clone(slow), "we_fast"), pending: map[string][]webhooks.Claimed{},
+		recordDelay: recordDelay}
+	for _, ep := range store.order {
+		url := hanging.URL
+		if ep == "we_fast" {
+			url = fast.URL
+		}
+		for i := range 40 {
+			store.pending[ep] = append(store.pending[ep], webhooks.Claimed{DeliveryID: fmt.Sprintf("wd_%s_%d", ep, i),
+				Token: "tok", EndpointID: ep, URL: url, Secrets: []string{secret}, EventID: fmt.Sprintf("evt_%s_%d", ep, i),
+				Body: []byte(`{}`), Attempts: 1})
+		}
+	}
+	config := webhooks.Config{AllowNets: loopback, Timeout: time.Second, DisableAfter: time.Hour}
+	ctx, stop := context.WithCancel(context.Background())
+	d := &delivery.Deliverer{Store: store, Config: config, Log: slog.New(slog.DiscardHandler), Poll: time.Minute,
+		Concurrency: concurrency, PerEndpoint: 1}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = d.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	start := time.Now()
+	waitFor(t, "the fast endpoint's deliveries", func() bool { return fastN.Load() == 40 })
+	return time.Since(start)
+}
+
 // What a deliverer holds ready of a slow endpoint must not stop it from
 // claiming for others: once the fast endpoint's deliveries it claimed
 // are sent, the senders that find nothing they may send (the slow
@@ -222,37 +266,9 @@ func (s *scriptedStore) Release(_ context.Context, claims []webhooks.Claimed) er
 // to claim for a while.
 func TestReadyOfASlowEndpointDoesNotHoldBackOthers(t *testing.T) {
 	t.Parallel()
-	hang := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hang }))
-	t.Cleanup(slow.Close)
-	t.Cleanup(func() { close(hang) }) // runs first
-	var fastN atomic.Int64
-	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fastN.Add(1) }))
-	t.Cleanup(fast.Close)
-	secret, err := webhooks.NewSecret()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &scriptedStore{order: []string{"we_slow", "we_fast"}, pending: map[string][]webhooks.Claimed{},
-		recordDelay: 300 * time.Millisecond}
-	for ep, url := range map[string]string{"we_slow": slow.URL, "we_fast": fast.URL} {
-		for i := range 40 {
-			store.pending[ep] = append(store.pending[ep], webhooks.Claimed{DeliveryID: fmt.Sprintf("wd_%s_%d", ep, i),
-				Token: "tok", EndpointID: ep, URL: url, Secrets: []string{secret}, EventID: fmt.Sprintf("evt_%s_%d", ep, i),
-				Body: []byte(`{}`), Attempts: 1})
-		}
-	}
-	config := webhooks.Config{AllowNets: loopback, Timeout: time.Second, DisableAfter: time.Hour}
-	ctx, stop := context.WithCancel(context.Background())
-	d := &delivery.Deliverer{Store: store, Config: config, Log: slog.New(slog.DiscardHandler), Poll: time.Minute, PerEndpoint: 1}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = d.Run(ctx) }()
-	t.Cleanup(func() { stop(); <-done })
-	start := time.Now()
-	waitFor(t, "the fast endpoint's deliveries", func() bool { return fastN.Load() == 40 })
 	// Each wait for the slow endpoint's attempt to end (its 1 s timeout)
 	// instead of claiming shows here.
-	if took := time.Since(start); took > time.Second {
+	if took := fastBesideHanging(t, []string{"we_slow"}, 0, 300*time.Millisecond); took > time.Second {
 		t.Errorf("40 deliveries to the fast endpoint took %v: claims waited for the slow endpoint's attempts", took)
 	}
 }
@@ -263,35 +279,7 @@ func TestReadyOfASlowEndpointDoesNotHoldBackOthers(t *testing.T) {
 // that must still be claimed for.
 func TestSlowEndpointsDoNotUseUpTheHoldForOthers(t *testing.T) {
 	t.Parallel()
-	hang := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hang }))
-	t.Cleanup(slow.Close)
-	t.Cleanup(func() { close(hang) }) // runs first
-	var fastN atomic.Int64
-	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fastN.Add(1) }))
-	t.Cleanup(fast.Close)
-	secret, err := webhooks.NewSecret()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &scriptedStore{order: []string{"we_slow1", "we_slow2", "we_fast"}, pending: map[string][]webhooks.Claimed{}}
-	for ep, url := range map[string]string{"we_slow1": slow.URL, "we_slow2": slow.URL, "we_fast": fast.URL} {
-		for i := range 40 {
-			store.pending[ep] = append(store.pending[ep], webhooks.Claimed{DeliveryID: fmt.Sprintf("wd_%s_%d", ep, i),
-				Token: "tok", EndpointID: ep, URL: url, Secrets: []string{secret}, EventID: fmt.Sprintf("evt_%s_%d", ep, i),
-				Body: []byte(`{}`), Attempts: 1})
-		}
-	}
-	config := webhooks.Config{AllowNets: loopback, Timeout: time.Second, DisableAfter: time.Hour}
-	ctx, stop := context.WithCancel(context.Background())
-	d := &delivery.Deliverer{Store: store, Config: config, Log: slog.New(slog.DiscardHandler), Poll: time.Minute,
-		Concurrency: 4, PerEndpoint: 1}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = d.Run(ctx) }()
-	t.Cleanup(func() { stop(); <-done })
-	start := time.Now()
-	waitFor(t, "the fast endpoint's deliveries", func() bool { return fastN.Load() == 40 })
-	if took := time.Since(start); took > time.Second {
+	if took := fastBesideHanging(t, []string{"we_slow1", "we_slow2"}, 4, 0); took > time.Second {
 		t.Errorf("40 deliveries to the fast endpoint took %v: the slow endpoints' ready deliveries held back its claims", took)
 	}
 }
