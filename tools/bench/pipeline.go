@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,7 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/facturo/facturo/webhooks/stdwebhooks"
+	"github.com/facturo/facturo/tools/bench/baseline"
+
 	"github.com/nats-io/nats.go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -292,25 +292,11 @@ func (p *pipelineRig) throughput(burst int) (Row, error) {
 	return Row{fmt.Sprintf("webhook deliveries/s (burst of %d writes, %d delivered)", n, delivered), f1(hookRate), f1(loopRate) + " (plain loop of signed POSTs)", ratio(hookRate, loopRate)}, nil
 }
 
-// plainLoopTo is the webhook baseline: n signed POSTs, one after another,
-// from this process to the receiver at url. It answers POSTs per second.
+// plainLoopTo is the webhook baseline (baseline.SignedPOSTs) of a small
+// event body to the receiver at url.
 func (p *pipelineRig) plainLoopTo(url string, n int) (float64, error) {
 	body := []byte(`{"type":"invoice.created","data":{"object":{"id":"inv_x","total":"725.87"}}}`)
-	cl := &http.Client{}
-	t0 := time.Now()
-	for i := 0; i < n; i++ {
-		req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
-		if err := stdwebhooks.Headers(req.Header, []string{p.secret}, fmt.Sprintf("msg_%d", i), time.Now(), body); err != nil {
-			return 0, err
-		}
-		res, err := cl.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-	}
-	return float64(n) / time.Since(t0).Seconds(), nil
+	return baseline.SignedPOSTs(url, p.secret, body, n)
 }
 
 // pct formats p50/p95/p99 of ds, noting any of want that never arrived.

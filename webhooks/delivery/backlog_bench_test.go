@@ -1,7 +1,6 @@
 package delivery_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facturo/facturo/tools/bench/baseline"
+
 	"github.com/facturo/facturo/events"
 	"github.com/facturo/facturo/internal/id"
 	"github.com/facturo/facturo/internal/postgres"
 	"github.com/facturo/facturo/internal/postgres/pgtest"
 	"github.com/facturo/facturo/webhooks"
 	"github.com/facturo/facturo/webhooks/delivery"
-	"github.com/facturo/facturo/webhooks/stdwebhooks"
 )
 
 // backlogSize is what BenchmarkDeliverBacklog drains each iteration: the
@@ -95,32 +95,16 @@ func BenchmarkDeliverBacklog(b *testing.B) {
 		}
 		rate += backlogSize / time.Since(t0).Seconds()
 		b.StopTimer()
-		loop += plainLoop(b, rcv.URL, secret, body, backlogSize)
+		r, err := baseline.SignedPOSTs(rcv.URL, secret, body, backlogSize)
+		if err != nil {
+			b.Fatal(err)
+		}
+		loop += r
 		b.StartTimer()
 	}
 	b.ReportMetric(rate/float64(b.N), "deliveries/s")
 	b.ReportMetric(loop/float64(b.N), "loop-posts/s")
 	b.ReportMetric(rate/loop, "ratio")
-}
-
-// plainLoop sends n signed POSTs of body to url, one after another, and
-// answers POSTs per second.
-func plainLoop(b *testing.B, url, secret string, body []byte, n int) float64 {
-	cl := &http.Client{}
-	t0 := time.Now()
-	for i := range n {
-		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-		if err := stdwebhooks.Headers(req.Header, []string{secret}, fmt.Sprintf("msg_%d", i), time.Now(), body); err != nil {
-			b.Fatal(err)
-		}
-		res, err := cl.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-	}
-	return float64(n) / time.Since(t0).Seconds()
 }
 
 // benchBody is a delivery body of the size of a real invoice event's.
