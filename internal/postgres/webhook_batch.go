@@ -218,9 +218,10 @@ const completeDeliveriesSQL = `UPDATE webhook_deliveries d SET status = u.status
 		RETURNING d.id`
 
 // recordHealthBatch is recordHealth for the attempts of batch whose lease
-// held: one statement for the endpoints that succeeded, then each failure
-// that no later success of its endpoint in the batch superseded (a
-// disabling answer, such as 410, always counts).
+// held: one statement for the endpoints that succeeded, then one
+// (recordFailures) for the failures that no later success of their
+// endpoint in the batch superseded (a disabling answer, such as 410,
+// always counts).
 func (s *WebhookStore) recordHealthBatch(ctx context.Context, tx *Tx, batch []webhooks.Completed, held map[string]bool, disableAfter time.Duration) error {
 	lastSuccess := map[string]time.Time{}
 	for _, c := range batch {
@@ -243,6 +244,7 @@ func (s *WebhookStore) recordHealthBatch(ctx context.Context, tx *Tx, batch []we
 			return fmt.Errorf("endpoint health: %w", err)
 		}
 	}
+	var failures []webhooks.Completed
 	for _, c := range batch {
 		if !held[c.Claimed.DeliveryID] || c.Decision.Status == webhooks.DeliverySucceeded {
 			continue
@@ -250,10 +252,131 @@ func (s *WebhookStore) recordHealthBatch(ctx context.Context, tx *Tx, batch []we
 		if c.Decision.DisableEndpoint == "" && !c.Result.At.After(lastSuccess[c.Claimed.EndpointID]) {
 			continue
 		}
-		tx.meta = events.Metadata{Source: "worker", CausationID: c.Claimed.EventID}
-		if err := s.recordHealth(ctx, tx, c.Claimed, c.Result, c.Decision, disableAfter); err != nil {
+		failures = append(failures, c)
+	}
+	return s.recordFailures(ctx, tx, failures, disableAfter)
+}
+
+// recordFailures tracks since when the endpoints of failures fail, and
+// disables an endpoint on a disabling answer (such as 410) or when it has
+// failed for disableAfter without a success. One statement serves every
+// endpoint, and it writes an endpoint's row only when the endpoint starts
+// failing. It wrote the row for every failure, one statement each: when
+// an endpoint went down with a backlog, hundreds of failures ended at
+// once, and their transaction took 50-75 ms of round trips and row
+// versions, during which the relay, which publishes no event of a later
+// transaction while an earlier one may still commit, published nothing
+// for any tenant.
+func (s *WebhookStore) recordFailures(ctx context.Context, tx *Tx, failures []webhooks.Completed, disableAfter time.Duration) error {
+	if len(failures) == 0 {
+		return nil
+	}
+	type failing struct {
+		first, last time.Time
+		cause       webhooks.Completed // the first disabling failure, else the last
+	}
+	by := map[string]*failing{}
+	for _, c := range failures {
+		at := c.Result.At
+		f := by[c.Claimed.EndpointID]
+		if f == nil {
+			f = &failing{first: at, last: at, cause: c}
+			by[c.Claimed.EndpointID] = f
+		}
+		f.first, f.last = minTime(f.first, at), maxTime(f.last, at)
+		if f.cause.Decision.DisableEndpoint == "" {
+			f.cause = c
+		}
+	}
+	eps := slices.Sorted(maps.Keys(by)) // one lock order for every worker
+	firsts := make([]time.Time, len(eps))
+	for i, ep := range eps {
+		firsts[i] = by[ep].first
+	}
+	// The outer SELECT reads the rows as they were before the UPDATE: an
+	// endpoint that starts failing now takes its failing_since from
+	// started. One that another worker marked meanwhile (after this
+	// statement's snapshot) reads NULL: it started failing just now.
+	rows, err := tx.Query(ctx, `WITH u AS (
+			SELECT * FROM unnest($1::text[], $2::timestamptz[]) AS u (id, first)
+		), started AS (
+			UPDATE webhook_endpoints e SET failing_since = u.first FROM u
+			WHERE e.id = u.id AND e.failing_since IS NULL
+			RETURNING e.id, e.failing_since
+		)
+		SELECT e.id, coalesce(s.failing_since, e.failing_since)
+		FROM webhook_endpoints e LEFT JOIN started s ON s.id = e.id
+		WHERE e.id = ANY($1::text[])`, eps, firsts)
+	if err != nil {
+		return fmt.Errorf("endpoint health: %w", err)
+	}
+	since := map[string]*time.Time{}
+	for rows.Next() {
+		var ep string
+		var at *time.Time
+		if err := rows.Scan(&ep, &at); err != nil {
+			rows.Close()
+			return fmt.Errorf("endpoint health: %w", err)
+		}
+		since[ep] = at
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("endpoint health: %w", err)
+	}
+	for _, ep := range eps {
+		at, ok := since[ep]
+		if !ok {
+			continue // deleted meanwhile
+		}
+		f := by[ep]
+		failingSince := f.first
+		if at != nil {
+			failingSince = *at
+		}
+		reason := f.cause.Decision.DisableEndpoint
+		if reason == "" && f.last.Sub(failingSince) >= disableAfter {
+			reason = webhooks.DisabledFailing
+		}
+		if reason == "" {
+			continue
+		}
+		if err := s.disable(ctx, tx, f.cause.Claimed, reason, failingSince); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// disable appends the disabling of c's endpoint, for reason, to tx, which
+// then commits durably.
+func (s *WebhookStore) disable(ctx context.Context, tx *Tx, c webhooks.Claimed, reason string, failingSince time.Time) error {
+	if err := durableCommit(ctx, tx); err != nil {
+		return err
+	}
+	tx.meta = events.Metadata{Source: "worker", CausationID: c.EventID}
+	st := events.Stream{ID: c.EndpointID, OrgID: c.OrgID, Livemode: c.Livemode}
+	_, err := s.executeIn(ctx, tx, st, func(history []events.Event) ([]events.Draft, error) {
+		ep, err := webhooks.FoldEndpoint(history)
+		if err != nil {
+			return nil, err
+		}
+		fs := failingSince.UTC()
+		return ep.Disable(reason, &fs), nil
+	})
+	return err
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -355,35 +355,7 @@ func (s *WebhookStore) recordHealth(ctx context.Context, tx *Tx, c webhooks.Clai
 			c.EndpointID, res.At)
 		return err
 	}
-	var failingSince time.Time
-	err := tx.QueryRow(ctx, `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, $2)
-		WHERE id = $1 RETURNING failing_since`, c.EndpointID, res.At).Scan(&failingSince)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil // deleted meanwhile
-	}
-	if err != nil {
-		return fmt.Errorf("endpoint health: %w", err)
-	}
-	reason := d.DisableEndpoint
-	if reason == "" && res.At.Sub(failingSince) >= disableAfter {
-		reason = webhooks.DisabledFailing
-	}
-	if reason == "" {
-		return nil
-	}
-	if err := durableCommit(ctx, tx); err != nil {
-		return err
-	}
-	st := events.Stream{ID: c.EndpointID, OrgID: c.OrgID, Livemode: c.Livemode}
-	_, err = s.executeIn(ctx, tx, st, func(history []events.Event) ([]events.Draft, error) {
-		ep, err := webhooks.FoldEndpoint(history)
-		if err != nil {
-			return nil, err
-		}
-		fs := failingSince.UTC()
-		return ep.Disable(reason, &fs), nil
-	})
-	return err
+	return s.recordFailures(ctx, tx, []webhooks.Completed{{Claimed: c, Result: res, Decision: d}}, disableAfter)
 }
 
 // Ping records a webhook.ping delivery to an enabled endpoint, due now,

@@ -147,3 +147,52 @@ func TestReleaseGivesBackTheLease(t *testing.T) {
 	}
 	t.Errorf("the released delivery %s was not claimable again: %v", claimed[0].DeliveryID, again)
 }
+
+// Failures record since when an endpoint fails by writing its row once,
+// when it starts failing, in one statement for a whole batch: an endpoint
+// that went down with a backlog ended hundreds of attempts at once, and a
+// statement and a row version for each held the batch's transaction open
+// long enough to stall the relay for every tenant.
+func TestFailuresWriteTheEndpointOnlyWhenItStartsFailing(t *testing.T) {
+	ctx := context.Background()
+	db, hooks := leaseFixture(t)
+	claimed, err := hooks.Claim(ctx, webhooks.ClaimRequest{Owner: "test", Max: 100, Lease: time.Minute, PerEndpoint: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var par []webhooks.Claimed
+	for _, c := range claimed {
+		if c.EndpointID == "we_par" {
+			par = append(par, c)
+		}
+	}
+	if len(par) != 3 {
+		t.Fatalf("claimed %d deliveries of we_par, want 3", len(par))
+	}
+	t0 := time.Now().UTC().Truncate(time.Microsecond)
+	fail := func(c webhooks.Claimed, at time.Time) webhooks.Completed {
+		return webhooks.Completed{Claimed: c, Result: webhooks.AttemptResult{At: at, StatusCode: 500},
+			Decision: webhooks.Decision{Status: webhooks.DeliveryPending, NextAttemptAt: at.Add(time.Minute)}}
+	}
+	row := func() (since time.Time, xmin string) {
+		t.Helper()
+		if err := db.Pool.QueryRow(ctx, `SELECT failing_since, xmin::text FROM webhook_endpoints WHERE id = 'we_par'`).
+			Scan(&since, &xmin); err != nil {
+			t.Fatal(err)
+		}
+		return since, xmin
+	}
+	if err := hooks.CompleteBatch(ctx, []webhooks.Completed{fail(par[1], t0.Add(time.Second)), fail(par[0], t0)}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	since, xmin := row()
+	if !since.Equal(t0) {
+		t.Fatalf("failing_since %v, want the batch's first failure %v", since, t0)
+	}
+	if err := hooks.CompleteBatch(ctx, []webhooks.Completed{fail(par[2], t0.Add(2*time.Second))}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if since2, xmin2 := row(); !since2.Equal(t0) || xmin2 != xmin {
+		t.Fatalf("a failure of a failing endpoint rewrote its row: failing_since %v (want %v), xmin %s → %s", since2, t0, xmin, xmin2)
+	}
+}
