@@ -13,15 +13,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// FanoutBatch implements delivery.FanoutStore: the deliveries of every
-// event of evs in three statements, whatever their number: one matches
-// the subscribed endpoints, render loads and renders only the events that
-// have one, and one INSERT records them (one commit, one NOTIFY). It
-// returns how many deliveries each event got.
-func (s *WebhookStore) FanoutBatch(ctx context.Context, evs []events.Event, render webhooks.RenderFunc) ([]int, error) {
-	counts := make([]int, len(evs))
+// PrepareFanout implements delivery.FanoutStore: one statement matches
+// the subscribed endpoints of every event of evs, and render loads and
+// renders only the events that have one. It writes nothing.
+func (s *WebhookStore) PrepareFanout(ctx context.Context, evs []events.Event, render webhooks.RenderFunc) (webhooks.Fanout, error) {
+	f := webhooks.Fanout{Events: evs}
 	if len(evs) == 0 {
-		return counts, nil
+		return f, nil
 	}
 	orgs, modes, ats, types := make([]string, len(evs)), make([]bool, len(evs)), make([]time.Time, len(evs)), make([]string, len(evs))
 	for i, e := range evs {
@@ -34,44 +32,55 @@ func (s *WebhookStore) FanoutBatch(ctx context.Context, evs []events.Event, rend
 		ORDER BY ev.i, e.id`,
 		orgs, modes, ats, types)
 	if err != nil {
-		return nil, fmt.Errorf("subscribed endpoints: %w", err)
+		return f, fmt.Errorf("subscribed endpoints: %w", err)
 	}
-	type match struct {
-		i        int
-		endpoint string
-	}
-	matches, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (match, error) {
-		var m match
-		return m, r.Scan(&m.i, &m.endpoint)
+	matches, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhooks.FanoutDelivery, error) {
+		var m webhooks.FanoutDelivery
+		return m, r.Scan(&m.Event, &m.Endpoint)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("subscribed endpoints: %w", err)
+		return f, fmt.Errorf("subscribed endpoints: %w", err)
 	}
 	if len(matches) == 0 {
-		return counts, nil
+		return f, nil
 	}
 	var subscribed []events.Event // in evs' order, each once
 	bodyOf := map[int]int{}       // index in evs → index in subscribed
 	for _, m := range matches {
-		if _, ok := bodyOf[m.i]; !ok {
-			bodyOf[m.i] = len(subscribed)
-			subscribed = append(subscribed, evs[m.i])
+		if _, ok := bodyOf[m.Event]; !ok {
+			bodyOf[m.Event] = len(subscribed)
+			subscribed = append(subscribed, evs[m.Event])
 		}
 	}
 	bodies, err := render(ctx, subscribed)
 	if err != nil {
-		return nil, err
+		return f, err
+	}
+	for i := range matches {
+		matches[i].Body = bodies[bodyOf[matches[i].Event]]
+	}
+	f.Deliveries = matches
+	return f, nil
+}
+
+// RecordFanout implements delivery.FanoutStore: one INSERT records the
+// deliveries of f (one commit, one NOTIFY). It returns how many
+// deliveries each event got.
+func (s *WebhookStore) RecordFanout(ctx context.Context, f webhooks.Fanout) ([]int, error) {
+	counts := make([]int, len(f.Events))
+	if len(f.Deliveries) == 0 {
+		return counts, nil
 	}
 	var d deliveryRows
-	for _, m := range matches {
-		d.add(evs[m.i], bodies[bodyOf[m.i]], m.endpoint)
+	for _, fd := range f.Deliveries {
+		d.add(f.Events[fd.Event], fd.Body, fd.Endpoint)
 	}
 	inserted, err := insertDeliveries(ctx, s.db.Pool, d)
 	if err != nil {
 		return nil, err
 	}
-	index := make(map[string]int, len(evs))
-	for i, e := range evs {
+	index := make(map[string]int, len(f.Events))
+	for i, e := range f.Events {
 		index[e.ID] = i
 	}
 	for _, ev := range inserted {

@@ -14,18 +14,22 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// FanoutStore records the deliveries of events.
+// FanoutStore records the deliveries of events, in two steps, so that the
+// Dispatcher prepares a batch while the previous one commits.
 type FanoutStore interface {
-	// FanoutBatch records, in one commit, one delivery of each event of
-	// evs for every enabled endpoint of the event's organization and mode
-	// that subscribes to its type and existed when it happened, with the
-	// body render gives it; render is called once, with only the events
-	// that have such an endpoint, and an error of render is returned as
-	// it is. Test-mode deliveries are recorded as skipped. Deliveries
-	// already recorded for (event, endpoint) stay as they are, so calling
-	// it again for the same events changes nothing. It returns how many
-	// deliveries each event got.
-	FanoutBatch(ctx context.Context, evs []events.Event, render webhooks.RenderFunc) ([]int, error)
+	// PrepareFanout finds one delivery of each event of evs for every
+	// enabled endpoint of the event's organization and mode that
+	// subscribes to its type and existed when it happened, with the body
+	// render gives it; render is called once, with only the events that
+	// have such an endpoint, and an error of render is returned as it is.
+	// It writes nothing.
+	PrepareFanout(ctx context.Context, evs []events.Event, render webhooks.RenderFunc) (webhooks.Fanout, error)
+	// RecordFanout records the deliveries of f in one commit. Test-mode
+	// deliveries are recorded as skipped. Deliveries already recorded for
+	// (event, endpoint) stay as they are, so recording the same events
+	// again changes nothing. It returns how many deliveries each event of
+	// f got.
+	RecordFanout(ctx context.Context, f webhooks.Fanout) ([]int, error)
 }
 
 // DefaultDurable is the JetStream durable consumer shared by every
@@ -36,6 +40,11 @@ const DefaultDurable = "webhooks-fanout"
 // It acknowledges an event only after its deliveries are committed, so a
 // crash redelivers it and nothing is lost. The events that arrived while
 // it fanned out the previous ones are fanned out together, in one commit.
+// It prepares a batch (matches endpoints, renders bodies) while the
+// previous batch commits, and commits batches one after the other, in
+// the order their events arrived: a fifo endpoint's deliveries are
+// recorded in event order, so its head (the first pending delivery in
+// relay order) is never claimed before an earlier event's delivery exists.
 type Dispatcher struct {
 	Store  FanoutStore
 	Stream jetstream.Stream // EVENTS
@@ -145,6 +154,12 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fan-out consumer: %w", err)
 	}
+	var recording *recordStep // the batch being committed, if any
+	defer func() {
+		if recording != nil {
+			_ = recording.wait()
+		}
+	}()
 	for {
 		batch, err := cons.Fetch(d.Batch, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
@@ -157,7 +172,21 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 				nakAll(group) // not tried: back at once, to whoever runs next
 				continue
 			}
-			failed = d.handleGroup(ctx, group)
+			next, err := d.prepare(ctx, group)
+			if recording != nil {
+				if rerr := recording.wait(); rerr != nil && err == nil {
+					err = rerr
+					nakAll(msgsOf(next.pending))
+				}
+				recording = nil
+			}
+			if failed = err; failed == nil {
+				recording = d.record(ctx, next)
+			}
+		}
+		if recording != nil {
+			failed = errors.Join(failed, recording.wait())
+			recording = nil
 		}
 		if failed != nil {
 			return failed
@@ -176,7 +205,7 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 // that a retry may fix; a message that can never be fanned out (it does
 // not decode, or its event cannot be rendered) is recorded as poison and
 // terminated, and the batch goes on. With pending, a message that may
-// have deliveries to record is added to it instead, for handleGroup.
+// have deliveries to record is added to it instead, for prepare.
 func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg, pending *[]fanning) error {
 	e, err := natsjs.Decode(msg)
 	if err != nil {
@@ -188,7 +217,7 @@ func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg, pending *[]f
 			*pending = append(*pending, fanning{msg: msg, event: e})
 			return nil
 		}
-		counts, err := d.Store.FanoutBatch(ctx, []events.Event{e}, d.RenderAll)
+		counts, err := d.fanout(ctx, []events.Event{e})
 		if errors.Is(err, events.ErrRender) {
 			return d.poison(ctx, msg, e.ID, err)
 		}
@@ -243,49 +272,100 @@ func arrived(msgs <-chan jetstream.Msg, max int) func(yield func([]jetstream.Msg
 	}
 }
 
-// handleGroup fans out the messages of group with one FanoutBatch, then
-// acknowledges them. If that fails, each is handled on its own, so that a
-// failure is retried, or made poison, as that message's own. It returns
-// an error as handle does, having given back the messages not handled.
-func (d *Dispatcher) handleGroup(ctx context.Context, group []jetstream.Msg) error {
-	var pending []fanning
+// fanout prepares and records the deliveries of evs.
+func (d *Dispatcher) fanout(ctx context.Context, evs []events.Event) ([]int, error) {
+	f, err := d.Store.PrepareFanout(ctx, evs, d.RenderAll)
+	if err != nil {
+		return nil, err
+	}
+	return d.Store.RecordFanout(ctx, f)
+}
+
+// prepared is a group whose messages may have deliveries to record
+// (pending), with those deliveries, or the error preparing them gave.
+type prepared struct {
+	pending []fanning
+	fanout  webhooks.Fanout
+	err     error
+}
+
+// prepare decodes the messages of group (acknowledging those without
+// deliveries, terminating the poison ones) and prepares the deliveries of
+// the others with one PrepareFanout. It returns an error as handle does,
+// having given back the messages not handled.
+func (d *Dispatcher) prepare(ctx context.Context, group []jetstream.Msg) (prepared, error) {
+	var p prepared
 	for i, msg := range group {
-		if err := d.handle(ctx, msg, &pending); err != nil {
+		if err := d.handle(ctx, msg, &p.pending); err != nil {
 			_ = msg.NakWithDelay(d.retryDelay(msg))
 			nakAll(group[i+1:])
-			nakAll(msgsOf(pending))
-			return err
+			nakAll(msgsOf(p.pending))
+			return prepared{}, err
 		}
 	}
-	if len(pending) == 0 {
-		return nil
+	if len(p.pending) > 0 {
+		evs := make([]events.Event, len(p.pending))
+		for i, f := range p.pending {
+			evs[i] = f.event
+		}
+		p.fanout, p.err = d.Store.PrepareFanout(ctx, evs, d.RenderAll)
 	}
-	batch := make([]events.Event, len(pending))
-	for i, p := range pending {
-		batch[i] = p.event
-	}
-	counts, err := d.Store.FanoutBatch(ctx, batch, d.RenderAll)
-	if err != nil {
-		d.Log.Warn("webhook fan-out: batch failed, one event at a time", "events", len(batch), "err", err)
-		for i, p := range pending {
-			if err := d.handle(ctx, p.msg, nil); err != nil {
-				_ = p.msg.NakWithDelay(d.retryDelay(p.msg))
-				nakAll(msgsOf(pending[i+1:]))
-				return err
+	return p, nil
+}
+
+// recordStep is a prepared group being recorded.
+type recordStep struct {
+	done chan struct{}
+	err  error
+}
+
+// wait returns when the group is recorded, with record's error.
+func (r *recordStep) wait() error {
+	<-r.done
+	return r.err
+}
+
+// record commits the deliveries of p and acknowledges its messages, in a
+// goroutine of its own (the caller prepares the next group meanwhile). If
+// preparing or committing the group failed, each message is handled on
+// its own, so that a failure is retried, or made poison, as that
+// message's own. Its error is handle's, having given back the messages
+// not handled.
+func (d *Dispatcher) record(ctx context.Context, p prepared) *recordStep {
+	r := &recordStep{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if len(p.pending) == 0 {
+			return
+		}
+		counts, err := []int(nil), p.err
+		if err == nil {
+			counts, err = d.Store.RecordFanout(ctx, p.fanout)
+		}
+		if err != nil {
+			d.Log.Warn("webhook fan-out: batch failed, one event at a time", "events", len(p.pending), "err", err)
+			for i, f := range p.pending {
+				if err := d.handle(ctx, f.msg, nil); err != nil {
+					_ = f.msg.NakWithDelay(d.retryDelay(f.msg))
+					nakAll(msgsOf(p.pending[i+1:]))
+					r.err = err
+					return
+				}
+			}
+			return
+		}
+		for i, f := range p.pending {
+			if err := f.msg.Ack(); err != nil {
+				nakAll(msgsOf(p.pending[i+1:]))
+				r.err = fmt.Errorf("ack %s: %w", f.event.ID, err)
+				return
+			}
+			if d.OnFanout != nil {
+				d.OnFanout(f.event, counts[i])
 			}
 		}
-		return nil
-	}
-	for i, p := range pending {
-		if err := p.msg.Ack(); err != nil {
-			nakAll(msgsOf(pending[i+1:]))
-			return fmt.Errorf("ack %s: %w", p.event.ID, err)
-		}
-		if d.OnFanout != nil {
-			d.OnFanout(p.event, counts[i])
-		}
-	}
-	return nil
+	}()
+	return r
 }
 
 func msgsOf(fs []fanning) []jetstream.Msg {
