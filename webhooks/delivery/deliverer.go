@@ -114,7 +114,15 @@ type Deliverer struct {
 	// logs.
 	Supervisor *supervise.Group
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	runState
+}
+
+// runState is what one Run of a Deliverer keeps, under its mu. Each Run
+// starts from a new one: a supervisor runs the same Deliverer again after
+// a claim failed, and a Run that inherited the last one's (stopping set,
+// counts of what it held) claimed deliveries and never sent them.
+type runState struct {
 	stopping  bool           // Run's context ended: start nothing more
 	ready     []job          // claimed, waiting for room, oldest claim first
 	held      map[string]int // endpoint id → deliveries claimed and not done (ready or in flight)
@@ -131,6 +139,11 @@ type Deliverer struct {
 	fifoRecorded bool
 	results      chan webhooks.Completed // attempts to record
 	recorded     chan struct{}           // attempts were recorded
+}
+
+func newRunState(concurrency int) runState {
+	return runState{inflight: map[string]int{}, held: map[string]int{}, more: map[string]bool{},
+		results: make(chan webhooks.Completed, concurrency), recorded: make(chan struct{}, 1)}
 }
 
 // job is a claimed delivery and when it was claimed.
@@ -176,9 +189,6 @@ func (d *Deliverer) defaults() {
 	if d.Owner == "" {
 		d.Owner = "deliverer-" + webhooks.NewLeaseToken()
 	}
-	d.inflight, d.held, d.ready, d.more = map[string]int{}, map[string]int{}, nil, map[string]bool{}
-	d.results = make(chan webhooks.Completed, d.Concurrency)
-	d.recorded = make(chan struct{}, 1)
 }
 
 func (d *Deliverer) lease() time.Duration {
@@ -212,6 +222,9 @@ func (d *Deliverer) claimsAhead() bool {
 // supervise.Group, which starts it over.
 func (d *Deliverer) Run(ctx context.Context) error {
 	d.defaults()
+	d.mu.Lock()
+	d.runState = newRunState(d.Concurrency)
+	d.mu.Unlock()
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	recorded := make(chan struct{})
@@ -220,11 +233,14 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	var wg sync.WaitGroup                           // deliveries held
 	// At most Concurrency attempts are in flight, so a send never blocks.
 	jobs := make(chan job, d.Concurrency)
-	defer close(jobs) // after finish: the senders end
+	var senders sync.WaitGroup
+	// After finish: the senders end before Run returns, so that none
+	// touches the state of the next Run.
+	defer func() { close(jobs); senders.Wait() }()
 	defer d.finish(work, &wg, stopWork)
 	done := make(chan struct{}, d.Concurrency)
 	for range d.Concurrency {
-		go d.sender(work, jobs, &wg, done)
+		senders.Go(func() { d.sender(work, jobs, &wg, done) })
 	}
 	wake := make(chan struct{}, 1)
 	if d.Wake != nil {
