@@ -15,14 +15,15 @@ import (
 // pipelineStore watches how a Dispatcher uses its FanoutStore: whether a
 // batch is prepared while the previous one is being recorded, whether two
 // are ever recorded at once, and in which order events are recorded. The
-// first RecordFanout waits (up to a few seconds) for a PrepareFanout to
-// start meanwhile.
+// first RecordFanout says it started (recordStarted), then waits (up to
+// a few seconds) for a PrepareFanout to start meanwhile.
 type pipelineStore struct {
 	delivery.FanoutStore
 	mu                     sync.Mutex
 	recording, recorded    int
 	overlapped, concurrent bool
 	order                  []string
+	recordStarted          chan struct{} // the first RecordFanout started
 	prepared               chan struct{} // a PrepareFanout ran during the first RecordFanout
 }
 
@@ -43,9 +44,10 @@ func (s *pipelineStore) RecordFanout(ctx context.Context, f webhooks.Fanout) ([]
 	first := s.recorded == 0
 	s.mu.Unlock()
 	if first {
+		close(s.recordStarted)
 		select {
 		case <-s.prepared:
-		case <-time.After(3 * time.Second):
+		case <-time.After(5 * time.Second):
 		}
 	}
 	counts, err := s.FanoutStore.RecordFanout(ctx, f)
@@ -67,15 +69,20 @@ func (s *pipelineStore) RecordFanout(ctx context.Context, f webhooks.Fanout) ([]
 func TestDispatcherPreparesWhileItCommitsInOrder(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	store := &pipelineStore{FanoutStore: e.hooks, prepared: make(chan struct{})}
+	store := &pipelineStore{FanoutStore: e.hooks, recordStarted: make(chan struct{}), prepared: make(chan struct{})}
 	ctx, stop := context.WithCancel(e.ctx)
 	defer stop()
 	d := &delivery.Dispatcher{Store: store, Stream: e.stream, Log: e.log, Durable: "pipeline-test"}
 	e.wg.Go(func() { _ = d.Run(ctx) })
-	var want []string
-	for range 6 {
+	// The next events arrive while the first one's batch is recorded.
+	want := []string{e.emit(true)}
+	select {
+	case <-store.recordStarted:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the first event's batch was never recorded")
+	}
+	for range 5 {
 		want = append(want, e.emit(true))
-		time.Sleep(20 * time.Millisecond) // one batch each, as far as timing goes
 	}
 	waitFor(t, "every event recorded", func() bool {
 		store.mu.Lock()
