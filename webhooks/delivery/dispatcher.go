@@ -79,6 +79,9 @@ type Dispatcher struct {
 	OnFanout func(e events.Event, deliveries int)
 	// OnPoison, if set, hears about each poison message (metrics, tests).
 	OnPoison func(p events.Poison)
+	// Render, RenderAll, OnFanout and OnPoison may be called from two
+	// goroutines at once: the one that prepares a batch and the one that
+	// records the previous batch.
 }
 
 // PoisonStore records messages a consumer gave up on
