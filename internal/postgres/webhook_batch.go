@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -345,7 +346,19 @@ func (s *WebhookStore) recordFailures(ctx context.Context, tx *Tx, failures []we
 		}
 		reason := f.cause.Decision.DisableEndpoint
 		if reason == "" && f.last.Sub(failingSince) >= disableAfter {
-			reason = webhooks.DisabledFailing
+			// Read again under the row's lock: another worker may be
+			// recording a success (which clears failing_since) right now.
+			var locked *time.Time
+			err := tx.QueryRow(ctx, `SELECT failing_since FROM webhook_endpoints WHERE id = $1 FOR UPDATE`, ep).Scan(&locked)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("endpoint health: %w", err)
+			}
+			if locked != nil && f.last.Sub(*locked) >= disableAfter {
+				failingSince, reason = *locked, webhooks.DisabledFailing
+			}
 		}
 		if reason == "" {
 			continue

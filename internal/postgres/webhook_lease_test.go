@@ -196,3 +196,69 @@ func TestFailuresWriteTheEndpointOnlyWhenItStartsFailing(t *testing.T) {
 		t.Fatalf("a failure of a failing endpoint rewrote its row: failing_since %v (want %v), xmin %s → %s", since2, t0, xmin, xmin2)
 	}
 }
+
+// A success recorded by another worker at the same moment keeps a
+// failing endpoint enabled: the failures see its failing_since cleared
+// before they decide that the endpoint has failed for too long.
+func TestFailuresDoNotDisableAnEndpointThatJustSucceeded(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, pgtest.Migrated(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	hooks := postgres.NewWebhookStore(postgres.NewEventStore(db, events.Upcast))
+	secret, err := webhooks.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := events.Stream{ID: "we_real", OrgID: "org_r", Livemode: true}
+	if _, err := hooks.ExecuteEndpoint(ctx, st, events.Metadata{}, func([]events.Event) ([]events.Draft, error) {
+		return webhooks.NewEndpoint(webhooks.EndpointInput{URL: "https://hooks.example.com/", EnabledEvents: []string{"*"}},
+			secret, webhooks.Config{}.Policy())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = now() - interval '2 hours' WHERE id = 'we_real';
+		INSERT INTO webhook_deliveries (id, org_id, livemode, endpoint_id, event_id, event_type, body, status,
+			retries, next_attempt_at, event_created_at)
+		SELECT 'wd_r' || g, 'org_r', true, 'we_real', 'evt_r' || g, 'client.updated', '{}', 'pending', true, now(), now()
+		FROM generate_series(1, 3) g`); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := hooks.Claim(ctx, webhooks.ClaimRequest{Owner: "test", Max: 100, Lease: time.Minute, PerEndpoint: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claimed) != 3 {
+		t.Fatalf("claimed %d, want 3", len(claimed))
+	}
+	var failures []webhooks.Completed
+	for _, c := range claimed {
+		failures = append(failures, webhooks.Completed{Claimed: c, Result: webhooks.AttemptResult{At: time.Now(), StatusCode: 500},
+			Decision: webhooks.Decision{Status: webhooks.DeliveryPending, NextAttemptAt: time.Now().Add(time.Minute)}})
+	}
+	success, err := db.Pool.Begin(ctx) // another worker's success, not yet committed
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := success.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = NULL, last_success_at = now() WHERE id = 'we_real'`); err != nil {
+		t.Fatal(err)
+	}
+	recorded := make(chan error, 1)
+	go func() { recorded <- hooks.CompleteBatch(ctx, failures, time.Hour) }()
+	time.Sleep(300 * time.Millisecond)
+	if err := success.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-recorded; err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	if err := db.Pool.QueryRow(ctx, `SELECT status FROM webhook_endpoints WHERE id = 'we_real'`).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
+	if status != "enabled" {
+		t.Errorf("endpoint %s: failures disabled it while a success was being recorded", status)
+	}
+}
