@@ -177,9 +177,12 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 			}
 			next, err := d.prepare(ctx, group)
 			if recording != nil {
-				if rerr := recording.wait(); rerr != nil && err == nil {
+				switch rerr := recording.wait(); {
+				case rerr != nil && err == nil:
 					err = rerr
 					nakAll(msgsOf(next.pending))
+				case rerr != nil:
+					d.Log.Warn("webhook fan-out: recording failed too", "err", rerr)
 				}
 				recording = nil
 			}
