@@ -303,36 +303,9 @@ func (s *WebhookStore) recordFailures(ctx context.Context, tx *Tx, failures []we
 	for i, ep := range eps {
 		firsts[i] = by[ep].first
 	}
-	// The outer SELECT reads the rows as they were before the UPDATE: an
-	// endpoint that starts failing now takes its failing_since from
-	// started. One that another worker marked meanwhile (after this
-	// statement's snapshot) reads NULL: it started failing just now.
-	rows, err := tx.Query(ctx, `WITH u AS (
-			SELECT * FROM unnest($1::text[], $2::timestamptz[]) AS u (id, first)
-		), started AS (
-			UPDATE webhook_endpoints e SET failing_since = u.first FROM u
-			WHERE e.id = u.id AND e.failing_since IS NULL
-			RETURNING e.id, e.failing_since
-		)
-		SELECT e.id, coalesce(s.failing_since, e.failing_since)
-		FROM webhook_endpoints e LEFT JOIN started s ON s.id = e.id
-		WHERE e.id = ANY($1::text[])`, eps, firsts)
+	since, err := markFailing(ctx, tx, eps, firsts)
 	if err != nil {
-		return fmt.Errorf("endpoint health: %w", err)
-	}
-	since := map[string]*time.Time{}
-	for rows.Next() {
-		var ep string
-		var at *time.Time
-		if err := rows.Scan(&ep, &at); err != nil {
-			rows.Close()
-			return fmt.Errorf("endpoint health: %w", err)
-		}
-		since[ep] = at
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("endpoint health: %w", err)
+		return err
 	}
 	for _, ep := range eps {
 		at, ok := since[ep]
@@ -368,6 +341,42 @@ func (s *WebhookStore) recordFailures(ctx context.Context, tx *Tx, failures []we
 		}
 	}
 	return nil
+}
+
+// markFailing sets failing_since of the endpoints eps that are not failing
+// yet to firsts (their first failure), and returns since when each
+// endpoint fails (nil: another worker marked it after this statement's
+// snapshot, so it started failing just now). The outer SELECT reads the
+// rows as they were before the UPDATE, hence started. Deleted endpoints
+// are left out.
+func markFailing(ctx context.Context, tx *Tx, eps []string, firsts []time.Time) (map[string]*time.Time, error) {
+	rows, err := tx.Query(ctx, `WITH u AS (
+			SELECT * FROM unnest($1::text[], $2::timestamptz[]) AS u (id, first)
+		), started AS (
+			UPDATE webhook_endpoints e SET failing_since = u.first FROM u
+			WHERE e.id = u.id AND e.failing_since IS NULL
+			RETURNING e.id, e.failing_since
+		)
+		SELECT e.id, coalesce(s.failing_since, e.failing_since)
+		FROM webhook_endpoints e LEFT JOIN started s ON s.id = e.id
+		WHERE e.id = ANY($1::text[])`, eps, firsts)
+	if err != nil {
+		return nil, fmt.Errorf("endpoint health: %w", err)
+	}
+	defer rows.Close()
+	since := map[string]*time.Time{}
+	for rows.Next() {
+		var ep string
+		var at *time.Time
+		if err := rows.Scan(&ep, &at); err != nil {
+			return nil, fmt.Errorf("endpoint health: %w", err)
+		}
+		since[ep] = at
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("endpoint health: %w", err)
+	}
+	return since, nil
 }
 
 // disable appends the disabling of c's endpoint, for reason, to tx, which
