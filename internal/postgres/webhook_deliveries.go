@@ -275,12 +275,11 @@ func (s *WebhookStore) Release(ctx context.Context, claims []webhooks.Claimed) e
 // deliveryTx sets up a transaction of claims or completions.
 //
 // It commits without waiting for its WAL to reach disk. If PostgreSQL
-// crashes before
-// the WAL writer flushes it (a fraction of a second), the claim or the
-// completion is lost and the delivery, still pending with its lease
-// expired or never taken, is sent again: at-least-once holds, and the
-// fsync per claim and per batch, which bounded deliveries per second, is
-// gone. Fan-out keeps synchronous commits: the dispatcher acknowledges
+// crashes before the WAL writer flushes it (a fraction of a second), the
+// claim or the completion is lost and the delivery, still pending with
+// its lease expired or never taken, is sent again: at-least-once holds,
+// and the fsync per claim and per batch, which bounded deliveries per
+// second, is gone. Fan-out keeps synchronous commits: the dispatcher acknowledges
 // the event to JetStream once its deliveries are committed. A transaction
 // that appends events (an endpoint disabled) calls durableCommit, so that
 // the relay never publishes an event a crash could take back.

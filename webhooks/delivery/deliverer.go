@@ -403,11 +403,11 @@ func (d *Deliverer) holdLimit() (total, perEndpoint int) {
 // (slots free, and nothing ready that the bounds let go: what is ready
 // may all be a slow endpoint's) or when such an endpoint's ready
 // deliveries fell to half of what it may hold ready; never for endpoints
-// held up to their bound, of which a claim would take nothing. A claim that took
-// less than its room took everything due: what falls due later is heard
-// of by a wake-up (NOTIFY) or found by a poll, which claim whatever this
-// says. So a trickle of deliveries costs one claim per wake-up, not one
-// more per attempt.
+// held up to their bound, of which a claim would take nothing. A claim
+// that took less than its room took everything due: what falls due later
+// is heard of by a wake-up (NOTIFY) or found by a poll, which claim
+// whatever this says. So a trickle of deliveries costs one claim per
+// wake-up, not one more per attempt.
 func (d *Deliverer) needsClaim() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -157,12 +157,7 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fan-out consumer: %w", err)
 	}
-	var recording *recordStep // the batch being committed, if any
-	defer func() {
-		if recording != nil {
-			_ = recording.wait()
-		}
-	}()
+	var recording <-chan error // the group being recorded, if any: its outcome
 	for {
 		batch, err := cons.Fetch(d.Batch, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
@@ -177,7 +172,7 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 			}
 			next, err := d.prepare(ctx, group)
 			if recording != nil {
-				switch rerr := recording.wait(); {
+				switch rerr := <-recording; {
 				case rerr != nil && err == nil:
 					err = rerr
 					nakAll(msgsOf(next.pending))
@@ -191,7 +186,7 @@ func (d *Dispatcher) consume(ctx context.Context) error {
 			}
 		}
 		if recording != nil {
-			failed = errors.Join(failed, recording.wait())
+			failed = errors.Join(failed, <-recording)
 			recording = nil
 		}
 		if failed != nil {
@@ -319,59 +314,47 @@ func (d *Dispatcher) prepare(ctx context.Context, group []jetstream.Msg) (prepar
 	return p, nil
 }
 
-// recordStep is a prepared group being recorded.
-type recordStep struct {
-	done chan struct{}
-	err  error
-}
-
-// wait returns when the group is recorded, with record's error.
-func (r *recordStep) wait() error {
-	<-r.done
-	return r.err
-}
-
 // record commits the deliveries of p and acknowledges its messages, in a
-// goroutine of its own (the caller prepares the next group meanwhile). If
-// preparing or committing the group failed, each message is handled on
-// its own, so that a failure is retried, or made poison, as that
-// message's own. Its error is handle's, having given back the messages
-// not handled.
-func (d *Dispatcher) record(ctx context.Context, p prepared) *recordStep {
-	r := &recordStep{done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		if len(p.pending) == 0 {
-			return
-		}
-		counts, err := []int(nil), p.err
-		if err == nil {
-			counts, err = d.Store.RecordFanout(ctx, p.fanout)
-		}
-		if err != nil {
-			d.Log.Warn("webhook fan-out: batch failed, one event at a time", "events", len(p.pending), "err", err)
-			for i, f := range p.pending {
-				if err := d.handle(ctx, f.msg, nil); err != nil {
-					_ = f.msg.NakWithDelay(d.retryDelay(f.msg))
-					nakAll(msgsOf(p.pending[i+1:]))
-					r.err = err
-					return
-				}
-			}
-			return
-		}
+// goroutine of its own (the caller prepares the next group meanwhile),
+// and sends its outcome on the channel it returns. If preparing or
+// committing the group failed, each message is handled on its own, so
+// that a failure is retried, or made poison, as that message's own. The
+// error is handle's, having given back the messages not handled.
+func (d *Dispatcher) record(ctx context.Context, p prepared) <-chan error {
+	outcome := make(chan error, 1)
+	go func() { outcome <- d.recordGroup(ctx, p) }()
+	return outcome
+}
+
+func (d *Dispatcher) recordGroup(ctx context.Context, p prepared) error {
+	if len(p.pending) == 0 {
+		return nil
+	}
+	counts, err := []int(nil), p.err
+	if err == nil {
+		counts, err = d.Store.RecordFanout(ctx, p.fanout)
+	}
+	if err != nil {
+		d.Log.Warn("webhook fan-out: batch failed, one event at a time", "events", len(p.pending), "err", err)
 		for i, f := range p.pending {
-			if err := f.msg.Ack(); err != nil {
+			if err := d.handle(ctx, f.msg, nil); err != nil {
+				_ = f.msg.NakWithDelay(d.retryDelay(f.msg))
 				nakAll(msgsOf(p.pending[i+1:]))
-				r.err = fmt.Errorf("ack %s: %w", f.event.ID, err)
-				return
-			}
-			if d.OnFanout != nil {
-				d.OnFanout(f.event, counts[i])
+				return err
 			}
 		}
-	}()
-	return r
+		return nil
+	}
+	for i, f := range p.pending {
+		if err := f.msg.Ack(); err != nil {
+			nakAll(msgsOf(p.pending[i+1:]))
+			return fmt.Errorf("ack %s: %w", f.event.ID, err)
+		}
+		if d.OnFanout != nil {
+			d.OnFanout(f.event, counts[i])
+		}
+	}
+	return nil
 }
 
 func msgsOf(fs []fanning) []jetstream.Msg {
